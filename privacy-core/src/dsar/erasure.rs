@@ -1,0 +1,108 @@
+//! [`ErasureReport`]: proof of what an erasure or retention sweep did, field by field.
+
+use serde::Serialize;
+
+use crate::schema::FieldMeta;
+use crate::Category;
+
+/// What [`PersonalData::erase`](crate::PersonalData::erase) or
+/// [`expire`](crate::PersonalData::expire) did to a record and its nested records.
+///
+/// Serializable, so a service can keep it as proof of deletion; it names fields and
+/// categories, never values.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Default)]
+pub struct ErasureReport {
+    /// The record type (empty for a report merged from many records).
+    pub record: &'static str,
+    /// The subject of the record, as it was before erasure.
+    pub subject_id: Option<String>,
+    /// One entry per field acted on, nested records' fields included.
+    pub fields: Vec<FieldErasure>,
+}
+
+/// What happened to one field.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct FieldErasure {
+    /// The record type holding the field.
+    pub record: &'static str,
+    /// The field name.
+    pub field: &'static str,
+    /// The field's category, if it has one.
+    pub category: Option<Category>,
+    /// The outcome.
+    pub outcome: ErasureOutcome,
+}
+
+/// The outcome for one field.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case", tag = "action")]
+pub enum ErasureOutcome {
+    /// The value was deleted.
+    Erased,
+    /// The value was replaced by its anonymized form.
+    Anonymized,
+    /// The value is kept under a legal exception.
+    Retained {
+        /// Why, as declared by `legal_basis`.
+        legal_basis: &'static str,
+    },
+    /// There was nothing left to erase or anonymize.
+    AlreadyErased,
+}
+
+impl ErasureReport {
+    /// An empty report for a record.
+    pub fn new(record: &'static str, subject_id: Option<String>) -> Self {
+        ErasureReport {
+            record,
+            subject_id,
+            fields: Vec::new(),
+        }
+    }
+
+    /// Records the outcome for a field.
+    pub fn push(&mut self, record: &'static str, meta: &FieldMeta, outcome: ErasureOutcome) {
+        self.fields.push(FieldErasure {
+            record,
+            field: meta.name,
+            category: meta.category,
+            outcome,
+        });
+    }
+
+    /// Appends the fields of a nested record's report.
+    pub fn absorb(&mut self, nested: ErasureReport) {
+        self.fields.extend(nested.fields);
+    }
+
+    /// Whether nothing changed: every field was already erased or is retained.
+    pub fn already_erased(&self) -> bool {
+        self.fields.iter().all(|f| {
+            matches!(
+                f.outcome,
+                ErasureOutcome::AlreadyErased | ErasureOutcome::Retained { .. }
+            )
+        })
+    }
+
+    /// The fields with this outcome.
+    pub fn with_outcome(&self, outcome: ErasureOutcome) -> impl Iterator<Item = &FieldErasure> {
+        self.fields.iter().filter(move |f| f.outcome == outcome)
+    }
+
+    /// The retained fields with their legal basis.
+    pub fn retained(&self) -> impl Iterator<Item = (&FieldErasure, &'static str)> {
+        self.fields.iter().filter_map(|f| match f.outcome {
+            ErasureOutcome::Retained { legal_basis } => Some((f, legal_basis)),
+            _ => None,
+        })
+    }
+
+    /// How many fields changed (erased or anonymized).
+    pub fn changed(&self) -> usize {
+        self.fields
+            .iter()
+            .filter(|f| matches!(f.outcome, ErasureOutcome::Erased | ErasureOutcome::Anonymized))
+            .count()
+    }
+}

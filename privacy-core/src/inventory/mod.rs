@@ -1,0 +1,1 @@
+//! The data inventory / record of processing (GDPR Art. 30) (not yet built).

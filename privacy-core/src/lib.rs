@@ -1,0 +1,37 @@
+//! # privacy-core
+//!
+//! Turn a privacy policy's promises into annotations on the structs that hold personal data,
+//! and generate the code that keeps them.
+#![doc = include_str!("../doc/overview.md")]
+#![cfg_attr(docsrs, feature(doc_auto_cfg))]
+
+pub mod anonymize;
+mod category;
+pub mod crypto;
+pub mod dsar;
+mod erase;
+pub mod inventory;
+mod personal;
+pub mod pii;
+mod redact;
+mod redacted;
+pub mod schema;
+mod subject;
+#[cfg(feature = "testing")]
+pub mod testing;
+
+#[doc(hidden)]
+#[path = "__private.rs"]
+pub mod __private;
+
+pub use category::{Category, CcpaCategory};
+pub use erase::Erase;
+pub use personal::{PersonalData, PersonalValue};
+pub use redact::Tag;
+pub use redacted::Redacted;
+pub use schema::{Anonymizer, ErasePolicy, FieldMeta, Purpose, RecordSchema, Retention};
+pub use subject::{CollectedAt, SubjectId};
+
+/// Derives [`PersonalData`] and a redacted [`Debug`](core::fmt::Debug); see the crate docs.
+#[cfg(feature = "derive")]
+pub use privacy_derive::PersonalData;

@@ -1,0 +1,82 @@
+//! The [`PersonalData`] trait that `#[derive(PersonalData)]` implements.
+
+use std::time::SystemTime;
+
+use crate::dsar::{ErasureReport, RecordExport};
+use crate::schema::RecordSchema;
+use crate::Category;
+
+/// A struct whose fields are classified personal data.
+///
+/// Implemented by `#[derive(PersonalData)]`; see the crate docs for the attribute reference.
+/// The trait is object safe (`&dyn PersonalData`), so requests that span many record types,
+/// DSAR documents and leak scanners take records of any type together.
+pub trait PersonalData {
+    /// The compile-time schema of the type: every classified field with its metadata.
+    fn schema() -> &'static RecordSchema
+    where
+        Self: Sized;
+
+    /// [`PersonalData::schema`] through a value, for trait objects.
+    fn record_schema(&self) -> &'static RecordSchema;
+
+    /// The identifier of the data subject this record belongs to (the `subject_id` field),
+    /// or `None` when the record has no such field or it is empty.
+    fn subject_id(&self) -> Option<String>;
+
+    /// When the record was collected (the `collected_at` field); retention is measured from it.
+    fn collected_at(&self) -> Option<SystemTime>;
+
+    /// A right-to-know copy of every personal value with its metadata; values that must not
+    /// be disclosed are listed as withheld with the reason, never valued.
+    fn export(&self) -> RecordExport;
+
+    /// Applies every field's `on_erase` policy (delete, anonymize or retain) and reports what
+    /// happened to each field. Erasing twice changes nothing and reports "already erased".
+    fn erase(&mut self) -> ErasureReport;
+
+    /// Applies every field's anonymizer in place.
+    fn anonymize(&mut self);
+
+    /// Erases (or anonymizes, when `on_erase = "anonymize"`) every field whose retention has
+    /// passed at `now`, measured from [`collected_at`](PersonalData::collected_at).
+    fn expire(&mut self, now: SystemTime) -> ErasureReport;
+
+    /// Every raw personal value the record holds, as text, for leak scanning.
+    fn personal_values(&self) -> Vec<PersonalValue>;
+
+    /// A serde view of the record with every personal value replaced by its category tag, for
+    /// structured logs and API error bodies. It implements `Serialize` only.
+    fn redacted(&self) -> crate::Redacted<'_, Self>
+    where
+        Self: Sized,
+    {
+        crate::Redacted(self)
+    }
+}
+
+/// One raw personal value of a record, as listed by [`PersonalData::personal_values`].
+///
+/// Its `Debug` never prints the value.
+#[derive(Clone, PartialEq, Eq)]
+pub struct PersonalValue {
+    /// The record type the value lives in.
+    pub record: &'static str,
+    /// The field name.
+    pub field: &'static str,
+    /// The field's category.
+    pub category: Category,
+    /// The value as text (strings as they are, numbers in decimal).
+    pub value: String,
+}
+
+impl core::fmt::Debug for PersonalValue {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        f.debug_struct("PersonalValue")
+            .field("record", &self.record)
+            .field("field", &self.field)
+            .field("category", &self.category)
+            .field("value", &crate::redact::Tag(self.category.name()))
+            .finish()
+    }
+}

@@ -1,0 +1,1 @@
+//! `Pii<T>`: a wrapper for personal values outside derived structs (not yet built).

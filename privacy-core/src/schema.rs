@@ -1,0 +1,364 @@
+//! What the derive knows about a struct: [`RecordSchema`] and one [`FieldMeta`] per field.
+//!
+//! Schemas are `'static` constants built at compile time, so the inventory, DSAR export,
+//! sealing and the leak scanner read them without allocation or reflection.
+
+use core::fmt;
+use core::time::Duration;
+use std::time::SystemTime;
+
+use serde::{Serialize, Serializer};
+
+use crate::Category;
+
+/// The schema of one `#[derive(PersonalData)]` type.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+pub struct RecordSchema {
+    /// The Rust type name, without generic arguments.
+    pub type_name: &'static str,
+    /// The kind of data subject the record describes (`#[personal(subject = "...")]`, default `"user"`).
+    pub subject_kind: &'static str,
+    /// How the struct serializes with serde (named map, tuple sequence or newtype).
+    pub shape: Shape,
+    /// Every classified field except `not_personal` ones, in declaration order.
+    pub fields: &'static [FieldMeta],
+}
+
+impl RecordSchema {
+    /// The field with this Rust name (tuple fields are named `"0"`, `"1"`, ...).
+    pub fn field(&self, name: &str) -> Option<&'static FieldMeta> {
+        self.fields.iter().find(|f| f.name == name)
+    }
+
+    /// The fields that carry a category of personal data (personal and subject-id fields).
+    pub fn personal_fields(&self) -> impl Iterator<Item = &'static FieldMeta> {
+        self.fields.iter().filter(|f| f.category.is_some())
+    }
+
+    /// Whether any field of this record or of its nested records is sealed at rest.
+    pub fn has_encrypted_fields(&self) -> bool {
+        self.fields
+            .iter()
+            .any(|f| f.encrypted || f.nested.is_some_and(RecordSchema::has_encrypted_fields))
+    }
+}
+
+/// How a struct is laid out, which decides how its serde form is walked.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Shape {
+    /// `struct S { a: A }`: serializes as a map keyed by field name.
+    Named,
+    /// `struct S(A, B)`: serializes as a sequence.
+    Tuple,
+    /// `struct S(A)`: serializes as the inner value.
+    Newtype,
+    /// `struct S;`
+    Unit,
+}
+
+/// The role a field plays in its record.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum FieldKind {
+    /// `#[personal(category = "...")]`: a personal value.
+    Personal,
+    /// `#[personal(subject_id)]`: whose data the record is; category `identity.account_id` unless set.
+    SubjectId,
+    /// `#[personal(collected_at)]`: when the record was collected; retention is measured from it.
+    CollectedAt,
+    /// `#[personal(nested)]`: a `PersonalData` value (or `Option`/`Vec`/`Box` of one).
+    Nested,
+}
+
+/// Metadata of one classified field: everything `#[personal(...)]` said about it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+pub struct FieldMeta {
+    /// The Rust field name, or its index for tuple structs.
+    pub name: &'static str,
+    /// The role of the field.
+    pub kind: FieldKind,
+    /// The category of personal data, for `Personal` and `SubjectId` fields.
+    pub category: Option<Category>,
+    /// Why the data is processed (`purpose = "a, b"`).
+    pub purposes: &'static [Purpose],
+    /// How long the value may be kept.
+    pub retention: Retention,
+    /// How the value is made non-identifying, if it can be.
+    pub anonymizer: Option<Anonymizer>,
+    /// Whether the value is sealed in an envelope at rest (`encrypt`).
+    pub encrypted: bool,
+    /// Whether an equality-only blind index is stored beside the envelope (`blind_index`).
+    pub blind_index: bool,
+    /// What erasure does with the field.
+    pub on_erase: ErasePolicy,
+    /// Why the value survives erasure (`legal_basis`), required with `on_erase = "retain"`.
+    pub legal_basis: Option<&'static str>,
+    /// Where the value comes from (`source = "user"`).
+    pub source: Option<&'static str>,
+    /// Categories of third parties the value is disclosed to (`shared_with = "a, b"`).
+    pub recipients: &'static [&'static str],
+    /// Whether a right-to-know export may contain the value (`export = false` withholds it).
+    pub exported: bool,
+    /// For `nested` fields: the schema of the nested record type.
+    #[serde(skip)]
+    pub nested: Option<&'static RecordSchema>,
+}
+
+impl FieldMeta {
+    /// A field of `kind` with every other property at its default; a base for struct update
+    /// syntax in generated code and hand-written schemas.
+    pub const fn new(name: &'static str, kind: FieldKind) -> FieldMeta {
+        FieldMeta {
+            name,
+            kind,
+            category: None,
+            purposes: &[],
+            retention: Retention::Unspecified,
+            anonymizer: None,
+            encrypted: false,
+            blind_index: false,
+            on_erase: ErasePolicy::Delete,
+            legal_basis: None,
+            source: None,
+            recipients: &[],
+            exported: true,
+            nested: None,
+        }
+    }
+
+    /// Why this field's value must not appear in an access response, or `None` if it may:
+    /// `export = false`, a category 11 CCR 7024(d) forbids disclosing, or transient retention.
+    pub fn withheld_reason(&self) -> Option<&'static str> {
+        if !self.exported {
+            return Some("withheld by the controller (export = false)");
+        }
+        if self.retention == Retention::Transient {
+            return Some("transient data is never stored");
+        }
+        self.category.and_then(Category::withheld_from_access)
+    }
+}
+
+/// A purpose of processing, as written in the privacy policy (`purpose = "account"`).
+#[derive(Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct Purpose(pub &'static str);
+
+impl Purpose {
+    /// The purpose as written.
+    pub const fn as_str(self) -> &'static str {
+        self.0
+    }
+}
+
+impl fmt::Debug for Purpose {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.0)
+    }
+}
+
+impl fmt::Display for Purpose {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.0)
+    }
+}
+
+impl Serialize for Purpose {
+    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.serialize_str(self.0)
+    }
+}
+
+/// How long a value may be kept.
+///
+/// Written `"30d"`, `"12w"`, `"6mo"`, `"3y"` (a month counts 30 days and a year 365, so a
+/// period never runs longer than the calendar one), `"account"` or `"transient"`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Retention {
+    /// No retention was declared; the value is kept until erasure.
+    Unspecified,
+    /// Kept for this long after the record's `collected_at`, then expired.
+    Period {
+        /// How many units.
+        amount: u32,
+        /// The unit as written.
+        unit: RetentionUnit,
+    },
+    /// Kept for the life of the account, until erasure.
+    Account,
+    /// Must never be persisted: sealing and export refuse it.
+    Transient,
+}
+
+/// The unit of a [`Retention::Period`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum RetentionUnit {
+    /// `d`
+    Days,
+    /// `w`
+    Weeks,
+    /// `mo` (30 days)
+    Months,
+    /// `y` (365 days)
+    Years,
+}
+
+impl RetentionUnit {
+    const fn days(self) -> u64 {
+        match self {
+            Self::Days => 1,
+            Self::Weeks => 7,
+            Self::Months => 30,
+            Self::Years => 365,
+        }
+    }
+
+    const fn suffix(self) -> &'static str {
+        match self {
+            Self::Days => "d",
+            Self::Weeks => "w",
+            Self::Months => "mo",
+            Self::Years => "y",
+        }
+    }
+}
+
+impl Retention {
+    /// The period as a duration, for `Period` retention.
+    pub const fn duration(self) -> Option<Duration> {
+        match self {
+            Self::Period { amount, unit } => {
+                Some(Duration::from_secs(amount as u64 * unit.days() * 86_400))
+            }
+            _ => None,
+        }
+    }
+
+    /// Whether a value collected at `collected_at` has outlived its retention at `now`.
+    ///
+    /// A period expires at exactly `collected_at + period`. Transient values are always
+    /// expired; account-long and unspecified retention never expire. A record without a
+    /// collection time never expires by period (nothing to measure from).
+    pub fn is_expired(self, collected_at: Option<SystemTime>, now: SystemTime) -> bool {
+        match (self, self.duration(), collected_at) {
+            (Self::Transient, _, _) => true,
+            (_, Some(period), Some(at)) => match at.checked_add(period) {
+                Some(limit) => now >= limit,
+                None => false,
+            },
+            _ => false,
+        }
+    }
+}
+
+impl fmt::Display for Retention {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Self::Unspecified => f.write_str("unspecified"),
+            Self::Period { amount, unit } => write!(f, "{amount}{}", unit.suffix()),
+            Self::Account => f.write_str("account"),
+            Self::Transient => f.write_str("transient"),
+        }
+    }
+}
+
+impl Serialize for Retention {
+    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.collect_str(self)
+    }
+}
+
+/// What erasure does with a field.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ErasePolicy {
+    /// Clear the value: `None`, empty string or collection (the default).
+    Delete,
+    /// Apply the field's anonymizer.
+    Anonymize,
+    /// Keep the value under a legal exception (`legal_basis`).
+    Retain,
+}
+
+/// An anonymizer named by `#[personal(anonymize = "...")]` or `anonymize_with = path`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Anonymizer {
+    /// `redact`: replace the whole value.
+    Redact,
+    /// `ip`: keep the /24 of IPv4 and the /48 of IPv6.
+    Ip,
+    /// `email`: keep the first character of the local part and the domain.
+    Email,
+    /// `phone`: keep the country code and the last two digits.
+    Phone,
+    /// `last4`: keep the last four digits of a card number.
+    Last4,
+    /// `bin_last4`: keep the first six and last four digits of a card number.
+    BinLast4,
+    /// `initials`: keep the initials of a name.
+    Initials,
+    /// `coarse_location`: round coordinates to about 1 km.
+    CoarseLocation,
+    /// `year`: keep the year of a date.
+    Year,
+    /// `age_band`: replace a birth date or age with its age band.
+    AgeBand,
+    /// `pseudonym`: replace with a keyed HMAC pseudonym.
+    Pseudonym,
+    /// `anonymize_with = path`: a user function; holds the path as written.
+    Custom(&'static str),
+}
+
+impl Anonymizer {
+    /// The attribute spelling, e.g. `"bin_last4"`; custom anonymizers give their path.
+    pub const fn name(self) -> &'static str {
+        match self {
+            Self::Redact => "redact",
+            Self::Ip => "ip",
+            Self::Email => "email",
+            Self::Phone => "phone",
+            Self::Last4 => "last4",
+            Self::BinLast4 => "bin_last4",
+            Self::Initials => "initials",
+            Self::CoarseLocation => "coarse_location",
+            Self::Year => "year",
+            Self::AgeBand => "age_band",
+            Self::Pseudonym => "pseudonym",
+            Self::Custom(path) => path,
+        }
+    }
+}
+
+impl fmt::Display for Anonymizer {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.name())
+    }
+}
+
+impl Serialize for Anonymizer {
+    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.serialize_str(self.name())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_period_expires_exactly_at_its_limit() {
+        let r = Retention::Period {
+            amount: 30,
+            unit: RetentionUnit::Days,
+        };
+        let at = SystemTime::UNIX_EPOCH + Duration::from_secs(1_000_000);
+        let limit = at + Duration::from_secs(30 * 86_400);
+        assert!(!r.is_expired(Some(at), limit - Duration::from_secs(1)));
+        assert!(r.is_expired(Some(at), limit));
+        assert!(r.is_expired(Some(at), limit + Duration::from_secs(1)));
+        assert!(!r.is_expired(None, limit));
+        assert!(!Retention::Account.is_expired(Some(at), limit));
+        assert!(Retention::Transient.is_expired(None, at));
+        assert_eq!(r.to_string(), "30d");
+    }
+}

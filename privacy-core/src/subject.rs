@@ -1,0 +1,75 @@
+//! [`SubjectId`] and [`CollectedAt`]: the types that `subject_id` and `collected_at` fields accept.
+
+use std::borrow::Cow;
+use std::time::SystemTime;
+
+/// A type that identifies a data subject: the type of a `#[personal(subject_id)]` field.
+///
+/// Implemented for integers, strings and `Option`s of them; implement it for id newtypes.
+pub trait SubjectId {
+    /// The id as text, or `None` if the value holds no id (an empty string, `None`).
+    fn to_subject_id(&self) -> Option<String>;
+}
+
+macro_rules! display_ids {
+    ($($ty:ty),*) => {$(
+        impl SubjectId for $ty {
+            fn to_subject_id(&self) -> Option<String> {
+                Some(self.to_string())
+            }
+        }
+    )*};
+}
+
+display_ids!(u8, u16, u32, u64, u128, usize, i8, i16, i32, i64, i128, isize);
+
+impl SubjectId for str {
+    fn to_subject_id(&self) -> Option<String> {
+        (!self.is_empty()).then(|| self.to_owned())
+    }
+}
+
+impl SubjectId for String {
+    fn to_subject_id(&self) -> Option<String> {
+        self.as_str().to_subject_id()
+    }
+}
+
+impl SubjectId for Cow<'_, str> {
+    fn to_subject_id(&self) -> Option<String> {
+        (**self).to_subject_id()
+    }
+}
+
+impl<T: SubjectId + ?Sized> SubjectId for &T {
+    fn to_subject_id(&self) -> Option<String> {
+        (**self).to_subject_id()
+    }
+}
+
+impl<T: SubjectId> SubjectId for Option<T> {
+    fn to_subject_id(&self) -> Option<String> {
+        self.as_ref().and_then(SubjectId::to_subject_id)
+    }
+}
+
+/// A type that records when data was collected: the type of a `#[personal(collected_at)]` field.
+///
+/// Implemented for `SystemTime` and `Option<SystemTime>`; implement it for your timestamp type
+/// (a `chrono::DateTime`, Unix seconds in a newtype, ...).
+pub trait CollectedAt {
+    /// The collection time, or `None` when unknown (the record then never expires by period).
+    fn to_system_time(&self) -> Option<SystemTime>;
+}
+
+impl CollectedAt for SystemTime {
+    fn to_system_time(&self) -> Option<SystemTime> {
+        Some(*self)
+    }
+}
+
+impl<T: CollectedAt> CollectedAt for Option<T> {
+    fn to_system_time(&self) -> Option<SystemTime> {
+        self.as_ref().and_then(CollectedAt::to_system_time)
+    }
+}

@@ -1,0 +1,1 @@
+//! The leak-test kit (not yet built).

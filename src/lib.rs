@@ -1,0 +1,1 @@
+//! Examples and workspace-level integration tests of `privacy-core`; nothing to use here.
