@@ -13,8 +13,8 @@ pub use crate::erase::Erase;
 pub use crate::personal::{PersonalData, PersonalValue};
 pub use crate::redact::Tag;
 pub use crate::schema::{
-    Anonymizer, ErasePolicy, FieldKind, FieldMeta, Purpose, RecordSchema, Retention,
-    RetentionUnit, Shape,
+    Anonymizer, ErasePolicy, FieldKind, FieldMeta, Purpose, RecordSchema, Retention, RetentionUnit,
+    Shape,
 };
 pub use core::fmt::{Debug, Formatter, Result as FmtResult};
 pub use core::option::Option::{self, None, Some};
@@ -162,7 +162,11 @@ pub fn erase_nested<T: Nested + ?Sized>(value: &mut T, report: &mut ErasureRepor
     value.for_each_mut(&mut |r| report.absorb(r.erase()));
 }
 
-pub fn expire_nested<T: Nested + ?Sized>(value: &mut T, now: SystemTime, report: &mut ErasureReport) {
+pub fn expire_nested<T: Nested + ?Sized>(
+    value: &mut T,
+    now: SystemTime,
+    report: &mut ErasureReport,
+) {
     value.for_each_mut(&mut |r| report.absorb(r.expire(now)));
 }
 

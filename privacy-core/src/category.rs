@@ -185,7 +185,8 @@ macro_rules! categories {
 }
 
 fn is_custom(name: &str) -> bool {
-    name.strip_prefix("custom:").is_some_and(|rest| !rest.is_empty())
+    name.strip_prefix("custom:")
+        .is_some_and(|rest| !rest.is_empty())
 }
 
 const GOVERNMENT_ID: Option<&str> = Some(

@@ -10,8 +10,8 @@ pub use strategy::{Anonymize, Strategy};
 /// The marker types of `#[personal(anonymize = "...")]`, one per anonymizer name.
 pub mod strategies {
     pub use super::strategy::{
-        age_band, bin_last4, coarse_location, email, initials, ip, last4, phone, pseudonym,
-        redact, year,
+        age_band, bin_last4, coarse_location, email, initials, ip, last4, phone, pseudonym, redact,
+        year,
     };
 }
 

@@ -102,7 +102,12 @@ impl ErasureReport {
     pub fn changed(&self) -> usize {
         self.fields
             .iter()
-            .filter(|f| matches!(f.outcome, ErasureOutcome::Erased | ErasureOutcome::Anonymized))
+            .filter(|f| {
+                matches!(
+                    f.outcome,
+                    ErasureOutcome::Erased | ErasureOutcome::Anonymized
+                )
+            })
             .count()
     }
 }

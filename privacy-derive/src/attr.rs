@@ -1,0 +1,290 @@
+//! Parsing of `#[personal(...)]` attributes into raw, unvalidated values.
+//!
+//! Every key is read with `syn::meta::ParseNestedMeta`; a key given twice is reported at both
+//! places; an unknown key is reported with the closest known one. Meaning is checked later,
+//! in `valid.rs`.
+
+use proc_macro2::Span;
+use syn::meta::ParseNestedMeta;
+use syn::spanned::Spanned;
+use syn::{Attribute, LitBool, LitStr, Path, Token};
+
+use crate::ctxt::Ctxt;
+use crate::taxonomy;
+
+/// The attribute name.
+pub const PERSONAL: &str = "personal";
+
+// Field keys.
+pub const CATEGORY: &str = "category";
+pub const SUBJECT_ID: &str = "subject_id";
+pub const COLLECTED_AT: &str = "collected_at";
+pub const NESTED: &str = "nested";
+pub const NOT_PERSONAL: &str = "not_personal";
+pub const PURPOSE: &str = "purpose";
+pub const RETENTION: &str = "retention";
+pub const ANONYMIZE: &str = "anonymize";
+pub const ANONYMIZE_WITH: &str = "anonymize_with";
+pub const ENCRYPT: &str = "encrypt";
+pub const BLIND_INDEX: &str = "blind_index";
+pub const ON_ERASE: &str = "on_erase";
+pub const LEGAL_BASIS: &str = "legal_basis";
+pub const SOURCE: &str = "source";
+pub const SHARED_WITH: &str = "shared_with";
+pub const EXPORT: &str = "export";
+
+// Container keys.
+pub const SUBJECT: &str = "subject";
+
+const FIELD_KEYS: &[&str] = &[
+    CATEGORY,
+    SUBJECT_ID,
+    COLLECTED_AT,
+    NESTED,
+    NOT_PERSONAL,
+    PURPOSE,
+    RETENTION,
+    ANONYMIZE,
+    ANONYMIZE_WITH,
+    ENCRYPT,
+    BLIND_INDEX,
+    ON_ERASE,
+    LEGAL_BASIS,
+    SOURCE,
+    SHARED_WITH,
+    EXPORT,
+];
+const CONTAINER_KEYS: &[&str] = &[SUBJECT];
+
+/// One attribute key's value, remembering where the key was written.
+pub struct Attr<T> {
+    name: &'static str,
+    slot: Option<(Span, T)>,
+}
+
+impl<T> Attr<T> {
+    fn none(name: &'static str) -> Self {
+        Attr { name, slot: None }
+    }
+
+    /// Stores the value; a second occurrence is an error at both keys.
+    fn set(&mut self, cx: &Ctxt, key: Span, value: T) {
+        if let Some((first, _)) = &self.slot {
+            cx.error(
+                key,
+                format!("duplicate `{}`", self.name),
+                Some("give each key once"),
+            );
+            cx.error(*first, format!("`{}` first given here", self.name), None);
+        } else {
+            self.slot = Some((key, value));
+        }
+    }
+
+    /// The value.
+    pub fn get(&self) -> Option<&T> {
+        self.slot.as_ref().map(|(_, v)| v)
+    }
+
+    /// The span of the key.
+    pub fn key_span(&self) -> Option<Span> {
+        self.slot.as_ref().map(|(s, _)| *s)
+    }
+
+    /// Whether the key was given.
+    pub fn is_set(&self) -> bool {
+        self.slot.is_some()
+    }
+}
+
+/// `#[personal(...)]` on the struct.
+pub struct ContainerAttrs {
+    pub subject: Attr<LitStr>,
+}
+
+/// `#[personal(...)]` on a field.
+pub struct FieldAttrs {
+    pub category: Attr<LitStr>,
+    pub subject_id: Attr<()>,
+    pub collected_at: Attr<()>,
+    pub nested: Attr<()>,
+    pub not_personal: Attr<()>,
+    pub purpose: Attr<LitStr>,
+    pub retention: Attr<LitStr>,
+    pub anonymize: Attr<LitStr>,
+    pub anonymize_with: Attr<Path>,
+    pub encrypt: Attr<()>,
+    pub blind_index: Attr<()>,
+    pub on_erase: Attr<LitStr>,
+    pub legal_basis: Attr<LitStr>,
+    pub source: Attr<LitStr>,
+    pub shared_with: Attr<LitStr>,
+    pub export: Attr<LitBool>,
+}
+
+impl ContainerAttrs {
+    /// Reads every `#[personal(...)]` of the struct.
+    pub fn parse(cx: &Ctxt, attrs: &[Attribute]) -> Self {
+        let mut out = ContainerAttrs {
+            subject: Attr::none(SUBJECT),
+        };
+        for attr in personal_attrs(attrs) {
+            let result = attr.parse_nested_meta(|meta| {
+                let key = meta.path.span();
+                if meta.path.is_ident(SUBJECT) {
+                    out.subject.set(cx, key, meta.value()?.parse()?);
+                } else if FIELD_KEYS.iter().any(|k| meta.path.is_ident(k)) {
+                    cx.error(
+                        key,
+                        format!(
+                            "`{}` belongs on a field, not on the struct",
+                            path_name(&meta.path)
+                        ),
+                        Some("move it to the field it describes"),
+                    );
+                    skip_value(&meta)?;
+                } else {
+                    unknown_key(cx, &meta, CONTAINER_KEYS, "struct")?;
+                }
+                Ok(())
+            });
+            if let Err(err) = result {
+                cx.syn_error(err);
+            }
+        }
+        out
+    }
+}
+
+impl FieldAttrs {
+    /// Reads every `#[personal(...)]` of a field.
+    pub fn parse(cx: &Ctxt, attrs: &[Attribute]) -> Self {
+        let mut out = FieldAttrs {
+            category: Attr::none(CATEGORY),
+            subject_id: Attr::none(SUBJECT_ID),
+            collected_at: Attr::none(COLLECTED_AT),
+            nested: Attr::none(NESTED),
+            not_personal: Attr::none(NOT_PERSONAL),
+            purpose: Attr::none(PURPOSE),
+            retention: Attr::none(RETENTION),
+            anonymize: Attr::none(ANONYMIZE),
+            anonymize_with: Attr::none(ANONYMIZE_WITH),
+            encrypt: Attr::none(ENCRYPT),
+            blind_index: Attr::none(BLIND_INDEX),
+            on_erase: Attr::none(ON_ERASE),
+            legal_basis: Attr::none(LEGAL_BASIS),
+            source: Attr::none(SOURCE),
+            shared_with: Attr::none(SHARED_WITH),
+            export: Attr::none(EXPORT),
+        };
+        for attr in personal_attrs(attrs) {
+            let result = attr.parse_nested_meta(|meta| out.parse_key(cx, &meta));
+            if let Err(err) = result {
+                cx.syn_error(err);
+            }
+        }
+        out
+    }
+
+    fn parse_key(&mut self, cx: &Ctxt, meta: &ParseNestedMeta<'_>) -> syn::Result<()> {
+        let key = meta.path.span();
+        let flag = |attr: &mut Attr<()>| -> syn::Result<()> {
+            if meta.input.peek(Token![=]) || meta.input.peek(syn::token::Paren) {
+                cx.error(
+                    key,
+                    format!("`{}` takes no value", path_name(&meta.path)),
+                    Some("write the bare key, e.g. `#[personal(encrypt)]`"),
+                );
+                skip_value(meta)?;
+            }
+            attr.set(cx, key, ());
+            Ok(())
+        };
+        let p = &meta.path;
+        if p.is_ident(CATEGORY) {
+            self.category.set(cx, key, meta.value()?.parse()?);
+        } else if p.is_ident(SUBJECT_ID) {
+            flag(&mut self.subject_id)?;
+        } else if p.is_ident(COLLECTED_AT) {
+            flag(&mut self.collected_at)?;
+        } else if p.is_ident(NESTED) {
+            flag(&mut self.nested)?;
+        } else if p.is_ident(NOT_PERSONAL) {
+            flag(&mut self.not_personal)?;
+        } else if p.is_ident(PURPOSE) {
+            self.purpose.set(cx, key, meta.value()?.parse()?);
+        } else if p.is_ident(RETENTION) {
+            self.retention.set(cx, key, meta.value()?.parse()?);
+        } else if p.is_ident(ANONYMIZE) {
+            self.anonymize.set(cx, key, meta.value()?.parse()?);
+        } else if p.is_ident(ANONYMIZE_WITH) {
+            self.anonymize_with.set(cx, key, meta.value()?.parse()?);
+        } else if p.is_ident(ENCRYPT) {
+            flag(&mut self.encrypt)?;
+        } else if p.is_ident(BLIND_INDEX) {
+            flag(&mut self.blind_index)?;
+        } else if p.is_ident(ON_ERASE) {
+            self.on_erase.set(cx, key, meta.value()?.parse()?);
+        } else if p.is_ident(LEGAL_BASIS) {
+            self.legal_basis.set(cx, key, meta.value()?.parse()?);
+        } else if p.is_ident(SOURCE) {
+            self.source.set(cx, key, meta.value()?.parse()?);
+        } else if p.is_ident(SHARED_WITH) {
+            self.shared_with.set(cx, key, meta.value()?.parse()?);
+        } else if p.is_ident(EXPORT) {
+            self.export.set(cx, key, meta.value()?.parse()?);
+        } else if p.is_ident(SUBJECT) {
+            cx.error(
+                key,
+                "`subject` belongs on the struct, not on a field",
+                Some("write `#[personal(subject = \"...\")]` above the struct; mark the field holding the subject's id with `#[personal(subject_id)]`"),
+            );
+            skip_value(meta)?;
+        } else {
+            unknown_key(cx, meta, FIELD_KEYS, "field")?;
+        }
+        Ok(())
+    }
+}
+
+fn personal_attrs(attrs: &[Attribute]) -> impl Iterator<Item = &Attribute> {
+    attrs.iter().filter(|a| a.path().is_ident(PERSONAL))
+}
+
+fn path_name(path: &Path) -> String {
+    quote::ToTokens::to_token_stream(path)
+        .to_string()
+        .replace(' ', "")
+}
+
+fn unknown_key(
+    cx: &Ctxt,
+    meta: &ParseNestedMeta<'_>,
+    known: &[&'static str],
+    on: &str,
+) -> syn::Result<()> {
+    let name = path_name(&meta.path);
+    let help = match taxonomy::closest(&name, known.iter().copied()) {
+        Some(close) => format!(
+            "did you mean `{close}`? keys on a {on}: {}",
+            taxonomy::list(known.iter().copied())
+        ),
+        None => format!("keys on a {on}: {}", taxonomy::list(known.iter().copied())),
+    };
+    cx.error(
+        meta.path.span(),
+        format!("unknown key `{name}` in #[personal(...)]"),
+        Some(&help),
+    );
+    skip_value(meta)
+}
+
+/// Consumes `= value` or `(...)` after a key that was rejected, so parsing goes on.
+fn skip_value(meta: &ParseNestedMeta<'_>) -> syn::Result<()> {
+    if meta.input.peek(Token![=]) {
+        meta.value()?.parse::<syn::Expr>()?;
+    } else if meta.input.peek(syn::token::Paren) {
+        meta.input.parse::<proc_macro2::Group>()?;
+    }
+    Ok(())
+}

@@ -1,0 +1,100 @@
+//! The validated model that `expand.rs` generates code from: every attribute resolved to its
+//! meaning, with the spans generated code should point at.
+
+use proc_macro2::Span;
+use syn::Path;
+
+use crate::ast::{Container, Field};
+
+/// A struct that passed validation.
+pub struct Record<'a> {
+    pub input: &'a Container<'a>,
+    pub subject_kind: String,
+    pub fields: Vec<FieldPlan<'a>>,
+}
+
+/// What to generate for one field.
+pub struct FieldPlan<'a> {
+    pub field: &'a Field<'a>,
+    pub role: Role,
+}
+
+/// The resolved role of a field.
+pub enum Role {
+    /// `category = ...` or `subject_id`: a personal value.
+    Personal(Box<Personal>),
+    /// `collected_at`.
+    CollectedAt,
+    /// `nested`, with the span of the key.
+    Nested(Span),
+    /// `not_personal`.
+    NotPersonal,
+}
+
+/// Everything the attributes say about a personal field.
+pub struct Personal {
+    pub subject_id: bool,
+    pub category: CategoryRef,
+    pub purposes: Vec<String>,
+    pub retention: RetentionRef,
+    pub anonymizer: Option<AnonymizerRef>,
+    pub encrypted: bool,
+    pub blind_index: bool,
+    pub on_erase: ErasePlan,
+    pub legal_basis: Option<String>,
+    pub source: Option<String>,
+    pub recipients: Vec<String>,
+    pub exported: bool,
+}
+
+/// A category: a taxonomy variant or a custom name (`custom:...`).
+pub enum CategoryRef {
+    Known { variant: &'static str },
+    Custom(String),
+}
+
+/// A parsed retention value.
+#[derive(Clone, Copy, PartialEq, Eq)]
+pub enum RetentionRef {
+    Unspecified,
+    Period { amount: u32, unit: &'static str },
+    Account,
+    Transient,
+}
+
+/// A built-in anonymizer (its marker and variant) or a user function.
+pub enum AnonymizerRef {
+    Builtin {
+        name: &'static str,
+        variant: &'static str,
+        span: Span,
+    },
+    Custom(Path),
+}
+
+/// The erase policy, with the span the generated erase call should carry so trait errors
+/// (a type that cannot be deleted) point at the user's token.
+pub struct ErasePlan {
+    pub policy: ErasePolicy,
+    pub span: Span,
+}
+
+/// `on_erase` values.
+#[derive(Clone, Copy, PartialEq, Eq)]
+pub enum ErasePolicy {
+    Delete,
+    Anonymize,
+    Retain,
+}
+
+impl Personal {
+    /// Whether erasure or expiry may delete the value in place (so it must implement `Erase`).
+    pub fn may_delete(&self) -> bool {
+        let expires = matches!(
+            self.retention,
+            RetentionRef::Period { .. } | RetentionRef::Transient
+        );
+        self.on_erase.policy == ErasePolicy::Delete
+            || (expires && self.on_erase.policy == ErasePolicy::Retain)
+    }
+}

@@ -1,0 +1,440 @@
+//! Every semantic check of `#[personal(...)]`, each reported at the offending token with a
+//! help line; all errors of a struct are collected before any is reported.
+
+use proc_macro2::Span;
+use syn::spanned::Spanned;
+use syn::LitStr;
+
+use crate::ast::{Container, Field};
+use crate::attr::{self, FieldAttrs};
+use crate::ctxt::Ctxt;
+use crate::model::{
+    AnonymizerRef, CategoryRef, ErasePlan, ErasePolicy, FieldPlan, Personal, Record, RetentionRef,
+    Role,
+};
+use crate::taxonomy::{self, ANONYMIZERS, CATEGORIES};
+
+const CLASSIFY_HELP: &str = "every field says what it holds: `category = \"...\"`, `subject_id`, `collected_at`, `nested`, or `not_personal`";
+
+/// Checks the container and resolves it to the model; `None` if anything was wrong.
+pub fn validate<'a>(cx: &Ctxt, input: &'a Container<'a>) -> Option<Record<'a>> {
+    let subject_kind = subject_kind(cx, input);
+    let has_collected_at = input.fields.iter().any(|f| f.attrs.collected_at.is_set());
+    let fields: Vec<_> = input
+        .fields
+        .iter()
+        .filter_map(|field| {
+            let role = role(cx, field, has_collected_at)?;
+            Some(FieldPlan { field, role })
+        })
+        .collect();
+    unique(cx, input, "subject_id", |a| a.subject_id.key_span());
+    unique(cx, input, "collected_at", |a| a.collected_at.key_span());
+    if cx.has_errors() {
+        return None;
+    }
+    Some(Record {
+        input,
+        subject_kind,
+        fields,
+    })
+}
+
+fn subject_kind(cx: &Ctxt, input: &Container<'_>) -> String {
+    match input.attrs.subject.get() {
+        Some(lit) => {
+            let value = lit.value();
+            if value.trim().is_empty() {
+                cx.error(
+                    lit.span(),
+                    "`subject` is empty",
+                    Some("name the kind of data subject, e.g. `subject = \"customer\"`"),
+                );
+            }
+            value
+        }
+        None => "user".to_owned(),
+    }
+}
+
+/// Reports a second field carrying a key that only one field may have.
+fn unique(cx: &Ctxt, input: &Container<'_>, key: &str, span: impl Fn(&FieldAttrs) -> Option<Span>) {
+    let mut spans = input.fields.iter().filter_map(|f| span(&f.attrs));
+    if let Some(first) = spans.next() {
+        for again in spans {
+            cx.error(
+                again,
+                format!("a second `{key}` field"),
+                Some(&format!("a record has at most one `{key}` field")),
+            );
+            cx.error(first, format!("first `{key}` field here"), None);
+        }
+    }
+}
+
+/// The field's role; reports a missing or conflicting classification.
+fn role(cx: &Ctxt, field: &Field<'_>, has_collected_at: bool) -> Option<Role> {
+    let a = &field.attrs;
+    let classes = [
+        (attr::CATEGORY, a.category.key_span()),
+        (attr::SUBJECT_ID, a.subject_id.key_span()),
+        (attr::COLLECTED_AT, a.collected_at.key_span()),
+        (attr::NESTED, a.nested.key_span()),
+        (attr::NOT_PERSONAL, a.not_personal.key_span()),
+    ];
+    let given: Vec<(&str, Span)> = classes
+        .iter()
+        .filter_map(|(k, s)| s.map(|s| (*k, s)))
+        .collect();
+    // `subject_id` may name its category; every other pair conflicts.
+    let conflicting: Vec<_> = given
+        .iter()
+        .filter(|(k, _)| !(a.subject_id.is_set() && *k == attr::CATEGORY))
+        .collect();
+    if let [(first, _), rest @ ..] = conflicting.as_slice() {
+        for (key, span) in rest {
+            cx.error(
+                *span,
+                format!("`{key}` conflicts with `{first}`"),
+                Some(&format!(
+                    "a field has exactly one classification; {CLASSIFY_HELP}"
+                )),
+            );
+        }
+    }
+    let Some((class, class_span)) = conflicting.first().copied().copied() else {
+        cx.error(
+            field.span,
+            format!("field `{}` is not classified", field.name),
+            Some(&format!(
+                "{CLASSIFY_HELP} (privacy by default: nothing is assumed)"
+            )),
+        );
+        return None;
+    };
+    match class {
+        attr::NOT_PERSONAL | attr::NESTED | attr::COLLECTED_AT => {
+            reject_personal_keys(cx, a, class, class_span);
+            Some(match class {
+                attr::NOT_PERSONAL => Role::NotPersonal,
+                attr::NESTED => Role::Nested(class_span),
+                _ => Role::CollectedAt,
+            })
+        }
+        _ => personal(cx, field, has_collected_at).map(|p| Role::Personal(Box::new(p))),
+    }
+}
+
+/// Keys that only make sense on a personal field, given on a field that is not one.
+fn reject_personal_keys(cx: &Ctxt, a: &FieldAttrs, class: &str, class_span: Span) {
+    let keys = [
+        (attr::PURPOSE, a.purpose.key_span()),
+        (attr::RETENTION, a.retention.key_span()),
+        (attr::ANONYMIZE, a.anonymize.key_span()),
+        (attr::ANONYMIZE_WITH, a.anonymize_with.key_span()),
+        (attr::ENCRYPT, a.encrypt.key_span()),
+        (attr::BLIND_INDEX, a.blind_index.key_span()),
+        (attr::ON_ERASE, a.on_erase.key_span()),
+        (attr::LEGAL_BASIS, a.legal_basis.key_span()),
+        (attr::SOURCE, a.source.key_span()),
+        (attr::SHARED_WITH, a.shared_with.key_span()),
+        (attr::EXPORT, a.export.key_span()),
+    ];
+    for (key, span) in keys {
+        if let Some(span) = span {
+            let help = if class == attr::NESTED {
+                "the nested record's own fields carry their attributes; remove it here"
+            } else {
+                "remove it, or classify the field with `category = \"...\"` if it holds personal data"
+            };
+            cx.error(
+                span,
+                format!("`{key}` conflicts with `{class}`"),
+                Some(help),
+            );
+            let _ = class_span;
+        }
+    }
+}
+
+fn personal(cx: &Ctxt, field: &Field<'_>, has_collected_at: bool) -> Option<Personal> {
+    let a = &field.attrs;
+    let subject_id = a.subject_id.is_set();
+    if subject_id {
+        for (key, span) in [
+            (attr::RETENTION, a.retention.key_span()),
+            (attr::ANONYMIZE, a.anonymize.key_span()),
+            (attr::ANONYMIZE_WITH, a.anonymize_with.key_span()),
+            (attr::ENCRYPT, a.encrypt.key_span()),
+            (attr::BLIND_INDEX, a.blind_index.key_span()),
+        ] {
+            if let Some(span) = span {
+                cx.error(
+                    span,
+                    format!("`{key}` conflicts with `subject_id`"),
+                    Some("the subject id links records, sealed envelopes and erasure reports to the person; it stays as it is while the record exists"),
+                );
+            }
+        }
+    }
+    let category = match a.category.get() {
+        Some(lit) => category(cx, lit),
+        None => Some(CategoryRef::Known {
+            variant: "IdentityAccountId",
+        }),
+    };
+    let retention = a
+        .retention
+        .get()
+        .map_or(Some(RetentionRef::Unspecified), |lit| retention(cx, lit));
+    if let (Some(RetentionRef::Period { .. }), false, Some(lit)) =
+        (retention, has_collected_at, a.retention.get())
+    {
+        cx.error(
+            lit.span(),
+            format!("retention `{}` is measured from the record's collection time, but no field is `#[personal(collected_at)]`", lit.value()),
+            Some("add a `#[personal(collected_at)]` field (a `SystemTime`), or use `retention = \"account\"`"),
+        );
+    }
+    let anonymizer = anonymizer(cx, a);
+    let on_erase = on_erase(cx, field, subject_id, anonymizer.is_some());
+    let legal_basis = a.legal_basis.get().map(LitStr::value);
+    match (on_erase.as_ref().map(|e| e.policy), a.legal_basis.get()) {
+        (Some(ErasePolicy::Retain), None) if !subject_id => {
+            if let Some(lit) = a.on_erase.get() {
+                cx.error(
+                    lit.span(),
+                    "`on_erase = \"retain\"` needs a `legal_basis`",
+                    Some("say why the value survives an erasure request, e.g. `legal_basis = \"tax records, 10 years\"`"),
+                );
+            }
+        }
+        (Some(policy), Some(lit)) if policy != ErasePolicy::Retain => {
+            cx.error(
+                lit.span(),
+                "`legal_basis` only applies with `on_erase = \"retain\"`",
+                Some("add `on_erase = \"retain\"` if the value must survive erasure, or remove `legal_basis`"),
+            );
+        }
+        (_, Some(lit)) if lit.value().trim().is_empty() => {
+            cx.error(
+                lit.span(),
+                "`legal_basis` is empty",
+                Some("cite the law or obligation that requires keeping the value"),
+            );
+        }
+        _ => {}
+    }
+    if let (Some(span), false) = (a.blind_index.key_span(), a.encrypt.is_set()) {
+        cx.error(
+            span,
+            "`blind_index` needs `encrypt`",
+            Some("a blind index makes an encrypted field searchable by equality; a plain field is searchable already"),
+        );
+    }
+    if let (Some(span), Some(RetentionRef::Transient)) = (a.encrypt.key_span(), retention) {
+        cx.error(
+            span,
+            "`encrypt` conflicts with `retention = \"transient\"`",
+            Some(
+                "transient data must never be stored, so it is never sealed; remove one of the two",
+            ),
+        );
+    }
+    let purposes = list(cx, a.purpose.get(), attr::PURPOSE);
+    let recipients = list(cx, a.shared_with.get(), attr::SHARED_WITH);
+    let source = a.source.get().map(|lit| {
+        if lit.value().trim().is_empty() {
+            cx.error(
+                lit.span(),
+                "`source` is empty",
+                Some("name where the value comes from, e.g. `source = \"user\"`"),
+            );
+        }
+        lit.value()
+    });
+    Some(Personal {
+        subject_id,
+        category: category?,
+        purposes,
+        retention: retention?,
+        anonymizer,
+        encrypted: a.encrypt.is_set(),
+        blind_index: a.blind_index.is_set(),
+        on_erase: on_erase?,
+        legal_basis,
+        source,
+        recipients,
+        exported: a.export.get().is_none_or(syn::LitBool::value),
+    })
+}
+
+fn category(cx: &Ctxt, lit: &LitStr) -> Option<CategoryRef> {
+    let name = lit.value();
+    if let Some(custom) = name.strip_prefix("custom:") {
+        if custom.trim().is_empty() {
+            cx.error(
+                lit.span(),
+                "custom category has no name",
+                Some("write `custom:<name>`, e.g. `custom:loyalty.tier`"),
+            );
+            return None;
+        }
+        return Some(CategoryRef::Custom(name));
+    }
+    if let Some((_, variant)) = CATEGORIES.iter().find(|(n, _)| *n == name) {
+        return Some(CategoryRef::Known { variant });
+    }
+    let help = match taxonomy::closest(&name, CATEGORIES.iter().map(|(n, _)| *n)) {
+        Some(close) => {
+            format!("did you mean `{close}`? custom categories are written `custom:{name}`")
+        }
+        None => format!(
+            "known categories: {}; custom categories are written `custom:{name}`",
+            taxonomy::list(CATEGORIES.iter().map(|(n, _)| *n))
+        ),
+    };
+    cx.error(
+        lit.span(),
+        format!("unknown category `{name}`"),
+        Some(&help),
+    );
+    None
+}
+
+fn retention(cx: &Ctxt, lit: &LitStr) -> Option<RetentionRef> {
+    let text = lit.value();
+    let parsed = match text.as_str() {
+        "account" => Some(RetentionRef::Account),
+        "transient" => Some(RetentionRef::Transient),
+        _ => period(&text),
+    };
+    if parsed.is_none() {
+        cx.error(
+            lit.span(),
+            format!("malformed retention `{text}`"),
+            Some("write a positive number and a unit: \"30d\", \"12w\", \"6mo\", \"3y\"; or \"account\" (until erasure) or \"transient\" (never stored)"),
+        );
+    }
+    parsed
+}
+
+fn period(text: &str) -> Option<RetentionRef> {
+    let digits = text.find(|c: char| !c.is_ascii_digit())?;
+    let (amount, unit) = text.split_at(digits);
+    let amount: u32 = amount.parse().ok().filter(|n| *n > 0)?;
+    let unit = match unit {
+        "d" => "Days",
+        "w" => "Weeks",
+        "mo" => "Months",
+        "y" => "Years",
+        _ => return None,
+    };
+    Some(RetentionRef::Period { amount, unit })
+}
+
+fn anonymizer(cx: &Ctxt, a: &FieldAttrs) -> Option<AnonymizerRef> {
+    if let (Some(_), Some(span)) = (a.anonymize.key_span(), a.anonymize_with.key_span()) {
+        cx.error(
+            span,
+            "`anonymize_with` conflicts with `anonymize`",
+            Some("a field has one anonymizer: a built-in name or a function path"),
+        );
+        return None;
+    }
+    if let Some(path) = a.anonymize_with.get() {
+        return Some(AnonymizerRef::Custom(path.clone()));
+    }
+    let lit = a.anonymize.get()?;
+    let name = lit.value();
+    if let Some((name, variant)) = ANONYMIZERS.iter().find(|(n, _)| *n == name) {
+        return Some(AnonymizerRef::Builtin {
+            name,
+            variant,
+            span: lit.span(),
+        });
+    }
+    let names = ANONYMIZERS.iter().map(|(n, _)| *n);
+    let help = match taxonomy::closest(&name, names.clone()) {
+        Some(close) => format!(
+            "did you mean `{close}`? anonymizers: {}; or `anonymize_with = path::to::fn`",
+            taxonomy::list(names)
+        ),
+        None => format!(
+            "anonymizers: {}; or `anonymize_with = path::to::fn`",
+            taxonomy::list(names)
+        ),
+    };
+    cx.error(
+        lit.span(),
+        format!("unknown anonymizer `{name}`"),
+        Some(&help),
+    );
+    None
+}
+
+fn on_erase(
+    cx: &Ctxt,
+    field: &Field<'_>,
+    subject_id: bool,
+    has_anonymizer: bool,
+) -> Option<ErasePlan> {
+    let a = &field.attrs;
+    let Some(lit) = a.on_erase.get() else {
+        let policy = if subject_id {
+            ErasePolicy::Retain
+        } else {
+            ErasePolicy::Delete
+        };
+        return Some(ErasePlan {
+            policy,
+            span: field.ty.span(),
+        });
+    };
+    let policy = match lit.value().as_str() {
+        "delete" => ErasePolicy::Delete,
+        "anonymize" => ErasePolicy::Anonymize,
+        "retain" => ErasePolicy::Retain,
+        other => {
+            cx.error(
+                lit.span(),
+                format!("unknown erase policy `{other}`"),
+                Some("expected \"delete\" (the default), \"anonymize\" or \"retain\" (with `legal_basis`)"),
+            );
+            return None;
+        }
+    };
+    if policy == ErasePolicy::Anonymize && !has_anonymizer {
+        cx.error(
+            lit.span(),
+            "`on_erase = \"anonymize\"` needs an anonymizer",
+            Some("add `anonymize = \"...\"` (e.g. \"ip\", \"email\", \"redact\") or `anonymize_with = path::to::fn`"),
+        );
+    }
+    Some(ErasePlan {
+        policy,
+        span: lit.span(),
+    })
+}
+
+/// A comma-separated list (`purpose = "account, support"`): trimmed, non-empty, no repeats.
+fn list(cx: &Ctxt, lit: Option<&LitStr>, key: &str) -> Vec<String> {
+    let Some(lit) = lit else {
+        return Vec::new();
+    };
+    let mut out: Vec<String> = Vec::new();
+    for item in lit.value().split(',').map(str::trim) {
+        if item.is_empty() {
+            cx.error(
+                lit.span(),
+                format!("`{key}` has an empty entry"),
+                Some("separate entries with commas: \"a, b\""),
+            );
+        } else if out.iter().any(|o| o == item) {
+            cx.error(lit.span(), format!("`{key}` lists `{item}` twice"), None);
+        } else {
+            out.push(item.to_owned());
+        }
+    }
+    out
+}
