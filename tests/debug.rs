@@ -70,3 +70,189 @@ fn debug_prints_category_tags_instead_of_values() {
     let _ = Plan::Free;
     let _ = Account::schema();
 }
+
+/// One field per category of the taxonomy, each holding a distinct raw value.
+#[derive(PersonalData, Serialize)]
+struct EveryCategory {
+    #[personal(category = "identity.name")]
+    identity_name: String,
+    #[personal(category = "identity.account_id")]
+    identity_account_id: String,
+    #[personal(category = "identity.government_id")]
+    identity_government_id: String,
+    #[personal(category = "contact.email")]
+    contact_email: String,
+    #[personal(category = "contact.phone")]
+    contact_phone: String,
+    #[personal(category = "contact.postal_address")]
+    contact_postal_address: String,
+    #[personal(category = "account.username")]
+    account_username: String,
+    #[personal(category = "account.password")]
+    account_password: String,
+    #[personal(category = "account.password_hint")]
+    account_password_hint: String,
+    #[personal(category = "account.security_answer")]
+    account_security_answer: String,
+    #[personal(category = "demographic.birth_date")]
+    demographic_birth_date: String,
+    #[personal(category = "demographic.age")]
+    demographic_age: String,
+    #[personal(category = "demographic.gender")]
+    demographic_gender: String,
+    #[personal(category = "demographic.country")]
+    demographic_country: String,
+    #[personal(category = "demographic.language")]
+    demographic_language: String,
+    #[personal(category = "financial.card_number")]
+    financial_card_number: String,
+    #[personal(category = "financial.card_security_code")]
+    financial_card_security_code: String,
+    #[personal(category = "financial.bank_account")]
+    financial_bank_account: String,
+    #[personal(category = "commercial.purchase")]
+    commercial_purchase: String,
+    #[personal(category = "device.id")]
+    device_id: String,
+    #[personal(category = "device.ip_address")]
+    device_ip_address: String,
+    #[personal(category = "device.mac_address")]
+    device_mac_address: String,
+    #[personal(category = "device.cookie_id")]
+    device_cookie_id: String,
+    #[personal(category = "device.environment")]
+    device_environment: String,
+    #[personal(category = "device.error_report")]
+    device_error_report: String,
+    #[personal(category = "device.troubleshooting")]
+    device_troubleshooting: String,
+    #[personal(category = "usage.product_interaction")]
+    usage_product_interaction: String,
+    #[personal(category = "location.precise")]
+    location_precise: String,
+    #[personal(category = "location.imprecise")]
+    location_imprecise: String,
+    #[personal(category = "social.profile")]
+    social_profile: String,
+    #[personal(category = "marketing.preference")]
+    marketing_preference: String,
+    #[personal(category = "health")]
+    health: String,
+    #[personal(category = "biometric")]
+    biometric: String,
+}
+
+fn every_category() -> EveryCategory {
+    EveryCategory {
+        identity_name: format!("raw-identity_name-value-00"),
+        identity_account_id: format!("raw-identity_account_id-value-01"),
+        identity_government_id: format!("raw-identity_government_id-value-02"),
+        contact_email: format!("raw-contact_email-value-03"),
+        contact_phone: format!("raw-contact_phone-value-04"),
+        contact_postal_address: format!("raw-contact_postal_address-value-05"),
+        account_username: format!("raw-account_username-value-06"),
+        account_password: format!("raw-account_password-value-07"),
+        account_password_hint: format!("raw-account_password_hint-value-08"),
+        account_security_answer: format!("raw-account_security_answer-value-09"),
+        demographic_birth_date: format!("raw-demographic_birth_date-value-10"),
+        demographic_age: format!("raw-demographic_age-value-11"),
+        demographic_gender: format!("raw-demographic_gender-value-12"),
+        demographic_country: format!("raw-demographic_country-value-13"),
+        demographic_language: format!("raw-demographic_language-value-14"),
+        financial_card_number: format!("raw-financial_card_number-value-15"),
+        financial_card_security_code: format!("raw-financial_card_security_code-value-16"),
+        financial_bank_account: format!("raw-financial_bank_account-value-17"),
+        commercial_purchase: format!("raw-commercial_purchase-value-18"),
+        device_id: format!("raw-device_id-value-19"),
+        device_ip_address: format!("raw-device_ip_address-value-20"),
+        device_mac_address: format!("raw-device_mac_address-value-21"),
+        device_cookie_id: format!("raw-device_cookie_id-value-22"),
+        device_environment: format!("raw-device_environment-value-23"),
+        device_error_report: format!("raw-device_error_report-value-24"),
+        device_troubleshooting: format!("raw-device_troubleshooting-value-25"),
+        usage_product_interaction: format!("raw-usage_product_interaction-value-26"),
+        location_precise: format!("raw-location_precise-value-27"),
+        location_imprecise: format!("raw-location_imprecise-value-28"),
+        social_profile: format!("raw-social_profile-value-29"),
+        marketing_preference: format!("raw-marketing_preference-value-30"),
+        health: format!("raw-health-value-31"),
+        biometric: format!("raw-biometric-value-32"),
+    }
+}
+
+#[test]
+fn no_raw_value_of_any_category_reaches_debug_or_pretty_debug() {
+    let record = every_category();
+    let values = record.personal_values();
+    assert_eq!(values.len(), privacy_core::Category::ALL.len());
+    for text in [format!("{record:?}"), format!("{record:#?}")] {
+        for v in &values {
+            assert!(!text.contains(&v.value), "{} leaked into Debug", v.field);
+            assert!(
+                text.contains(&format!("<{}>", v.category)),
+                "{} tag missing",
+                v.category
+            );
+        }
+    }
+}
+
+#[test]
+fn pretty_debug_prints_one_field_per_line() {
+    let text = format!("{:#?}", account());
+    assert_eq!(
+        text,
+        "Account {\n    id: <identity.account_id>,\n    email: <contact.email>,\n    last_ip: <device.ip_address>,\n    \
+         created_at: <collected_at>,\n    devices: [\n        Device {\n            imei: <device.id>,\n        },\n    ],\n    plan: Pro,\n}"
+    );
+}
+
+#[derive(PersonalData, Serialize)]
+struct Pair(
+    #[personal(category = "identity.name")] String,
+    #[personal(not_personal)] u8,
+);
+
+#[derive(PersonalData, Serialize)]
+struct Login<'a, T>
+where
+    T: Clone,
+{
+    #[personal(category = "account.username")]
+    user: &'a str,
+    #[personal(not_personal)]
+    attempts: T,
+}
+
+#[derive(PersonalData, Serialize)]
+struct Marker;
+
+#[test]
+fn tuple_generic_and_unit_structs_are_redacted_too() {
+    assert_eq!(
+        format!("{:?}", Pair("Jane Doe".into(), 3)),
+        "Pair(<identity.name>, 3)"
+    );
+    let login = Login {
+        user: "jdoe",
+        attempts: 2u32,
+    };
+    assert_eq!(
+        format!("{login:?}"),
+        "Login { user: <account.username>, attempts: 2 }"
+    );
+    assert_eq!(format!("{Marker:?}"), "Marker");
+}
+
+#[test]
+fn debug_of_a_custom_category_shows_its_name() {
+    #[derive(PersonalData, Serialize)]
+    struct Loyalty {
+        #[personal(category = "custom:loyalty.tier")]
+        tier: String,
+    }
+    let l = Loyalty {
+        tier: "gold".into(),
+    };
+    assert_eq!(format!("{l:?}"), "Loyalty { tier: <custom:loyalty.tier> }");
+}

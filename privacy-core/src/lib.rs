@@ -3,6 +3,7 @@
 //! Turn a privacy policy's promises into annotations on the structs that hold personal data,
 //! and generate the code that keeps them.
 #![doc = include_str!("../doc/overview.md")]
+#![forbid(unsafe_code)]
 #![cfg_attr(docsrs, feature(doc_auto_cfg))]
 
 pub mod anonymize;

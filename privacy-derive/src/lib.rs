@@ -6,6 +6,8 @@
 //! generates the impls. All errors of a struct are reported together; on error a fallback impl
 //! is emitted so that only the real mistakes show.
 
+#![forbid(unsafe_code)]
+
 mod ast;
 mod attr;
 mod ctxt;
