@@ -128,10 +128,10 @@ fn debug_value(plan: &FieldPlan<'_>) -> TokenStream {
     let p = private();
     match &plan.role {
         Role::Personal(personal) => {
-            let tag = category_name(&personal.category);
-            quote!(&#p::Tag(#tag))
+            let tag = format!("<{}>", category_name(&personal.category));
+            quote!(&#p::TagLiteral(#tag))
         }
-        Role::CollectedAt => quote!(&#p::Tag("collected_at")),
+        Role::CollectedAt => quote!(&#p::TagLiteral("<collected_at>")),
         Role::Nested(_) | Role::NotPersonal => quote!(&self.#member),
     }
 }
