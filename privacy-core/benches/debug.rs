@@ -123,7 +123,7 @@ fn main() {
         b.iter(|| render(&mut buf, black_box(&r)));
     });
     g.bench_function("derive(Debug)", |b| {
-        b.iter(|| render(&mut buf, black_box(&p)))
+        b.iter(|| render(&mut buf, black_box(&p)));
     });
     g.bench_function("hand-written <redacted>", |b| {
         b.iter(|| render(&mut buf, black_box(&h)));

@@ -249,10 +249,10 @@ fn personal_meta(name: &LitStr, x: &Personal) -> TokenStream {
         (None, true) => quote!(#p::Some(#p::SUBJECT_ID_BASIS)),
         (None, false) => quote!(#p::None),
     };
-    let source = match &x.source {
-        Some(s) => quote!(#p::Some(#s)),
-        None => quote!(#p::None),
-    };
+    let source = x
+        .source
+        .as_ref()
+        .map_or_else(|| quote!(#p::None), |s| quote!(#p::Some(#s)));
     let recipients = &x.recipients;
     let (encrypted, blind_index, exported) = (x.encrypted, x.blind_index, x.exported);
     quote! {
@@ -369,14 +369,14 @@ fn impl_personal_data(record: &Record<'_>) -> TokenStream {
 /// Runs `f` over the schema fields with `__s.fields[i]` as their metadata expression.
 fn fields_code(
     record: &Record<'_>,
-    f: fn(&FieldPlan<'_>, TokenStream) -> TokenStream,
+    f: fn(&FieldPlan<'_>, &TokenStream) -> TokenStream,
 ) -> Vec<TokenStream> {
     schema_fields(record)
-        .map(|(i, plan)| f(plan, quote!(&__s.fields[#i])))
+        .map(|(i, plan)| f(plan, &quote!(&__s.fields[#i])))
         .collect()
 }
 
-fn export_field(plan: &FieldPlan<'_>, meta: TokenStream) -> TokenStream {
+fn export_field(plan: &FieldPlan<'_>, meta: &TokenStream) -> TokenStream {
     let p = private();
     let member = &plan.field.member;
     match &plan.role {
@@ -390,7 +390,7 @@ fn export_field(plan: &FieldPlan<'_>, meta: TokenStream) -> TokenStream {
     }
 }
 
-fn values_field(plan: &FieldPlan<'_>, meta: TokenStream) -> TokenStream {
+fn values_field(plan: &FieldPlan<'_>, meta: &TokenStream) -> TokenStream {
     let p = private();
     let member = &plan.field.member;
     match &plan.role {
@@ -402,13 +402,13 @@ fn values_field(plan: &FieldPlan<'_>, meta: TokenStream) -> TokenStream {
     }
 }
 
-fn erase_field(plan: &FieldPlan<'_>, meta: TokenStream) -> TokenStream {
+fn erase_field(plan: &FieldPlan<'_>, meta: &TokenStream) -> TokenStream {
     let p = private();
     let member = &plan.field.member;
     match &plan.role {
         Role::Personal(x) => match x.on_erase.policy {
-            ErasePolicy::Delete => delete_call(plan, x, &meta),
-            ErasePolicy::Anonymize => anonymize_call(plan, x, &meta),
+            ErasePolicy::Delete => delete_call(plan, x, meta),
+            ErasePolicy::Anonymize => anonymize_call(plan, x, meta),
             ErasePolicy::Retain => quote!(#p::erase_retain(__s.type_name, #meta, &mut __x);),
         },
         Role::Nested(span) => {
@@ -418,7 +418,7 @@ fn erase_field(plan: &FieldPlan<'_>, meta: TokenStream) -> TokenStream {
     }
 }
 
-fn expire_field(plan: &FieldPlan<'_>, meta: TokenStream) -> TokenStream {
+fn expire_field(plan: &FieldPlan<'_>, meta: &TokenStream) -> TokenStream {
     let p = private();
     let member = &plan.field.member;
     match &plan.role {
@@ -429,9 +429,9 @@ fn expire_field(plan: &FieldPlan<'_>, meta: TokenStream) -> TokenStream {
             ) =>
         {
             let action = if x.on_erase.policy == ErasePolicy::Anonymize {
-                anonymize_call(plan, x, &meta)
+                anonymize_call(plan, x, meta)
             } else {
-                delete_call(plan, x, &meta)
+                delete_call(plan, x, meta)
             };
             quote! {
                 if (#meta).retention.is_expired(__c, __now) {
@@ -446,7 +446,7 @@ fn expire_field(plan: &FieldPlan<'_>, meta: TokenStream) -> TokenStream {
     }
 }
 
-fn anonymize_field(plan: &FieldPlan<'_>, _meta: TokenStream) -> TokenStream {
+fn anonymize_field(plan: &FieldPlan<'_>, _meta: &TokenStream) -> TokenStream {
     let p = private();
     let member = &plan.field.member;
     match &plan.role {
