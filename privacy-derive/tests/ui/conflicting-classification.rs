@@ -1,0 +1,15 @@
+use privacy_core::PersonalData;
+
+#[derive(PersonalData)]
+struct Device {
+    #[personal(category = "device.id")]
+    imei: String,
+}
+
+#[derive(PersonalData)]
+struct Account {
+    #[personal(category = "device.id", nested)]
+    device: Device,
+}
+
+fn main() {}

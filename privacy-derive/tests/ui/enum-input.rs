@@ -1,0 +1,9 @@
+use privacy_core::PersonalData;
+
+#[derive(PersonalData)]
+enum Contact {
+    Email(String),
+    Phone(String),
+}
+
+fn main() {}
