@@ -36,6 +36,88 @@ pub trait Nested {
     fn for_each(&self, f: &mut dyn FnMut(&dyn PersonalData));
     /// Calls `f` with every record, mutably.
     fn for_each_mut(&mut self, f: &mut dyn FnMut(&mut dyn PersonalData));
+    /// Formats the value with the records' redacted `Debug`.
+    fn fmt_nested(&self, f: &mut Formatter<'_>) -> FmtResult;
+}
+
+/// The object-safe part of [`Nested`], so generated code reaches a nested field through one
+/// `&dyn` obtained by [`NestedRef`]/[`NestedMut`].
+pub trait NestedDyn {
+    fn each(&self, f: &mut dyn FnMut(&dyn PersonalData));
+    fn each_mut(&mut self, f: &mut dyn FnMut(&mut dyn PersonalData));
+    fn fmt_nested(&self, f: &mut Formatter<'_>) -> FmtResult;
+}
+
+impl<T: Nested> NestedDyn for T {
+    fn each(&self, f: &mut dyn FnMut(&dyn PersonalData)) {
+        self.for_each(f);
+    }
+    fn each_mut(&mut self, f: &mut dyn FnMut(&mut dyn PersonalData)) {
+        self.for_each_mut(f);
+    }
+    fn fmt_nested(&self, f: &mut Formatter<'_>) -> FmtResult {
+        Nested::fmt_nested(self, f)
+    }
+}
+
+/// `(&NestedRef(&field)).get()`: the field as `&dyn NestedDyn` when its type is [`Nested`].
+///
+/// Dispatch by autoref: [`NestedRefGet`] applies when the type is `Nested`, the fallback
+/// [`NestedRefNone`] otherwise. The derive also names `<Field as Nested>::SCHEMA` in the
+/// schema, so a field that is not `Nested` is reported there, once, and the fallback never
+/// runs in a program that compiles.
+pub struct NestedRef<'a, T>(pub &'a T);
+/// `(&mut NestedMut(&mut field)).get()`; see [`NestedRef`].
+pub struct NestedMut<'a, T>(pub &'a mut T);
+
+pub trait NestedRefGet<'a> {
+    fn get(&self) -> Option<&'a dyn NestedDyn>;
+}
+impl<'a, T: Nested> NestedRefGet<'a> for NestedRef<'a, T> {
+    fn get(&self) -> Option<&'a dyn NestedDyn> {
+        Some(self.0)
+    }
+}
+pub trait NestedRefNone<'a> {
+    fn get(&self) -> Option<&'a dyn NestedDyn> {
+        None
+    }
+}
+impl<'a, T> NestedRefNone<'a> for &NestedRef<'a, T> {}
+
+pub trait NestedMutGet<'a> {
+    fn get(&mut self) -> Option<&mut dyn NestedDyn>;
+}
+impl<'a, T: Nested> NestedMutGet<'a> for NestedMut<'a, T> {
+    fn get(&mut self) -> Option<&mut dyn NestedDyn> {
+        Some(&mut *self.0)
+    }
+}
+pub trait NestedMutNone<'a> {
+    fn get(&mut self) -> Option<&mut dyn NestedDyn> {
+        None
+    }
+}
+impl<'a, T> NestedMutNone<'a> for &mut NestedMut<'a, T> {}
+
+/// Debug of a nested field: the records' redacted `Debug`.
+pub struct NestedDebug<'a>(pub Option<&'a dyn NestedDyn>);
+
+impl Debug for NestedDebug<'_> {
+    fn fmt(&self, f: &mut Formatter<'_>) -> FmtResult {
+        match self.0 {
+            Some(v) => v.fmt_nested(f),
+            None => f.write_str("<nested>"),
+        }
+    }
+}
+
+struct Records<'a, T: ?Sized>(&'a T);
+
+impl<T: Nested + ?Sized> Debug for Records<'_, T> {
+    fn fmt(&self, f: &mut Formatter<'_>) -> FmtResult {
+        self.0.fmt_nested(f)
+    }
 }
 
 impl<T: Nested> Nested for Option<T> {
@@ -48,6 +130,12 @@ impl<T: Nested> Nested for Option<T> {
     fn for_each_mut(&mut self, f: &mut dyn FnMut(&mut dyn PersonalData)) {
         if let Some(v) = self {
             v.for_each_mut(f);
+        }
+    }
+    fn fmt_nested(&self, f: &mut Formatter<'_>) -> FmtResult {
+        match self {
+            Some(v) => f.debug_tuple("Some").field(&Records(v)).finish(),
+            None => f.write_str("None"),
         }
     }
 }
@@ -64,6 +152,9 @@ impl<T: Nested> Nested for Vec<T> {
             v.for_each_mut(f);
         }
     }
+    fn fmt_nested(&self, f: &mut Formatter<'_>) -> FmtResult {
+        f.debug_list().entries(self.iter().map(Records)).finish()
+    }
 }
 
 impl<T: Nested + ?Sized> Nested for Box<T> {
@@ -73,6 +164,9 @@ impl<T: Nested + ?Sized> Nested for Box<T> {
     }
     fn for_each_mut(&mut self, f: &mut dyn FnMut(&mut dyn PersonalData)) {
         (**self).for_each_mut(f);
+    }
+    fn fmt_nested(&self, f: &mut Formatter<'_>) -> FmtResult {
+        (**self).fmt_nested(f)
     }
 }
 
@@ -124,13 +218,14 @@ pub fn erase_delete<T: Erase + ?Sized>(
     report.push(record, meta, outcome);
 }
 
-pub fn erase_anonymize<S: crate::anonymize::Strategy, T: Anonymize<S> + ?Sized>(
+/// Records the outcome of [`anonymize`] applied as erasure.
+pub fn report_anonymized(
     record: &'static str,
     meta: &'static FieldMeta,
-    value: &mut T,
+    changed: bool,
     report: &mut ErasureReport,
 ) {
-    let outcome = if value.anonymize() {
+    let outcome = if changed {
         ErasureOutcome::Anonymized
     } else {
         ErasureOutcome::AlreadyErased
@@ -158,24 +253,32 @@ pub fn erase_retain(record: &'static str, meta: &'static FieldMeta, report: &mut
 pub const SUBJECT_ID_BASIS: &str =
     "record identifier, kept to link the erasure report to the request";
 
-pub fn erase_nested<T: Nested + ?Sized>(value: &mut T, report: &mut ErasureReport) {
-    value.for_each_mut(&mut |r| report.absorb(r.erase()));
+pub fn erase_nested(value: Option<&mut dyn NestedDyn>, report: &mut ErasureReport) {
+    if let Some(v) = value {
+        v.each_mut(&mut |r| report.absorb(r.erase()));
+    }
 }
 
-pub fn expire_nested<T: Nested + ?Sized>(
-    value: &mut T,
+pub fn expire_nested(
+    value: Option<&mut dyn NestedDyn>,
     now: SystemTime,
     report: &mut ErasureReport,
 ) {
-    value.for_each_mut(&mut |r| report.absorb(r.expire(now)));
+    if let Some(v) = value {
+        v.each_mut(&mut |r| report.absorb(r.expire(now)));
+    }
 }
 
-pub fn anonymize_nested<T: Nested + ?Sized>(value: &mut T) {
-    value.for_each_mut(&mut |r| r.anonymize());
+pub fn anonymize_nested(value: Option<&mut dyn NestedDyn>) {
+    if let Some(v) = value {
+        v.each_mut(&mut |r| r.anonymize());
+    }
 }
 
-pub fn anonymize<S: crate::anonymize::Strategy, T: Anonymize<S> + ?Sized>(value: &mut T) {
-    value.anonymize();
+/// Applies the anonymizer `S`; every generated use (anonymize, erase, expire) is this same
+/// call at the same span, so a type that does not fit is reported once.
+pub fn anonymize<S: crate::anonymize::Strategy, T: Anonymize<S> + ?Sized>(value: &mut T) -> bool {
+    value.anonymize()
 }
 
 pub fn anonymize_custom<T>(value: &mut T, anonymizer: fn(&T) -> T) {
@@ -192,13 +295,15 @@ pub fn export_value<T: Serialize + ?Sized>(
     out.push_value(meta, value);
 }
 
-pub fn export_nested<T: Nested + ?Sized>(
+pub fn export_nested(
     meta: &'static FieldMeta,
-    value: &T,
+    value: Option<&dyn NestedDyn>,
     out: &mut RecordExport,
 ) {
     let mut records = Vec::new();
-    value.for_each(&mut |r| records.push(r.export()));
+    if let Some(v) = value {
+        v.each(&mut |r| records.push(r.export()));
+    }
     out.push_records(meta, records);
 }
 
@@ -236,8 +341,10 @@ fn leaves(json: serde_json::Value, push: &mut dyn FnMut(String)) {
     }
 }
 
-pub fn collect_nested<T: Nested + ?Sized>(value: &T, out: &mut Vec<PersonalValue>) {
-    value.for_each(&mut |r| out.extend(r.personal_values()));
+pub fn collect_nested(value: Option<&dyn NestedDyn>, out: &mut Vec<PersonalValue>) {
+    if let Some(v) = value {
+        v.each(&mut |r| out.extend(r.personal_values()));
+    }
 }
 
 /// A complete `<category>` tag written in one call (the derive builds the literal at compile

@@ -109,7 +109,8 @@ macro_rules! categories {
         #[non_exhaustive]
         pub enum Category {
             $( $(#[$doc])* $variant, )*
-            /// A category the taxonomy does not know, written `"custom:<name>"`; holds `<name>`.
+            /// A category the taxonomy does not know, written `"custom:<name>"`; holds the whole
+            /// spelling, prefix included (`"custom:loyalty.tier"`).
             Custom(&'static str),
         }
 

@@ -120,6 +120,9 @@ pub struct FieldAttrs {
     pub source: Attr<LitStr>,
     pub shared_with: Attr<LitStr>,
     pub export: Attr<LitBool>,
+    /// Whether a key was not recognised (already reported; the field's classification may
+    /// have been the misspelled key, so "not classified" would only repeat the mistake).
+    pub had_unknown_key: bool,
 }
 
 impl ContainerAttrs {
@@ -176,6 +179,7 @@ impl FieldAttrs {
             source: Attr::none(SOURCE),
             shared_with: Attr::none(SHARED_WITH),
             export: Attr::none(EXPORT),
+            had_unknown_key: false,
         };
         for attr in personal_attrs(attrs) {
             let result = attr.parse_nested_meta(|meta| out.parse_key(cx, &meta));
@@ -241,6 +245,7 @@ impl FieldAttrs {
             );
             skip_value(meta)?;
         } else {
+            self.had_unknown_key = true;
             unknown_key(cx, meta, FIELD_KEYS, "field")?;
         }
         Ok(())

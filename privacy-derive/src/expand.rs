@@ -6,7 +6,7 @@
 
 use proc_macro2::{Span, TokenStream, TokenTree};
 use quote::{quote, quote_spanned, ToTokens};
-use syn::{DeriveInput, Ident, LitStr, Type, WherePredicate};
+use syn::{DeriveInput, Ident, LitStr, Member, Type, WherePredicate};
 
 use crate::ast::Style;
 use crate::model::{
@@ -20,6 +20,10 @@ pub fn expand(record: &Record<'_>) -> TokenStream {
     let personal = impl_personal_data(record);
     quote! {
         const _: () = {
+            #[allow(unused_imports)]
+            use ::privacy_core::__private::{
+                NestedMutGet as _, NestedMutNone as _, NestedRefGet as _, NestedRefNone as _,
+            };
             #debug
             #nested
             #personal
@@ -53,6 +57,9 @@ pub fn fallback(input: &DeriveInput) -> TokenStream {
                 };
                 fn for_each(&self, _: &mut dyn ::core::ops::FnMut(&dyn #p::PersonalData)) {}
                 fn for_each_mut(&mut self, _: &mut dyn ::core::ops::FnMut(&mut dyn #p::PersonalData)) {}
+                fn fmt_nested(&self, __f: &mut ::core::fmt::Formatter<'_>) -> ::core::fmt::Result {
+                    ::core::fmt::Formatter::write_str(__f, #name)
+                }
             }
             #[automatically_derived]
             impl #impl_generics #p::PersonalData for #ident #ty_generics #where_clause {
@@ -80,12 +87,7 @@ fn impl_debug(record: &Record<'_>) -> TokenStream {
     let input = record.input;
     let ident = input.ident;
     let name = LitStr::new(&ident.to_string(), ident.span());
-    let p = private();
-    let bounds = bounds(record, |plan| match plan.role {
-        Role::NotPersonal | Role::Nested(_) => vec![quote!(::core::fmt::Debug)],
-        _ => Vec::new(),
-    });
-    let (impl_generics, ty_generics, where_clause) = with_bounds(record, &bounds);
+    let (impl_generics, ty_generics, where_clause) = with_bounds(record, &debug_bounds(record));
     let body = match input.style {
         Style::Unit => quote!(::core::fmt::Formatter::write_str(__f, #name)),
         Style::Named | Style::Tuple => {
@@ -115,8 +117,6 @@ fn impl_debug(record: &Record<'_>) -> TokenStream {
         #[automatically_derived]
         impl #impl_generics ::core::fmt::Debug for #ident #ty_generics #where_clause {
             fn fmt(&self, __f: &mut ::core::fmt::Formatter<'_>) -> ::core::fmt::Result {
-                #[allow(unused_imports)]
-                use #p::Debug as _;
                 #body
             }
         }
@@ -132,7 +132,11 @@ fn debug_value(plan: &FieldPlan<'_>) -> TokenStream {
             quote!(&#p::TagLiteral(#tag))
         }
         Role::CollectedAt => quote!(&#p::TagLiteral("<collected_at>")),
-        Role::Nested(_) | Role::NotPersonal => quote!(&self.#member),
+        Role::Nested => {
+            let (p, member, span) = at_type(plan);
+            quote_spanned!(span=> &#p::NestedDebug((&#p::NestedRef(&self.#member)).get()))
+        }
+        Role::NotPersonal => quote!(&self.#member),
     }
 }
 
@@ -167,6 +171,9 @@ fn impl_nested(record: &Record<'_>) -> TokenStream {
             fn for_each_mut(&mut self, __f: &mut dyn ::core::ops::FnMut(&mut dyn #p::PersonalData)) {
                 __f(self);
             }
+            fn fmt_nested(&self, __f: &mut ::core::fmt::Formatter<'_>) -> ::core::fmt::Result {
+                ::core::fmt::Debug::fmt(self, __f)
+            }
         }
     }
 }
@@ -187,7 +194,7 @@ fn field_meta(plan: &FieldPlan<'_>) -> TokenStream {
     let name = LitStr::new(&plan.field.name, plan.field.span);
     match &plan.role {
         Role::CollectedAt => quote!(#p::FieldMeta::new(#name, #p::FieldKind::CollectedAt)),
-        Role::Nested(_) => {
+        Role::Nested => {
             let ty = plan.field.ty;
             quote! {
                 #p::FieldMeta {
@@ -297,8 +304,8 @@ fn impl_personal_data(record: &Record<'_>) -> TokenStream {
         .map_or_else(
             || quote!(#p::None),
             |plan| {
-                let member = &plan.field.member;
-                quote_spanned!(span_of(plan.field.ty)=> #p::SubjectIdValue::subject_id(&self.#member))
+                let (p, member, span) = at_type(plan);
+                quote_spanned!(span=> #p::SubjectIdValue::subject_id(&self.#member))
             },
         );
     let collected_at = record
@@ -308,8 +315,8 @@ fn impl_personal_data(record: &Record<'_>) -> TokenStream {
         .map_or_else(
             || quote!(#p::None),
             |plan| {
-                let member = &plan.field.member;
-                quote_spanned!(span_of(plan.field.ty)=> #p::CollectedAtValue::collected_at(&self.#member))
+                let (p, member, span) = at_type(plan);
+                quote_spanned!(span=> #p::CollectedAtValue::collected_at(&self.#member))
             },
         );
     let export = fields_code(record, export_field);
@@ -377,50 +384,50 @@ fn fields_code(
 }
 
 fn export_field(plan: &FieldPlan<'_>, meta: &TokenStream) -> TokenStream {
-    let p = private();
-    let member = &plan.field.member;
+    let (p, member, span) = at_type(plan);
     match &plan.role {
         Role::Personal(_) => {
-            quote_spanned!(span_of(plan.field.ty)=> #p::export_value(#meta, &self.#member, &mut __x);)
+            quote_spanned!(span=> #p::export_value(#meta, &self.#member, &mut __x);)
         }
-        Role::Nested(span) => {
-            quote_spanned!(*span=> #p::export_nested(#meta, &self.#member, &mut __x);)
+        Role::Nested => {
+            quote_spanned!(span=> #p::export_nested(#meta, (&#p::NestedRef(&self.#member)).get(), &mut __x);)
         }
         Role::CollectedAt | Role::NotPersonal => TokenStream::new(),
     }
 }
 
 fn values_field(plan: &FieldPlan<'_>, meta: &TokenStream) -> TokenStream {
-    let p = private();
-    let member = &plan.field.member;
+    let (p, member, span) = at_type(plan);
     match &plan.role {
         Role::Personal(_) => {
-            quote_spanned!(span_of(plan.field.ty)=> #p::collect_values(__s.type_name, #meta, &self.#member, &mut __x);)
+            quote_spanned!(span=> #p::collect_values(__s.type_name, #meta, &self.#member, &mut __x);)
         }
-        Role::Nested(span) => quote_spanned!(*span=> #p::collect_nested(&self.#member, &mut __x);),
+        Role::Nested => {
+            quote_spanned!(span=> #p::collect_nested((&#p::NestedRef(&self.#member)).get(), &mut __x);)
+        }
         Role::CollectedAt | Role::NotPersonal => TokenStream::new(),
     }
 }
 
 fn erase_field(plan: &FieldPlan<'_>, meta: &TokenStream) -> TokenStream {
-    let p = private();
-    let member = &plan.field.member;
     match &plan.role {
         Role::Personal(x) => match x.on_erase.policy {
             ErasePolicy::Delete => delete_call(plan, x, meta),
             ErasePolicy::Anonymize => anonymize_call(plan, x, meta),
-            ErasePolicy::Retain => quote!(#p::erase_retain(__s.type_name, #meta, &mut __x);),
+            ErasePolicy::Retain => {
+                let p = private();
+                quote!(#p::erase_retain(__s.type_name, #meta, &mut __x);)
+            }
         },
-        Role::Nested(span) => {
-            quote_spanned!(*span=> #p::erase_nested(&mut self.#member, &mut __x);)
+        Role::Nested => {
+            let (p, member, span) = at_type(plan);
+            quote_spanned!(span=> #p::erase_nested((&mut #p::NestedMut(&mut self.#member)).get(), &mut __x);)
         }
         Role::CollectedAt | Role::NotPersonal => TokenStream::new(),
     }
 }
 
 fn expire_field(plan: &FieldPlan<'_>, meta: &TokenStream) -> TokenStream {
-    let p = private();
-    let member = &plan.field.member;
     match &plan.role {
         Role::Personal(x)
             if matches!(
@@ -439,51 +446,87 @@ fn expire_field(plan: &FieldPlan<'_>, meta: &TokenStream) -> TokenStream {
                 }
             }
         }
-        Role::Nested(span) => {
-            quote_spanned!(*span=> #p::expire_nested(&mut self.#member, __now, &mut __x);)
+        Role::Nested => {
+            let (p, member, span) = at_type(plan);
+            quote_spanned!(span=> #p::expire_nested((&mut #p::NestedMut(&mut self.#member)).get(), __now, &mut __x);)
         }
         _ => TokenStream::new(),
     }
 }
 
 fn anonymize_field(plan: &FieldPlan<'_>, _meta: &TokenStream) -> TokenStream {
-    let p = private();
-    let member = &plan.field.member;
     match &plan.role {
         Role::Personal(x) => match &x.anonymizer {
             Some(AnonymizerRef::Builtin { name, span, .. }) => {
+                let (p, member) = at_span(plan, *span);
                 let marker = Ident::new(name, *span);
                 quote_spanned!(*span=> #p::anonymize::<#p::anon::#marker, _>(&mut self.#member);)
             }
             Some(AnonymizerRef::Custom(path)) => {
-                quote_spanned!(span_of(path)=> #p::anonymize_custom(&mut self.#member, #path);)
+                let span = span_of(path);
+                let (p, member) = at_span(plan, span);
+                quote_spanned!(span=> #p::anonymize_custom(&mut self.#member, #path);)
             }
             None => TokenStream::new(),
         },
-        Role::Nested(span) => quote_spanned!(*span=> #p::anonymize_nested(&mut self.#member);),
+        Role::Nested => {
+            let (p, member, span) = at_type(plan);
+            quote_spanned!(span=> #p::anonymize_nested((&mut #p::NestedMut(&mut self.#member)).get());)
+        }
         Role::CollectedAt | Role::NotPersonal => TokenStream::new(),
     }
 }
 
+/// Deletes the field; spanned at `on_erase` (or the type when the policy is the default) so
+/// "cannot be deleted in place" points there.
 fn delete_call(plan: &FieldPlan<'_>, x: &Personal, meta: &TokenStream) -> TokenStream {
-    let p = private();
-    let member = &plan.field.member;
-    quote_spanned!(x.on_erase.span=> #p::erase_delete(__s.type_name, #meta, &mut self.#member, &mut __x);)
+    let span = x.on_erase.span;
+    let (p, member) = at_span(plan, span);
+    quote_spanned!(span=> #p::erase_delete(__s.type_name, #meta, &mut self.#member, &mut __x);)
 }
 
+/// Anonymizes the field as erasure; spanned at the anonymizer so a type mismatch points there.
 fn anonymize_call(plan: &FieldPlan<'_>, x: &Personal, meta: &TokenStream) -> TokenStream {
-    let p = private();
-    let member = &plan.field.member;
     match &x.anonymizer {
         Some(AnonymizerRef::Builtin { name, span, .. }) => {
+            let (p, member) = at_span(plan, *span);
             let marker = Ident::new(name, *span);
-            quote_spanned!(*span=> #p::erase_anonymize::<#p::anon::#marker, _>(__s.type_name, #meta, &mut self.#member, &mut __x);)
+            quote_spanned!(*span=> #p::report_anonymized(__s.type_name, #meta, #p::anonymize::<#p::anon::#marker, _>(&mut self.#member), &mut __x);)
         }
         Some(AnonymizerRef::Custom(path)) => {
-            quote_spanned!(span_of(path)=> #p::erase_custom(__s.type_name, #meta, &mut self.#member, #path, &mut __x);)
+            let span = span_of(path);
+            let (p, member) = at_span(plan, span);
+            quote_spanned!(span=> #p::erase_custom(__s.type_name, #meta, &mut self.#member, #path, &mut __x);)
         }
         None => TokenStream::new(),
     }
+}
+
+/// [`at_span`] at the field's type.
+fn at_type(plan: &FieldPlan<'_>) -> (TokenStream, TokenStream, Span) {
+    let span = span_of(plan.field.ty);
+    let (p, member) = at_span(plan, span);
+    (p, member, span)
+}
+
+/// `::privacy_core::__private` and the field's member, both carrying `span`, so that a trait
+/// error in a generated call underlines exactly the user's token (and identical errors from
+/// several generated calls collapse into one).
+fn at_span(plan: &FieldPlan<'_>, span: Span) -> (TokenStream, TokenStream) {
+    let p = quote_spanned!(span=> ::privacy_core::__private);
+    let member = match &plan.field.member {
+        Member::Named(ident) => {
+            let mut ident = ident.clone();
+            ident.set_span(span);
+            ident.to_token_stream()
+        }
+        Member::Unnamed(index) => syn::Index {
+            index: index.index,
+            span,
+        }
+        .to_token_stream(),
+    };
+    (p, member)
 }
 
 fn span_of(tokens: &impl ToTokens) -> Span {
@@ -492,10 +535,23 @@ fn span_of(tokens: &impl ToTokens) -> Span {
 
 // ---- bounds ---------------------------------------------------------------------------------
 
-/// The traits each generic field type needs for the PersonalData and Nested impls.
+/// The traits each generic field type needs for the redacted Debug impl.
+fn debug_bounds(record: &Record<'_>) -> Vec<WherePredicate> {
+    let p = private();
+    bounds(record, |plan| match plan.role {
+        Role::NotPersonal => vec![quote!(::core::fmt::Debug)],
+        Role::Nested => vec![quote!(#p::Nested)],
+        _ => Vec::new(),
+    })
+}
+
+/// The traits each generic field type needs for the PersonalData and Nested impls (the
+/// Debug bounds included: `Nested::fmt_nested` formats with the record's Debug, and
+/// PersonalData reads the schema through `Nested`).
 fn personal_bounds(record: &Record<'_>) -> Vec<WherePredicate> {
     let p = private();
-    bounds(record, |plan| match &plan.role {
+    let mut predicates = debug_bounds(record);
+    predicates.extend(bounds(record, |plan| match &plan.role {
         Role::Personal(x) => {
             let mut traits = vec![quote!(#p::SerializeTrait)];
             if x.subject_id {
@@ -511,9 +567,9 @@ fn personal_bounds(record: &Record<'_>) -> Vec<WherePredicate> {
             traits
         }
         Role::CollectedAt => vec![quote!(#p::CollectedAtValue)],
-        Role::Nested(_) => vec![quote!(#p::Nested)],
-        Role::NotPersonal => Vec::new(),
-    })
+        Role::Nested | Role::NotPersonal => Vec::new(),
+    }));
+    predicates
 }
 
 /// `FieldType: Trait` for every field whose type mentions a type parameter (other field types

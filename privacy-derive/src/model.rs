@@ -25,8 +25,8 @@ pub enum Role {
     Personal(Box<Personal>),
     /// `collected_at`.
     CollectedAt,
-    /// `nested`, with the span of the key.
-    Nested(Span),
+    /// `nested`.
+    Nested,
     /// `not_personal`.
     NotPersonal,
 }

@@ -103,6 +103,9 @@ fn role(cx: &Ctxt, field: &Field<'_>, has_collected_at: bool) -> Option<Role> {
         }
     }
     let Some((class, class_span)) = conflicting.first().copied().copied() else {
+        if a.had_unknown_key {
+            return None;
+        }
         cx.error(
             field.span,
             format!("field `{}` is not classified", field.name),
@@ -117,7 +120,7 @@ fn role(cx: &Ctxt, field: &Field<'_>, has_collected_at: bool) -> Option<Role> {
             reject_personal_keys(cx, a, class, class_span);
             Some(match class {
                 attr::NOT_PERSONAL => Role::NotPersonal,
-                attr::NESTED => Role::Nested(class_span),
+                attr::NESTED => Role::Nested,
                 _ => Role::CollectedAt,
             })
         }
