@@ -287,7 +287,7 @@ fn digit_runs(bytes: &[u8], found: &mut Vec<Detection>) {
                 .and_then(|p| bytes.get(p))
                 .is_some_and(u8::is_ascii_alphanumeric);
             if !glued_before
-                && !glued(bytes, end, end, b"")
+                && !bytes.get(end).is_some_and(u8::is_ascii_alphanumeric)
                 && (8..=15).contains(&digits.len())
                 && digits[0] != 0
             {
