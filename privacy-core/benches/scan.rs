@@ -29,6 +29,11 @@ impl Rng {
     fn below(&mut self, n: u64) -> u64 {
         self.next() % n
     }
+
+    fn pick<T: Copy>(&mut self, items: &[T]) -> T {
+        let i = self.next() % items.len() as u64;
+        items[usize::try_from(i).unwrap_or(0)]
+    }
 }
 
 fn records() -> Vec<PersonalValue> {
@@ -42,12 +47,36 @@ fn records() -> Vec<PersonalValue> {
         });
     };
     for i in 0..RECORDS {
-        push("id", Category::IdentityAccountId, format!("{}", 7_000_000 + i * 7919));
-        push("email", Category::ContactEmail, format!("customer.{i}@mail-{}.example.com", i % 7));
-        push("name", Category::IdentityName, format!("Customer Number{i} Smith"));
-        push("ip", Category::DeviceIpAddress, format!("198.51.100.{}", i + 1));
-        push("phone", Category::ContactPhone, format!("+1415555{:04}", 1000 + i));
-        push("card", Category::FinancialCardNumber, format!("4000056655{:06}", 100_000 + i));
+        push(
+            "id",
+            Category::IdentityAccountId,
+            format!("{}", 7_000_000 + i * 7919),
+        );
+        push(
+            "email",
+            Category::ContactEmail,
+            format!("customer.{i}@mail-{}.example.com", i % 7),
+        );
+        push(
+            "name",
+            Category::IdentityName,
+            format!("Customer Number{i} Smith"),
+        );
+        push(
+            "ip",
+            Category::DeviceIpAddress,
+            format!("198.51.100.{}", i + 1),
+        );
+        push(
+            "phone",
+            Category::ContactPhone,
+            format!("+1415555{:04}", 1000 + i),
+        );
+        push(
+            "card",
+            Category::FinancialCardNumber,
+            format!("4000056655{:06}", 100_000 + i),
+        );
     }
     values
 }
@@ -56,28 +85,40 @@ fn records() -> Vec<PersonalValue> {
 fn log_text() -> String {
     let mut rng = Rng(0x9e37_79b9_7f4a_7c15);
     let levels = [" INFO", " INFO", " INFO", "DEBUG", " WARN"];
-    let targets = ["api::orders", "api::auth", "db::pool", "cache", "http::server"];
+    let targets = [
+        "api::orders",
+        "api::auth",
+        "db::pool",
+        "cache",
+        "http::server",
+    ];
     let verbs = ["GET", "POST", "PUT", "DELETE"];
-    let paths = ["/api/v1/orders", "/api/v1/cart", "/health", "/api/v1/items", "/static/app.js"];
+    let paths = [
+        "/api/v1/orders",
+        "/api/v1/cart",
+        "/health",
+        "/api/v1/items",
+        "/static/app.js",
+    ];
     let mut text = String::with_capacity(TEXT_LEN + 256);
     let mut line = 0u64;
     while text.len() < TEXT_LEN {
         line += 1;
-        let _ = write!(
+        let _ = writeln!(
             text,
-            "2024-05-{:02}T{:02}:{:02}:{:02}.{:06}Z{} {}: request{{method={} path={}/{} req_id={:016x}}}: handled status={} bytes={} took={}ms\n",
+            "2024-05-{:02}T{:02}:{:02}:{:02}.{:06}Z{} {}: request{{method={} path={}/{} req_id={:016x}}}: handled status={} bytes={} took={}ms",
             1 + rng.below(28),
             rng.below(24),
             rng.below(60),
             rng.below(60),
             rng.below(1_000_000),
-            levels[(rng.below(5)) as usize],
-            targets[(rng.below(5)) as usize],
-            verbs[(rng.below(4)) as usize],
-            paths[(rng.below(5)) as usize],
+            rng.pick(&levels),
+            rng.pick(&targets),
+            rng.pick(&verbs),
+            rng.pick(&paths),
             rng.below(100_000),
             rng.next(),
-            [200, 201, 204, 404, 500][(rng.below(5)) as usize],
+            rng.pick(&[200, 201, 204, 404, 500]),
             rng.below(65_536),
             rng.below(2_000),
         );
@@ -95,7 +136,7 @@ fn main() {
     let scanner = LeakScanner::from_values(values).expect("scanner");
     let finder = memmem::Finder::new(needle.as_bytes());
     println!(
-        "scan: {} bytes of logs, {RECORDS} records, {} patterns, {} leaks",
+        "scan: {} bytes of logs, {RECORDS} records, {} patterns, {} leaks, {scanner:?}",
         text.len(),
         scanner.pattern_count(),
         scanner.scan(&text).len()

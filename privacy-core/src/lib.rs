@@ -4,7 +4,10 @@
 //! and generate the code that keeps them.
 #![doc = include_str!("../doc/overview.md")]
 #![forbid(unsafe_code)]
-#![cfg_attr(not(test), warn(clippy::unwrap_used, clippy::expect_used, clippy::panic))]
+#![cfg_attr(
+    not(test),
+    warn(clippy::unwrap_used, clippy::expect_used, clippy::panic)
+)]
 #![cfg_attr(docsrs, feature(doc_auto_cfg))]
 
 pub mod anonymize;

@@ -76,7 +76,11 @@ fn redact_record(value: &mut Node, schema: &RecordSchema) {
         (Shape::Named, Node::Object(map)) => redact_map(map, schema),
         (Shape::Tuple, Node::Array(items)) => {
             for field in schema.fields {
-                let slot = field.name.parse::<usize>().ok().and_then(|i| items.get_mut(i));
+                let slot = field
+                    .name
+                    .parse::<usize>()
+                    .ok()
+                    .and_then(|i| items.get_mut(i));
                 if let Some(slot) = slot {
                     redact_field(slot, field);
                 }
@@ -125,7 +129,8 @@ fn redact_nested(slot: &mut Node, schema: &RecordSchema) {
         // A sequence is a collection of records, except for a tuple record (itself a
         // sequence) whose items are not all sequences.
         Node::Array(items)
-            if schema.shape != Shape::Tuple || items.iter().all(|i| matches!(i, Node::Array(_))) =>
+            if schema.shape != Shape::Tuple
+                || items.iter().all(|i| matches!(i, Node::Array(_))) =>
         {
             for item in items {
                 redact_nested(item, schema);

@@ -18,9 +18,17 @@ struct Account {
     id: u64,
     #[personal(category = "contact.email")]
     email: String,
-    #[personal(category = "device.ip_address", anonymize = "ip", on_erase = "anonymize")]
+    #[personal(
+        category = "device.ip_address",
+        anonymize = "ip",
+        on_erase = "anonymize"
+    )]
     last_ip: IpAddr,
-    #[personal(category = "financial.card_number", on_erase = "retain", legal_basis = "tax")]
+    #[personal(
+        category = "financial.card_number",
+        on_erase = "retain",
+        legal_basis = "tax"
+    )]
     card: Option<String>,
     #[personal(collected_at)]
     created_at: SystemTime,
@@ -141,7 +149,11 @@ fn tuple_and_newtype_records_are_redacted_by_position() {
 #[derive(PersonalData, Serialize)]
 #[serde(rename_all = "camelCase")]
 struct Renamed {
-    #[personal(category = "device.ip_address", anonymize = "ip", on_erase = "anonymize")]
+    #[personal(
+        category = "device.ip_address",
+        anonymize = "ip",
+        on_erase = "anonymize"
+    )]
     last_ip: IpAddr,
     #[personal(not_personal)]
     user_agent: String,

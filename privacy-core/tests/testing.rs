@@ -14,7 +14,11 @@ struct Account {
     id: u64,
     #[personal(category = "contact.email")]
     email: String,
-    #[personal(category = "device.ip_address", anonymize = "ip", on_erase = "anonymize")]
+    #[personal(
+        category = "device.ip_address",
+        anonymize = "ip",
+        on_erase = "anonymize"
+    )]
     last_ip: IpAddr,
     #[personal(category = "identity.name")]
     name: String,
@@ -81,13 +85,20 @@ fn a_url_safe_base64_value_is_reported_as_base64url() {
     // The padding-free URL-safe encoding differs from the standard one for these bytes.
     let scanner = LeakScanner::from_values([value("token", "~~~>>>???")]).expect("scanner");
     let encoded = URL_SAFE_NO_PAD.encode("~~~>>>???");
-    assert_eq!(only(&scanner.scan(&encoded)), ("token", Encoding::Base64Url, 0));
+    assert_eq!(
+        only(&scanner.scan(&encoded)),
+        ("token", Encoding::Base64Url, 0)
+    );
 }
 
 #[test]
 fn a_hex_encoded_value_is_found_in_either_case() {
     let scanner = scanner();
-    let lower: String = "Jane Q. Doe".bytes().map(|b| format!("{b:02x}")).collect();
+    let lower: String = "Jane Q. Doe"
+        .bytes()
+        .flat_map(|b| [b >> 4, b & 0xf])
+        .map(|n| char::from(b"0123456789abcdef"[usize::from(n)]))
+        .collect();
     let upper = lower.to_uppercase();
     assert_eq!(
         only(&scanner.scan(format!("blob {lower}"))),
@@ -111,7 +122,10 @@ fn a_value_inside_a_url_query_is_found_percent_encoded() {
 fn a_value_inside_json_is_found_escaped() {
     let scanner = LeakScanner::from_values([value("note", "said \"hi\" at 5/6")]).expect("scanner");
     let body = serde_json::json!({ "note": "said \"hi\" at 5/6" }).to_string();
-    assert_eq!(only(&scanner.scan(&body)), ("note", Encoding::JsonEscaped, 9));
+    assert_eq!(
+        only(&scanner.scan(&body)),
+        ("note", Encoding::JsonEscaped, 9)
+    );
     let slashed = r#"{"note":"said \"hi\" at 5\/6"}"#;
     assert_eq!(only(&scanner.scan(slashed)).1, Encoding::JsonEscaped);
 }
@@ -151,25 +165,37 @@ fn short_values_are_listed_as_skipped_and_digits_match_only_at_word_boundaries()
             },
         ]
     );
-    assert_eq!(only(&scanner.scan("user=4242 ok")), ("id", Encoding::Raw, 5));
+    assert_eq!(
+        only(&scanner.scan("user=4242 ok")),
+        ("id", Encoding::Raw, 5)
+    );
     assert_eq!(scanner.scan("took 14242ms, 4242x"), []);
 }
 
 #[test]
 fn a_match_shared_by_two_fields_is_reported_for_both() {
-    let scanner =
-        LeakScanner::from_values([value("login", "jane@example.com"), value("email", "jane@example.com")])
-            .expect("scanner");
-    let fields: Vec<_> = scanner.scan("to jane@example.com").iter().map(|l| l.field).collect();
+    let scanner = LeakScanner::from_values([
+        value("login", "jane@example.com"),
+        value("email", "jane@example.com"),
+    ])
+    .expect("scanner");
+    let fields: Vec<_> = scanner
+        .scan("to jane@example.com")
+        .iter()
+        .map(|l| l.field)
+        .collect();
     assert_eq!(fields, ["email", "login"]);
 }
 
 #[test]
 fn assert_no_pii_names_field_category_encoding_and_offset() {
     let account = account();
-    let text = format!("reset link sent, t={}", STANDARD.encode("jane.doe+shop@example.com"));
-    let panic = std::panic::catch_unwind(|| assert_no_pii!(text, &account))
-        .expect_err("a leak must panic");
+    let text = format!(
+        "reset link sent, t={}",
+        STANDARD.encode("jane.doe+shop@example.com")
+    );
+    let panic =
+        std::panic::catch_unwind(|| assert_no_pii!(text, &account)).expect_err("a leak must panic");
     let message = panic.downcast_ref::<String>().expect("a String message");
     assert_eq!(
         message,
@@ -181,12 +207,19 @@ fn assert_no_pii_names_field_category_encoding_and_offset() {
 fn the_panic_message_of_assert_no_pii_never_contains_a_raw_value() {
     let account = account();
     let text = "jane.doe+shop@example.com from 203.0.113.7 named Jane Q. Doe, id 4242";
-    let panic = std::panic::catch_unwind(|| assert_no_pii!(text, &account))
-        .expect_err("a leak must panic");
+    let panic =
+        std::panic::catch_unwind(|| assert_no_pii!(text, &account)).expect_err("a leak must panic");
     let message = panic.downcast_ref::<String>().expect("a String message");
-    assert!(message.starts_with("personal data leaked into text (4 leaks):"), "{message}");
+    assert!(
+        message.starts_with("personal data leaked into text (4 leaks):"),
+        "{message}"
+    );
     for value in account.personal_values() {
-        assert!(!message.contains(&value.value), "message holds a value of {}", value.field);
+        assert!(
+            !message.contains(&value.value),
+            "message holds a value of {}",
+            value.field
+        );
     }
 }
 

@@ -66,7 +66,10 @@ fn a_service_logging_the_raw_email_is_caught() {
     );
     let leaks = LeakScanner::new(&[&customer]).expect("scanner").scan(&logs);
     assert_eq!(leaks.len(), 1);
-    assert_eq!((leaks[0].field, leaks[0].encoding), ("email", Encoding::Raw));
+    assert_eq!(
+        (leaks[0].field, leaks[0].encoding),
+        ("email", Encoding::Raw)
+    );
 
     let panic = std::panic::catch_unwind(|| {
         assert_no_pii_in_logs!(|| send_reset(&customer), &customer);

@@ -40,7 +40,10 @@ fn ipv4_addresses_are_detected_but_not_loopback_or_malformed_quads() {
 #[test]
 fn a_bare_version_string_counts_as_an_ipv4_but_marked_or_longer_versions_do_not() {
     assert_eq!(found("release 1.2.3.4"), [(DetectionKind::Ipv4, "1.2.3.4")]);
-    assert_eq!(found("release v1.2.3.4, 1.2.3.4.5, 1.2.3.4-beta, 1.2.3"), []);
+    assert_eq!(
+        found("release v1.2.3.4, 1.2.3.4.5, 1.2.3.4-beta, 1.2.3"),
+        []
+    );
 }
 
 #[test]
@@ -70,7 +73,10 @@ fn a_sixteen_digit_order_id_that_fails_luhn_is_not_a_card() {
 
 #[test]
 fn timestamps_and_ids_glued_to_letters_are_not_cards() {
-    assert_eq!(found("t=1700000000000000000 id4242424242424242 4242424242424242x"), []);
+    assert_eq!(
+        found("t=1700000000000000000 id4242424242424242 4242424242424242x"),
+        []
+    );
 }
 
 #[test]

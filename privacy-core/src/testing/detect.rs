@@ -202,11 +202,7 @@ fn ipv4s(bytes: &[u8], found: &mut Vec<Detection>) {
             .and_then(|p| bytes.get(p))
             .is_some_and(|&b| b.is_ascii_alphanumeric() || b == b'.' || b == b':');
         // A `v` before (`v1.2.3.4`) is a letter: version strings so marked are skipped.
-        if glued_before
-            || glued_after
-            || ip.is_loopback()
-            || ip.is_unspecified()
-        {
+        if glued_before || glued_after || ip.is_loopback() || ip.is_unspecified() {
             continue;
         }
         push(found, DetectionKind::Ipv4, start, stop);
@@ -235,9 +231,7 @@ fn ipv6s(text: &str, found: &mut Vec<Detection>) {
             stop -= 1;
         }
         let candidate = &text[start..stop];
-        if candidate.bytes().filter(|&b| b == b':').count() < 2
-            || glued(bytes, start, stop, b"")
-        {
+        if candidate.bytes().filter(|&b| b == b':').count() < 2 || glued(bytes, start, stop, b"") {
             continue;
         }
         let Ok(ip) = candidate.parse::<Ipv6Addr>() else {

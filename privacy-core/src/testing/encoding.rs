@@ -58,10 +58,7 @@ pub(crate) fn encoded_patterns(value: &str) -> Vec<(Encoding, Vec<u8>)> {
     let bytes = value.as_bytes();
     let mut out: Vec<(Encoding, Vec<u8>)> = Vec::new();
     let mut push = |encoding: Encoding, pattern: Vec<u8>| {
-        if !pattern.is_empty()
-            && pattern != bytes
-            && !out.iter().any(|(_, p)| *p == pattern)
-        {
+        if !pattern.is_empty() && pattern != bytes && !out.iter().any(|(_, p)| *p == pattern) {
             out.push((encoding, pattern));
         }
     };
@@ -71,8 +68,14 @@ pub(crate) fn encoded_patterns(value: &str) -> Vec<(Encoding, Vec<u8>)> {
     }
     push(Encoding::HexLower, hex(bytes, b"0123456789abcdef"));
     push(Encoding::HexUpper, hex(bytes, b"0123456789ABCDEF"));
-    push(Encoding::Percent, percent(bytes, b"0123456789ABCDEF", false));
-    push(Encoding::Percent, percent(bytes, b"0123456789abcdef", false));
+    push(
+        Encoding::Percent,
+        percent(bytes, b"0123456789ABCDEF", false),
+    );
+    push(
+        Encoding::Percent,
+        percent(bytes, b"0123456789abcdef", false),
+    );
     push(Encoding::Percent, percent(bytes, b"0123456789ABCDEF", true));
     push(Encoding::JsonEscaped, json(value, false, false));
     push(Encoding::JsonEscaped, json(value, true, false));
@@ -99,7 +102,10 @@ fn base64_core(bytes: &[u8], alignment: usize, url_safe: bool) -> Vec<u8> {
     let encoded = engine.encode(&input).into_bytes();
     let start = (8 * alignment).div_ceil(6);
     let end = (8 * input.len()) / 6;
-    encoded.get(start..end).map(<[u8]>::to_vec).unwrap_or_default()
+    encoded
+        .get(start..end)
+        .map(<[u8]>::to_vec)
+        .unwrap_or_default()
 }
 
 fn hex(bytes: &[u8], digits: &[u8; 16]) -> Vec<u8> {

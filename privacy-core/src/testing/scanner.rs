@@ -2,7 +2,7 @@
 
 use core::fmt;
 
-use aho_corasick::{AhoCorasick, AhoCorasickKind, MatchKind};
+use aho_corasick::{AhoCorasick, AhoCorasickKind, Input, MatchKind};
 
 use super::encoding::{encoded_patterns, Encoding};
 use crate::{Category, PersonalData, PersonalValue};
@@ -157,8 +157,7 @@ impl LeakScanner {
             skipped: Vec::new(),
         };
         let mut patterns: Vec<Vec<u8>> = Vec::new();
-        let mut index: std::collections::HashMap<Vec<u8>, usize> =
-            std::collections::HashMap::new();
+        let mut index: std::collections::HashMap<Vec<u8>, usize> = std::collections::HashMap::new();
         let mut add = |pattern: Vec<u8>, origin: Origin, origins: &mut Vec<Vec<Origin>>| {
             if let Some(&id) = index.get(&pattern) {
                 let list: &mut Vec<Origin> = &mut origins[id];
@@ -190,7 +189,11 @@ impl LeakScanner {
                 record: v.record,
                 field: v.field,
                 category: v.category,
-                boundary: if short { Boundary::Word } else { Boundary::None },
+                boundary: if short {
+                    Boundary::Word
+                } else {
+                    Boundary::None
+                },
             });
             let raw = Origin {
                 value,
@@ -214,18 +217,23 @@ impl LeakScanner {
     /// Every leak in `text`, ordered by offset. Empty when the text is clean.
     ///
     /// A match that stands for several values (two fields holding the same email) is reported
-    /// once per value. Overlapping matches are all reported.
+    /// once per value. Matches starting at different offsets are all reported, overlapping or
+    /// not; of several patterns matching at one offset, the longest is reported.
     pub fn scan(&self, text: impl AsRef<[u8]>) -> Vec<Leak> {
         let text = text.as_ref();
         let mut leaks = Vec::new();
         let Some(automaton) = &self.automaton else {
             return leaks;
         };
-        for m in automaton.find_overlapping_iter(text) {
+        // Leftmost-longest, restarting one byte after each match's start: every start
+        // position with a match is reported (with its longest pattern), and a short value
+        // rejected at a word boundary cannot hide a match that overlaps it.
+        let mut at = 0;
+        while let Some(m) = automaton.find(Input::new(text).span(at..text.len())) {
+            at = m.start() + 1;
             for origin in &self.origins[m.pattern().as_usize()] {
                 let value = &self.values[origin.value];
-                if value.boundary == Boundary::Word && !at_word_boundary(text, m.start(), m.end())
-                {
+                if value.boundary == Boundary::Word && !at_word_boundary(text, m.start(), m.end()) {
                     continue;
                 }
                 leaks.push(Leak {
@@ -239,7 +247,8 @@ impl LeakScanner {
             }
         }
         leaks.sort_by(|a, b| {
-            (a.offset, a.record, a.field, a.encoding).cmp(&(b.offset, b.record, b.field, b.encoding))
+            (a.offset, a.record, a.field, a.encoding)
+                .cmp(&(b.offset, b.record, b.field, b.encoding))
         });
         leaks
     }
@@ -267,14 +276,19 @@ impl fmt::Debug for LeakScanner {
             .field("values", &self.values.len())
             .field("patterns", &self.origins.len())
             .field("skipped", &self.skipped.len())
-            .finish_non_exhaustive()
+            .field("automaton", &self.automaton.as_ref().map(AhoCorasick::kind))
+            .field(
+                "memory",
+                &self.automaton.as_ref().map(AhoCorasick::memory_usage),
+            )
+            .finish()
     }
 }
 
 fn build(patterns: &[Vec<u8>]) -> Result<AhoCorasick, ScanError> {
     let builder = |kind| {
         AhoCorasick::builder()
-            .match_kind(MatchKind::Standard)
+            .match_kind(MatchKind::LeftmostLongest)
             .kind(kind)
             .build(patterns)
     };
