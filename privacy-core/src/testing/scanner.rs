@@ -253,8 +253,7 @@ impl LeakScanner {
         leaks
     }
 
-    /// Whether `text` holds no leak; cheaper than [`scan`](LeakScanner::scan) on clean text
-    /// only in that it allocates nothing.
+    /// Whether `text` holds no leak: [`scan`](LeakScanner::scan) finds nothing.
     pub fn is_clean(&self, text: impl AsRef<[u8]>) -> bool {
         self.scan(text).is_empty()
     }
