@@ -1,0 +1,309 @@
+//! [`LeakScanner`]: finds the raw personal values of records, and their encodings, in text.
+
+use core::fmt;
+
+use aho_corasick::{AhoCorasick, AhoCorasickKind, Input, MatchKind};
+
+use super::encoding::{encoded_patterns, Encoding};
+use crate::{Category, PersonalData, PersonalValue};
+
+/// Values shorter than this many bytes are not searched at all: they are listed by
+/// [`LeakScanner::skipped`] with [`SkipReason::TooShort`].
+pub const MIN_VALUE_LEN: usize = 4;
+
+/// Values shorter than this many bytes, and values made only of ASCII digits, are matched
+/// raw only, and only at a word boundary; see [`LeakScanner`].
+pub const MIN_ENCODED_LEN: usize = 8;
+
+/// Searches text for the personal values of records, raw and encoded.
+///
+/// Built once from records (it calls [`PersonalData::personal_values`]) or from hand-made
+/// [`PersonalValue`]s; every search pattern of every value goes into one Aho-Corasick
+/// automaton, and [`scan`](LeakScanner::scan) makes one pass over the text.
+///
+/// # What is searched
+/// For each value: the raw text, and (see [`Encoding`]) base64 standard and URL-safe, hex in
+/// both cases, percent-encoding and JSON string escaping. Base64 is searched as the
+/// characters that depend only on the value, at each of the three byte alignments a value
+/// can have inside a larger encoded blob, so a value is found in `base64(value)`, padded or
+/// not, and in `base64("user=" + value + "&...")` alike. Matching is case-sensitive (hex is
+/// searched in both cases).
+///
+/// # Short values
+/// A short value matches ordinary text by accident (an age of `42`, a country `FR`), so:
+/// - values shorter than [`MIN_VALUE_LEN`] (4) bytes are **not searched**, and each is listed
+///   in [`skipped`](LeakScanner::skipped) with [`SkipReason::TooShort`], so a test can assert
+///   on what it does not cover;
+/// - values shorter than [`MIN_ENCODED_LEN`] (8) bytes, and values made only of digits (ids,
+///   phone and card numbers), are matched **raw only and only at a word boundary**: the bytes
+///   around a match must not be ASCII letters or digits, so the account id `4242` is found in
+///   `user=4242 ok` but not in `took 14242ms`. Their encoded forms are listed in `skipped`
+///   with [`SkipReason::EncodedFormsTooShort`] (the base64 of four bytes is five characters:
+///   noise).
+pub struct LeakScanner {
+    values: Vec<ScannedValue>,
+    /// For each automaton pattern, the values and encodings it stands for.
+    origins: Vec<Vec<Origin>>,
+    automaton: Option<AhoCorasick>,
+    skipped: Vec<Skipped>,
+}
+
+/// A personal value found in text, by [`LeakScanner::scan`]. Holds no part of the value.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Leak {
+    /// The record type the value belongs to.
+    pub record: &'static str,
+    /// The field the value belongs to.
+    pub field: &'static str,
+    /// The field's category.
+    pub category: Category,
+    /// How the value was written.
+    pub encoding: Encoding,
+    /// The byte offset of the match in the text.
+    pub offset: usize,
+    /// The length of the match in bytes.
+    pub len: usize,
+}
+
+impl fmt::Display for Leak {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(
+            f,
+            "{}.{} <{}> found {} at byte {}..{}",
+            self.record,
+            self.field,
+            self.category.name(),
+            self.encoding,
+            self.offset,
+            self.offset + self.len
+        )
+    }
+}
+
+/// A value (or some of its forms) that the scanner does not search, and why.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Skipped {
+    /// The record type the value belongs to.
+    pub record: &'static str,
+    /// The field the value belongs to.
+    pub field: &'static str,
+    /// The field's category.
+    pub category: Category,
+    /// Why.
+    pub reason: SkipReason,
+}
+
+/// Why a value, or its encoded forms, is not searched; see [`LeakScanner`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum SkipReason {
+    /// The value is shorter than [`MIN_VALUE_LEN`]: not searched at all.
+    TooShort {
+        /// The value's length in bytes.
+        len: usize,
+    },
+    /// The value is shorter than [`MIN_ENCODED_LEN`] or only digits: searched raw at word
+    /// boundaries, its encodings not searched.
+    EncodedFormsTooShort,
+}
+
+/// Why a [`LeakScanner`] could not be built. Holds no personal data.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[non_exhaustive]
+pub enum ScanError {
+    /// The search automaton for this many patterns exceeds the automaton's limits.
+    #[error("cannot build a leak scanner over {patterns} search patterns")]
+    TooManyPatterns {
+        /// How many patterns were requested.
+        patterns: usize,
+    },
+}
+
+struct ScannedValue {
+    record: &'static str,
+    field: &'static str,
+    category: Category,
+    boundary: Boundary,
+}
+
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Boundary {
+    /// Match anywhere.
+    None,
+    /// The bytes around the match are not ASCII alphanumeric.
+    Word,
+}
+
+#[derive(Clone, Copy)]
+struct Origin {
+    value: usize,
+    encoding: Encoding,
+}
+
+impl LeakScanner {
+    /// A scanner for every personal value of these records (nested records included).
+    pub fn new(records: &[&dyn PersonalData]) -> Result<LeakScanner, ScanError> {
+        LeakScanner::from_values(records.iter().flat_map(|r| r.personal_values()))
+    }
+
+    /// A scanner for these values; for values that do not come from a derived record.
+    pub fn from_values(
+        values: impl IntoIterator<Item = PersonalValue>,
+    ) -> Result<LeakScanner, ScanError> {
+        let mut scanner = LeakScanner {
+            values: Vec::new(),
+            origins: Vec::new(),
+            automaton: None,
+            skipped: Vec::new(),
+        };
+        let mut patterns: Vec<Vec<u8>> = Vec::new();
+        let mut index: std::collections::HashMap<Vec<u8>, usize> = std::collections::HashMap::new();
+        let mut add = |pattern: Vec<u8>, origin: Origin, origins: &mut Vec<Vec<Origin>>| {
+            if let Some(&id) = index.get(&pattern) {
+                let list: &mut Vec<Origin> = &mut origins[id];
+                // The first encoding that produced the pattern names it for that value.
+                if !list.iter().any(|o| o.value == origin.value) {
+                    list.push(origin);
+                }
+                return;
+            }
+            index.insert(pattern.clone(), patterns.len());
+            patterns.push(pattern);
+            origins.push(vec![origin]);
+        };
+        for v in values {
+            let len = v.value.len();
+            let skip = |reason| Skipped {
+                record: v.record,
+                field: v.field,
+                category: v.category,
+                reason,
+            };
+            if len < MIN_VALUE_LEN {
+                scanner.skipped.push(skip(SkipReason::TooShort { len }));
+                continue;
+            }
+            let short = len < MIN_ENCODED_LEN || v.value.bytes().all(|b| b.is_ascii_digit());
+            let value = scanner.values.len();
+            scanner.values.push(ScannedValue {
+                record: v.record,
+                field: v.field,
+                category: v.category,
+                boundary: if short {
+                    Boundary::Word
+                } else {
+                    Boundary::None
+                },
+            });
+            let raw = Origin {
+                value,
+                encoding: Encoding::Raw,
+            };
+            add(v.value.as_bytes().to_vec(), raw, &mut scanner.origins);
+            if short {
+                scanner.skipped.push(skip(SkipReason::EncodedFormsTooShort));
+                continue;
+            }
+            for (encoding, pattern) in encoded_patterns(&v.value) {
+                add(pattern, Origin { value, encoding }, &mut scanner.origins);
+            }
+        }
+        if !patterns.is_empty() {
+            scanner.automaton = Some(build(&patterns)?);
+        }
+        Ok(scanner)
+    }
+
+    /// Every leak in `text`, ordered by offset. Empty when the text is clean.
+    ///
+    /// A match that stands for several values (two fields holding the same email) is reported
+    /// once per value. Matches starting at different offsets are all reported, overlapping or
+    /// not; of several patterns matching at one offset, the longest is reported.
+    pub fn scan(&self, text: impl AsRef<[u8]>) -> Vec<Leak> {
+        let text = text.as_ref();
+        let mut leaks = Vec::new();
+        let Some(automaton) = &self.automaton else {
+            return leaks;
+        };
+        // Leftmost-longest, restarting one byte after each match's start: every start
+        // position with a match is reported (with its longest pattern), and a short value
+        // rejected at a word boundary cannot hide a match that overlaps it.
+        let mut at = 0;
+        while let Some(m) = automaton.find(Input::new(text).span(at..text.len())) {
+            at = m.start() + 1;
+            for origin in &self.origins[m.pattern().as_usize()] {
+                let value = &self.values[origin.value];
+                if value.boundary == Boundary::Word && !at_word_boundary(text, m.start(), m.end()) {
+                    continue;
+                }
+                leaks.push(Leak {
+                    record: value.record,
+                    field: value.field,
+                    category: value.category,
+                    encoding: origin.encoding,
+                    offset: m.start(),
+                    len: m.len(),
+                });
+            }
+        }
+        leaks.sort_by(|a, b| {
+            (a.offset, a.record, a.field, a.encoding)
+                .cmp(&(b.offset, b.record, b.field, b.encoding))
+        });
+        leaks
+    }
+
+    /// Whether `text` holds no leak: [`scan`](LeakScanner::scan) finds nothing.
+    pub fn is_clean(&self, text: impl AsRef<[u8]>) -> bool {
+        self.scan(text).is_empty()
+    }
+
+    /// The values, or encoded forms, this scanner does not search, and why.
+    pub fn skipped(&self) -> &[Skipped] {
+        &self.skipped
+    }
+
+    /// How many distinct search patterns the automaton holds.
+    pub fn pattern_count(&self) -> usize {
+        self.origins.len()
+    }
+}
+
+impl fmt::Debug for LeakScanner {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("LeakScanner")
+            .field("values", &self.values.len())
+            .field("patterns", &self.origins.len())
+            .field("skipped", &self.skipped.len())
+            .field("automaton", &self.automaton.as_ref().map(AhoCorasick::kind))
+            .field(
+                "memory",
+                &self.automaton.as_ref().map(AhoCorasick::memory_usage),
+            )
+            .finish()
+    }
+}
+
+fn build(patterns: &[Vec<u8>]) -> Result<AhoCorasick, ScanError> {
+    let builder = |kind| {
+        AhoCorasick::builder()
+            .match_kind(MatchKind::LeftmostLongest)
+            .kind(kind)
+            .build(patterns)
+    };
+    // A DFA is the fastest to search; past its size limit, let the crate choose an NFA.
+    builder(Some(AhoCorasickKind::DFA))
+        .or_else(|_| builder(None))
+        .map_err(|_| ScanError::TooManyPatterns {
+            patterns: patterns.len(),
+        })
+}
+
+fn at_word_boundary(text: &[u8], start: usize, end: usize) -> bool {
+    let before = start
+        .checked_sub(1)
+        .and_then(|i| text.get(i))
+        .is_some_and(u8::is_ascii_alphanumeric);
+    let after = text.get(end).is_some_and(u8::is_ascii_alphanumeric);
+    !before && !after
+}
