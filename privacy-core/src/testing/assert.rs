@@ -34,8 +34,22 @@ macro_rules! assert_no_pii {
 /// [`assert_no_pii!`], that its `tracing` output holds no personal value of the records.
 /// Evaluates to the captured text.
 ///
-/// ```ignore
+/// ```
+/// use privacy_core::PersonalData;
+///
+/// #[derive(PersonalData, serde::Serialize)]
+/// struct Account {
+///     #[personal(category = "contact.email")]
+///     email: String,
+/// }
+///
+/// fn handle_signup(account: &Account) {
+///     tracing::info!(account = ?account, "signed up");
+/// }
+///
+/// let account = Account { email: "jane@example.com".into() };
 /// let logs = privacy_core::assert_no_pii_in_logs!(|| handle_signup(&account), &account);
+/// assert!(logs.contains("account=Account { email: <contact.email> }"));
 /// ```
 #[macro_export]
 macro_rules! assert_no_pii_in_logs {
