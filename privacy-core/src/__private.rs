@@ -2,6 +2,7 @@
 //! stability promise, and nothing here should be called by hand.
 #![allow(missing_docs)]
 
+use std::borrow::Borrow;
 use std::time::SystemTime;
 
 use serde::Serialize;
@@ -233,14 +234,16 @@ pub fn report_anonymized(
     report.push(record, meta, outcome);
 }
 
-pub fn erase_custom<T>(
+/// `anonymize_with = f` as erasure; `f` takes the value or what it borrows as
+/// (`fn(&str) -> String` for a `String` field).
+pub fn erase_custom<T: Borrow<U>, U: ?Sized>(
     record: &'static str,
     meta: &'static FieldMeta,
     value: &mut T,
-    anonymizer: fn(&T) -> T,
+    anonymizer: impl FnOnce(&U) -> T,
     report: &mut ErasureReport,
 ) {
-    *value = anonymizer(value);
+    *value = anonymizer(Borrow::<U>::borrow(&*value));
     report.push(record, meta, ErasureOutcome::Anonymized);
 }
 
@@ -281,8 +284,9 @@ pub fn anonymize<S: crate::anonymize::Strategy, T: Anonymize<S> + ?Sized>(value:
     value.anonymize()
 }
 
-pub fn anonymize_custom<T>(value: &mut T, anonymizer: fn(&T) -> T) {
-    *value = anonymizer(value);
+/// `anonymize_with = f`; see [`erase_custom`].
+pub fn anonymize_custom<T: Borrow<U>, U: ?Sized>(value: &mut T, anonymizer: impl FnOnce(&U) -> T) {
+    *value = anonymizer(Borrow::<U>::borrow(&*value));
 }
 
 // ---- export and values ----------------------------------------------------------------------

@@ -3,6 +3,11 @@
 //! Each anonymizer name has a marker type here; a field type supports the anonymizer when it
 //! implements `Anonymize<Marker>`. `Option<T>` and `Vec<T>` support whatever `T` supports.
 
+use std::net::{IpAddr, Ipv4Addr, Ipv6Addr, SocketAddr};
+
+use super::date::{AgeBand, CivilDate};
+use super::location::GeoPoint;
+
 /// A field type that the anonymizer `S` can make non-identifying in place.
 #[diagnostic::on_unimplemented(
     message = "the `{S}` anonymizer does not apply to a field of type `{Self}`",
@@ -81,22 +86,156 @@ pub(crate) fn replace<T: PartialEq>(slot: &mut T, new: T) -> bool {
     }
 }
 
-const REDACTED: &str = "[redacted]";
+/// What `redact` (and `pseudonym` without an installed key) leaves of a string.
+pub const REDACTED: &str = "[redacted]";
+
+fn redact_string(s: &mut String) -> bool {
+    if s == REDACTED {
+        return false;
+    }
+    zeroize::Zeroize::zeroize(s);
+    s.push_str(REDACTED);
+    true
+}
+
+/// Replaces a string by `f(string)`, zeroizing the old value; reports whether it changed.
+fn rewrite(s: &mut String, f: impl FnOnce(&str) -> String) -> bool {
+    let new = f(s);
+    if *s == new {
+        return false;
+    }
+    zeroize::Zeroize::zeroize(s);
+    *s = new;
+    true
+}
 
 impl Anonymize<redact> for String {
     fn anonymize(&mut self) -> bool {
-        if self == REDACTED {
-            return false;
-        }
-        zeroize::Zeroize::zeroize(self);
-        self.push_str(REDACTED);
-        true
+        redact_string(self)
     }
 }
 
-impl Anonymize<ip> for std::net::IpAddr {
+impl Anonymize<ip> for IpAddr {
     fn anonymize(&mut self) -> bool {
         let new = super::ip(*self);
+        replace(self, new)
+    }
+}
+
+impl Anonymize<ip> for Ipv4Addr {
+    fn anonymize(&mut self) -> bool {
+        let new = match super::ip(IpAddr::V4(*self)) {
+            IpAddr::V4(v4) => v4,
+            IpAddr::V6(_) => Ipv4Addr::UNSPECIFIED,
+        };
+        replace(self, new)
+    }
+}
+
+impl Anonymize<ip> for Ipv6Addr {
+    fn anonymize(&mut self) -> bool {
+        let new = match super::ip(IpAddr::V6(*self)) {
+            IpAddr::V6(v6) => v6,
+            IpAddr::V4(_) => Ipv6Addr::UNSPECIFIED,
+        };
+        replace(self, new)
+    }
+}
+
+/// The address is truncated and the port set to 0.
+impl Anonymize<ip> for SocketAddr {
+    fn anonymize(&mut self) -> bool {
+        let new = SocketAddr::new(super::socket_addr(*self), 0);
+        replace(self, new)
+    }
+}
+
+/// Text addresses go through [`ip_str`](super::ip_str); text that is not an address is
+/// replaced completely.
+impl Anonymize<ip> for String {
+    fn anonymize(&mut self) -> bool {
+        rewrite(self, |s| {
+            super::ip_str(s).unwrap_or_else(|_| super::MASKED.to_owned())
+        })
+    }
+}
+
+macro_rules! string_anonymizers {
+    ($($marker:ident => $f:expr;)*) => {$(
+        impl Anonymize<$marker> for String {
+            fn anonymize(&mut self) -> bool {
+                rewrite(self, $f)
+            }
+        }
+    )*};
+}
+
+string_anonymizers! {
+    email => super::email;
+    phone => super::phone;
+    last4 => super::card_last4;
+    bin_last4 => super::card_bin_last4;
+    initials => super::initials;
+    year => year_text;
+    age_band => age_band_text;
+}
+
+fn year_text(s: &str) -> String {
+    let t = s.trim();
+    if t.len() == 4 && t.bytes().all(|b| b.is_ascii_digit()) {
+        return t.to_owned();
+    }
+    CivilDate::parse(t).map_or_else(|_| super::MASKED.to_owned(), |d| format!("{:04}", d.year))
+}
+
+fn age_band_text(s: &str) -> String {
+    let t = s.trim();
+    if AgeBand::ALL.iter().any(|b| b.label() == t) {
+        return t.to_owned();
+    }
+    CivilDate::parse(t).map_or_else(
+        |_| super::MASKED.to_owned(),
+        |d| super::age_band(d, CivilDate::today()).label().to_owned(),
+    )
+}
+
+/// With an installed [`Pseudonymizer`](super::Pseudonymizer) the value becomes its token;
+/// without one it is replaced completely (fail closed).
+impl Anonymize<pseudonym> for String {
+    fn anonymize(&mut self) -> bool {
+        if super::Pseudonymizer::is_token(self) {
+            return false;
+        }
+        match super::Pseudonymizer::global() {
+            Some(p) => rewrite(self, |s| p.pseudonym(s)),
+            None => redact_string(self),
+        }
+    }
+}
+
+impl Anonymize<coarse_location> for GeoPoint {
+    fn anonymize(&mut self) -> bool {
+        let new = super::coarse_location(*self, super::COARSE_DECIMALS);
+        replace(self, new)
+    }
+}
+
+/// `(latitude, longitude)` in degrees.
+impl Anonymize<coarse_location> for (f64, f64) {
+    fn anonymize(&mut self) -> bool {
+        let p = super::coarse_location(GeoPoint::from(*self), super::COARSE_DECIMALS);
+        replace(self, (p.lat, p.lon))
+    }
+}
+
+/// Keeps the year; month and day become January 1st.
+impl Anonymize<year> for CivilDate {
+    fn anonymize(&mut self) -> bool {
+        let new = CivilDate {
+            year: self.year,
+            month: 1,
+            day: 1,
+        };
         replace(self, new)
     }
 }
