@@ -5,9 +5,7 @@ use std::path::PathBuf;
 use std::sync::Arc;
 
 use base64::Engine as _;
-use privacy_core::crypto::{
-    Aad, DataKeyState, Error, KeyStore, Keyring, MasterKey, Sealed,
-};
+use privacy_core::crypto::{Aad, DataKeyState, Error, KeyStore, Keyring, MasterKey, Sealed};
 use privacy_core::PersonalData;
 use serde::{Deserialize, Serialize};
 
@@ -28,9 +26,19 @@ struct Account {
     email: String,
     #[personal(category = "financial.card_number", encrypt)]
     card: String,
-    #[personal(category = "device.ip_address", encrypt, anonymize = "ip", on_erase = "anonymize")]
+    #[personal(
+        category = "device.ip_address",
+        encrypt,
+        anonymize = "ip",
+        on_erase = "anonymize"
+    )]
     ip: IpAddr,
-    #[personal(category = "demographic.age", encrypt, on_erase = "retain", legal_basis = "test")]
+    #[personal(
+        category = "demographic.age",
+        encrypt,
+        on_erase = "retain",
+        legal_basis = "test"
+    )]
     age: u32,
     #[personal(category = "location.precise", encrypt)]
     position: Option<(f64, f64)>,
@@ -78,10 +86,19 @@ fn account(id: u64) -> Account {
         phones: vec!["+4915112345678".to_owned(), "+4930901820".to_owned()],
         name: "Ada Lovelace".to_owned(),
         devices: vec![
-            Device { serial: "SN-AAAA-1111".to_owned(), model: "phone".to_owned() },
-            Device { serial: "SN-BBBB-2222".to_owned(), model: "tablet".to_owned() },
+            Device {
+                serial: "SN-AAAA-1111".to_owned(),
+                model: "phone".to_owned(),
+            },
+            Device {
+                serial: "SN-BBBB-2222".to_owned(),
+                model: "tablet".to_owned(),
+            },
         ],
-        main_device: Some(Device { serial: "SN-CCCC-3333".to_owned(), model: "laptop".to_owned() }),
+        main_device: Some(Device {
+            serial: "SN-CCCC-3333".to_owned(),
+            model: "laptop".to_owned(),
+        }),
         plan: "pro".to_owned(),
     }
 }
@@ -123,7 +140,9 @@ fn b64(bytes: &[u8]) -> String {
 }
 
 fn unb64(text: &str) -> Vec<u8> {
-    base64::engine::general_purpose::STANDARD.decode(text).unwrap()
+    base64::engine::general_purpose::STANDARD
+        .decode(text)
+        .unwrap()
 }
 
 #[test]
@@ -176,7 +195,9 @@ fn sealed_json_contains_no_raw_value_of_an_encrypted_field() {
     assert!(value["body"]["age"].is_string());
     assert_eq!(
         value["body"]["email"]["blind_index"],
-        keyring.blind_index("Account", "email", "person42@example.com").unwrap()
+        keyring
+            .blind_index("Account", "email", "person42@example.com")
+            .unwrap()
     );
 }
 
@@ -192,9 +213,20 @@ fn a_newtype_record_is_sealed_whole_and_needs_a_subject() {
 #[test]
 fn a_transient_field_with_a_value_is_never_sealed() {
     let keyring = Keyring::in_memory();
-    let mut p = Payment { id: 1, card: "4111111111111111".to_owned(), cvc: Some("123".to_owned()), at: None };
+    let mut p = Payment {
+        id: 1,
+        card: "4111111111111111".to_owned(),
+        cvc: Some("123".to_owned()),
+        at: None,
+    };
     let err = keyring.seal(&p).unwrap_err();
-    assert_eq!(err, Error::TransientField { record: "Payment", field: "cvc" });
+    assert_eq!(
+        err,
+        Error::TransientField {
+            record: "Payment",
+            field: "cvc"
+        }
+    );
     assert_eq!(
         err.to_string(),
         "Payment.cvc is transient and holds a value: transient data is never sealed"
@@ -214,10 +246,19 @@ fn an_encrypted_field_missing_from_the_serde_form_fails_closed() {
         email: String,
     }
     let keyring = Keyring::in_memory();
-    let err = keyring.seal(&Renamed { id: 1, email: "x@example.com".to_owned() }).unwrap_err();
+    let err = keyring
+        .seal(&Renamed {
+            id: 1,
+            email: "x@example.com".to_owned(),
+        })
+        .unwrap_err();
     assert_eq!(
         err,
-        Error::FieldLayout { record: "Renamed", field: "email", expected: "an encrypted field present" }
+        Error::FieldLayout {
+            record: "Renamed",
+            field: "email",
+            expected: "an encrypted field present"
+        }
     );
 }
 
@@ -225,10 +266,13 @@ fn an_encrypted_field_missing_from_the_serde_form_fails_closed() {
 fn opening_as_another_type_or_with_another_subject_fails() {
     let keyring = Keyring::in_memory();
     let sealed = keyring.seal(&account(42)).unwrap();
-    let as_pair: Sealed<Pair> = serde_json::from_value(serde_json::to_value(&sealed).unwrap()).unwrap();
+    let as_pair: Sealed<Pair> =
+        serde_json::from_value(serde_json::to_value(&sealed).unwrap()).unwrap();
     assert_eq!(
         as_pair.open(&keyring).unwrap_err(),
-        Error::RecordMismatch { reason: "sealed as another record type" }
+        Error::RecordMismatch {
+            reason: "sealed as another record type"
+        }
     );
 
     let mut value = serde_json::to_value(&sealed).unwrap();
@@ -236,7 +280,9 @@ fn opening_as_another_type_or_with_another_subject_fails() {
     let edited: Sealed<Account> = serde_json::from_value(value).unwrap();
     assert_eq!(
         edited.open(&keyring).unwrap_err(),
-        Error::RecordMismatch { reason: "the record names another subject than its envelopes" }
+        Error::RecordMismatch {
+            reason: "the record names another subject than its envelopes"
+        }
     );
 }
 
@@ -262,13 +308,18 @@ fn an_envelope_moved_to_another_field_or_subject_fails_authentication() {
     assert_eq!(s.open(&keyring).unwrap_err(), Error::KeyMismatch);
 
     // The same key id, another subject's binding: low level.
-    let env = keyring.seal_bytes(&Aad::new("Account", "card", "42"), b"secret").unwrap();
+    let env = keyring
+        .seal_bytes(&Aad::new("Account", "card", "42"), b"secret")
+        .unwrap();
     for aad in [
         Aad::new("Account", "email", "42"),
         Aad::new("Other", "card", "42"),
         Aad::new("Accoun", "tcard", "42"),
     ] {
-        assert_eq!(keyring.open_bytes(&aad, &env).unwrap_err(), Error::Authentication);
+        assert_eq!(
+            keyring.open_bytes(&aad, &env).unwrap_err(),
+            Error::Authentication
+        );
     }
 }
 
@@ -304,7 +355,10 @@ fn every_single_byte_flip_and_truncation_is_an_error() {
     );
     let mut v2 = env.clone();
     v2[0] = 2;
-    assert_eq!(keyring.open_bytes(&aad, &v2).unwrap_err().to_string(), "unsupported envelope version 2");
+    assert_eq!(
+        keyring.open_bytes(&aad, &v2).unwrap_err().to_string(),
+        "unsupported envelope version 2"
+    );
 }
 
 #[test]
@@ -323,14 +377,21 @@ fn a_tampered_record_envelope_is_an_error() {
     let mut v = a.clone();
     v["body"]["card"] = "not base64!".into();
     let s: Sealed<Account> = serde_json::from_value(v).unwrap();
-    assert_eq!(s.open(&keyring).unwrap_err(), Error::MalformedEnvelope { reason: "not valid base64" });
+    assert_eq!(
+        s.open(&keyring).unwrap_err(),
+        Error::MalformedEnvelope {
+            reason: "not valid base64"
+        }
+    );
 }
 
 #[test]
 fn shredding_42_makes_every_envelope_of_42_fail_with_shredded_and_leaves_others() {
     let keyring = Keyring::in_memory();
     let a42 = keyring.seal(&account(42)).unwrap();
-    let b42 = keyring.seal(&Pair("42".to_owned(), "x@example.com".to_owned())).unwrap();
+    let b42 = keyring
+        .seal(&Pair("42".to_owned(), "x@example.com".to_owned()))
+        .unwrap();
     let a43 = keyring.seal(&account(43)).unwrap();
     keyring.shred("42").unwrap();
     assert_eq!(a42.open(&keyring).unwrap_err(), Error::Shredded);
@@ -340,7 +401,9 @@ fn shredding_42_makes_every_envelope_of_42_fail_with_shredded_and_leaves_others(
     keyring.shred("42").unwrap();
     keyring.shred("never-seen").unwrap();
     assert_eq!(
-        keyring.seal_bytes(&Aad::new("A", "b", "never-seen"), b"x").unwrap_err(),
+        keyring
+            .seal_bytes(&Aad::new("A", "b", "never-seen"), b"x")
+            .unwrap_err(),
         Error::Shredded
     );
 }
@@ -350,7 +413,10 @@ fn shredding_survives_reopening_the_sqlite_store() {
     let dir = TempDir::new("shred");
     let (a42, a43) = {
         let keyring = Keyring::sqlite_with_master_key(dir.db(), master(7)).unwrap();
-        let sealed = (keyring.seal(&account(42)).unwrap(), keyring.seal(&account(43)).unwrap());
+        let sealed = (
+            keyring.seal(&account(42)).unwrap(),
+            keyring.seal(&account(43)).unwrap(),
+        );
         keyring.shred("42").unwrap();
         sealed
     };
@@ -413,16 +479,28 @@ fn rotation_keeps_every_envelope_open_and_rewrap_retires_the_old_kek() {
     assert_eq!(keyring.kek_version().unwrap(), 2);
     let after = keyring.seal(&account(2)).unwrap();
     let old_wrapping = keyring.store().data_key("1").unwrap().unwrap();
-    assert!(matches!(old_wrapping.state, DataKeyState::Active { kek_version: 1, .. }));
+    assert!(matches!(
+        old_wrapping.state,
+        DataKeyState::Active { kek_version: 1, .. }
+    ));
     let old_kek = keyring.store().keks().unwrap();
     assert_eq!(old_kek.len(), 2);
 
     assert_eq!(keyring.rewrap().unwrap(), 1);
     assert_eq!(keyring.rewrap().unwrap(), 0);
     for row in keyring.store().data_keys().unwrap() {
-        assert!(matches!(row.state, DataKeyState::Active { kek_version: 2, .. }), "{row:?}");
+        assert!(
+            matches!(row.state, DataKeyState::Active { kek_version: 2, .. }),
+            "{row:?}"
+        );
     }
-    let versions: Vec<u32> = keyring.store().keks().unwrap().iter().map(|k| k.version).collect();
+    let versions: Vec<u32> = keyring
+        .store()
+        .keks()
+        .unwrap()
+        .iter()
+        .map(|k| k.version)
+        .collect();
     assert_eq!(versions, [2]);
     assert_eq!(before.open(&keyring).unwrap(), account(1));
     assert_eq!(after.open(&keyring).unwrap(), account(2));
@@ -435,7 +513,9 @@ fn rotation_keeps_every_envelope_open_and_rewrap_retires_the_old_kek() {
     for sealed in [&before, &after] {
         assert_eq!(
             sealed.open(&keyring).unwrap_err(),
-            Error::CorruptStore { reason: "a data key does not open under its key-encryption key" }
+            Error::CorruptStore {
+                reason: "a data key does not open under its key-encryption key"
+            }
         );
     }
 }
@@ -448,7 +528,10 @@ fn put_back_old_kek(dir: &TempDir, old: &[privacy_core::crypto::WrappedKek]) {
         assert!(store.insert_kek(kek).unwrap());
     }
     // Version 2 is in use, so the store refuses to delete it.
-    assert_eq!(store.delete_kek(2).unwrap_err(), Error::KekInUse { version: 2 });
+    assert_eq!(
+        store.delete_kek(2).unwrap_err(),
+        Error::KekInUse { version: 2 }
+    );
     // Point every data key at version 1 as an attacker with the old KEK would need.
     for row in store.data_keys().unwrap() {
         if let DataKeyState::Active { wrapped, .. } = &row.state {
@@ -467,7 +550,9 @@ fn eight_threads_sealing_for_a_new_subject_create_one_data_key() {
             .map(|i| {
                 let keyring = Arc::clone(&keyring);
                 std::thread::spawn(move || {
-                    keyring.seal_bytes(&Aad::new("T", "f", "new"), format!("value {i}").as_bytes()).unwrap()
+                    keyring
+                        .seal_bytes(&Aad::new("T", "f", "new"), format!("value {i}").as_bytes())
+                        .unwrap()
                 })
             })
             .collect();
@@ -493,8 +578,14 @@ fn two_keyrings_on_one_store_racing_for_a_new_subject_share_one_key() {
         .collect();
     for h in handles {
         let env = h.join().unwrap();
-        assert_eq!(&a.open_bytes(&Aad::new("T", "f", "s"), &env).unwrap()[..], b"v");
-        assert_eq!(&b.open_bytes(&Aad::new("T", "f", "s"), &env).unwrap()[..], b"v");
+        assert_eq!(
+            &a.open_bytes(&Aad::new("T", "f", "s"), &env).unwrap()[..],
+            b"v"
+        );
+        assert_eq!(
+            &b.open_bytes(&Aad::new("T", "f", "s"), &env).unwrap()[..],
+            b"v"
+        );
     }
     assert_eq!(a.store().data_keys().unwrap().len(), 1);
 }
@@ -503,18 +594,33 @@ fn two_keyrings_on_one_store_racing_for_a_new_subject_share_one_key() {
 fn errors_debug_output_and_keyring_debug_contain_no_plaintext_or_key_bytes() {
     let key = master(0xAB);
     let key_b64 = key.to_base64().to_string();
-    let keyring = Keyring::with_store(privacy_core::crypto::MemoryKeyStore::new(), key.clone()).unwrap();
+    let keyring =
+        Keyring::with_store(privacy_core::crypto::MemoryKeyStore::new(), key.clone()).unwrap();
     let a = account(42);
     let sealed = keyring.seal(&a).unwrap();
-    let mut texts = vec![format!("{keyring:?}"), format!("{key:?}"), format!("{sealed:?}")];
+    let mut texts = vec![
+        format!("{keyring:?}"),
+        format!("{key:?}"),
+        format!("{sealed:?}"),
+    ];
     texts.push(format!("{:?}", keyring.store().data_keys().unwrap()));
     texts.push(format!("{:?}", keyring.store().keks().unwrap()));
 
     let mut bad = serde_json::to_value(&sealed).unwrap();
     bad["body"]["age"] = "4111111111111111".into();
     let errs = vec![
-        serde_json::from_value::<Sealed<Account>>(bad).unwrap().open(&keyring).unwrap_err(),
-        keyring.seal(&Payment { id: 1, card: "4111111111111111".into(), cvc: Some("987".into()), at: None }).unwrap_err(),
+        serde_json::from_value::<Sealed<Account>>(bad)
+            .unwrap()
+            .open(&keyring)
+            .unwrap_err(),
+        keyring
+            .seal(&Payment {
+                id: 1,
+                card: "4111111111111111".into(),
+                cvc: Some("987".into()),
+                at: None,
+            })
+            .unwrap_err(),
         MasterKey::from_base64("4111111111111111").unwrap_err(),
         MasterKey::from_base64(&format!("{key_b64}AA")).unwrap_err(),
     ];
@@ -522,18 +628,32 @@ fn errors_debug_output_and_keyring_debug_contain_no_plaintext_or_key_bytes() {
     let mut wrong_type = serde_json::to_value(keyring.seal(&a).unwrap()).unwrap();
     wrong_type["body"]["name"] = 4_111_111_111_111_111_u64.into();
     let wrong: Sealed<Account> = serde_json::from_value(wrong_type).unwrap();
-    let errs: Vec<Error> = errs.into_iter().chain([wrong.open(&keyring).unwrap_err()]).collect();
+    let errs: Vec<Error> = errs
+        .into_iter()
+        .chain([wrong.open(&keyring).unwrap_err()])
+        .collect();
     assert_eq!(errs[4], Error::Json { category: "data" });
     for e in &errs {
         texts.push(e.to_string());
         texts.push(format!("{e:?}"));
     }
     for text in &texts {
-        for raw in ["4111111111111111", "person42@example.com", "987", &key_b64, "171, 171", "abab"] {
+        for raw in [
+            "4111111111111111",
+            "person42@example.com",
+            "987",
+            &key_b64,
+            "171, 171",
+            "abab",
+        ] {
             assert!(!text.to_lowercase().contains(raw), "{raw} in {text}");
         }
     }
     assert_eq!(format!("{key:?}"), "MasterKey(<redacted>)");
     assert_eq!(format!("{sealed:?}"), "Sealed { type: \"Account\", .. }");
-    assert!(texts[0].starts_with("Keyring { kek_version: 1, kek_versions: [1], cached_key_ids: [1]"), "{}", texts[0]);
+    assert!(
+        texts[0].starts_with("Keyring { kek_version: 1, kek_versions: [1], cached_key_ids: [1]"),
+        "{}",
+        texts[0]
+    );
 }

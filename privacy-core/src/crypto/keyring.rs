@@ -426,9 +426,13 @@ impl Keyring {
                 })?;
             ciphers.insert(kek.version, wrap::cipher(&key));
         }
-        let newest = ciphers.keys().next_back().copied().ok_or(Error::CorruptStore {
-            reason: "no key-encryption key",
-        })?;
+        let newest = ciphers
+            .keys()
+            .next_back()
+            .copied()
+            .ok_or(Error::CorruptStore {
+                reason: "no key-encryption key",
+            })?;
         *self.keks.write()? = Keks { newest, ciphers };
         Ok(())
     }

@@ -71,7 +71,9 @@ impl MasterKey {
     /// `PRIVACY_MASTER_KEY` once with [`MasterKey::to_base64`].
     pub fn generate() -> Result<MasterKey> {
         let mut key = Zeroizing::new([0u8; 32]);
-        OsRng.try_fill_bytes(&mut key[..]).map_err(|_| Error::Random)?;
+        OsRng
+            .try_fill_bytes(&mut key[..])
+            .map_err(|_| Error::Random)?;
         Ok(MasterKey(key))
     }
 

@@ -54,7 +54,9 @@ pub(crate) fn fresh() -> Result<[u8; NONCE_LEN]> {
 
 fn seeded() -> Result<ChaCha20Rng> {
     let mut seed = zeroize::Zeroizing::new([0u8; 32]);
-    OsRng.try_fill_bytes(&mut seed[..]).map_err(|_| Error::Random)?;
+    OsRng
+        .try_fill_bytes(&mut seed[..])
+        .map_err(|_| Error::Random)?;
     Ok(ChaCha20Rng::from_seed(*seed))
 }
 

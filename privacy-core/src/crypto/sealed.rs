@@ -196,16 +196,24 @@ struct Walk<'a> {
 impl Walk<'_> {
     /// Visits the fields of one record whose serde form is `value`; `path` is the field path
     /// from the top-level record (empty at the top).
-    fn record(&self, schema: &'static RecordSchema, value: &mut Value, path: &mut String) -> Result<()> {
+    fn record(
+        &self,
+        schema: &'static RecordSchema,
+        value: &mut Value,
+        path: &mut String,
+    ) -> Result<()> {
         for meta in schema.fields {
-            if !(meta.encrypted || meta.nested.is_some() || meta.retention == Retention::Transient) {
+            if !(meta.encrypted || meta.nested.is_some() || meta.retention == Retention::Transient)
+            {
                 continue;
             }
             let slot = match (schema.shape, &mut *value) {
                 (Shape::Named, Value::Object(map)) => map.get_mut(meta.name),
-                (Shape::Tuple, Value::Array(items)) => {
-                    meta.name.parse::<usize>().ok().and_then(|i| items.get_mut(i))
-                }
+                (Shape::Tuple, Value::Array(items)) => meta
+                    .name
+                    .parse::<usize>()
+                    .ok()
+                    .and_then(|i| items.get_mut(i)),
                 (Shape::Newtype, inner) => Some(inner),
                 _ => return Err(layout(schema, meta, "the record's serde shape")),
             };
@@ -274,7 +282,9 @@ impl Walk<'_> {
         slot: &mut Value,
         path: &str,
     ) -> Result<()> {
-        let subject = self.subject.ok_or(Error::MissingSubject { record: self.top })?;
+        let subject = self
+            .subject
+            .ok_or(Error::MissingSubject { record: self.top })?;
         let json = Zeroizing::new(serde_json::to_vec(&*slot)?);
         let envelope = self
             .keyring
@@ -301,7 +311,9 @@ impl Walk<'_> {
         slot: &mut Value,
         path: &str,
     ) -> Result<()> {
-        let subject = self.subject.ok_or(Error::MissingSubject { record: self.top })?;
+        let subject = self
+            .subject
+            .ok_or(Error::MissingSubject { record: self.top })?;
         let text = match (&*slot, meta.blind_index) {
             (Value::String(text), false) => text,
             (Value::Object(map), true) => match map.get(ENVELOPE) {
@@ -335,7 +347,11 @@ fn is_list_of(schema: &RecordSchema, items: &[Value]) -> bool {
     }
 }
 
-fn layout(schema: &'static RecordSchema, meta: &'static FieldMeta, expected: &'static str) -> Error {
+fn layout(
+    schema: &'static RecordSchema,
+    meta: &'static FieldMeta,
+    expected: &'static str,
+) -> Error {
     Error::FieldLayout {
         record: schema.type_name,
         field: meta.name,
