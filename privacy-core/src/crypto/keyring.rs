@@ -65,6 +65,8 @@ struct Keks {
     ciphers: BTreeMap<u32, Aes256Gcm>,
 }
 
+// Slots live behind an `Arc`, so the size difference costs nothing.
+#[allow(clippy::large_enum_variant)]
 enum Slot {
     Active { key_id: u32, cipher: Aes256Gcm },
     Shredded { key_id: u32 },
@@ -104,6 +106,8 @@ impl Keyring {
 
     /// A keyring over any [`KeyStore`]. A new store gets KEK version 1; an existing one must
     /// open with `master` ([`Error::WrongMasterKey`] otherwise).
+    // Taking the key by value moves it in, so it is zeroized here, not left with the caller.
+    #[allow(clippy::needless_pass_by_value)]
     pub fn with_store(store: impl KeyStore + 'static, master: MasterKey) -> Result<Keyring> {
         let master_wrap = wrap::cipher(&wrap::derive(master.bytes(), b"privacy-core/v1/kek-wrap"));
         let index_key = wrap::derive(master.bytes(), b"privacy-core/v1/blind-index");
