@@ -6,7 +6,7 @@
 //! use privacy_core::PersonalData;
 //! use serde::{Deserialize, Serialize};
 //!
-//! #[derive(PersonalData, Serialize, Deserialize, Debug, PartialEq)]
+//! #[derive(PersonalData, Serialize, Deserialize, PartialEq)]
 //! struct Account {
 //!     #[personal(subject_id)]
 //!     id: u64,
