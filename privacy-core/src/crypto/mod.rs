@@ -1,1 +1,88 @@
-//! Encryption at rest (not yet built).
+//! Encryption at rest: field-level AES-256-GCM envelopes, one data key per data subject,
+//! crypto-shredding and key rotation.
+//!
+//! ```
+//! use privacy_core::crypto::Keyring;
+//! use privacy_core::PersonalData;
+//! use serde::{Deserialize, Serialize};
+//!
+//! #[derive(PersonalData, Serialize, Deserialize, PartialEq)]
+//! struct Account {
+//!     #[personal(subject_id)]
+//!     id: u64,
+//!     #[personal(category = "contact.email", encrypt, blind_index)]
+//!     email: String,
+//! }
+//!
+//! let keyring = Keyring::in_memory(); // Keyring::sqlite(path)? in a service
+//! let sealed = keyring.seal(&Account { id: 42, email: "ada@example.com".into() }).unwrap();
+//! let index = keyring.blind_index("Account", "email", "ada@example.com").unwrap();
+//! assert_eq!(sealed.blind_index("email"), Some(index.as_str()));
+//! assert_eq!(sealed.open(&keyring).unwrap().email, "ada@example.com");
+//!
+//! keyring.shred("42").unwrap(); // the right to erasure, reaching every backup
+//! assert!(sealed.open(&keyring).is_err());
+//! ```
+//!
+//! # Envelope format (version 1)
+//!
+//! | offset      | length | content                                            |
+//! |-------------|--------|----------------------------------------------------|
+//! | 0           | 1      | format version, `0x01`                             |
+//! | 1           | 4      | key id of the subject's data key, u32 big endian   |
+//! | 5           | 12     | nonce: 96 random bits                              |
+//! | 17          | n      | AES-256-GCM ciphertext of the plaintext (n bytes)  |
+//! | 17 + n      | 16     | AES-256-GCM tag                                    |
+//!
+//! So an envelope is 33 bytes longer than its plaintext. The associated data (authenticated,
+//! not stored) is `version || key id || len(record) || record || len(field) || field ||
+//! len(subject) || subject`, lengths u32 big endian: an envelope copied to another field,
+//! record type or subject, or with an altered header, fails with [`Error::Authentication`]
+//! (or [`Error::KeyMismatch`] when the key id names another key). Parsing is total: any
+//! bytes give an envelope or a typed error, never a panic.
+//!
+//! At the record level ([`Keyring::seal`]) the plaintext of a field is its serde JSON, the
+//! envelope is stored as standard base64, the record is the top-level type and the field
+//! is the path from it (`"card"`, `"devices.1.serial"`, `"0"` for a tuple field).
+//!
+//! # Keys
+//!
+//! - [`MasterKey`]: 32 bytes from `PRIVACY_MASTER_KEY` (base64) or given explicitly; never
+//!   stored. A persistent keyring without one is an error, never a generated key.
+//! - Key-encryption keys (KEKs): random, versioned, stored wrapped (AES-256-GCM) by a key
+//!   derived from the master key (HKDF-Expand with HMAC-SHA-256). [`Keyring::rotate`] adds a
+//!   version; [`Keyring::rewrap`] moves every data key to the newest and deletes the old ones.
+//! - Data keys: one random 32-byte key per data subject, created on the subject's first
+//!   seal (exactly once, even under concurrent first seals: the store inserts if absent),
+//!   stored wrapped by a KEK, never replaced. [`Keyring::shred`] destroys it (tombstone kept):
+//!   opens then fail with [`Error::Shredded`], and so does sealing new data for the subject.
+//! - Blind index key: derived from the master key; see [`Keyring::blind_index`] for what a
+//!   blind index leaks (equality).
+//!
+//! # Nonces
+//!
+//! A `getrandom` system call per envelope would cost as much as sealing a short field, so
+//! each thread draws nonces from its own ChaCha20 CSPRNG, seeded with 32 bytes from the OS
+//! and reseeded every 2^20 nonces. Random 96-bit nonces stay safe for up to 2^32 envelopes
+//! per key (NIST SP 800-38D); keys here are per subject. Do not seal in both the parent and
+//! the child of a `fork` without `exec` (the child would replay the parent's generator).
+
+mod envelope;
+mod error;
+mod keyring;
+mod master_key;
+mod memory_store;
+mod nonce;
+mod sealed;
+mod sqlite_store;
+mod store;
+mod wrap;
+
+pub use envelope::{key_id, Aad, HEADER_LEN, MIN_LEN, NONCE_LEN, TAG_LEN, VERSION};
+pub use error::{Error, Result};
+pub use keyring::{Keyring, DEFAULT_CACHE_CAPACITY};
+pub use master_key::MasterKey;
+pub use memory_store::MemoryKeyStore;
+pub use sealed::Sealed;
+pub use sqlite_store::SqliteKeyStore;
+pub use store::{DataKeyRecord, DataKeyState, KeyStore, WrappedKek};

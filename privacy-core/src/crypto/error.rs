@@ -1,0 +1,148 @@
+//! [`Error`]: everything that can go wrong while sealing, opening or managing keys.
+
+/// A failure of the crypto module.
+///
+/// Messages say what failed and where (record type, field name, version numbers), never a
+/// personal value, a subject id or key bytes, so errors are safe to log.
+#[derive(Debug, thiserror::Error, Clone, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum Error {
+    /// The master key environment variable is not set.
+    #[error("no master key: set {var} to a base64-encoded 32-byte key")]
+    MissingMasterKey {
+        /// The environment variable read.
+        var: &'static str,
+    },
+    /// The master key could not be decoded into 32 bytes.
+    #[error("malformed master key: {reason}")]
+    MalformedMasterKey {
+        /// What is wrong with it.
+        reason: &'static str,
+    },
+    /// The key store was created with another master key: its key-encryption keys do not open.
+    #[error("wrong master key: the key store's key-encryption key version {version} does not open with it")]
+    WrongMasterKey {
+        /// The key-encryption key version that failed to open.
+        version: u32,
+    },
+    /// The subject's data key was destroyed by [`Keyring::shred`](crate::crypto::Keyring::shred):
+    /// the data is erased, and nothing new is sealed for the subject.
+    #[error("the data subject was crypto-shredded: the data key is destroyed")]
+    Shredded,
+    /// The bytes are not an envelope (too short, or not base64).
+    #[error("malformed envelope: {reason}")]
+    MalformedEnvelope {
+        /// What is wrong with it.
+        reason: &'static str,
+    },
+    /// The envelope's format version is not one this build reads.
+    #[error("unsupported envelope version {version}")]
+    UnsupportedVersion {
+        /// The version byte found.
+        version: u8,
+    },
+    /// The envelope names a data key that is not the subject's.
+    #[error("the envelope's key id is not the data key of its subject")]
+    KeyMismatch,
+    /// The key store holds no data key for the subject: the envelope comes from another store.
+    #[error("no data key for the envelope's subject in this key store")]
+    UnknownKey,
+    /// Authentication failed: the envelope was altered, moved to another field, record or
+    /// subject, or sealed under another key.
+    #[error("envelope failed authentication (tampered, moved, or sealed under another key)")]
+    Authentication,
+    /// The record has fields to encrypt but no `#[personal(subject_id)]` value.
+    #[error("{record} has encrypted fields but no subject id to bind them to")]
+    MissingSubject {
+        /// The record type.
+        record: &'static str,
+    },
+    /// A `retention = "transient"` field holds a value: transient data is never persisted.
+    #[error("{record}.{field} is transient and holds a value: transient data is never sealed")]
+    TransientField {
+        /// The record type.
+        record: &'static str,
+        /// The field.
+        field: &'static str,
+    },
+    /// A classified field is absent from (or misplaced in) the serde form, so it cannot be
+    /// sealed or opened; nothing is written rather than a value left in clear.
+    #[error("{record}.{field} is not where its schema says in the serde form ({expected})")]
+    FieldLayout {
+        /// The record type.
+        record: &'static str,
+        /// The field.
+        field: &'static str,
+        /// What was expected.
+        expected: &'static str,
+    },
+    /// A [`Sealed`](crate::crypto::Sealed) of one record type was opened as another, or
+    /// its record names another subject than the one it was sealed for.
+    #[error("sealed record mismatch: {reason}")]
+    RecordMismatch {
+        /// What did not match.
+        reason: &'static str,
+    },
+    /// serde_json failed; the message of serde is dropped because it can quote values.
+    #[error("the record does not (de)serialize as JSON ({category})")]
+    Json {
+        /// serde_json's error category (`syntax`, `data`, `eof`, `io`).
+        category: &'static str,
+    },
+    /// The key store failed.
+    #[error("key store: {message}")]
+    Store {
+        /// The store's message (SQLite's, without values).
+        message: String,
+    },
+    /// The key store holds inconsistent rows.
+    #[error("corrupt key store: {reason}")]
+    CorruptStore {
+        /// What is inconsistent.
+        reason: &'static str,
+    },
+    /// A key-encryption key cannot be retired because data keys are still wrapped by it.
+    #[error("key-encryption key version {version} still wraps data keys")]
+    KekInUse {
+        /// The version.
+        version: u32,
+    },
+    /// The operating system's random source failed.
+    #[error("the operating system random source failed")]
+    Random,
+    /// A lock was poisoned by a panic in another thread.
+    #[error("a key cache lock was poisoned by a panicking thread")]
+    Poisoned,
+}
+
+/// `Result` with the crypto [`Error`].
+pub type Result<T, E = Error> = core::result::Result<T, E>;
+
+impl From<serde_json::Error> for Error {
+    fn from(e: serde_json::Error) -> Self {
+        use serde_json::error::Category;
+        let category = match e.classify() {
+            Category::Io => "io",
+            Category::Syntax => "syntax",
+            Category::Data => "data",
+            Category::Eof => "eof",
+        };
+        Error::Json { category }
+    }
+}
+
+impl From<rusqlite::Error> for Error {
+    fn from(e: rusqlite::Error) -> Self {
+        // SQLite messages name tables and constraints; we bind every value as a parameter, so
+        // no value can appear in them.
+        Error::Store {
+            message: e.to_string(),
+        }
+    }
+}
+
+impl<T> From<std::sync::PoisonError<T>> for Error {
+    fn from(_: std::sync::PoisonError<T>) -> Self {
+        Error::Poisoned
+    }
+}
