@@ -204,7 +204,7 @@ fn erase_applies_each_policy_and_a_second_erase_changes_nothing() {
             .map(|(f, basis)| (f.field, basis))
             .collect::<Vec<_>>(),
         [
-            ("id", privacy_core::__private::SUBJECT_ID_BASIS),
+            ("id", privacy_core::dsar::SUBJECT_ID_BASIS),
             ("card", "tax records, 10 years")
         ]
     );

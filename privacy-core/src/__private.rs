@@ -252,9 +252,7 @@ pub fn erase_retain(record: &'static str, meta: &'static FieldMeta, report: &mut
     report.push(record, meta, ErasureOutcome::Retained { legal_basis });
 }
 
-/// The legal basis reported for a `subject_id` field kept through erasure (the default).
-pub const SUBJECT_ID_BASIS: &str =
-    "record identifier, kept to link the erasure report to the request";
+pub use crate::dsar::SUBJECT_ID_BASIS;
 
 pub fn erase_nested(value: Option<&mut dyn NestedDyn>, report: &mut ErasureReport) {
     if let Some(v) = value {

@@ -5,6 +5,11 @@ use serde::Serialize;
 use crate::schema::FieldMeta;
 use crate::Category;
 
+/// The legal basis reported for a `subject_id` field kept through erasure (its default
+/// policy): the record's identifier stays so the erasure report can be tied to the request.
+pub const SUBJECT_ID_BASIS: &str =
+    "record identifier, kept to link the erasure report to the request";
+
 /// What [`PersonalData::erase`](crate::PersonalData::erase) or
 /// [`expire`](crate::PersonalData::expire) did to a record and its nested records.
 ///
