@@ -1,0 +1,470 @@
+//! Right to know, right to delete and retention on records shaped after the seed service:
+//! an account holder with a payment card and devices, a child profile with location pings.
+
+use std::net::IpAddr;
+use std::time::{Duration, SystemTime};
+
+use privacy_core::dsar::{sweep, Dsar, DsarError, ErasureOutcome};
+use privacy_core::inventory::{Inventory, Policy, PolicyError};
+use privacy_core::PersonalData;
+use serde::Serialize;
+
+const T0: u64 = 1_700_000_000;
+const DAY: u64 = 86_400;
+
+fn at(secs: u64) -> SystemTime {
+    SystemTime::UNIX_EPOCH + Duration::from_secs(secs)
+}
+
+#[derive(PersonalData, Serialize, Clone, PartialEq)]
+#[personal(subject = "account holder")]
+struct AccountHolder {
+    #[personal(subject_id)]
+    id: String,
+    #[personal(category = "identity.name", purpose = "account", source = "user")]
+    name: String,
+    #[personal(
+        category = "contact.email",
+        purpose = "account, marketing",
+        source = "user",
+        shared_with = "email-service"
+    )]
+    email: String,
+    #[personal(
+        category = "account.password",
+        purpose = "authentication",
+        source = "user"
+    )]
+    password_hash: String,
+    #[personal(
+        category = "account.password_hint",
+        purpose = "authentication",
+        source = "user"
+    )]
+    password_hint: Option<String>,
+    #[personal(
+        category = "identity.government_id",
+        purpose = "identity-verification",
+        source = "user",
+        on_erase = "retain",
+        legal_basis = "anti-money-laundering law, 5 years"
+    )]
+    passport: String,
+    #[personal(nested)]
+    card: Option<PaymentCard>,
+    #[personal(nested)]
+    devices: Vec<Device>,
+    #[personal(collected_at)]
+    created_at: SystemTime,
+    #[personal(not_personal)]
+    plan: &'static str,
+}
+
+#[derive(PersonalData, Serialize, Clone, PartialEq)]
+struct PaymentCard {
+    #[personal(
+        category = "financial.card_number",
+        purpose = "billing",
+        source = "user",
+        shared_with = "payment-processor",
+        anonymize = "last4",
+        on_erase = "anonymize"
+    )]
+    number: String,
+    #[personal(
+        category = "financial.card_security_code",
+        purpose = "billing",
+        source = "user",
+        retention = "transient"
+    )]
+    cvc: Option<String>,
+    #[personal(collected_at)]
+    added_at: SystemTime,
+}
+
+#[derive(PersonalData, Serialize, Clone, PartialEq)]
+struct Device {
+    #[personal(
+        category = "device.id",
+        purpose = "location-sharing",
+        source = "device"
+    )]
+    imei: String,
+    #[personal(
+        category = "device.ip_address",
+        purpose = "security",
+        source = "device",
+        anonymize = "ip",
+        on_erase = "anonymize",
+        retention = "90d"
+    )]
+    ip: IpAddr,
+    #[personal(collected_at)]
+    seen_at: SystemTime,
+}
+
+#[derive(PersonalData, Serialize, Clone, PartialEq)]
+#[personal(subject = "child")]
+struct ChildProfile {
+    #[personal(subject_id)]
+    id: String,
+    #[personal(
+        category = "identity.name",
+        purpose = "location-sharing",
+        source = "parent"
+    )]
+    name: String,
+    #[personal(
+        category = "demographic.birth_date",
+        purpose = "children-protection",
+        source = "parent",
+        anonymize = "year",
+        on_erase = "anonymize"
+    )]
+    birth_date: String,
+    #[personal(nested)]
+    pings: Vec<LocationPing>,
+}
+
+#[derive(PersonalData, Serialize, Clone, PartialEq)]
+struct LocationPing {
+    #[personal(
+        category = "location.precise",
+        purpose = "location-sharing",
+        source = "device",
+        shared_with = "parent",
+        retention = "30d"
+    )]
+    position: Option<(f64, f64)>,
+    #[personal(collected_at)]
+    at: SystemTime,
+}
+
+fn holder() -> AccountHolder {
+    AccountHolder {
+        id: "u-1001".into(),
+        name: "Maria Lopez".into(),
+        email: "maria.lopez@example.com".into(),
+        password_hash: "$argon2id$v=19$m=19456$c2FsdHNhbHQ$hash".into(),
+        password_hint: Some("first pet's name".into()),
+        passport: "X12345678".into(),
+        card: Some(PaymentCard {
+            number: "4111111111111111".into(),
+            cvc: Some("737".into()),
+            added_at: at(T0),
+        }),
+        devices: vec![Device {
+            imei: "356938035643809".into(),
+            ip: "198.51.100.23".parse().unwrap(),
+            seen_at: at(T0),
+        }],
+        created_at: at(T0),
+        plan: "family",
+    }
+}
+
+fn child() -> ChildProfile {
+    ChildProfile {
+        id: "c-2001".into(),
+        name: "Sofia Lopez".into(),
+        birth_date: "2014-03-09".into(),
+        pings: vec![
+            LocationPing {
+                position: Some((37.773_972, -122.431_297)),
+                at: at(T0),
+            },
+            LocationPing {
+                position: Some((37.781_234, -122.411_111)),
+                at: at(T0 + 20 * DAY),
+            },
+        ],
+    }
+}
+
+const NEVER_DISCLOSED: &[&str] = &[
+    "$argon2id$v=19$m=19456$c2FsdHNhbHQ$hash",
+    "first pet's name",
+    "X12345678",
+    "4111111111111111",
+    "737",
+];
+
+#[test]
+fn the_export_holds_every_exported_value_exactly_once_and_every_ccpa_item() {
+    let mut request = Dsar::new("u-1001");
+    request.add(&holder()).unwrap();
+    let json = request.to_json_pretty();
+    for value in [
+        "Maria Lopez",
+        "maria.lopez@example.com",
+        "356938035643809",
+        "198.51.100.23",
+    ] {
+        assert_eq!(json.matches(value).count(), 1, "{value}");
+    }
+    for secret in NEVER_DISCLOSED {
+        assert!(
+            !json.contains(secret),
+            "a value that must be withheld was disclosed"
+        );
+    }
+    let doc = request.to_json();
+    let ccpa = &doc["ccpa_1798_110"];
+    for item in [
+        "categories",
+        "sources",
+        "purposes",
+        "third_parties",
+        "specific_pieces",
+    ] {
+        assert!(!ccpa[item].is_null(), "missing CCPA 1798.110 item {item}");
+    }
+    assert_eq!(
+        ccpa["third_parties"],
+        serde_json::json!(["email-service", "payment-processor"])
+    );
+    let gdpr = &doc["gdpr_art_15"];
+    for item in [
+        "purposes",
+        "categories",
+        "recipients",
+        "retention",
+        "source",
+        "rights",
+    ] {
+        assert!(!gdpr[item].is_null(), "missing GDPR Art. 15 item {item}");
+    }
+    let withheld: Vec<_> = doc["withheld"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|w| w["field"].as_str().unwrap().to_owned())
+        .collect();
+    assert_eq!(
+        withheld,
+        [
+            "AccountHolder.passport",
+            "AccountHolder.password_hash",
+            "AccountHolder.password_hint",
+            "PaymentCard.cvc",
+            "PaymentCard.number"
+        ]
+    );
+    let summary = request.to_markdown();
+    assert!(summary.contains("maria.lopez@example.com"));
+    assert!(NEVER_DISCLOSED.iter().all(|s| !summary.contains(s)));
+}
+
+#[test]
+fn a_record_of_another_subject_is_refused() {
+    let mut request = Dsar::new("u-1001");
+    assert_eq!(
+        request.add(&child()).unwrap_err(),
+        DsarError::OtherSubject {
+            record: "ChildProfile"
+        }
+    );
+    assert!(request.records().is_empty());
+    let err = request.add_export(
+        Device {
+            imei: "1".into(),
+            ip: "::1".parse().unwrap(),
+            seen_at: at(0),
+        }
+        .export(),
+    );
+    assert_eq!(err.unwrap_err(), DsarError::NoSubject { record: "Device" });
+}
+
+fn golden(name: &str, actual: &str) {
+    let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("tests/golden")
+        .join(name);
+    if std::env::var_os("UPDATE_GOLDEN").is_some() {
+        std::fs::write(&path, actual).unwrap();
+    }
+    let expected = std::fs::read_to_string(&path).unwrap_or_default();
+    assert_eq!(
+        actual, expected,
+        "{name} differs from the golden file (UPDATE_GOLDEN=1 to accept)"
+    );
+}
+
+#[test]
+fn the_export_document_matches_its_golden_file() {
+    let mut request = Dsar::new("c-2001");
+    request.add(&child()).unwrap();
+    golden("dsar_child.json", &(request.to_json_pretty() + "\n"));
+    golden("dsar_child.md", &request.to_markdown());
+}
+
+#[test]
+fn the_inventory_matches_its_golden_files() {
+    let inventory = Inventory::new()
+        .add::<AccountHolder>()
+        .add::<ChildProfile>();
+    golden("inventory.md", &inventory.to_markdown());
+    golden(
+        "inventory.json",
+        &(serde_json::to_string_pretty(&inventory.to_json()).unwrap() + "\n"),
+    );
+}
+
+#[test]
+fn after_erase_no_erased_value_remains_anywhere_and_retained_ones_name_their_basis() {
+    let mut h = holder();
+    let report = h.erase();
+    let export = serde_json::to_string(&h.export()).unwrap();
+    let debug = format!("{h:?}");
+    let serde = serde_json::to_string(&h).unwrap();
+    for erased in [
+        "Maria Lopez",
+        "maria.lopez@example.com",
+        "first pet's name",
+        "356938035643809",
+        "737",
+    ] {
+        for (what, text) in [("export", &export), ("Debug", &debug), ("serde", &serde)] {
+            assert!(
+                !text.contains(erased),
+                "an erased value remains in the {what} output"
+            );
+        }
+    }
+    assert!(
+        serde.contains("1111"),
+        "the card keeps its last four digits"
+    );
+    assert!(!serde.contains("4111111111111111"));
+    assert!(serde.contains("198.51.100.0"));
+    let retained: Vec<_> = report
+        .retained()
+        .map(|(f, basis)| (f.field, basis))
+        .collect();
+    assert_eq!(
+        retained,
+        [
+            ("id", privacy_core::dsar::SUBJECT_ID_BASIS),
+            ("passport", "anti-money-laundering law, 5 years")
+        ]
+    );
+    assert!(report
+        .fields
+        .iter()
+        .any(|f| f.field == "number" && f.outcome == ErasureOutcome::Anonymized));
+
+    let once = h.clone();
+    let again = h.erase();
+    assert!(h == once, "erasing twice changes nothing");
+    assert!(again.already_erased());
+    assert_eq!(again.changed(), 0);
+}
+
+#[test]
+fn retention_expires_exactly_at_the_limit() {
+    let limit = at(T0 + 30 * DAY);
+    let one = Duration::from_secs(1);
+    let mut c = child();
+    assert_eq!(
+        c.expire(limit - one).changed(),
+        0,
+        "one second before: kept"
+    );
+    assert!(c.pings[0].position.is_some());
+    let report = c.expire(limit);
+    assert_eq!(report.changed(), 1, "exactly at the limit: expired");
+    assert!(c.pings[0].position.is_none());
+    assert!(c.pings[1].position.is_some(), "the newer ping stays");
+    let mut d = child();
+    assert_eq!(
+        d.expire(limit + one).changed(),
+        1,
+        "one second after: expired"
+    );
+
+    let mut h = holder();
+    let report = h.expire(at(T0));
+    assert_eq!(
+        report.changed(),
+        1,
+        "a transient security code never outlives a sweep"
+    );
+    assert_eq!(h.card.as_ref().unwrap().cvc, None);
+}
+
+#[test]
+fn a_sweep_adds_up_what_expired() {
+    let (mut a, mut b, mut h) = (child(), child(), holder());
+    let records: Vec<&mut dyn PersonalData> = vec![&mut a, &mut b, &mut h];
+    let total = sweep(records, at(T0 + 95 * DAY));
+    assert_eq!(total.records, 3);
+    assert_eq!(total.touched, 3);
+    assert_eq!(total.erased, 5);
+    assert_eq!(total.anonymized, 1);
+    assert_eq!(total.by_category.get("location.precise"), Some(&4));
+}
+
+const POLICY: &str = r#"
+[policy]
+name = "Test policy"
+version = "1"
+categories = ["identity.name", "contact.email", "account.password", "account.password_hint",
+              "identity.government_id", "financial.card_number", "financial.card_security_code",
+              "device.id", "device.ip_address", "location.precise", "social.profile"]
+purposes = ["account", "marketing", "authentication", "identity-verification", "billing",
+            "location-sharing", "security", "children-protection"]
+recipients = ["email-service", "payment-processor", "parent"]
+"#;
+
+#[test]
+fn the_policy_check_reports_an_undeclared_category_and_unused_declarations() {
+    let policy = Policy::from_toml_str(POLICY).unwrap();
+    let inventory = Inventory::new()
+        .add::<AccountHolder>()
+        .add::<ChildProfile>();
+    let report = inventory.check(&policy);
+    assert_eq!(
+        report.undeclared_categories.keys().collect::<Vec<_>>(),
+        ["demographic.birth_date", "identity.account_id"]
+    );
+    assert_eq!(
+        report.undeclared_categories["demographic.birth_date"],
+        ["ChildProfile.birth_date"]
+    );
+    assert_eq!(report.unused_categories, ["social.profile"]);
+    assert!(report.undeclared_purposes.is_empty());
+    assert!(!report.is_covered());
+    assert!(report
+        .to_string()
+        .contains("demographic.birth_date (ChildProfile.birth_date)"));
+}
+
+#[test]
+fn a_policy_file_with_an_unknown_category_is_a_typed_error() {
+    let err = Policy::from_toml_str(
+        "[policy]\nname = \"x\"\nversion = \"1\"\ncategories = [\"contact.mail\"]\n",
+    )
+    .unwrap_err();
+    assert!(matches!(err, PolicyError::UnknownCategory(ref c) if c == "contact.mail"));
+    assert!(matches!(
+        Policy::from_toml_str("not toml ["),
+        Err(PolicyError::Toml(_))
+    ));
+    assert!(matches!(
+        Policy::from_toml_str(
+            "[policy]\nname = \"x\"\nversion = \"1\"\ncategories = []\nextra = 1\n"
+        ),
+        Err(PolicyError::Toml(_))
+    ));
+}
+
+#[test]
+fn the_shipped_safepath_policy_parses() {
+    let text = include_str!("../policies/safepath-2019.toml");
+    let policy = Policy::from_toml_str(text).unwrap();
+    assert!(policy.categories.iter().any(|c| c == "location.precise"));
+    assert!(policy
+        .categories
+        .iter()
+        .any(|c| c == "financial.card_security_code"));
+}
