@@ -84,15 +84,35 @@ impl CcpaCategory {
     }
 }
 
+impl CcpaCategory {
+    /// Letter and title, e.g. `"(A) Identifiers"`, as notices print them.
+    pub const fn label(self) -> &'static str {
+        match self {
+            Self::Identifiers => "(A) Identifiers",
+            Self::CustomerRecords => "(B) Customer records (Cal. Civ. Code 1798.80(e))",
+            Self::ProtectedClassifications => "(C) Characteristics of protected classifications",
+            Self::Commercial => "(D) Commercial information",
+            Self::Biometric => "(E) Biometric information",
+            Self::NetworkActivity => "(F) Internet or other electronic network activity",
+            Self::Geolocation => "(G) Geolocation data",
+            Self::SensoryData => "(H) Audio, electronic, visual or similar information",
+            Self::Professional => "(I) Professional or employment-related information",
+            Self::Education => "(J) Education information",
+            Self::Inferences => "(K) Inferences drawn to create a profile",
+            Self::Sensitive => "(L) Sensitive personal information",
+        }
+    }
+}
+
 impl fmt::Display for CcpaCategory {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "({}) {}", self.letter(), self.title())
+        f.write_str(self.label())
     }
 }
 
 impl Serialize for CcpaCategory {
     fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        serializer.collect_str(self)
+        serializer.serialize_str(self.label())
     }
 }
 
@@ -331,6 +351,17 @@ mod tests {
         for (i, c) in Category::ALL.iter().enumerate() {
             assert_eq!(Category::from_name(c.name()), Some(*c));
             assert!(Category::ALL[..i].iter().all(|o| o.name() != c.name()));
+        }
+    }
+
+    #[test]
+    fn labels_join_letter_and_title() {
+        for c in Category::ALL {
+            let ccpa = c.ccpa();
+            assert_eq!(
+                ccpa.label(),
+                format!("({}) {}", ccpa.letter(), ccpa.title())
+            );
         }
     }
 

@@ -264,7 +264,12 @@ impl fmt::Display for Retention {
 
 impl Serialize for Retention {
     fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        serializer.collect_str(self)
+        match self {
+            Self::Unspecified => serializer.serialize_str("unspecified"),
+            Self::Account => serializer.serialize_str("account"),
+            Self::Transient => serializer.serialize_str("transient"),
+            Self::Period { .. } => serializer.collect_str(self),
+        }
     }
 }
 
