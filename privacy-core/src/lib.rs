@@ -40,3 +40,8 @@ pub use subject::{CollectedAt, SubjectId};
 /// Derives [`PersonalData`] and a redacted [`Debug`](core::fmt::Debug); see the crate docs.
 #[cfg(feature = "derive")]
 pub use privacy_derive::PersonalData;
+
+/// The README's examples run as doc tests, so the first page a user reads stays true.
+#[cfg(doctest)]
+#[doc = include_str!("../../README.md")]
+struct ReadmeDoctests;
