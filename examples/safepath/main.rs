@@ -18,7 +18,7 @@ fn main() -> ExitCode {
         }
         Ok(cli::Command::Run(options)) => options,
         Err(message) => {
-            eprintln!("error: {message}\n\n{}", cli::USAGE);
+            eprintln!("error: {message}\nrun with --help for the options");
             return ExitCode::from(2);
         }
     };

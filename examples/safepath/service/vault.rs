@@ -38,7 +38,7 @@ pub enum VaultError {
         source: privacy_core::crypto::Error,
     },
     /// The keyring could not be opened.
-    #[error("key store: {0}")]
+    #[error("{0}")]
     Keys(privacy_core::crypto::Error),
     /// A record has no subject id.
     #[error("{kind} record {key} has no subject id")]
