@@ -657,3 +657,23 @@ fn errors_debug_output_and_keyring_debug_contain_no_plaintext_or_key_bytes() {
         texts[0]
     );
 }
+
+#[test]
+fn after_master_key_rotation_only_the_new_master_key_opens_the_store() {
+    let dir = TempDir::new("master-rotation");
+    let mut keyring = Keyring::sqlite_with_master_key(dir.db(), master(11)).unwrap();
+    let before = keyring.seal(&account(1)).unwrap();
+    keyring.rotate().unwrap();
+    let after = keyring.seal(&account(2)).unwrap();
+    keyring.rewrap().unwrap();
+    keyring.rotate_master_key(&master(12)).unwrap();
+    assert_eq!(before.open(&keyring).unwrap(), account(1));
+    assert_eq!(after.open(&keyring).unwrap(), account(2));
+    drop(keyring);
+
+    let old = Keyring::sqlite_with_master_key(dir.db(), master(11)).unwrap_err();
+    assert!(matches!(old, Error::WrongMasterKey { .. }), "{old}");
+    let new = Keyring::sqlite_with_master_key(dir.db(), master(12)).unwrap();
+    assert_eq!(before.open(&new).unwrap(), account(1));
+    assert_eq!(after.open(&new).unwrap(), account(2));
+}

@@ -25,6 +25,9 @@ use super::wrap::{self, KeyBytes};
 /// The default number of data keys whose ciphers a keyring keeps ready.
 pub const DEFAULT_CACHE_CAPACITY: usize = 4096;
 
+/// Key-derivation label of the key that wraps key-encryption keys under the master key.
+const KEK_WRAP_INFO: &[u8] = b"privacy-core/v1/kek-wrap";
+
 /// Seals and opens envelopes with one data key per data subject.
 ///
 /// Key hierarchy: the [`MasterKey`] (never stored) wraps random key-encryption keys (KEKs,
@@ -109,7 +112,7 @@ impl Keyring {
     // Taking the key by value moves it in, so it is zeroized here, not left with the caller.
     #[allow(clippy::needless_pass_by_value)]
     pub fn with_store(store: impl KeyStore + 'static, master: MasterKey) -> Result<Keyring> {
-        let master_wrap = wrap::cipher(&wrap::derive(master.bytes(), b"privacy-core/v1/kek-wrap"));
+        let master_wrap = wrap::cipher(&wrap::derive(master.bytes(), KEK_WRAP_INFO));
         let index_key = wrap::derive(master.bytes(), b"privacy-core/v1/blind-index");
         let keyring = Keyring {
             store: Box::new(store),
@@ -248,6 +251,31 @@ impl Keyring {
         let mut keks = self.keks.write()?;
         keks.ciphers.insert(version, wrap::cipher(&kek));
         keks.newest = version;
+        Ok(())
+    }
+
+    /// Rotates the master key: every key-encryption key is rewrapped under `new` in one
+    /// transaction (data keys and ciphertexts are untouched). Afterwards the store opens only
+    /// with `new`; the old master key gives [`Error::WrongMasterKey`]. Provision `new` (e.g. in
+    /// `PRIVACY_MASTER_KEY`) before calling, since a keyring opened with the old key fails.
+    pub fn rotate_master_key(&mut self, new: &MasterKey) -> Result<()> {
+        let _admin = self.admin.lock()?;
+        let new_wrap = wrap::cipher(&wrap::derive(new.bytes(), KEK_WRAP_INFO));
+        let mut rewrapped = Vec::new();
+        for kek in self.store.keks()? {
+            let aad = wrap::kek_aad(kek.version);
+            let key = wrap::unwrap(&self.master_wrap, &kek.wrapped, &aad).ok_or(
+                Error::WrongMasterKey {
+                    version: kek.version,
+                },
+            )?;
+            rewrapped.push(WrappedKek {
+                version: kek.version,
+                wrapped: wrap::wrap(&new_wrap, &key, &aad)?,
+            });
+        }
+        self.store.replace_keks(&rewrapped)?;
+        self.master_wrap = new_wrap;
         Ok(())
     }
 

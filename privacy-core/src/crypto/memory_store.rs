@@ -55,6 +55,22 @@ impl KeyStore for MemoryKeyStore {
         Ok(true)
     }
 
+    fn replace_keks(&self, keks: &[WrappedKek]) -> Result<()> {
+        let mut inner = self.inner.lock()?;
+        if keks.iter().any(|k| !inner.keks.contains_key(&k.version)) {
+            return Err(Error::CorruptStore {
+                reason: "master-key rotation names a key-encryption key that is not stored",
+            });
+        }
+        for kek in keks {
+            if let Some(old) = inner.keks.insert(kek.version, kek.clone()) {
+                let mut old = old;
+                old.wrapped.zeroize();
+            }
+        }
+        Ok(())
+    }
+
     fn delete_kek(&self, version: u32) -> Result<()> {
         let mut inner = self.inner.lock()?;
         let in_use = inner.data_keys.values().any(|k| {

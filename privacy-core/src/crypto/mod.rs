@@ -51,7 +51,9 @@
 //!   stored. A persistent keyring without one is an error, never a generated key.
 //! - Key-encryption keys (KEKs): random, versioned, stored wrapped (AES-256-GCM) by a key
 //!   derived from the master key (HKDF-Expand with HMAC-SHA-256). [`Keyring::rotate`] adds a
-//!   version; [`Keyring::rewrap`] moves every data key to the newest and deletes the old ones.
+//!   version; [`Keyring::rewrap`] moves every data key to the newest and deletes the old ones;
+//!   [`Keyring::rotate_master_key`] rewraps the KEKs under a new master key in one
+//!   transaction, after which the old master key opens nothing.
 //! - Data keys: one random 32-byte key per data subject, created on the subject's first
 //!   seal (exactly once, even under concurrent first seals: the store inserts if absent),
 //!   stored wrapped by a KEK, never replaced. [`Keyring::shred`] destroys it (tombstone kept):

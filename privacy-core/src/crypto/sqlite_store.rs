@@ -137,6 +137,23 @@ impl KeyStore for SqliteKeyStore {
         })
     }
 
+    fn replace_keks(&self, keks: &[WrappedKek]) -> Result<()> {
+        self.write(|tx| {
+            for kek in keks {
+                let n = tx.execute(
+                    "UPDATE privacy_keks SET wrapped = ?2 WHERE version = ?1",
+                    params![kek.version, kek.wrapped],
+                )?;
+                if n != 1 {
+                    return Err(Error::CorruptStore {
+                        reason: "master-key rotation names a key-encryption key that is not stored",
+                    });
+                }
+            }
+            Ok(())
+        })
+    }
+
     fn delete_kek(&self, version: u32) -> Result<()> {
         self.write(|tx| {
             let in_use: i64 = tx.query_row(

@@ -19,6 +19,11 @@ pub trait KeyStore: Send + Sync {
     /// Stores a new KEK version; returns `false` (and changes nothing) if the version exists.
     fn insert_kek(&self, kek: &WrappedKek) -> Result<bool>;
 
+    /// Replaces the wrapping of existing KEK versions, all or none (one transaction): used by
+    /// master-key rotation, which rewraps the same KEKs under a new master key. A version
+    /// that is not stored is an error and nothing changes.
+    fn replace_keks(&self, keks: &[WrappedKek]) -> Result<()>;
+
     /// Deletes a KEK version; fails with [`Error::KekInUse`](super::Error::KekInUse) while a
     /// data key is wrapped by it.
     fn delete_kek(&self, version: u32) -> Result<()>;
