@@ -5,7 +5,9 @@ use std::path::PathBuf;
 use std::sync::Arc;
 
 use base64::Engine as _;
-use privacy_core::crypto::{Aad, DataKeyState, Error, KeyStore, Keyring, MasterKey, Sealed};
+use privacy_core::crypto::{
+    Aad, DataKeyState, Error, KeyStore, Keyring, MasterKey, Sealed, INDEX_KEY_VERSION,
+};
 use privacy_core::PersonalData;
 use serde::{Deserialize, Serialize};
 
@@ -483,7 +485,13 @@ fn rotation_keeps_every_envelope_open_and_rewrap_retires_the_old_kek() {
         old_wrapping.state,
         DataKeyState::Active { kek_version: 1, .. }
     ));
-    let old_kek = keyring.store().keks().unwrap();
+    let old_kek: Vec<_> = keyring
+        .store()
+        .keks()
+        .unwrap()
+        .into_iter()
+        .filter(|k| k.version != INDEX_KEY_VERSION)
+        .collect();
     assert_eq!(old_kek.len(), 2);
 
     assert_eq!(keyring.rewrap().unwrap(), 1);
@@ -500,6 +508,7 @@ fn rotation_keeps_every_envelope_open_and_rewrap_retires_the_old_kek() {
         .unwrap()
         .iter()
         .map(|k| k.version)
+        .filter(|v| *v != INDEX_KEY_VERSION)
         .collect();
     assert_eq!(versions, [2]);
     assert_eq!(before.open(&keyring).unwrap(), account(1));
@@ -676,4 +685,30 @@ fn after_master_key_rotation_only_the_new_master_key_opens_the_store() {
     let new = Keyring::sqlite_with_master_key(dir.db(), master(12)).unwrap();
     assert_eq!(before.open(&new).unwrap(), account(1));
     assert_eq!(after.open(&new).unwrap(), account(2));
+}
+
+#[test]
+fn blind_indexes_stay_valid_across_kek_and_master_key_rotation() {
+    let dir = TempDir::new("index-rotation");
+    let mut keyring = Keyring::sqlite_with_master_key(dir.db(), master(21)).unwrap();
+    let index = keyring
+        .blind_index("Account", "email", "ada@example.com")
+        .unwrap();
+    keyring.rotate().unwrap();
+    keyring.rewrap().unwrap();
+    keyring.rotate_master_key(&master(22)).unwrap();
+    assert_eq!(
+        keyring
+            .blind_index("Account", "email", "ada@example.com")
+            .unwrap(),
+        index
+    );
+    drop(keyring);
+    let reopened = Keyring::sqlite_with_master_key(dir.db(), master(22)).unwrap();
+    assert_eq!(
+        reopened
+            .blind_index("Account", "email", "ada@example.com")
+            .unwrap(),
+        index
+    );
 }

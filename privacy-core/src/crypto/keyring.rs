@@ -28,6 +28,9 @@ pub const DEFAULT_CACHE_CAPACITY: usize = 4096;
 /// Key-derivation label of the key that wraps key-encryption keys under the master key.
 const KEK_WRAP_INFO: &[u8] = b"privacy-core/v1/kek-wrap";
 
+/// The KEK-table version that holds the blind-index key (KEK versions start at 1).
+pub const INDEX_KEY_VERSION: u32 = 0;
+
 /// Seals and opens envelopes with one data key per data subject.
 ///
 /// Key hierarchy: the [`MasterKey`] (never stored) wraps random key-encryption keys (KEKs,
@@ -114,10 +117,10 @@ impl Keyring {
     pub fn with_store(store: impl KeyStore + 'static, master: MasterKey) -> Result<Keyring> {
         let master_wrap = wrap::cipher(&wrap::derive(master.bytes(), KEK_WRAP_INFO));
         let index_key = wrap::derive(master.bytes(), b"privacy-core/v1/blind-index");
-        let keyring = Keyring {
+        let mut keyring = Keyring {
             store: Box::new(store),
             master_wrap,
-            index_key,
+            index_key: index_key.clone(),
             keks: RwLock::new(Keks {
                 newest: 0,
                 ciphers: BTreeMap::new(),
@@ -136,7 +139,43 @@ impl Keyring {
             })?;
         }
         keyring.load_keks()?;
+        keyring.index_key = keyring.stored_index_key(index_key)?;
         Ok(keyring)
+    }
+
+    /// The blind-index key, kept in the store as version [`INDEX_KEY_VERSION`] wrapped like a
+    /// KEK, so it survives KEK and master-key rotation (indexes stay valid). A store without
+    /// one gets `initial` (the key earlier versions derived from the master key).
+    fn stored_index_key(&self, initial: KeyBytes) -> Result<KeyBytes> {
+        let aad = wrap::kek_aad(INDEX_KEY_VERSION);
+        let stored = self
+            .store
+            .keks()?
+            .into_iter()
+            .find(|k| k.version == INDEX_KEY_VERSION);
+        let row = match stored {
+            Some(row) => row,
+            None => {
+                let row = WrappedKek {
+                    version: INDEX_KEY_VERSION,
+                    wrapped: wrap::wrap(&self.master_wrap, &initial, &aad)?,
+                };
+                if self.store.insert_kek(&row)? {
+                    return Ok(initial);
+                }
+                // Another keyring stored one first: use theirs.
+                self.store
+                    .keks()?
+                    .into_iter()
+                    .find(|k| k.version == INDEX_KEY_VERSION)
+                    .ok_or(Error::CorruptStore {
+                        reason: "the blind-index key vanished",
+                    })?
+            }
+        };
+        wrap::unwrap(&self.master_wrap, &row.wrapped, &aad).ok_or(Error::WrongMasterKey {
+            version: INDEX_KEY_VERSION,
+        })
     }
 
     /// The same keyring keeping at most `capacity` data-key ciphers ready (at least one).
@@ -452,6 +491,9 @@ impl Keyring {
     fn load_keks(&self) -> Result<()> {
         let mut ciphers = BTreeMap::new();
         for kek in self.store.keks()? {
+            if kek.version == INDEX_KEY_VERSION {
+                continue;
+            }
             let key = wrap::unwrap(&self.master_wrap, &kek.wrapped, &wrap::kek_aad(kek.version))
                 .ok_or(Error::WrongMasterKey {
                     version: kek.version,

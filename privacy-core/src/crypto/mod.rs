@@ -58,8 +58,9 @@
 //!   seal (exactly once, even under concurrent first seals: the store inserts if absent),
 //!   stored wrapped by a KEK, never replaced. [`Keyring::shred`] destroys it (tombstone kept):
 //!   opens then fail with [`Error::Shredded`], and so does sealing new data for the subject.
-//! - Blind index key: derived from the master key; see [`Keyring::blind_index`] for what a
-//!   blind index leaks (equality).
+//! - Blind index key: stored wrapped like a KEK (row version [`INDEX_KEY_VERSION`]), so
+//!   indexes stay valid across KEK and master-key rotation; see [`Keyring::blind_index`] for
+//!   what a blind index leaks (equality).
 //!
 //! # Nonces
 //!
@@ -82,7 +83,7 @@ mod wrap;
 
 pub use envelope::{key_id, Aad, HEADER_LEN, MIN_LEN, NONCE_LEN, TAG_LEN, VERSION};
 pub use error::{Error, Result};
-pub use keyring::{Keyring, DEFAULT_CACHE_CAPACITY};
+pub use keyring::{Keyring, DEFAULT_CACHE_CAPACITY, INDEX_KEY_VERSION};
 pub use master_key::MasterKey;
 pub use memory_store::MemoryKeyStore;
 pub use sealed::Sealed;
