@@ -153,25 +153,24 @@ impl Keyring {
             .keks()?
             .into_iter()
             .find(|k| k.version == INDEX_KEY_VERSION);
-        let row = match stored {
-            Some(row) => row,
-            None => {
-                let row = WrappedKek {
-                    version: INDEX_KEY_VERSION,
-                    wrapped: wrap::wrap(&self.master_wrap, &initial, &aad)?,
-                };
-                if self.store.insert_kek(&row)? {
-                    return Ok(initial);
-                }
-                // Another keyring stored one first: use theirs.
-                self.store
-                    .keks()?
-                    .into_iter()
-                    .find(|k| k.version == INDEX_KEY_VERSION)
-                    .ok_or(Error::CorruptStore {
-                        reason: "the blind-index key vanished",
-                    })?
+        let row = if let Some(row) = stored {
+            row
+        } else {
+            let row = WrappedKek {
+                version: INDEX_KEY_VERSION,
+                wrapped: wrap::wrap(&self.master_wrap, &initial, &aad)?,
+            };
+            if self.store.insert_kek(&row)? {
+                return Ok(initial);
             }
+            // Another keyring stored one first: use theirs.
+            self.store
+                .keks()?
+                .into_iter()
+                .find(|k| k.version == INDEX_KEY_VERSION)
+                .ok_or(Error::CorruptStore {
+                    reason: "the blind-index key vanished",
+                })?
         };
         wrap::unwrap(&self.master_wrap, &row.wrapped, &aad).ok_or(Error::WrongMasterKey {
             version: INDEX_KEY_VERSION,
