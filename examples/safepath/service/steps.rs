@@ -40,19 +40,29 @@ pub enum StepError {
         /// The I/O error.
         source: std::io::Error,
     },
+    /// The database holds demo data of an older layout.
+    #[error("the database was written by an older version of this demo; delete it (and its .keys file) or pass another --db")]
+    OldData,
     /// The policy file is invalid.
     #[error("policy file: {0}")]
     Policy(#[from] privacy_core::inventory::PolicyError),
 }
 
+/// The layout of the demo's records; a database from another layout is refused, not misread.
+pub const DATA_VERSION: &str = "2";
+
 /// Creates the demo families unless the database already has them.
 pub fn seed(vault: &Vault, now: SystemTime) -> Result<usize, StepError> {
-    if vault
+    let seeded = vault
         .store
         .meta("seeded")
         .map_err(VaultError::from)?
-        .is_some()
-    {
+        .is_some();
+    let version = vault.store.meta("data_version").map_err(VaultError::from)?;
+    if seeded && version.as_deref() != Some(DATA_VERSION) {
+        return Err(StepError::OldData);
+    }
+    if seeded {
         info!("demo data already present; not seeding again");
         return Ok(0);
     }
@@ -73,6 +83,10 @@ pub fn seed(vault: &Vault, now: SystemTime) -> Result<usize, StepError> {
         }
         count += save_all(vault, &family.reports)?;
     }
+    vault
+        .store
+        .set_meta("data_version", DATA_VERSION)
+        .map_err(VaultError::from)?;
     vault
         .store
         .set_meta("seeded", "1")
