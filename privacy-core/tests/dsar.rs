@@ -253,6 +253,90 @@ fn the_export_holds_every_exported_value_exactly_once_and_every_ccpa_item() {
     let summary = request.to_markdown();
     assert!(summary.contains("maria.lopez@example.com"));
     assert!(NEVER_DISCLOSED.iter().all(|s| !summary.contains(s)));
+    assert!(summary.contains("\n## Not shown\n\n- AccountHolder.passport: "));
+    assert!(summary.contains("- PaymentCard.cvc: transient data is never stored\n"));
+    assert!(summary.contains("  - cvc (") && summary.contains("): not shown (transient data is never stored)"));
+}
+
+#[test]
+fn a_document_holds_no_date_unless_one_is_given() {
+    let mut request = Dsar::new("c-2001");
+    request.add(&child()).unwrap();
+    assert!(request.to_json().get("date").is_none());
+    let undated = request.to_json_pretty();
+    assert_eq!(undated, request.clone().to_json_pretty(), "same records, same text");
+    request.dated("2024-05-01");
+    assert_eq!(request.to_json()["date"], "2024-05-01");
+    assert!(request
+        .to_markdown()
+        .starts_with("# Your personal data (subject c-2001)\n\nAs of 2024-05-01.\n\n"));
+}
+
+#[test]
+fn the_subject_kinds_of_a_document_are_those_of_its_top_level_records() {
+    let mut request = Dsar::new("u-1001");
+    request.add(&holder()).unwrap();
+    assert_eq!(
+        request.to_json()["subject"],
+        serde_json::json!({ "id": "u-1001", "kind": ["account holder"] })
+    );
+}
+
+#[test]
+fn a_request_for_one_kind_of_subject_refuses_records_of_another_kind() {
+    let mut request = Dsar::with_kind("c-2001", "account holder");
+    assert_eq!(
+        request.add(&child()).unwrap_err(),
+        DsarError::OtherKind {
+            record: "ChildProfile",
+            kind: "child"
+        }
+    );
+    let mut request = Dsar::with_kind("c-2001", "child");
+    request.add(&child()).unwrap();
+    assert_eq!(request.subject_kind(), Some("child"));
+    assert_eq!(request.records().len(), 1);
+}
+
+#[derive(PersonalData)]
+#[personal(subject = "account holder")]
+struct Family {
+    #[personal(subject_id)]
+    id: String,
+    #[personal(nested)]
+    children: Vec<ChildProfile>,
+}
+
+#[test]
+fn a_nested_record_of_another_subject_is_refused_with_its_parent() {
+    let family = Family {
+        id: "u-1001".into(),
+        children: vec![child()],
+    };
+    let mut request = Dsar::new("u-1001");
+    assert_eq!(
+        request.add(&family).unwrap_err(),
+        DsarError::OtherSubject {
+            record: "ChildProfile"
+        }
+    );
+    assert!(request.records().is_empty());
+    let mut request = Dsar::new("c-2001");
+    assert_eq!(
+        request.add(&family).unwrap_err(),
+        DsarError::OtherSubject { record: "Family" }
+    );
+}
+
+#[test]
+fn dsar_errors_name_the_record_type_and_never_the_subject() {
+    let mut request = Dsar::new("u-1001");
+    let err = request.add(&child()).unwrap_err().to_string();
+    assert_eq!(
+        err,
+        "a ChildProfile record of another data subject was added to this request"
+    );
+    assert!(!err.contains("c-2001") && !err.contains("u-1001"));
 }
 
 #[test]
@@ -353,6 +437,11 @@ fn after_erase_no_erased_value_remains_anywhere_and_retained_ones_name_their_bas
         .iter()
         .any(|f| f.field == "number" && f.outcome == ErasureOutcome::Anonymized));
 
+    let proof = serde_json::to_string(&report).unwrap();
+    for value in ["Maria Lopez", "maria.lopez@example.com", "X12345678", "4111111111111111"] {
+        assert!(!proof.contains(value), "the erasure report quotes a value");
+    }
+
     let once = h.clone();
     let again = h.erase();
     assert!(h == once, "erasing twice changes nothing");
@@ -402,6 +491,77 @@ fn a_sweep_adds_up_what_expired() {
     assert_eq!(total.erased, 5);
     assert_eq!(total.anonymized, 1);
     assert_eq!(total.by_category.get("location.precise"), Some(&4));
+    assert_eq!(
+        serde_json::to_value(&total.by_category).unwrap(),
+        serde_json::json!({
+            "device.ip_address": 1,
+            "financial.card_security_code": 1,
+            "location.precise": 4
+        })
+    );
+    let merged = total.merged();
+    assert_eq!(merged.record, "");
+    assert_eq!(merged.fields.len(), 6);
+    assert_eq!(merged.changed(), 6);
+}
+
+#[test]
+fn a_sweep_takes_records_of_one_type_and_leaves_fresh_ones_alone() {
+    let mut children = vec![child(), child()];
+    let total = sweep(children.iter_mut(), at(T0 + 30 * DAY));
+    assert_eq!(
+        (total.records, total.touched, total.erased, total.anonymized),
+        (2, 2, 2, 0)
+    );
+    assert!(children.iter().all(|c| c.pings[0].position.is_none()));
+    assert!(children.iter().all(|c| c.pings[1].position.is_some()));
+    let again = sweep(children.iter_mut(), at(T0 + 30 * DAY));
+    assert_eq!((again.records, again.touched), (2, 0));
+    assert!(again.reports.is_empty());
+}
+
+#[test]
+fn a_nested_record_without_its_own_subject_id_belongs_to_its_parents_subject() {
+    let inventory = Inventory::new()
+        .add::<AccountHolder>()
+        .add::<ChildProfile>();
+    let json = inventory.to_json();
+    assert_eq!(
+        json["categories_of_data_subjects"],
+        serde_json::json!(["account holder", "child"])
+    );
+    let rows = inventory.rows();
+    let ping = rows.iter().find(|r| r.record == "LocationPing").unwrap();
+    assert_eq!(ping.subjects, ["child"]);
+    let nested_in_two = Inventory::new().add::<Family>().add::<ChildProfile>();
+    let rows = nested_in_two.rows();
+    let name = rows.iter().find(|r| r.record == "ChildProfile").unwrap();
+    assert_eq!(name.subjects, ["child"], "a child profile has its own subject id");
+    assert_eq!(
+        nested_in_two.schemas().iter().map(|s| s.type_name).collect::<Vec<_>>(),
+        ["Family", "ChildProfile", "LocationPing"]
+    );
+}
+
+#[derive(PersonalData)]
+struct Shared {
+    #[personal(subject_id)]
+    id: u64,
+    #[personal(
+        category = "contact.phone",
+        purpose = "support",
+        on_erase = "retain",
+        legal_basis = "call records | telecom law\n2 years"
+    )]
+    phone: String,
+}
+
+#[test]
+fn a_pipe_or_line_break_in_a_declared_text_cannot_break_the_inventory_table() {
+    let md = Inventory::new().add::<Shared>().to_markdown();
+    let phone = md.lines().find(|l| l.contains("| phone |")).unwrap();
+    assert!(phone.ends_with("| retain (call records \\| telecom law 2 years) | - |"));
+    assert_eq!(phone.matches(" | ").count() + 2, 12, "11 columns, 12 bars: {phone}");
 }
 
 const POLICY: &str = r#"
@@ -434,9 +594,42 @@ fn the_policy_check_reports_an_undeclared_category_and_unused_declarations() {
     assert_eq!(report.unused_categories, ["social.profile"]);
     assert!(report.undeclared_purposes.is_empty());
     assert!(!report.is_covered());
-    assert!(report
-        .to_string()
-        .contains("demographic.birth_date (ChildProfile.birth_date)"));
+    assert_eq!(
+        report.to_string(),
+        "policy: Test policy (1)\n\
+         \x20 collected but not declared:\n\
+         \x20   - demographic.birth_date (ChildProfile.birth_date)\n\
+         \x20   - identity.account_id (AccountHolder.id, ChildProfile.id)\n\
+         \x20 purposes not declared: none\n\
+         \x20 recipients not declared: none\n\
+         \x20 declared but never collected: social.profile\n"
+    );
+    assert_eq!(
+        serde_json::to_value(&report).unwrap(),
+        serde_json::json!({
+            "policy": "Test policy (1)",
+            "undeclared_categories": {
+                "demographic.birth_date": ["ChildProfile.birth_date"],
+                "identity.account_id": ["AccountHolder.id", "ChildProfile.id"]
+            },
+            "unused_categories": ["social.profile"],
+            "undeclared_purposes": {},
+            "undeclared_recipients": {}
+        })
+    );
+}
+
+#[test]
+fn a_purpose_or_recipient_the_policy_does_not_declare_is_reported() {
+    let policy = Policy::from_toml_str(
+        "[policy]\nname = \"p\"\nversion = \"1\"\ncategories = [\"contact.phone\", \"identity.account_id\"]\n\
+         purposes = [\"account\"]\nrecipients = [\"parent\"]\n",
+    )
+    .unwrap();
+    let report = Inventory::new().add::<Shared>().check(&policy);
+    assert!(report.undeclared_categories.is_empty());
+    assert_eq!(report.undeclared_purposes["support"], ["Shared.phone"]);
+    assert!(!report.is_covered());
 }
 
 #[test]
@@ -456,12 +649,27 @@ fn a_policy_file_with_an_unknown_category_is_a_typed_error() {
         ),
         Err(PolicyError::Toml(_))
     ));
+    assert_eq!(
+        err.to_string(),
+        "the policy declares the unknown category `contact.mail`"
+    );
+    assert!(matches!(
+        Policy::from_toml_str(
+            "[policy]\nname = \"x\"\nversion = \"1\"\ncategories = [\"custom:\"]\n"
+        ),
+        Err(PolicyError::UnknownCategory(ref c)) if c == "custom:"
+    ));
+    assert!(matches!(
+        Policy::from_path("/nonexistent/policy.toml"),
+        Err(PolicyError::Io(_))
+    ));
 }
 
 #[test]
 fn the_shipped_safepath_policy_parses() {
-    let text = include_str!("../policies/safepath-2019.toml");
-    let policy = Policy::from_toml_str(text).unwrap();
+    let path = concat!(env!("CARGO_MANIFEST_DIR"), "/policies/safepath-2019.toml");
+    let policy = Policy::from_path(path).unwrap();
+    assert_eq!(policy.version, "2019-12-27");
     assert!(policy.categories.iter().any(|c| c == "location.precise"));
     assert!(policy
         .categories

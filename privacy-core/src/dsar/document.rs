@@ -24,6 +24,15 @@ pub enum DsarError {
         /// The record type.
         record: &'static str,
     },
+    /// The record describes another kind of data subject than the request
+    /// (see [`Dsar::with_kind`]).
+    #[error("a {record} record describes a `{kind}`, not the kind of subject of this request")]
+    OtherKind {
+        /// The record type.
+        record: &'static str,
+        /// The record's kind of data subject.
+        kind: &'static str,
+    },
 }
 
 /// The rights a data subject holds, stated in every document (GDPR Art. 15(1)(e)-(f), CCPA
@@ -61,6 +70,8 @@ pub const RIGHTS: &[&str] = &[
 #[derive(Debug, Clone)]
 pub struct Dsar {
     subject_id: String,
+    subject_kind: Option<String>,
+    date: Option<String>,
     records: Vec<RecordExport>,
 }
 
@@ -69,13 +80,52 @@ impl Dsar {
     pub fn new(subject_id: &str) -> Dsar {
         Dsar {
             subject_id: subject_id.to_owned(),
+            subject_kind: None,
+            date: None,
             records: Vec::new(),
         }
+    }
+
+    /// An empty request for the subject with this id and kind (`#[personal(subject = "...")]`):
+    /// a top-level record of another kind is refused with [`DsarError::OtherKind`].
+    ///
+    /// ```
+    /// use privacy_core::{dsar::{Dsar, DsarError}, PersonalData};
+    ///
+    /// #[derive(PersonalData)]
+    /// #[personal(subject = "employee")]
+    /// struct Badge {
+    ///     #[personal(subject_id)]
+    ///     holder: u64,
+    /// }
+    ///
+    /// let mut request = Dsar::with_kind("7", "customer");
+    /// let refused = request.add(&Badge { holder: 7 }).unwrap_err();
+    /// assert_eq!(refused, DsarError::OtherKind { record: "Badge", kind: "employee" });
+    /// ```
+    pub fn with_kind(subject_id: &str, subject_kind: &str) -> Dsar {
+        Dsar {
+            subject_kind: Some(subject_kind.to_owned()),
+            ..Dsar::new(subject_id)
+        }
+    }
+
+    /// States the date of the request or of the answer in the document, as given (e.g.
+    /// `"2024-05-01"`). The document reads no clock: without this it holds no date at all,
+    /// so the same records always give the same document.
+    pub fn dated(&mut self, date: impl Into<String>) -> &mut Dsar {
+        self.date = Some(date.into());
+        self
     }
 
     /// The subject's id.
     pub fn subject_id(&self) -> &str {
         &self.subject_id
+    }
+
+    /// The kind of subject the request was made for, if given to [`Dsar::with_kind`].
+    pub fn subject_kind(&self) -> Option<&str> {
+        self.subject_kind.as_deref()
     }
 
     /// The exported records, in the order added.
@@ -84,6 +134,9 @@ impl Dsar {
     }
 
     /// Adds a record's export; a record of another subject, or without a subject, is refused.
+    ///
+    /// Nested records come with their parent and need no subject id of their own; a nested
+    /// record that does carry one must carry the requester's, like its parent.
     pub fn add(&mut self, record: &dyn PersonalData) -> Result<&mut Dsar, DsarError> {
         self.add_export(record.export())
     }
@@ -98,6 +151,17 @@ impl Dsar {
                 record: export.record,
             }),
             Some(_) => {
+                if let Some(kind) = self.subject_kind.as_deref() {
+                    if export.subject_kind != kind {
+                        return Err(DsarError::OtherKind {
+                            record: export.record,
+                            kind: export.subject_kind,
+                        });
+                    }
+                }
+                if let Some(record) = foreign_nested(&export, &self.subject_id) {
+                    return Err(DsarError::OtherSubject { record });
+                }
                 self.records.push(export);
                 Ok(self)
             }
@@ -108,8 +172,12 @@ impl Dsar {
     /// records. Keys and lists are in a stable order; nothing depends on time or hashing.
     pub fn to_json(&self) -> Value {
         let s = self.summary();
-        json!({
-            "subject": { "id": self.subject_id, "kind": s.kinds },
+        let kinds: Vec<&str> = match self.subject_kind.as_deref() {
+            Some(kind) => vec![kind],
+            None => s.kinds.iter().copied().collect(),
+        };
+        let mut doc = json!({
+            "subject": { "id": self.subject_id, "kind": kinds },
             "ccpa_1798_110": {
                 "categories": s.categories.iter().map(category_json).collect::<Vec<_>>(),
                 "sources": s.sources,
@@ -127,7 +195,11 @@ impl Dsar {
             },
             "withheld": s.withheld.iter().map(|(f, reason)| json!({ "field": f, "reason": reason })).collect::<Vec<_>>(),
             "records": self.records,
-        })
+        });
+        if let (Some(date), Some(map)) = (&self.date, doc.as_object_mut()) {
+            map.insert("date".to_owned(), Value::String(date.clone()));
+        }
+        doc
     }
 
     /// [`Dsar::to_json`] as indented text.
@@ -142,6 +214,9 @@ impl Dsar {
         let s = self.summary();
         let mut out = String::new();
         let _ = writeln!(out, "# Your personal data (subject {})\n", self.subject_id);
+        if let Some(date) = &self.date {
+            let _ = writeln!(out, "As of {date}.\n");
+        }
         let _ = writeln!(out, "## What we hold\n");
         let _ = writeln!(out, "| category | description | CCPA category | kept for |");
         let _ = writeln!(out, "|---|---|---|---|");
@@ -185,6 +260,7 @@ impl Dsar {
     fn summary(&self) -> Summary {
         let mut s = Summary::default();
         for r in &self.records {
+            s.kinds.insert(r.subject_kind);
             s.collect(r);
         }
         s
@@ -207,7 +283,6 @@ struct Summary {
 
 impl Summary {
     fn collect(&mut self, r: &RecordExport) {
-        self.kinds.insert(r.subject_kind);
         for f in &r.fields {
             match &f.value {
                 ExportedValue::Records(nested) => nested.iter().for_each(|n| self.collect(n)),
@@ -240,6 +315,17 @@ impl Summary {
             .extend(m.recipients.iter().map(|r| (*r).to_owned()));
         self.retention.insert((c.name(), m.retention.to_string()));
     }
+}
+
+/// The type of a nested record (at any depth) that names a subject other than `id`.
+fn foreign_nested(export: &RecordExport, id: &str) -> Option<&'static str> {
+    export.fields.iter().find_map(|f| match &f.value {
+        ExportedValue::Records(nested) => nested.iter().find_map(|n| match n.subject_id.as_deref() {
+            Some(other) if other != id => Some(n.record),
+            _ => foreign_nested(n, id),
+        }),
+        _ => None,
+    })
 }
 
 fn category_json(c: &CategoryRow) -> Value {

@@ -26,9 +26,31 @@ pub struct SweepReport {
 }
 
 /// Applies [`PersonalData::expire`] at `now` to every record and adds up what it did.
-pub fn sweep<'a, I>(records: I, now: SystemTime) -> SweepReport
+///
+/// Takes records of one type (`vec.iter_mut()`) or of many (`&mut dyn PersonalData`).
+///
+/// ```
+/// use std::time::{Duration, SystemTime};
+/// use privacy_core::{dsar::sweep, PersonalData};
+///
+/// #[derive(PersonalData)]
+/// struct Ping {
+///     #[personal(category = "location.precise", retention = "30d")]
+///     position: Option<(f64, f64)>,
+///     #[personal(collected_at)]
+///     at: SystemTime,
+/// }
+///
+/// let mut pings = vec![Ping { position: Some((1.0, 2.0)), at: SystemTime::UNIX_EPOCH }];
+/// let later = SystemTime::UNIX_EPOCH + Duration::from_secs(31 * 86_400);
+/// let total = sweep(pings.iter_mut(), later);
+/// assert_eq!((total.records, total.erased), (1, 1));
+/// assert_eq!(pings[0].position, None);
+/// ```
+pub fn sweep<'a, I, T>(records: I, now: SystemTime) -> SweepReport
 where
-    I: IntoIterator<Item = &'a mut dyn PersonalData>,
+    I: IntoIterator<Item = &'a mut T>,
+    T: PersonalData + ?Sized + 'a,
 {
     let mut total = SweepReport::default();
     for record in records {
@@ -52,4 +74,16 @@ where
         total.reports.push(report);
     }
     total
+}
+
+impl SweepReport {
+    /// The reports of every touched record merged into one (its `record` is empty): the
+    /// fields acted on, in sweep order, for a service that keeps a single proof per sweep.
+    pub fn merged(&self) -> ErasureReport {
+        let mut all = ErasureReport::new("", None);
+        for report in &self.reports {
+            all.absorb(report.clone());
+        }
+        all
+    }
 }

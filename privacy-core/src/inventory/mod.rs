@@ -30,9 +30,15 @@ use crate::schema::{ErasePolicy, FieldKind, FieldMeta, RecordSchema};
 use crate::PersonalData;
 
 /// The record of processing of a set of record types.
+///
+/// A nested record type without a `subject_id` of its own describes the subject of the record
+/// it is nested in: its rows name that kind of subject (all of them, when it is nested in
+/// records of several kinds), not its own default.
 #[derive(Debug, Clone, Default)]
 pub struct Inventory {
     schemas: Vec<&'static RecordSchema>,
+    /// The kinds of data subject of `schemas[i]`, in the order met.
+    subjects: Vec<Vec<&'static str>>,
 }
 
 /// One personal field of the inventory.
@@ -40,8 +46,8 @@ pub struct Inventory {
 pub struct InventoryRow {
     /// The record type.
     pub record: &'static str,
-    /// The kind of data subject.
-    pub subject: &'static str,
+    /// The kinds of data subject the field describes.
+    pub subjects: Vec<&'static str>,
     /// The field.
     pub field: &'static str,
     /// The category name.
@@ -78,21 +84,36 @@ impl Inventory {
         self.add_schema(T::schema())
     }
 
-    /// Adds a schema and the schemas nested in it; a schema already present is skipped.
+    /// Adds a schema and the schemas nested in it (walking [`FieldMeta::nested`]); a schema
+    /// already present is listed once.
     #[must_use]
     pub fn add_schema(mut self, schema: &'static RecordSchema) -> Inventory {
-        if self
+        self.visit(schema, schema.subject_kind);
+        self
+    }
+
+    fn visit(&mut self, schema: &'static RecordSchema, parent_kind: &'static str) {
+        let kind = if schema.fields.iter().any(|f| f.kind == FieldKind::SubjectId) {
+            schema.subject_kind
+        } else {
+            parent_kind
+        };
+        let known = self
             .schemas
             .iter()
-            .any(|s| std::ptr::eq(*s, schema) || s.type_name == schema.type_name)
-        {
-            return self;
+            .position(|s| std::ptr::eq(*s, schema) || s.type_name == schema.type_name);
+        match known {
+            // Seen with this kind already: its nested schemas too (this also ends recursion).
+            Some(i) if self.subjects[i].contains(&kind) => return,
+            Some(i) => self.subjects[i].push(kind),
+            None => {
+                self.schemas.push(schema);
+                self.subjects.push(vec![kind]);
+            }
         }
-        self.schemas.push(schema);
         for nested in schema.fields.iter().filter_map(|f| f.nested) {
-            self = self.add_schema(nested);
+            self.visit(nested, kind);
         }
-        self
     }
 
     /// The schemas, in the order added.
@@ -104,11 +125,12 @@ impl Inventory {
     pub fn rows(&self) -> Vec<InventoryRow> {
         self.schemas
             .iter()
-            .flat_map(|s| {
+            .zip(&self.subjects)
+            .flat_map(|(s, subjects)| {
                 s.fields
                     .iter()
                     .filter(|f| is_personal(f))
-                    .map(move |f| row(s, f))
+                    .map(move |f| row(s, subjects, f))
             })
             .collect()
     }
@@ -125,7 +147,7 @@ impl Inventory {
         };
         serde_json::json!({
             "purposes": set(|r| r.purposes.iter().map(|p| (*p).to_owned()).collect()),
-            "categories_of_data_subjects": set(|r| vec![r.subject.to_owned()]),
+            "categories_of_data_subjects": set(|r| r.subjects.iter().map(|s| (*s).to_owned()).collect()),
             "categories_of_personal_data": set(|r| vec![r.category.to_owned()]),
             "recipients": set(|r| r.recipients.iter().map(|p| (*p).to_owned()).collect()),
             "retention": set(|r| vec![format!("{}: {}", r.category, r.retention)]),
@@ -134,7 +156,9 @@ impl Inventory {
         })
     }
 
-    /// The inventory as a Markdown table, one row per personal field.
+    /// The inventory as a Markdown table, one row per personal field. The CCPA column gives
+    /// the letter of the 1798.140(v)(1) category, marked `(sensitive)` for CPRA sensitive
+    /// personal information; `|` in a declared text is escaped.
     pub fn to_markdown(&self) -> String {
         let mut out = String::from(
             "| record | subject | field | category | CCPA | purposes | source | recipients | retention | on erase | safeguards |\n\
@@ -146,17 +170,17 @@ impl Inventory {
                 out,
                 "| {} | {} | {} | {} | {}{} | {} | {} | {} | {} | {} | {} |",
                 r.record,
-                r.subject,
+                cell(&r.subjects.join(", ")),
                 r.field,
-                r.category,
+                cell(r.category),
                 r.ccpa_category.chars().nth(1).unwrap_or('?'),
                 sensitive,
-                dash(&r.purposes.join(", ")),
-                r.source.unwrap_or("-"),
-                dash(&r.recipients.join(", ")),
+                cell(&r.purposes.join(", ")),
+                cell(r.source.unwrap_or("")),
+                cell(&r.recipients.join(", ")),
                 r.retention,
-                r.on_erase,
-                dash(&r.safeguards.join(", ")),
+                cell(&r.on_erase),
+                cell(&r.safeguards.join(", ")),
             );
         }
         out
@@ -168,11 +192,15 @@ impl Inventory {
     }
 }
 
-fn dash(s: &str) -> &str {
+/// A table cell: `-` when empty, `|` escaped and line breaks flattened so a declared text
+/// cannot break the table.
+fn cell(s: &str) -> std::borrow::Cow<'_, str> {
     if s.is_empty() {
-        "-"
+        "-".into()
+    } else if s.contains(['|', '\n', '\r']) {
+        s.replace('|', "\\|").replace(['\n', '\r'], " ").into()
     } else {
-        s
+        s.into()
     }
 }
 
@@ -180,7 +208,7 @@ fn is_personal(f: &FieldMeta) -> bool {
     matches!(f.kind, FieldKind::Personal | FieldKind::SubjectId) && f.category.is_some()
 }
 
-fn row(s: &RecordSchema, f: &FieldMeta) -> InventoryRow {
+fn row(s: &RecordSchema, subjects: &[&'static str], f: &FieldMeta) -> InventoryRow {
     let category = f
         .category
         .unwrap_or(crate::Category::Custom("custom:unknown"));
@@ -205,7 +233,7 @@ fn row(s: &RecordSchema, f: &FieldMeta) -> InventoryRow {
     };
     InventoryRow {
         record: s.type_name,
-        subject: s.subject_kind,
+        subjects: subjects.to_vec(),
         field: f.name,
         category: category.name(),
         ccpa_category: category.ccpa().to_string(),
