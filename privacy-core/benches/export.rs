@@ -80,6 +80,12 @@ fn main() {
     g.bench_function("serde_json::to_string(record)", |b| {
         b.iter(|| plain_json(black_box(&c)));
     });
+    // Where the time goes: building the export, and writing its (much longer) JSON.
+    g.bench_function("export() only", |b| b.iter(|| black_box(&c).export()));
+    let built = c.export();
+    g.bench_function("JSON of a built export", |b| {
+        b.iter(|| serde_json::to_string(black_box(&built)).unwrap_or_default());
+    });
     g.finish();
     criterion.final_summary();
     println!(

@@ -255,7 +255,10 @@ fn the_export_holds_every_exported_value_exactly_once_and_every_ccpa_item() {
     assert!(NEVER_DISCLOSED.iter().all(|s| !summary.contains(s)));
     assert!(summary.contains("\n## Not shown\n\n- AccountHolder.passport: "));
     assert!(summary.contains("- PaymentCard.cvc: transient data is never stored\n"));
-    assert!(summary.contains("  - cvc (") && summary.contains("): not shown (transient data is never stored)"));
+    assert!(
+        summary.contains("  - cvc (")
+            && summary.contains("): not shown (transient data is never stored)")
+    );
 }
 
 #[test]
@@ -264,7 +267,11 @@ fn a_document_holds_no_date_unless_one_is_given() {
     request.add(&child()).unwrap();
     assert!(request.to_json().get("date").is_none());
     let undated = request.to_json_pretty();
-    assert_eq!(undated, request.clone().to_json_pretty(), "same records, same text");
+    assert_eq!(
+        undated,
+        request.clone().to_json_pretty(),
+        "same records, same text"
+    );
     request.dated("2024-05-01");
     assert_eq!(request.to_json()["date"], "2024-05-01");
     assert!(request
@@ -438,7 +445,12 @@ fn after_erase_no_erased_value_remains_anywhere_and_retained_ones_name_their_bas
         .any(|f| f.field == "number" && f.outcome == ErasureOutcome::Anonymized));
 
     let proof = serde_json::to_string(&report).unwrap();
-    for value in ["Maria Lopez", "maria.lopez@example.com", "X12345678", "4111111111111111"] {
+    for value in [
+        "Maria Lopez",
+        "maria.lopez@example.com",
+        "X12345678",
+        "4111111111111111",
+    ] {
         assert!(!proof.contains(value), "the erasure report quotes a value");
     }
 
@@ -507,7 +519,7 @@ fn a_sweep_adds_up_what_expired() {
 
 #[test]
 fn a_sweep_takes_records_of_one_type_and_leaves_fresh_ones_alone() {
-    let mut children = vec![child(), child()];
+    let mut children = [child(), child()];
     let total = sweep(children.iter_mut(), at(T0 + 30 * DAY));
     assert_eq!(
         (total.records, total.touched, total.erased, total.anonymized),
@@ -536,9 +548,17 @@ fn a_nested_record_without_its_own_subject_id_belongs_to_its_parents_subject() {
     let nested_in_two = Inventory::new().add::<Family>().add::<ChildProfile>();
     let rows = nested_in_two.rows();
     let name = rows.iter().find(|r| r.record == "ChildProfile").unwrap();
-    assert_eq!(name.subjects, ["child"], "a child profile has its own subject id");
     assert_eq!(
-        nested_in_two.schemas().iter().map(|s| s.type_name).collect::<Vec<_>>(),
+        name.subjects,
+        ["child"],
+        "a child profile has its own subject id"
+    );
+    assert_eq!(
+        nested_in_two
+            .schemas()
+            .iter()
+            .map(|s| s.type_name)
+            .collect::<Vec<_>>(),
         ["Family", "ChildProfile", "LocationPing"]
     );
 }
@@ -561,7 +581,11 @@ fn a_pipe_or_line_break_in_a_declared_text_cannot_break_the_inventory_table() {
     let md = Inventory::new().add::<Shared>().to_markdown();
     let phone = md.lines().find(|l| l.contains("| phone |")).unwrap();
     assert!(phone.ends_with("| retain (call records \\| telecom law 2 years) | - |"));
-    assert_eq!(phone.matches(" | ").count() + 2, 12, "11 columns, 12 bars: {phone}");
+    assert_eq!(
+        phone.matches(" | ").count() + 2,
+        12,
+        "11 columns, 12 bars: {phone}"
+    );
 }
 
 const POLICY: &str = r#"

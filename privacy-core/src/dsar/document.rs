@@ -320,10 +320,12 @@ impl Summary {
 /// The type of a nested record (at any depth) that names a subject other than `id`.
 fn foreign_nested(export: &RecordExport, id: &str) -> Option<&'static str> {
     export.fields.iter().find_map(|f| match &f.value {
-        ExportedValue::Records(nested) => nested.iter().find_map(|n| match n.subject_id.as_deref() {
-            Some(other) if other != id => Some(n.record),
-            _ => foreign_nested(n, id),
-        }),
+        ExportedValue::Records(nested) => {
+            nested.iter().find_map(|n| match n.subject_id.as_deref() {
+                Some(other) if other != id => Some(n.record),
+                _ => foreign_nested(n, id),
+            })
+        }
         _ => None,
     })
 }
