@@ -700,3 +700,26 @@ fn the_shipped_safepath_policy_parses() {
         .iter()
         .any(|c| c == "financial.card_security_code"));
 }
+
+#[derive(PersonalData)]
+struct Membership {
+    #[personal(category = "contact.email", retention = "account")]
+    email: Option<String>,
+    #[personal(category = "usage.product_interaction", retention = "1y")]
+    last_page: Option<String>,
+    #[personal(collected_at)]
+    joined: SystemTime,
+}
+
+#[test]
+fn account_retention_never_expires_in_a_sweep_while_dated_retention_does() {
+    let mut m = Membership {
+        email: Some("member@example.com".into()),
+        last_page: Some("/pricing".into()),
+        joined: at(T0),
+    };
+    let report = m.expire(at(T0 + 100 * 365 * DAY));
+    assert_eq!(report.changed(), 1);
+    assert_eq!(m.email.as_deref(), Some("member@example.com"));
+    assert_eq!(m.last_page, None);
+}
