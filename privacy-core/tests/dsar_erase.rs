@@ -41,7 +41,10 @@ fn after_erase_no_erased_or_anonymized_value_remains_in_export_debug_or_serde() 
     }
     assert_eq!(gone, 8, "eight personal values were erased or anonymized");
     let serde = &outputs[2].1;
-    assert!(serde.contains(r#""number":"**** **** **** 1111""#), "the card keeps its last four digits");
+    assert!(
+        serde.contains(r#""number":"**** **** **** 1111""#),
+        "the card keeps its last four digits"
+    );
     assert!(serde.contains("198.51.100.0"), "the IP keeps its /24");
 }
 
@@ -69,7 +72,10 @@ fn retained_fields_appear_in_the_report_with_their_legal_basis() {
     assert!(json.contains(
         r#""field":"passport","category":"identity.government_id","outcome":{"action":"retained","legal_basis":"anti-money-laundering law, 5 years"}"#
     ));
-    assert!(!json.contains("X12345678"), "the report names fields, never values");
+    assert!(
+        !json.contains("X12345678"),
+        "the report names fields, never values"
+    );
 }
 
 #[test]

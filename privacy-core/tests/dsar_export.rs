@@ -41,9 +41,7 @@ fn the_export_holds_every_exported_value_exactly_once() {
     assert_eq!(checked, 9, "every personal value of the holder was checked");
 }
 
-fn nested_exports(
-    r: &privacy_core::dsar::RecordExport,
-) -> Vec<&privacy_core::dsar::RecordExport> {
+fn nested_exports(r: &privacy_core::dsar::RecordExport) -> Vec<&privacy_core::dsar::RecordExport> {
     let mut out = Vec::new();
     for f in &r.fields {
         if let privacy_core::dsar::ExportedValue::Records(nested) = &f.value {
@@ -169,16 +167,27 @@ fn the_export_states_every_gdpr_article_15_item() {
         .as_array()
         .unwrap()
         .iter()
-        .map(|r| format!("{}: {} ({})", r["category"], r["retention"], r["kept_for"]).replace('"', ""))
+        .map(|r| {
+            format!("{}: {} ({})", r["category"], r["retention"], r["kept_for"]).replace('"', "")
+        })
         .collect();
     assert!(retention.contains(&"device.ip_address: 90d (90 days after collection)".to_owned()));
     assert!(retention.contains(&"identity.name: account (while the account exists)".to_owned()));
     assert!(retention.contains(&"financial.card_security_code: transient (not stored)".to_owned()));
     let rights = gdpr["rights"].to_string();
-    for right in ["rectification", "erasure", "restriction", "objection", "complaint"] {
+    for right in [
+        "rectification",
+        "erasure",
+        "restriction",
+        "objection",
+        "complaint",
+    ] {
         assert!(rights.contains(right), "the right to {right} is stated");
     }
-    assert_eq!(doc["subject"], serde_json::json!({ "id": "u-1001", "kind": ["account holder"] }));
+    assert_eq!(
+        doc["subject"],
+        serde_json::json!({ "id": "u-1001", "kind": ["account holder"] })
+    );
 }
 
 #[test]
@@ -242,7 +251,10 @@ fn a_nested_record_of_another_subject_is_refused_with_its_parent() {
 fn records_nested_without_a_subject_kind_take_their_parents() {
     let mut request = Dsar::new("c-2001");
     request.add(&child()).unwrap();
-    assert_eq!(request.to_json()["subject"]["kind"], serde_json::json!(["child"]));
+    assert_eq!(
+        request.to_json()["subject"]["kind"],
+        serde_json::json!(["child"])
+    );
 }
 
 #[test]
@@ -252,7 +264,9 @@ fn a_date_appears_only_when_given() {
     assert!(request.to_json().get("generated_at").is_none());
     let dated = request.with_generated_at(at(T0));
     assert_eq!(dated.to_json()["generated_at"], "2023-11-14T22:13:20Z");
-    assert!(dated.to_markdown().contains("Prepared: 2023-11-14T22:13:20Z"));
+    assert!(dated
+        .to_markdown()
+        .contains("Prepared: 2023-11-14T22:13:20Z"));
 }
 
 #[test]

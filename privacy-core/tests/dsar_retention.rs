@@ -42,7 +42,10 @@ fn one_second_after_the_limit_the_value_is_expired() {
 fn account_retention_never_expires_and_transient_never_outlives_a_sweep() {
     let mut h = holder();
     let report = h.expire(at(T0 + 100 * 365 * DAY));
-    assert_eq!(h.name, "Maria Lopez", "account retention is kept until erasure");
+    assert_eq!(
+        h.name, "Maria Lopez",
+        "account retention is kept until erasure"
+    );
     assert_eq!(h.card.as_ref().unwrap().cvc, None);
     let changed: Vec<_> = report
         .fields
@@ -63,7 +66,11 @@ fn a_sweep_adds_up_what_expired() {
     assert_eq!(total.erased, 5);
     assert_eq!(total.anonymized, 1);
     assert_eq!(
-        total.by_category.iter().map(|(c, n)| (*c, *n)).collect::<Vec<_>>(),
+        total
+            .by_category
+            .iter()
+            .map(|(c, n)| (*c, *n))
+            .collect::<Vec<_>>(),
         [
             ("device.ip_address", 1),
             ("financial.card_security_code", 1),

@@ -7,7 +7,9 @@ use privacy_core::inventory::Inventory;
 use privacy_core::PersonalData;
 
 fn inventory() -> Inventory {
-    Inventory::new().add::<AccountHolder>().add::<ChildProfile>()
+    Inventory::new()
+        .add::<AccountHolder>()
+        .add::<ChildProfile>()
 }
 
 #[test]
@@ -25,7 +27,13 @@ fn nested_schemas_are_walked_once_and_take_their_parents_subject() {
     let names: Vec<&str> = inv.schemas().iter().map(|s| s.type_name).collect();
     assert_eq!(
         names,
-        ["AccountHolder", "PaymentCard", "Device", "ChildProfile", "LocationPing"]
+        [
+            "AccountHolder",
+            "PaymentCard",
+            "Device",
+            "ChildProfile",
+            "LocationPing"
+        ]
     );
     let subjects: Vec<(&str, &str)> = inv
         .rows()
@@ -76,8 +84,16 @@ fn the_inventory_states_every_article_30_item() {
         .as_array()
         .unwrap()
         .contains(&serde_json::json!("location.precise: 30d")));
-    for item in ["purposes", "categories_of_personal_data", "retention", "fields"] {
-        assert!(!doc[item].as_array().unwrap().is_empty(), "{item} is stated");
+    for item in [
+        "purposes",
+        "categories_of_personal_data",
+        "retention",
+        "fields",
+    ] {
+        assert!(
+            !doc[item].as_array().unwrap().is_empty(),
+            "{item} is stated"
+        );
     }
 }
 

@@ -20,7 +20,9 @@ recipients = ["email-service", "payment-processor", "parent"]
 "#;
 
 fn inventory() -> Inventory {
-    Inventory::new().add::<AccountHolder>().add::<ChildProfile>()
+    Inventory::new()
+        .add::<AccountHolder>()
+        .add::<ChildProfile>()
 }
 
 #[test]
@@ -127,6 +129,9 @@ fn the_shipped_safepath_2019_policy_parses_from_its_path() {
         "device.ip_address",
         "location.precise",
     ] {
-        assert!(policy.categories.iter().any(|c| c == declared), "{declared}");
+        assert!(
+            policy.categories.iter().any(|c| c == declared),
+            "{declared}"
+        );
     }
 }

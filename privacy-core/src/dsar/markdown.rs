@@ -54,7 +54,11 @@ pub(crate) fn render(
             joined
         }
     };
-    let _ = writeln!(out, "\n**Why we use it:** {}  ", list(&mut s.purposes.iter()));
+    let _ = writeln!(
+        out,
+        "\n**Why we use it:** {}  ",
+        list(&mut s.purposes.iter())
+    );
     let _ = writeln!(
         out,
         "**Where it comes from:** {}  ",
@@ -141,7 +145,10 @@ pub(crate) fn text(s: &str) -> String {
     let mut out = String::with_capacity(s.len());
     let chars: Vec<char> = s.chars().collect();
     for (i, &c) in chars.iter().enumerate() {
-        let word = |j: Option<usize>| j.and_then(|j| chars.get(j)).is_some_and(|c| c.is_alphanumeric());
+        let word = |j: Option<usize>| {
+            j.and_then(|j| chars.get(j))
+                .is_some_and(|c| c.is_alphanumeric())
+        };
         match c {
             '_' if word(i.checked_sub(1)) && word(Some(i + 1)) => out.push(c),
             '\\' | '`' | '*' | '_' | '[' | ']' | '|' | '#' => {
@@ -182,7 +189,10 @@ mod tests {
 
     #[test]
     fn text_escapes_markdown_table_and_html_specials() {
-        assert_eq!(text("a|b <i>*x*</i>\nc"), "a\\|b &lt;i&gt;\\*x\\*&lt;/i&gt; c");
+        assert_eq!(
+            text("a|b <i>*x*</i>\nc"),
+            "a\\|b &lt;i&gt;\\*x\\*&lt;/i&gt; c"
+        );
         assert_eq!(text("password_hint _x_"), "password_hint \\_x\\_");
     }
 

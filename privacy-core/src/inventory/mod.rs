@@ -223,7 +223,10 @@ impl Art30 {
             subjects: set(&|r| vec![r.subject.to_owned()]),
             categories: set(&|r| {
                 let sensitive = if r.sensitive { ", sensitive" } else { "" };
-                vec![format!("{} (CCPA {}{sensitive})", r.category, r.ccpa_letter)]
+                vec![format!(
+                    "{} (CCPA {}{sensitive})",
+                    r.category, r.ccpa_letter
+                )]
             }),
             recipients: set(&|r| r.recipients.iter().map(|p| (*p).to_owned()).collect()),
             retention: set(&|r| vec![format!("{}: {}", r.category, r.retention)]),

@@ -211,4 +211,3 @@ pub fn golden(name: &str, actual: &str) {
         "{name} differs from the golden file (UPDATE_GOLDEN=1 to accept)"
     );
 }
-
