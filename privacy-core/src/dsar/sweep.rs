@@ -8,7 +8,8 @@ use serde::Serialize;
 use super::erasure::{ErasureOutcome, ErasureReport};
 use crate::PersonalData;
 
-/// Totals of a [`sweep`].
+/// Totals of a [`sweep`]: records examined and touched, fields erased and anonymized, counts
+/// per category, and the report of every touched record. Serializable; holds no values.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
 pub struct SweepReport {
     /// Records examined.
@@ -25,7 +26,38 @@ pub struct SweepReport {
     pub reports: Vec<ErasureReport>,
 }
 
+impl SweepReport {
+    /// Every touched record's report in one, as proof of what the sweep deleted (the record
+    /// type is empty: fields name their own record).
+    pub fn merged(&self) -> ErasureReport {
+        let mut all = ErasureReport::default();
+        for r in &self.reports {
+            all.absorb(r.clone());
+        }
+        all
+    }
+}
+
 /// Applies [`PersonalData::expire`] at `now` to every record and adds up what it did.
+///
+/// ```
+/// use std::time::{Duration, SystemTime};
+/// use privacy_core::{dsar::sweep, PersonalData};
+///
+/// #[derive(PersonalData)]
+/// struct Ping {
+///     #[personal(category = "location.precise", retention = "30d")]
+///     position: Option<(f64, f64)>,
+///     #[personal(collected_at)]
+///     at: SystemTime,
+/// }
+///
+/// let mut pings = vec![Ping { position: Some((1.0, 2.0)), at: SystemTime::UNIX_EPOCH }];
+/// let now = SystemTime::UNIX_EPOCH + Duration::from_secs(30 * 86_400);
+/// let total = sweep(pings.iter_mut().map(|p| p as &mut dyn PersonalData), now);
+/// assert_eq!((total.touched, total.erased), (1, 1));
+/// assert_eq!(pings[0].position, None);
+/// ```
 pub fn sweep<'a, I>(records: I, now: SystemTime) -> SweepReport
 where
     I: IntoIterator<Item = &'a mut dyn PersonalData>,

@@ -26,6 +26,7 @@ use serde::Serialize;
 pub use coverage::CoverageReport;
 pub use policy::{Policy, PolicyError};
 
+use crate::dsar::{markdown_text as text, nested_kind};
 use crate::schema::{ErasePolicy, FieldKind, FieldMeta, RecordSchema};
 use crate::PersonalData;
 
@@ -33,6 +34,8 @@ use crate::PersonalData;
 #[derive(Debug, Clone, Default)]
 pub struct Inventory {
     schemas: Vec<&'static RecordSchema>,
+    /// The subject kind of each schema: its own, or its parent's when nested without one.
+    kinds: Vec<&'static str>,
 }
 
 /// One personal field of the inventory.
@@ -47,7 +50,9 @@ pub struct InventoryRow {
     /// The category name.
     pub category: &'static str,
     /// The CCPA category, e.g. `(A) Identifiers`.
-    pub ccpa_category: String,
+    pub ccpa_category: &'static str,
+    /// The CCPA category's letter, `A` to `L`.
+    pub ccpa_letter: char,
     /// CPRA sensitive personal information.
     pub sensitive: bool,
     /// GDPR Art. 9 special category.
@@ -78,9 +83,15 @@ impl Inventory {
         self.add_schema(T::schema())
     }
 
-    /// Adds a schema and the schemas nested in it; a schema already present is skipped.
+    /// Adds a schema and the schemas nested in it (walking [`FieldMeta::nested`]); a schema
+    /// already present is skipped. A nested record that does not name its own subject kind
+    /// describes its parent's subject.
     #[must_use]
-    pub fn add_schema(mut self, schema: &'static RecordSchema) -> Inventory {
+    pub fn add_schema(self, schema: &'static RecordSchema) -> Inventory {
+        self.add_as(schema, schema.subject_kind)
+    }
+
+    fn add_as(mut self, schema: &'static RecordSchema, kind: &'static str) -> Inventory {
         if self
             .schemas
             .iter()
@@ -89,8 +100,9 @@ impl Inventory {
             return self;
         }
         self.schemas.push(schema);
+        self.kinds.push(kind);
         for nested in schema.fields.iter().filter_map(|f| f.nested) {
-            self = self.add_schema(nested);
+            self = self.add_as(nested, nested_kind(nested.subject_kind, kind));
         }
         self
     }
@@ -104,59 +116,78 @@ impl Inventory {
     pub fn rows(&self) -> Vec<InventoryRow> {
         self.schemas
             .iter()
-            .flat_map(|s| {
+            .zip(&self.kinds)
+            .flat_map(|(s, kind)| {
                 s.fields
                     .iter()
                     .filter(|f| is_personal(f))
-                    .map(move |f| row(s, f))
+                    .map(move |f| row(s, kind, f))
             })
             .collect()
     }
 
-    /// The inventory as JSON: the Art. 30(1) summary and the rows.
+    /// The inventory as JSON: the Art. 30(1) items (`purposes`, `categories_of_data_subjects`,
+    /// `categories_of_personal_data`, `recipients`, `retention`, `security_measures`) as
+    /// sorted lists, and `fields`, one row per personal field in schema order.
     pub fn to_json(&self) -> serde_json::Value {
         let rows = self.rows();
-        let set = |f: fn(&InventoryRow) -> Vec<String>| -> Vec<String> {
-            rows.iter()
-                .flat_map(f)
-                .collect::<BTreeSet<_>>()
-                .into_iter()
-                .collect()
-        };
+        let s = Art30::of(&rows);
         serde_json::json!({
-            "purposes": set(|r| r.purposes.iter().map(|p| (*p).to_owned()).collect()),
-            "categories_of_data_subjects": set(|r| vec![r.subject.to_owned()]),
-            "categories_of_personal_data": set(|r| vec![r.category.to_owned()]),
-            "recipients": set(|r| r.recipients.iter().map(|p| (*p).to_owned()).collect()),
-            "retention": set(|r| vec![format!("{}: {}", r.category, r.retention)]),
-            "security_measures": set(|r| r.safeguards.iter().map(|s| format!("{}.{}: {s}", r.record, r.field)).collect()),
+            "purposes": s.purposes,
+            "categories_of_data_subjects": s.subjects,
+            "categories_of_personal_data": s.categories,
+            "recipients": s.recipients,
+            "retention": s.retention,
+            "security_measures": s.security,
             "fields": rows,
         })
     }
 
-    /// The inventory as a Markdown table, one row per personal field.
+    /// The inventory as Markdown: the Art. 30(1) items as lists, then a table with one row
+    /// per personal field (CCPA letter, sensitive flag, purposes, source, recipients,
+    /// retention, what erasure does and the safeguards).
     pub fn to_markdown(&self) -> String {
-        let mut out = String::from(
-            "| record | subject | field | category | CCPA | purposes | source | recipients | retention | on erase | safeguards |\n\
+        let rows = self.rows();
+        let s = Art30::of(&rows);
+        let mut out = String::from("# Record of processing activities (GDPR Art. 30(1))\n");
+        for (title, items) in [
+            ("Purposes of processing", &s.purposes),
+            ("Categories of data subjects", &s.subjects),
+            ("Categories of personal data", &s.categories),
+            ("Categories of recipients", &s.recipients),
+            ("Retention periods", &s.retention),
+            ("Security measures", &s.security),
+        ] {
+            let _ = writeln!(out, "\n## {title}\n");
+            if items.is_empty() {
+                let _ = writeln!(out, "- none");
+            }
+            for item in items {
+                let _ = writeln!(out, "- {}", text(item));
+            }
+        }
+        out.push_str(
+            "\n## Fields\n\n\
+             | record | subject | field | category | CCPA | purposes | source | recipients | retention | on erase | safeguards |\n\
              |---|---|---|---|---|---|---|---|---|---|---|\n",
         );
-        for r in self.rows() {
+        for r in rows {
             let sensitive = if r.sensitive { " (sensitive)" } else { "" };
             let _ = writeln!(
                 out,
                 "| {} | {} | {} | {} | {}{} | {} | {} | {} | {} | {} | {} |",
-                r.record,
-                r.subject,
-                r.field,
-                r.category,
-                r.ccpa_category.chars().nth(1).unwrap_or('?'),
+                text(r.record),
+                text(r.subject),
+                text(r.field),
+                text(r.category),
+                r.ccpa_letter,
                 sensitive,
-                dash(&r.purposes.join(", ")),
-                r.source.unwrap_or("-"),
-                dash(&r.recipients.join(", ")),
-                r.retention,
-                r.on_erase,
-                dash(&r.safeguards.join(", ")),
+                dash(&text(&r.purposes.join(", "))),
+                text(r.source.unwrap_or("-")),
+                dash(&text(&r.recipients.join(", "))),
+                text(&r.retention),
+                text(&r.on_erase),
+                dash(&text(&r.safeguards.join(", "))),
             );
         }
         out
@@ -165,6 +196,47 @@ impl Inventory {
     /// Checks a policy against what the code collects.
     pub fn check(&self, policy: &Policy) -> CoverageReport {
         coverage::check(&self.rows(), policy)
+    }
+}
+
+/// The Art. 30(1) items of an inventory, each a sorted, deduplicated list.
+struct Art30 {
+    purposes: Vec<String>,
+    subjects: Vec<String>,
+    categories: Vec<String>,
+    recipients: Vec<String>,
+    retention: Vec<String>,
+    security: Vec<String>,
+}
+
+impl Art30 {
+    fn of(rows: &[InventoryRow]) -> Art30 {
+        let set = |f: &dyn Fn(&InventoryRow) -> Vec<String>| -> Vec<String> {
+            rows.iter()
+                .flat_map(f)
+                .collect::<BTreeSet<_>>()
+                .into_iter()
+                .collect()
+        };
+        Art30 {
+            purposes: set(&|r| r.purposes.iter().map(|p| (*p).to_owned()).collect()),
+            subjects: set(&|r| vec![r.subject.to_owned()]),
+            categories: set(&|r| {
+                let sensitive = if r.sensitive { ", sensitive" } else { "" };
+                vec![format!(
+                    "{} (CCPA {}{sensitive})",
+                    r.category, r.ccpa_letter
+                )]
+            }),
+            recipients: set(&|r| r.recipients.iter().map(|p| (*p).to_owned()).collect()),
+            retention: set(&|r| vec![format!("{}: {}", r.category, r.retention)]),
+            security: set(&|r| {
+                r.safeguards
+                    .iter()
+                    .map(|s| format!("{}.{}: {s}", r.record, r.field))
+                    .collect()
+            }),
+        }
     }
 }
 
@@ -180,7 +252,7 @@ fn is_personal(f: &FieldMeta) -> bool {
     matches!(f.kind, FieldKind::Personal | FieldKind::SubjectId) && f.category.is_some()
 }
 
-fn row(s: &RecordSchema, f: &FieldMeta) -> InventoryRow {
+fn row(s: &RecordSchema, kind: &'static str, f: &FieldMeta) -> InventoryRow {
     let category = f
         .category
         .unwrap_or(crate::Category::Custom("custom:unknown"));
@@ -205,10 +277,11 @@ fn row(s: &RecordSchema, f: &FieldMeta) -> InventoryRow {
     };
     InventoryRow {
         record: s.type_name,
-        subject: s.subject_kind,
+        subject: kind,
         field: f.name,
         category: category.name(),
-        ccpa_category: category.ccpa().to_string(),
+        ccpa_category: category.ccpa().label(),
+        ccpa_letter: category.ccpa().letter(),
         sensitive: category.is_sensitive(),
         special_category: category.is_special_category(),
         purposes: f.purposes.iter().map(|p| p.as_str()).collect(),
