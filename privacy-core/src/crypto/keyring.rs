@@ -1,7 +1,9 @@
 //! [`Keyring`]: data keys per subject, wrapped by versioned key-encryption keys, with a
 //! bounded cache of ready ciphers.
 
-use std::collections::{BTreeMap, HashMap};
+use std::collections::BTreeMap;
+
+use rustc_hash::FxHashMap;
 use std::path::Path;
 use std::sync::{Arc, Mutex, RwLock};
 
@@ -60,7 +62,9 @@ pub struct Keyring {
     master_wrap: Aes256Gcm,
     index_key: KeyBytes,
     keks: RwLock<Keks>,
-    cache: RwLock<HashMap<String, Arc<Slot>>>,
+    /// Ready ciphers by subject. FxHash: subjects are the application's own ids, and this
+    /// lookup sits on every seal and open.
+    cache: RwLock<FxHashMap<String, Arc<Slot>>>,
     capacity: usize,
     /// Serializes key creation, shredding, rotation and rewrapping within this keyring.
     admin: Mutex<()>,
@@ -125,7 +129,7 @@ impl Keyring {
                 newest: 0,
                 ciphers: BTreeMap::new(),
             }),
-            cache: RwLock::new(HashMap::new()),
+            cache: RwLock::new(FxHashMap::default()),
             capacity: DEFAULT_CACHE_CAPACITY,
             admin: Mutex::new(()),
         };

@@ -1,18 +1,20 @@
 //! [`Dsar`]: the answer to a right-to-know / access request, one document per data subject.
 
-use std::collections::BTreeSet;
+use std::time::SystemTime;
 
 use serde::Serialize;
 use serde_json::{json, Value};
 
 use super::export::{ExportedValue, RecordExport};
-use crate::schema::{FieldKind, FieldMeta};
+use super::markdown;
+use super::summary::Summary;
+use super::timestamp::iso8601;
 use crate::PersonalData;
 
 /// Why a record was refused by [`Dsar::add`]; names the record type, never an identifier.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum DsarError {
-    /// The record belongs to another data subject.
+    /// The record, or a record nested in it, belongs to another data subject.
     #[error("a {record} record of another data subject was added to this request")]
     OtherSubject {
         /// The record type.
@@ -24,8 +26,8 @@ pub enum DsarError {
         /// The record type.
         record: &'static str,
     },
-    /// The record describes another kind of data subject than the request
-    /// (see [`Dsar::with_kind`]).
+    /// The record describes another kind of data subject than the one the request was made
+    /// for (see [`Dsar::with_subject_kind`]).
     #[error("a {record} record describes a `{kind}`, not the kind of subject of this request")]
     OtherKind {
         /// The record type.
@@ -49,6 +51,14 @@ pub const RIGHTS: &[&str] = &[
 
 /// Everything held about one data subject, gathered from records of any type.
 ///
+/// The document states the CCPA 1798.110 items (categories collected, categories of sources,
+/// business or commercial purposes, categories of third parties, the specific pieces) and the
+/// GDPR Art. 15(1) items (purposes, categories, recipients, retention per category, the rights,
+/// the source), then every record. Values withheld from access responses (`export = false`,
+/// 11 CCR 7024(d) categories, transient data) are listed with the reason, never valued.
+/// The output is deterministic: sorted sets, records in the order added, and a date only when
+/// one is given with [`Dsar::with_generated_at`].
+///
 /// ```
 /// use privacy_core::{dsar::Dsar, PersonalData};
 ///
@@ -71,7 +81,7 @@ pub const RIGHTS: &[&str] = &[
 pub struct Dsar {
     subject_id: String,
     subject_kind: Option<String>,
-    date: Option<String>,
+    generated_at: Option<SystemTime>,
     records: Vec<RecordExport>,
 }
 
@@ -81,13 +91,23 @@ impl Dsar {
         Dsar {
             subject_id: subject_id.to_owned(),
             subject_kind: None,
-            date: None,
+            generated_at: None,
             records: Vec::new(),
         }
     }
 
-    /// An empty request for the subject with this id and kind (`#[personal(subject = "...")]`):
-    /// a top-level record of another kind is refused with [`DsarError::OtherKind`].
+    /// States when the document was prepared (UTC, ISO 8601). Without it, the document
+    /// carries no date, so the same records always give the same bytes.
+    #[must_use]
+    pub fn with_generated_at(mut self, at: SystemTime) -> Dsar {
+        self.generated_at = Some(at);
+        self
+    }
+
+    /// Restricts the request to one kind of data subject (`#[personal(subject = "...")]`):
+    /// a top-level record of another kind is refused with [`DsarError::OtherKind`], so an id
+    /// shared by, say, a customer and an employee cannot mix their records. Nested records
+    /// are not checked (they describe their parent's subject).
     ///
     /// ```
     /// use privacy_core::{dsar::{Dsar, DsarError}, PersonalData};
@@ -99,22 +119,13 @@ impl Dsar {
     ///     holder: u64,
     /// }
     ///
-    /// let mut request = Dsar::with_kind("7", "customer");
+    /// let mut request = Dsar::new("7").with_subject_kind("customer");
     /// let refused = request.add(&Badge { holder: 7 }).unwrap_err();
     /// assert_eq!(refused, DsarError::OtherKind { record: "Badge", kind: "employee" });
     /// ```
-    pub fn with_kind(subject_id: &str, subject_kind: &str) -> Dsar {
-        Dsar {
-            subject_kind: Some(subject_kind.to_owned()),
-            ..Dsar::new(subject_id)
-        }
-    }
-
-    /// States the date of the request or of the answer in the document, as given (e.g.
-    /// `"2024-05-01"`). The document reads no clock: without this it holds no date at all,
-    /// so the same records always give the same document.
-    pub fn dated(&mut self, date: impl Into<String>) -> &mut Dsar {
-        self.date = Some(date.into());
+    #[must_use]
+    pub fn with_subject_kind(mut self, kind: &str) -> Dsar {
+        self.subject_kind = Some(kind.to_owned());
         self
     }
 
@@ -123,7 +134,7 @@ impl Dsar {
         &self.subject_id
     }
 
-    /// The kind of subject the request was made for, if given to [`Dsar::with_kind`].
+    /// The kind of subject the request is restricted to, if any.
     pub fn subject_kind(&self) -> Option<&str> {
         self.subject_kind.as_deref()
     }
@@ -133,16 +144,22 @@ impl Dsar {
         &self.records
     }
 
-    /// Adds a record's export; a record of another subject, or without a subject, is refused.
+    /// Adds a record's export.
     ///
-    /// Nested records come with their parent and need no subject id of their own; a nested
-    /// record that does carry one must carry the requester's, like its parent.
-    pub fn add(&mut self, record: &dyn PersonalData) -> Result<&mut Dsar, DsarError> {
+    /// # Errors
+    /// [`DsarError::OtherSubject`] when the record or a record nested in it belongs to another
+    /// subject; [`DsarError::NoSubject`] when the record has no subject id (records without
+    /// one are taken only nested in a parent that has it); [`DsarError::OtherKind`] when the
+    /// request is restricted to another kind of subject. A refused record adds nothing.
+    pub fn add(&mut self, record: &dyn PersonalData) -> Result<(), DsarError> {
         self.add_export(record.export())
     }
 
-    /// Adds an export made earlier; the same checks as [`Dsar::add`].
-    pub fn add_export(&mut self, export: RecordExport) -> Result<&mut Dsar, DsarError> {
+    /// Adds an export made earlier, with the same checks as [`Dsar::add`].
+    ///
+    /// # Errors
+    /// As [`Dsar::add`].
+    pub fn add_export(&mut self, export: RecordExport) -> Result<(), DsarError> {
         match export.subject_id.as_deref() {
             None => Err(DsarError::NoSubject {
                 record: export.record,
@@ -159,45 +176,54 @@ impl Dsar {
                         });
                     }
                 }
-                if let Some(record) = foreign_nested(&export, &self.subject_id) {
-                    return Err(DsarError::OtherSubject { record });
-                }
+                check_nested(&export, &self.subject_id)?;
                 self.records.push(export);
-                Ok(self)
+                Ok(())
             }
         }
     }
 
-    /// The document as JSON: the CCPA 1798.110 items, the GDPR Art. 15(1) items, and the
-    /// records. Keys and lists are in a stable order; nothing depends on time or hashing.
+    /// The document as JSON: `subject`, `ccpa_1798_110`, `gdpr_art_15`, `withheld` and
+    /// `records` (the specific pieces). Keys and lists are in a stable order.
     pub fn to_json(&self) -> Value {
-        let s = self.summary();
-        let kinds: Vec<&str> = match self.subject_kind.as_deref() {
-            Some(kind) => vec![kind],
-            None => s.kinds.iter().copied().collect(),
-        };
+        let s = Summary::of(&self.records);
         let mut doc = json!({
-            "subject": { "id": self.subject_id, "kind": kinds },
+            "subject": { "id": self.subject_id, "kind": s.kinds },
             "ccpa_1798_110": {
-                "categories": s.categories.iter().map(category_json).collect::<Vec<_>>(),
+                "categories": s.categories.iter().map(|(name, description, ccpa, sensitive)| json!({
+                    "category": name,
+                    "description": description,
+                    "ccpa_category": ccpa,
+                    "sensitive": sensitive,
+                })).collect::<Vec<_>>(),
+                "ccpa_categories": s.ccpa_categories,
                 "sources": s.sources,
                 "purposes": s.purposes,
                 "third_parties": s.recipients,
-                "specific_pieces": "the values under \"records\"",
+                "categories_shared": s.shared_categories,
+                "specific_pieces": {
+                    "location": "/records",
+                    "values": s.values,
+                    "withheld": s.withheld.len(),
+                },
             },
             "gdpr_art_15": {
                 "purposes": s.purposes,
                 "categories": s.categories.iter().map(|c| c.0).collect::<Vec<_>>(),
                 "recipients": s.recipients,
-                "retention": s.retention.iter().map(|(c, r)| json!({ "category": c, "retention": r })).collect::<Vec<_>>(),
-                "source": s.sources,
+                "retention": s.retention.iter().map(|((category, written), r)| json!({
+                    "category": category,
+                    "retention": written,
+                    "kept_for": markdown::kept_for(*r),
+                })).collect::<Vec<_>>(),
                 "rights": RIGHTS,
+                "source": s.sources,
             },
-            "withheld": s.withheld.iter().map(|(f, reason)| json!({ "field": f, "reason": reason })).collect::<Vec<_>>(),
+            "withheld": s.withheld.iter().map(|(field, reason)| json!({ "field": field, "reason": reason })).collect::<Vec<_>>(),
             "records": self.records,
         });
-        if let (Some(date), Some(map)) = (&self.date, doc.as_object_mut()) {
-            map.insert("date".to_owned(), Value::String(date.clone()));
+        if let (Some(at), Some(map)) = (self.generated_at, doc.as_object_mut()) {
+            map.insert("generated_at".to_owned(), Value::String(iso8601(at)));
         }
         doc
     }
@@ -207,164 +233,28 @@ impl Dsar {
         serde_json::to_string_pretty(&self.to_json()).unwrap_or_default()
     }
 
-    /// A summary a person can read: what is held, why, from where, shared with whom, for how
-    /// long, and their rights; then every value.
+    /// A summary a person can read, in Markdown: what is held, why, from where, shared with
+    /// whom, for how long, then every value, what is not shown and why, and their rights.
     pub fn to_markdown(&self) -> String {
-        use std::fmt::Write as _;
-        let s = self.summary();
-        let mut out = String::new();
-        let _ = writeln!(out, "# Your personal data (subject {})\n", self.subject_id);
-        if let Some(date) = &self.date {
-            let _ = writeln!(out, "As of {date}.\n");
-        }
-        let _ = writeln!(out, "## What we hold\n");
-        let _ = writeln!(out, "| category | description | CCPA category | kept for |");
-        let _ = writeln!(out, "|---|---|---|---|");
-        for c in &s.categories {
-            let kept = s
-                .retention
-                .iter()
-                .filter(|(cat, _)| *cat == c.0)
-                .map(|(_, r)| r.as_str())
-                .collect::<Vec<_>>()
-                .join(", ");
-            let _ = writeln!(out, "| {} | {} | {} | {} |", c.0, c.1, c.2, kept);
-        }
-        let list = |items: &BTreeSet<String>| {
-            if items.is_empty() {
-                "none".to_owned()
-            } else {
-                items.iter().cloned().collect::<Vec<_>>().join(", ")
-            }
-        };
-        let _ = writeln!(out, "\n**Why:** {}  ", list(&s.purposes));
-        let _ = writeln!(out, "**From:** {}  ", list(&s.sources));
-        let _ = writeln!(out, "**Shared with:** {}\n", list(&s.recipients));
-        let _ = writeln!(out, "## The data\n");
-        for r in &self.records {
-            write_record(&mut out, r, 0);
-        }
-        if !s.withheld.is_empty() {
-            let _ = writeln!(out, "\n## Not shown\n");
-            for (field, reason) in &s.withheld {
-                let _ = writeln!(out, "- {field}: {reason}");
-            }
-        }
-        let _ = writeln!(out, "\n## Your rights\n");
-        for right in RIGHTS {
-            let _ = writeln!(out, "- {right}");
-        }
-        out
-    }
-
-    fn summary(&self) -> Summary {
-        let mut s = Summary::default();
-        for r in &self.records {
-            s.kinds.insert(r.subject_kind);
-            s.collect(r);
-        }
-        s
+        let s = Summary::of(&self.records);
+        let at = self.generated_at.map(iso8601);
+        markdown::render(&self.subject_id, at.as_deref(), &self.records, &s)
     }
 }
 
-/// (name, description, CCPA category, sensitive)
-type CategoryRow = (&'static str, &'static str, String, bool);
-
-#[derive(Default)]
-struct Summary {
-    kinds: BTreeSet<&'static str>,
-    categories: BTreeSet<CategoryRow>,
-    sources: BTreeSet<String>,
-    purposes: BTreeSet<String>,
-    recipients: BTreeSet<String>,
-    retention: BTreeSet<(&'static str, String)>,
-    withheld: BTreeSet<(String, &'static str)>,
-}
-
-impl Summary {
-    fn collect(&mut self, r: &RecordExport) {
-        for f in &r.fields {
-            match &f.value {
-                ExportedValue::Records(nested) => nested.iter().for_each(|n| self.collect(n)),
-                value => {
-                    self.field(f.meta);
-                    if let ExportedValue::Withheld(reason) = value {
-                        self.withheld
-                            .insert((format!("{}.{}", r.record, f.meta.name), reason));
-                    }
+/// Refuses an export holding a nested record that names another subject.
+fn check_nested(export: &RecordExport, subject_id: &str) -> Result<(), DsarError> {
+    for f in &export.fields {
+        if let ExportedValue::Records(nested) = &f.value {
+            for n in nested {
+                if n.subject_id.as_deref().is_some_and(|id| id != subject_id) {
+                    return Err(DsarError::OtherSubject { record: n.record });
                 }
+                check_nested(n, subject_id)?;
             }
         }
     }
-
-    fn field(&mut self, m: &FieldMeta) {
-        let Some(c) = m.category else { return };
-        if m.kind == FieldKind::CollectedAt {
-            return;
-        }
-        self.categories.insert((
-            c.name(),
-            c.description(),
-            c.ccpa().to_string(),
-            c.is_sensitive(),
-        ));
-        self.sources.extend(m.source.map(str::to_owned));
-        self.purposes
-            .extend(m.purposes.iter().map(|p| p.as_str().to_owned()));
-        self.recipients
-            .extend(m.recipients.iter().map(|r| (*r).to_owned()));
-        self.retention.insert((c.name(), m.retention.to_string()));
-    }
-}
-
-/// The type of a nested record (at any depth) that names a subject other than `id`.
-fn foreign_nested(export: &RecordExport, id: &str) -> Option<&'static str> {
-    export.fields.iter().find_map(|f| match &f.value {
-        ExportedValue::Records(nested) => {
-            nested.iter().find_map(|n| match n.subject_id.as_deref() {
-                Some(other) if other != id => Some(n.record),
-                _ => foreign_nested(n, id),
-            })
-        }
-        _ => None,
-    })
-}
-
-fn category_json(c: &CategoryRow) -> Value {
-    json!({ "category": c.0, "description": c.1, "ccpa_category": c.2, "sensitive": c.3 })
-}
-
-fn write_record(out: &mut String, r: &RecordExport, depth: usize) {
-    use std::fmt::Write as _;
-    let indent = "  ".repeat(depth);
-    let _ = writeln!(out, "{indent}- **{}**", r.record);
-    for f in &r.fields {
-        let label = f.meta.category.map_or(f.meta.name, |c| c.description());
-        match &f.value {
-            ExportedValue::Value(raw) => {
-                let _ = writeln!(
-                    out,
-                    "{indent}  - {} ({}): {}",
-                    f.meta.name,
-                    label,
-                    raw.get()
-                );
-            }
-            ExportedValue::Withheld(reason) => {
-                let _ = writeln!(
-                    out,
-                    "{indent}  - {} ({}): not shown ({reason})",
-                    f.meta.name, label
-                );
-            }
-            ExportedValue::Records(nested) => {
-                let _ = writeln!(out, "{indent}  - {}:", f.meta.name);
-                for n in nested {
-                    write_record(out, n, depth + 2);
-                }
-            }
-        }
-    }
+    Ok(())
 }
 
 impl Serialize for Dsar {

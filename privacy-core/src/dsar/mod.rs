@@ -4,9 +4,15 @@
 mod document;
 mod erasure;
 mod export;
+mod markdown;
+mod summary;
 mod sweep;
+mod timestamp;
 
 pub use document::{Dsar, DsarError, RIGHTS};
 pub use erasure::{ErasureOutcome, ErasureReport, FieldErasure, SUBJECT_ID_BASIS};
 pub use export::{ExportedValue, FieldExport, RecordExport};
 pub use sweep::{sweep, SweepReport};
+
+pub(crate) use markdown::text as markdown_text;
+pub(crate) use summary::nested_kind;

@@ -8,7 +8,8 @@ use serde::Serialize;
 use super::erasure::{ErasureOutcome, ErasureReport};
 use crate::PersonalData;
 
-/// Totals of a [`sweep`].
+/// Totals of a [`sweep`]: records examined and touched, fields erased and anonymized, counts
+/// per category, and the report of every touched record. Serializable; holds no values.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
 pub struct SweepReport {
     /// Records examined.
@@ -25,9 +26,21 @@ pub struct SweepReport {
     pub reports: Vec<ErasureReport>,
 }
 
+impl SweepReport {
+    /// Every touched record's report in one, as proof of what the sweep deleted (the record
+    /// type is empty: fields name their own record).
+    pub fn merged(&self) -> ErasureReport {
+        let mut all = ErasureReport::default();
+        for r in &self.reports {
+            all.absorb(r.clone());
+        }
+        all
+    }
+}
+
 /// Applies [`PersonalData::expire`] at `now` to every record and adds up what it did.
 ///
-/// Takes records of one type (`vec.iter_mut()`) or of many (`&mut dyn PersonalData`).
+/// Takes records of one type (`vec.iter_mut()`) or of many (`&mut dyn PersonalData` items).
 ///
 /// ```
 /// use std::time::{Duration, SystemTime};
@@ -42,9 +55,9 @@ pub struct SweepReport {
 /// }
 ///
 /// let mut pings = vec![Ping { position: Some((1.0, 2.0)), at: SystemTime::UNIX_EPOCH }];
-/// let later = SystemTime::UNIX_EPOCH + Duration::from_secs(31 * 86_400);
-/// let total = sweep(pings.iter_mut(), later);
-/// assert_eq!((total.records, total.erased), (1, 1));
+/// let now = SystemTime::UNIX_EPOCH + Duration::from_secs(30 * 86_400);
+/// let total = sweep(pings.iter_mut(), now);
+/// assert_eq!((total.touched, total.erased), (1, 1));
 /// assert_eq!(pings[0].position, None);
 /// ```
 pub fn sweep<'a, I, T>(records: I, now: SystemTime) -> SweepReport
@@ -74,16 +87,4 @@ where
         total.reports.push(report);
     }
     total
-}
-
-impl SweepReport {
-    /// The reports of every touched record merged into one (its `record` is empty): the
-    /// fields acted on, in sweep order, for a service that keeps a single proof per sweep.
-    pub fn merged(&self) -> ErasureReport {
-        let mut all = ErasureReport::new("", None);
-        for report in &self.reports {
-            all.absorb(report.clone());
-        }
-        all
-    }
 }

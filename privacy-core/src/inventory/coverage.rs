@@ -30,6 +30,18 @@ impl CoverageReport {
             && self.undeclared_purposes.is_empty()
             && self.undeclared_recipients.is_empty()
     }
+
+    /// The report as JSON: its `Serialize` form plus `covered` ([`CoverageReport::is_covered`]).
+    pub fn to_json(&self) -> serde_json::Value {
+        serde_json::json!({
+            "policy": self.policy,
+            "covered": self.is_covered(),
+            "undeclared_categories": self.undeclared_categories,
+            "unused_categories": self.unused_categories,
+            "undeclared_purposes": self.undeclared_purposes,
+            "undeclared_recipients": self.undeclared_recipients,
+        })
+    }
 }
 
 pub(super) fn check(rows: &[InventoryRow], policy: &Policy) -> CoverageReport {

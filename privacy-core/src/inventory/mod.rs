@@ -26,19 +26,16 @@ use serde::Serialize;
 pub use coverage::CoverageReport;
 pub use policy::{Policy, PolicyError};
 
+use crate::dsar::{markdown_text as text, nested_kind};
 use crate::schema::{ErasePolicy, FieldKind, FieldMeta, RecordSchema};
 use crate::PersonalData;
 
 /// The record of processing of a set of record types.
-///
-/// A nested record type without a `subject_id` of its own describes the subject of the record
-/// it is nested in: its rows name that kind of subject (all of them, when it is nested in
-/// records of several kinds), not its own default.
 #[derive(Debug, Clone, Default)]
 pub struct Inventory {
     schemas: Vec<&'static RecordSchema>,
-    /// The kinds of data subject of `schemas[i]`, in the order met.
-    subjects: Vec<Vec<&'static str>>,
+    /// The subject kind of each schema: its own, or its parent's when nested without one.
+    kinds: Vec<&'static str>,
 }
 
 /// One personal field of the inventory.
@@ -46,14 +43,16 @@ pub struct Inventory {
 pub struct InventoryRow {
     /// The record type.
     pub record: &'static str,
-    /// The kinds of data subject the field describes.
-    pub subjects: Vec<&'static str>,
+    /// The kind of data subject.
+    pub subject: &'static str,
     /// The field.
     pub field: &'static str,
     /// The category name.
     pub category: &'static str,
     /// The CCPA category, e.g. `(A) Identifiers`.
-    pub ccpa_category: String,
+    pub ccpa_category: &'static str,
+    /// The CCPA category's letter, `A` to `L`.
+    pub ccpa_letter: char,
     /// CPRA sensitive personal information.
     pub sensitive: bool,
     /// GDPR Art. 9 special category.
@@ -85,35 +84,27 @@ impl Inventory {
     }
 
     /// Adds a schema and the schemas nested in it (walking [`FieldMeta::nested`]); a schema
-    /// already present is listed once.
+    /// already present is skipped. A nested record that does not name its own subject kind
+    /// describes its parent's subject.
     #[must_use]
-    pub fn add_schema(mut self, schema: &'static RecordSchema) -> Inventory {
-        self.visit(schema, schema.subject_kind);
-        self
+    pub fn add_schema(self, schema: &'static RecordSchema) -> Inventory {
+        self.add_as(schema, schema.subject_kind)
     }
 
-    fn visit(&mut self, schema: &'static RecordSchema, parent_kind: &'static str) {
-        let kind = if schema.fields.iter().any(|f| f.kind == FieldKind::SubjectId) {
-            schema.subject_kind
-        } else {
-            parent_kind
-        };
-        let known = self
+    fn add_as(mut self, schema: &'static RecordSchema, kind: &'static str) -> Inventory {
+        if self
             .schemas
             .iter()
-            .position(|s| std::ptr::eq(*s, schema) || s.type_name == schema.type_name);
-        match known {
-            // Seen with this kind already: its nested schemas too (this also ends recursion).
-            Some(i) if self.subjects[i].contains(&kind) => return,
-            Some(i) => self.subjects[i].push(kind),
-            None => {
-                self.schemas.push(schema);
-                self.subjects.push(vec![kind]);
-            }
+            .any(|s| std::ptr::eq(*s, schema) || s.type_name == schema.type_name)
+        {
+            return self;
         }
+        self.schemas.push(schema);
+        self.kinds.push(kind);
         for nested in schema.fields.iter().filter_map(|f| f.nested) {
-            self.visit(nested, kind);
+            self = self.add_as(nested, nested_kind(nested.subject_kind, kind));
         }
+        self
     }
 
     /// The schemas, in the order added.
@@ -125,62 +116,78 @@ impl Inventory {
     pub fn rows(&self) -> Vec<InventoryRow> {
         self.schemas
             .iter()
-            .zip(&self.subjects)
-            .flat_map(|(s, subjects)| {
+            .zip(&self.kinds)
+            .flat_map(|(s, kind)| {
                 s.fields
                     .iter()
                     .filter(|f| is_personal(f))
-                    .map(move |f| row(s, subjects, f))
+                    .map(move |f| row(s, kind, f))
             })
             .collect()
     }
 
-    /// The inventory as JSON: the Art. 30(1) summary and the rows.
+    /// The inventory as JSON: the Art. 30(1) items (`purposes`, `categories_of_data_subjects`,
+    /// `categories_of_personal_data`, `recipients`, `retention`, `security_measures`) as
+    /// sorted lists, and `fields`, one row per personal field in schema order.
     pub fn to_json(&self) -> serde_json::Value {
         let rows = self.rows();
-        let set = |f: fn(&InventoryRow) -> Vec<String>| -> Vec<String> {
-            rows.iter()
-                .flat_map(f)
-                .collect::<BTreeSet<_>>()
-                .into_iter()
-                .collect()
-        };
+        let s = Art30::of(&rows);
         serde_json::json!({
-            "purposes": set(|r| r.purposes.iter().map(|p| (*p).to_owned()).collect()),
-            "categories_of_data_subjects": set(|r| r.subjects.iter().map(|s| (*s).to_owned()).collect()),
-            "categories_of_personal_data": set(|r| vec![r.category.to_owned()]),
-            "recipients": set(|r| r.recipients.iter().map(|p| (*p).to_owned()).collect()),
-            "retention": set(|r| vec![format!("{}: {}", r.category, r.retention)]),
-            "security_measures": set(|r| r.safeguards.iter().map(|s| format!("{}.{}: {s}", r.record, r.field)).collect()),
+            "purposes": s.purposes,
+            "categories_of_data_subjects": s.subjects,
+            "categories_of_personal_data": s.categories,
+            "recipients": s.recipients,
+            "retention": s.retention,
+            "security_measures": s.security,
             "fields": rows,
         })
     }
 
-    /// The inventory as a Markdown table, one row per personal field. The CCPA column gives
-    /// the letter of the 1798.140(v)(1) category, marked `(sensitive)` for CPRA sensitive
-    /// personal information; `|` in a declared text is escaped.
+    /// The inventory as Markdown: the Art. 30(1) items as lists, then a table with one row
+    /// per personal field (CCPA letter, sensitive flag, purposes, source, recipients,
+    /// retention, what erasure does and the safeguards).
     pub fn to_markdown(&self) -> String {
-        let mut out = String::from(
-            "| record | subject | field | category | CCPA | purposes | source | recipients | retention | on erase | safeguards |\n\
+        let rows = self.rows();
+        let s = Art30::of(&rows);
+        let mut out = String::from("# Record of processing activities (GDPR Art. 30(1))\n");
+        for (title, items) in [
+            ("Purposes of processing", &s.purposes),
+            ("Categories of data subjects", &s.subjects),
+            ("Categories of personal data", &s.categories),
+            ("Categories of recipients", &s.recipients),
+            ("Retention periods", &s.retention),
+            ("Security measures", &s.security),
+        ] {
+            let _ = writeln!(out, "\n## {title}\n");
+            if items.is_empty() {
+                let _ = writeln!(out, "- none");
+            }
+            for item in items {
+                let _ = writeln!(out, "- {}", text(item));
+            }
+        }
+        out.push_str(
+            "\n## Fields\n\n\
+             | record | subject | field | category | CCPA | purposes | source | recipients | retention | on erase | safeguards |\n\
              |---|---|---|---|---|---|---|---|---|---|---|\n",
         );
-        for r in self.rows() {
+        for r in rows {
             let sensitive = if r.sensitive { " (sensitive)" } else { "" };
             let _ = writeln!(
                 out,
                 "| {} | {} | {} | {} | {}{} | {} | {} | {} | {} | {} | {} |",
-                r.record,
-                cell(&r.subjects.join(", ")),
-                r.field,
-                cell(r.category),
-                r.ccpa_category.chars().nth(1).unwrap_or('?'),
+                text(r.record),
+                text(r.subject),
+                text(r.field),
+                text(r.category),
+                r.ccpa_letter,
                 sensitive,
-                cell(&r.purposes.join(", ")),
-                cell(r.source.unwrap_or("")),
-                cell(&r.recipients.join(", ")),
-                r.retention,
-                cell(&r.on_erase),
-                cell(&r.safeguards.join(", ")),
+                dash(&text(&r.purposes.join(", "))),
+                text(r.source.unwrap_or("-")),
+                dash(&text(&r.recipients.join(", "))),
+                text(&r.retention),
+                text(&r.on_erase),
+                dash(&text(&r.safeguards.join(", "))),
             );
         }
         out
@@ -192,15 +199,52 @@ impl Inventory {
     }
 }
 
-/// A table cell: `-` when empty, `|` escaped and line breaks flattened so a declared text
-/// cannot break the table.
-fn cell(s: &str) -> std::borrow::Cow<'_, str> {
+/// The Art. 30(1) items of an inventory, each a sorted, deduplicated list.
+struct Art30 {
+    purposes: Vec<String>,
+    subjects: Vec<String>,
+    categories: Vec<String>,
+    recipients: Vec<String>,
+    retention: Vec<String>,
+    security: Vec<String>,
+}
+
+impl Art30 {
+    fn of(rows: &[InventoryRow]) -> Art30 {
+        let set = |f: &dyn Fn(&InventoryRow) -> Vec<String>| -> Vec<String> {
+            rows.iter()
+                .flat_map(f)
+                .collect::<BTreeSet<_>>()
+                .into_iter()
+                .collect()
+        };
+        Art30 {
+            purposes: set(&|r| r.purposes.iter().map(|p| (*p).to_owned()).collect()),
+            subjects: set(&|r| vec![r.subject.to_owned()]),
+            categories: set(&|r| {
+                let sensitive = if r.sensitive { ", sensitive" } else { "" };
+                vec![format!(
+                    "{} (CCPA {}{sensitive})",
+                    r.category, r.ccpa_letter
+                )]
+            }),
+            recipients: set(&|r| r.recipients.iter().map(|p| (*p).to_owned()).collect()),
+            retention: set(&|r| vec![format!("{}: {}", r.category, r.retention)]),
+            security: set(&|r| {
+                r.safeguards
+                    .iter()
+                    .map(|s| format!("{}.{}: {s}", r.record, r.field))
+                    .collect()
+            }),
+        }
+    }
+}
+
+fn dash(s: &str) -> &str {
     if s.is_empty() {
-        "-".into()
-    } else if s.contains(['|', '\n', '\r']) {
-        s.replace('|', "\\|").replace(['\n', '\r'], " ").into()
+        "-"
     } else {
-        s.into()
+        s
     }
 }
 
@@ -208,7 +252,7 @@ fn is_personal(f: &FieldMeta) -> bool {
     matches!(f.kind, FieldKind::Personal | FieldKind::SubjectId) && f.category.is_some()
 }
 
-fn row(s: &RecordSchema, subjects: &[&'static str], f: &FieldMeta) -> InventoryRow {
+fn row(s: &RecordSchema, kind: &'static str, f: &FieldMeta) -> InventoryRow {
     let category = f
         .category
         .unwrap_or(crate::Category::Custom("custom:unknown"));
@@ -233,10 +277,11 @@ fn row(s: &RecordSchema, subjects: &[&'static str], f: &FieldMeta) -> InventoryR
     };
     InventoryRow {
         record: s.type_name,
-        subjects: subjects.to_vec(),
+        subject: kind,
         field: f.name,
         category: category.name(),
-        ccpa_category: category.ccpa().to_string(),
+        ccpa_category: category.ccpa().label(),
+        ccpa_letter: category.ccpa().letter(),
         sensitive: category.is_sensitive(),
         special_category: category.is_special_category(),
         purposes: f.purposes.iter().map(|p| p.as_str()).collect(),

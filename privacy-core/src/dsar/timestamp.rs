@@ -1,0 +1,54 @@
+//! The date a document states when the caller passes one: UTC, ISO 8601, whole seconds.
+
+use std::time::SystemTime;
+
+/// `2023-11-14T22:13:20Z` for `at`, also before 1970.
+pub(crate) fn iso8601(at: SystemTime) -> String {
+    let secs: i128 = match at.duration_since(SystemTime::UNIX_EPOCH) {
+        Ok(after) => i128::from(after.as_secs()),
+        Err(before) => -i128::from(before.duration().as_secs()),
+    };
+    let days = secs.div_euclid(86_400);
+    let of_day = secs.rem_euclid(86_400);
+    let (year, month, day) = civil_from_days(days);
+    format!(
+        "{year:04}-{month:02}-{day:02}T{:02}:{:02}:{:02}Z",
+        of_day / 3600,
+        of_day % 3600 / 60,
+        of_day % 60
+    )
+}
+
+/// Year, month and day of the proleptic Gregorian calendar for days since 1970-01-01
+/// (H. Hinnant's `civil_from_days`).
+fn civil_from_days(days: i128) -> (i128, i128, i128) {
+    let z = days + 719_468;
+    let era = z.div_euclid(146_097);
+    let doe = z.rem_euclid(146_097);
+    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
+    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+    let mp = (5 * doy + 2) / 153;
+    let day = doy - (153 * mp + 2) / 5 + 1;
+    let month = if mp < 10 { mp + 3 } else { mp - 9 };
+    let year = yoe + era * 400 + i128::from(month <= 2);
+    (year, month, day)
+}
+
+#[cfg(test)]
+mod tests {
+    use std::time::Duration;
+
+    use super::*;
+
+    #[test]
+    fn dates_print_in_utc_iso_8601() {
+        let at = |s| SystemTime::UNIX_EPOCH + Duration::from_secs(s);
+        assert_eq!(iso8601(SystemTime::UNIX_EPOCH), "1970-01-01T00:00:00Z");
+        assert_eq!(iso8601(at(1_700_000_000)), "2023-11-14T22:13:20Z");
+        assert_eq!(iso8601(at(951_782_400)), "2000-02-29T00:00:00Z");
+        assert_eq!(
+            iso8601(SystemTime::UNIX_EPOCH - Duration::from_secs(1)),
+            "1969-12-31T23:59:59Z"
+        );
+    }
+}

@@ -1,0 +1,118 @@
+//! The data inventory (GDPR Art. 30(1) record of processing) of the seed-shaped records.
+
+mod dsar_support;
+
+use dsar_support::{golden, AccountHolder, ChildProfile, Device};
+use privacy_core::inventory::Inventory;
+use privacy_core::PersonalData;
+
+fn inventory() -> Inventory {
+    Inventory::new()
+        .add::<AccountHolder>()
+        .add::<ChildProfile>()
+}
+
+#[test]
+fn the_inventory_matches_its_golden_files() {
+    golden("inventory.md", &inventory().to_markdown());
+    golden(
+        "inventory.json",
+        &(serde_json::to_string_pretty(&inventory().to_json()).unwrap() + "\n"),
+    );
+}
+
+#[test]
+fn nested_schemas_are_walked_once_and_take_their_parents_subject() {
+    let inv = inventory().add::<Device>();
+    let names: Vec<&str> = inv.schemas().iter().map(|s| s.type_name).collect();
+    assert_eq!(
+        names,
+        [
+            "AccountHolder",
+            "PaymentCard",
+            "Device",
+            "ChildProfile",
+            "LocationPing"
+        ]
+    );
+    let subjects: Vec<(&str, &str)> = inv
+        .rows()
+        .iter()
+        .map(|r| (r.record, r.subject))
+        .collect::<std::collections::BTreeSet<_>>()
+        .into_iter()
+        .collect();
+    assert_eq!(
+        subjects,
+        [
+            ("AccountHolder", "account holder"),
+            ("ChildProfile", "child"),
+            ("Device", "account holder"),
+            ("LocationPing", "child"),
+            ("PaymentCard", "account holder")
+        ]
+    );
+}
+
+#[test]
+fn the_inventory_states_every_article_30_item() {
+    let doc = inventory().to_json();
+    assert_eq!(
+        doc["categories_of_data_subjects"],
+        serde_json::json!(["account holder", "child"])
+    );
+    assert_eq!(
+        doc["recipients"],
+        serde_json::json!(["email-service", "parent", "payment-processor"])
+    );
+    assert_eq!(
+        doc["security_measures"],
+        serde_json::json!([
+            "AccountHolder.email: blind index",
+            "AccountHolder.email: encrypted",
+            "AccountHolder.passport: encrypted",
+            "ChildProfile.birth_date: anonymizer: year",
+            "Device.ip: anonymizer: ip",
+            "PaymentCard.number: anonymizer: last4"
+        ])
+    );
+    assert!(doc["categories_of_personal_data"]
+        .as_array()
+        .unwrap()
+        .contains(&serde_json::json!("location.precise (CCPA G, sensitive)")));
+    assert!(doc["retention"]
+        .as_array()
+        .unwrap()
+        .contains(&serde_json::json!("location.precise: 30d")));
+    for item in [
+        "purposes",
+        "categories_of_personal_data",
+        "retention",
+        "fields",
+    ] {
+        assert!(
+            !doc[item].as_array().unwrap().is_empty(),
+            "{item} is stated"
+        );
+    }
+}
+
+#[derive(PersonalData)]
+struct Note {
+    #[personal(
+        category = "custom:free.text",
+        purpose = "support",
+        on_erase = "retain",
+        legal_basis = "tax law | 10 years"
+    )]
+    text: String,
+}
+
+#[test]
+fn markdown_cells_escape_pipes() {
+    let md = Inventory::new().add::<Note>().to_markdown();
+    assert!(
+        md.contains("| Note | user | text | custom:free.text | A | support | - | - | unspecified | retain (tax law \\| 10 years) | - |"),
+        "{md}"
+    );
+}
