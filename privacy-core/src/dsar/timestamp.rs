@@ -2,6 +2,8 @@
 
 use std::time::SystemTime;
 
+use crate::anonymize::CivilDate;
+
 /// `2023-11-14T22:13:20Z` for `at`, also before 1970.
 pub(crate) fn iso8601(at: SystemTime) -> String {
     let secs: i128 = match at.duration_since(SystemTime::UNIX_EPOCH) {
@@ -10,28 +12,13 @@ pub(crate) fn iso8601(at: SystemTime) -> String {
     };
     let days = secs.div_euclid(86_400);
     let of_day = secs.rem_euclid(86_400);
-    let (year, month, day) = civil_from_days(days);
+    let date = CivilDate::from_days_since_epoch(i64::try_from(days).unwrap_or(0));
     format!(
-        "{year:04}-{month:02}-{day:02}T{:02}:{:02}:{:02}Z",
+        "{date}T{:02}:{:02}:{:02}Z",
         of_day / 3600,
         of_day % 3600 / 60,
         of_day % 60
     )
-}
-
-/// Year, month and day of the proleptic Gregorian calendar for days since 1970-01-01
-/// (H. Hinnant's `civil_from_days`).
-fn civil_from_days(days: i128) -> (i128, i128, i128) {
-    let z = days + 719_468;
-    let era = z.div_euclid(146_097);
-    let doe = z.rem_euclid(146_097);
-    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
-    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-    let mp = (5 * doy + 2) / 153;
-    let day = doy - (153 * mp + 2) / 5 + 1;
-    let month = if mp < 10 { mp + 3 } else { mp - 9 };
-    let year = yoe + era * 400 + i128::from(month <= 2);
-    (year, month, day)
 }
 
 #[cfg(test)]
