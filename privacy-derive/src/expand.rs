@@ -128,7 +128,7 @@ fn debug_value(plan: &FieldPlan<'_>) -> TokenStream {
     let p = private();
     match &plan.role {
         Role::Personal(personal) => {
-            let tag = format!("<{}>", category_name(&personal.category));
+            let tag = format!("<{}>", personal.category.name());
             quote!(&#p::TagLiteral(#tag))
         }
         Role::CollectedAt => quote!(&#p::TagLiteral("<collected_at>")),
@@ -216,7 +216,7 @@ fn personal_meta(name: &LitStr, x: &Personal) -> TokenStream {
         quote!(Personal)
     };
     let category = match &x.category {
-        CategoryRef::Known { variant } => {
+        CategoryRef::Known { variant, .. } => {
             let variant = Ident::new(variant, Span::call_site());
             quote!(#p::Category::#variant)
         }
@@ -277,16 +277,6 @@ fn personal_meta(name: &LitStr, x: &Personal) -> TokenStream {
             exported: #exported,
             ..#p::FieldMeta::new(#name, #p::FieldKind::#kind)
         }
-    }
-}
-
-fn category_name(category: &CategoryRef) -> String {
-    match category {
-        CategoryRef::Known { variant } => crate::taxonomy::CATEGORIES
-            .iter()
-            .find(|(_, v)| v == variant)
-            .map_or_else(String::new, |(n, _)| (*n).to_owned()),
-        CategoryRef::Custom(name) => name.clone(),
     }
 }
 

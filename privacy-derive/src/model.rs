@@ -49,8 +49,21 @@ pub struct Personal {
 
 /// A category: a taxonomy variant or a custom name (`custom:...`).
 pub enum CategoryRef {
-    Known { variant: &'static str },
+    Known {
+        name: &'static str,
+        variant: &'static str,
+    },
     Custom(String),
+}
+
+impl CategoryRef {
+    /// The dotted name, as the Debug tag prints it.
+    pub fn name(&self) -> &str {
+        match self {
+            CategoryRef::Known { name, .. } => name,
+            CategoryRef::Custom(name) => name,
+        }
+    }
 }
 
 /// A parsed retention value.

@@ -102,7 +102,7 @@ fn role(cx: &Ctxt, field: &Field<'_>, has_collected_at: bool) -> Option<Role> {
             );
         }
     }
-    let Some((class, class_span)) = conflicting.first().copied().copied() else {
+    let Some((class, _)) = conflicting.first().copied().copied() else {
         if a.had_unknown_key {
             return None;
         }
@@ -117,7 +117,7 @@ fn role(cx: &Ctxt, field: &Field<'_>, has_collected_at: bool) -> Option<Role> {
     };
     match class {
         attr::NOT_PERSONAL | attr::NESTED | attr::COLLECTED_AT => {
-            reject_personal_keys(cx, a, class, class_span);
+            reject_personal_keys(cx, a, class);
             Some(match class {
                 attr::NOT_PERSONAL => Role::NotPersonal,
                 attr::NESTED => Role::Nested,
@@ -129,7 +129,7 @@ fn role(cx: &Ctxt, field: &Field<'_>, has_collected_at: bool) -> Option<Role> {
 }
 
 /// Keys that only make sense on a personal field, given on a field that is not one.
-fn reject_personal_keys(cx: &Ctxt, a: &FieldAttrs, class: &str, class_span: Span) {
+fn reject_personal_keys(cx: &Ctxt, a: &FieldAttrs, class: &str) {
     let keys = [
         (attr::PURPOSE, a.purpose.key_span()),
         (attr::RETENTION, a.retention.key_span()),
@@ -155,7 +155,6 @@ fn reject_personal_keys(cx: &Ctxt, a: &FieldAttrs, class: &str, class_span: Span
                 format!("`{key}` conflicts with `{class}`"),
                 Some(help),
             );
-            let _ = class_span;
         }
     }
 }
@@ -183,6 +182,7 @@ fn personal(cx: &Ctxt, field: &Field<'_>, has_collected_at: bool) -> Option<Pers
     let category = match a.category.get() {
         Some(lit) => category(cx, lit),
         None => Some(CategoryRef::Known {
+            name: "identity.account_id",
             variant: "IdentityAccountId",
         }),
     };
@@ -285,8 +285,8 @@ fn category(cx: &Ctxt, lit: &LitStr) -> Option<CategoryRef> {
         }
         return Some(CategoryRef::Custom(name));
     }
-    if let Some((_, variant)) = CATEGORIES.iter().find(|(n, _)| *n == name) {
-        return Some(CategoryRef::Known { variant });
+    if let Some((name, variant)) = CATEGORIES.iter().find(|(n, _)| *n == name) {
+        return Some(CategoryRef::Known { name, variant });
     }
     let help = match taxonomy::closest(&name, CATEGORIES.iter().map(|(n, _)| *n)) {
         Some(close) => {
