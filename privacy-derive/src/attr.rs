@@ -75,7 +75,7 @@ impl<T> Attr<T> {
                 format!("duplicate `{}`", self.name),
                 Some("give each key once"),
             );
-            cx.error(*first, format!("`{}` first given here", self.name), None);
+            cx.note(*first, key, format!("`{}` first given here", self.name));
         } else {
             self.slot = Some((key, value));
         }

@@ -67,7 +67,7 @@ fn unique(cx: &Ctxt, input: &Container<'_>, key: &str, span: impl Fn(&FieldAttrs
                 format!("a second `{key}` field"),
                 Some(&format!("a record has at most one `{key}` field")),
             );
-            cx.error(first, format!("first `{key}` field here"), None);
+            cx.note(first, again, format!("first `{key}` field here"));
         }
     }
 }
