@@ -275,16 +275,35 @@ impl Anonymize<year> for CivilDate {
     }
 }
 
-macro_rules! age_anonymizers {
-    ($($t:ty),*) => {$(
-        /// An age in years becomes the youngest age of its band (`37` -> `35`, `70` -> `65`).
-        impl Anonymize<age_band> for $t {
-            fn anonymize(&mut self) -> bool {
-                let band = AgeBand::of_age(u32::try_from(*self).unwrap_or(u32::MAX));
-                replace(self, <$t>::from(band.lower_bound()))
-            }
-        }
-    )*};
+/// An age in years becomes the youngest age of its band (`37` -> `35`, `70` -> `65`).
+fn age_to_band_floor(age: u64) -> u8 {
+    AgeBand::of_age(u32::try_from(age).unwrap_or(u32::MAX)).lower_bound()
 }
 
-age_anonymizers!(u8, u16, u32, u64);
+/// An age in years becomes the youngest age of its band (`37` -> `35`, `70` -> `65`).
+impl Anonymize<age_band> for u8 {
+    fn anonymize(&mut self) -> bool {
+        replace(self, age_to_band_floor(u64::from(*self)))
+    }
+}
+
+/// An age in years becomes the youngest age of its band (`37` -> `35`, `70` -> `65`).
+impl Anonymize<age_band> for u16 {
+    fn anonymize(&mut self) -> bool {
+        replace(self, u16::from(age_to_band_floor(u64::from(*self))))
+    }
+}
+
+/// An age in years becomes the youngest age of its band (`37` -> `35`, `70` -> `65`).
+impl Anonymize<age_band> for u32 {
+    fn anonymize(&mut self) -> bool {
+        replace(self, u32::from(age_to_band_floor(u64::from(*self))))
+    }
+}
+
+/// An age in years becomes the youngest age of its band (`37` -> `35`, `70` -> `65`).
+impl Anonymize<age_band> for u64 {
+    fn anonymize(&mut self) -> bool {
+        replace(self, u64::from(age_to_band_floor(*self)))
+    }
+}
