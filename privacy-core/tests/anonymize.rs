@@ -7,7 +7,8 @@ use privacy_core::anonymize::{
     age_band, age_band_at, card_bin_last4, card_last4, city_level, coarse_location, email,
     global_pseudonymizer, initials, ip, ip_str, ip_with, luhn_valid, phone, socket_addr,
     strategies, year, AgeBand, Anonymize, CivilDate, DateError, GeoPoint, IpMask, MaskError,
-    ParseError, PseudonymError, Pseudonymizer, Strategy, MASKED, MASKED_CARD, REDACTED,
+    ParseError, PrefixPreservingIp, PseudonymError, Pseudonymizer, Strategy, MASKED, MASKED_CARD,
+    REDACTED,
 };
 
 fn addr(s: &str) -> IpAddr {
@@ -40,7 +41,10 @@ fn ip_keeps_the_24_bit_and_48_bit_prefixes() {
         ("::", "::"),
         ("::1", "::"),
         ("fe80::1ff:fe23:4567:890a", "fe80::"),
-        ("ffff:ffff:ffff:ffff:ffff:ffff:ffff:ffff", "ffff:ffff:ffff::"),
+        (
+            "ffff:ffff:ffff:ffff:ffff:ffff:ffff:ffff",
+            "ffff:ffff:ffff::",
+        ),
         ("::ffff:203.0.113.7", "::ffff:203.0.113.0"),
         ("::ffff:0.0.0.0", "::ffff:0.0.0.0"),
         ("::ffff:255.255.255.255", "::ffff:255.255.255.0"),
@@ -69,7 +73,11 @@ fn ip_with_takes_any_valid_prefix_and_rejects_out_of_range_ones() {
         (mapped, 16, 128, "::ffff:203.0.0.0"),
     ] {
         let mask = IpMask::new(v4_bits, v6_bits).expect("valid mask");
-        assert_eq!(ip_with(input, mask).to_string(), expected, "{input} /{v4_bits} /{v6_bits}");
+        assert_eq!(
+            ip_with(input, mask).to_string(),
+            expected,
+            "{input} /{v4_bits} /{v6_bits}"
+        );
     }
     assert_eq!(IpMask::new(33, 48), Err(MaskError::V4(33)));
     assert_eq!(IpMask::new(24, 129), Err(MaskError::V6(129)));
@@ -243,15 +251,39 @@ fn phone_keeps_country_code_and_last_two_digits() {
 #[test]
 fn cards_keep_at_most_the_bin_and_last_four() {
     for (input, last4, bin_last4) in [
-        ("4242424242424242", "**** **** **** 4242", "424242******4242"),
-        ("4242 4242 4242 4242", "**** **** **** 4242", "424242******4242"),
-        ("4242-4242-4242-4242", "**** **** **** 4242", "424242******4242"),
+        (
+            "4242424242424242",
+            "**** **** **** 4242",
+            "424242******4242",
+        ),
+        (
+            "4242 4242 4242 4242",
+            "**** **** **** 4242",
+            "424242******4242",
+        ),
+        (
+            "4242-4242-4242-4242",
+            "**** **** **** 4242",
+            "424242******4242",
+        ),
         ("378282246310005", "**** **** **** 0005", "378282*****0005"),
-        ("6011000990139424000", "**** **** **** 4000", "601100*********4000"),
+        (
+            "6011000990139424000",
+            "**** **** **** 4000",
+            "601100*********4000",
+        ),
         ("123456789012", "**** **** **** 9012", "********9012"),
         ("12345678901234", "**** **** **** 1234", "**********1234"),
-        ("**** **** **** 4242", "**** **** **** 4242", "************4242"),
-        ("424242******4242", "**** **** **** 4242", "424242******4242"),
+        (
+            "**** **** **** 4242",
+            "**** **** **** 4242",
+            "************4242",
+        ),
+        (
+            "424242******4242",
+            "**** **** **** 4242",
+            "424242******4242",
+        ),
         ("********9012", "**** **** **** 9012", "********9012"),
         ("4242**4242424242", "**** **** **** 4242", MASKED_CARD),
         (MASKED_CARD, MASKED_CARD, MASKED_CARD),
@@ -320,39 +352,185 @@ fn initials_keep_one_letter_per_word() {
 
 #[test]
 fn locations_round_to_the_requested_precision_and_invalid_points_are_dropped() {
-    let sf = GeoPoint { lat: 37.773_972, lon: -122.431_297 };
+    let sf = GeoPoint {
+        lat: 37.773_972,
+        lon: -122.431_297,
+    };
     let zero = GeoPoint { lat: 0.0, lon: 0.0 };
     for (point, decimals, expected) in [
-        (sf, 2, GeoPoint { lat: 37.77, lon: -122.43 }),
-        (sf, 0, GeoPoint { lat: 38.0, lon: -122.0 }),
-        (sf, 3, GeoPoint { lat: 37.774, lon: -122.431 }),
+        (
+            sf,
+            2,
+            GeoPoint {
+                lat: 37.77,
+                lon: -122.43,
+            },
+        ),
+        (
+            sf,
+            0,
+            GeoPoint {
+                lat: 38.0,
+                lon: -122.0,
+            },
+        ),
+        (
+            sf,
+            3,
+            GeoPoint {
+                lat: 37.774,
+                lon: -122.431,
+            },
+        ),
         (sf, 200, sf),
-        (GeoPoint { lat: -0.001, lon: -0.004 }, 2, zero),
-        (GeoPoint { lat: 90.0, lon: -180.0 }, 2, GeoPoint { lat: 90.0, lon: -180.0 }),
-        (GeoPoint { lat: f64::NAN, lon: 1.0 }, 2, zero),
-        (GeoPoint { lat: 1.0, lon: f64::INFINITY }, 2, zero),
-        (GeoPoint { lat: 91.0, lon: 1.0 }, 2, zero),
-        (GeoPoint { lat: 1.0, lon: -180.5 }, 2, zero),
+        (
+            GeoPoint {
+                lat: -0.001,
+                lon: -0.004,
+            },
+            2,
+            zero,
+        ),
+        (
+            GeoPoint {
+                lat: 90.0,
+                lon: -180.0,
+            },
+            2,
+            GeoPoint {
+                lat: 90.0,
+                lon: -180.0,
+            },
+        ),
+        (
+            GeoPoint {
+                lat: f64::NAN,
+                lon: 1.0,
+            },
+            2,
+            zero,
+        ),
+        (
+            GeoPoint {
+                lat: 1.0,
+                lon: f64::INFINITY,
+            },
+            2,
+            zero,
+        ),
+        (
+            GeoPoint {
+                lat: 91.0,
+                lon: 1.0,
+            },
+            2,
+            zero,
+        ),
+        (
+            GeoPoint {
+                lat: 1.0,
+                lon: -180.5,
+            },
+            2,
+            zero,
+        ),
     ] {
         let out = coarse_location(point, decimals);
         assert_eq!(out, expected, "{point:?} to {decimals}");
         assert!(out.lat.is_sign_positive() || out.lat < 0.0, "no -0.0");
         assert_eq!(coarse_location(out, decimals), out, "idempotent");
     }
-    assert_eq!(coarse_location(GeoPoint { lat: -0.001, lon: 0.0 }, 2).lat.to_bits(), 0.0f64.to_bits());
+    assert_eq!(
+        coarse_location(
+            GeoPoint {
+                lat: -0.001,
+                lon: 0.0
+            },
+            2
+        )
+        .lat
+        .to_bits(),
+        0.0f64.to_bits()
+    );
 }
 
 #[test]
 fn city_level_snaps_to_the_centre_of_a_tenth_of_a_degree_cell() {
     for (point, expected) in [
-        (GeoPoint { lat: 37.773_972, lon: -122.431_297 }, GeoPoint { lat: 37.75, lon: -122.45 }),
-        (GeoPoint { lat: 37.701, lon: -122.499 }, GeoPoint { lat: 37.75, lon: -122.45 }),
-        (GeoPoint { lat: 48.858_37, lon: 2.294_481 }, GeoPoint { lat: 48.85, lon: 2.25 }),
-        (GeoPoint { lat: 0.0, lon: 0.0 }, GeoPoint { lat: 0.05, lon: 0.05 }),
-        (GeoPoint { lat: -0.01, lon: -0.01 }, GeoPoint { lat: -0.05, lon: -0.05 }),
-        (GeoPoint { lat: 90.0, lon: 180.0 }, GeoPoint { lat: 89.95, lon: 179.95 }),
-        (GeoPoint { lat: -90.0, lon: -180.0 }, GeoPoint { lat: -89.95, lon: -179.95 }),
-        (GeoPoint { lat: f64::NAN, lon: 0.0 }, GeoPoint { lat: 0.0, lon: 0.0 }),
+        (
+            GeoPoint {
+                lat: 37.773_972,
+                lon: -122.431_297,
+            },
+            GeoPoint {
+                lat: 37.75,
+                lon: -122.45,
+            },
+        ),
+        (
+            GeoPoint {
+                lat: 37.701,
+                lon: -122.499,
+            },
+            GeoPoint {
+                lat: 37.75,
+                lon: -122.45,
+            },
+        ),
+        (
+            GeoPoint {
+                lat: 48.858_37,
+                lon: 2.294_481,
+            },
+            GeoPoint {
+                lat: 48.85,
+                lon: 2.25,
+            },
+        ),
+        (
+            GeoPoint { lat: 0.0, lon: 0.0 },
+            GeoPoint {
+                lat: 0.05,
+                lon: 0.05,
+            },
+        ),
+        (
+            GeoPoint {
+                lat: -0.01,
+                lon: -0.01,
+            },
+            GeoPoint {
+                lat: -0.05,
+                lon: -0.05,
+            },
+        ),
+        (
+            GeoPoint {
+                lat: 90.0,
+                lon: 180.0,
+            },
+            GeoPoint {
+                lat: 89.95,
+                lon: 179.95,
+            },
+        ),
+        (
+            GeoPoint {
+                lat: -90.0,
+                lon: -180.0,
+            },
+            GeoPoint {
+                lat: -89.95,
+                lon: -179.95,
+            },
+        ),
+        (
+            GeoPoint {
+                lat: f64::NAN,
+                lon: 0.0,
+            },
+            GeoPoint { lat: 0.0, lon: 0.0 },
+        ),
     ] {
         let out = city_level(point);
         assert_eq!(out, expected, "{point:?}");
@@ -371,13 +549,27 @@ fn year_accepts_iso_text_and_civil_dates() {
     assert_eq!(year(&String::from("2024-02-29")), Ok(2024));
     assert_eq!(year(&date("1990-04-01")), Ok(1990));
     for bad in [
-        "2010-02-30", "2023-02-29", "2010-13-01", "2010-00-10", "2010-01-00", "10-06-15",
-        "2010-6-15", "+010-06-15", "2010-06-15T00:00", "2010/06/15", "yesterday", "",
+        "2010-02-30",
+        "2023-02-29",
+        "2010-13-01",
+        "2010-00-10",
+        "2010-01-00",
+        "10-06-15",
+        "2010-6-15",
+        "+010-06-15",
+        "2010-06-15T00:00",
+        "2010/06/15",
+        "yesterday",
+        "",
         "２０１０-０６-１５",
     ] {
         assert_eq!(year(bad), Err(DateError::Malformed), "{bad}");
     }
-    let impossible = CivilDate { year: 2010, month: 2, day: 30 };
+    let impossible = CivilDate {
+        year: 2010,
+        month: 2,
+        day: 30,
+    };
     assert_eq!(year(&impossible), Err(DateError::Malformed));
 }
 
@@ -401,10 +593,20 @@ fn age_bands_follow_the_documented_boundaries() {
         ("2210-01-01", AgeBand::Senior),
     ] {
         assert_eq!(age_band_at(&birth, date(today)), Ok(band), "{today}");
-        assert_eq!(age_band_at("2010-06-15", date(today)), Ok(band), "text, {today}");
+        assert_eq!(
+            age_band_at("2010-06-15", date(today)),
+            Ok(band),
+            "text, {today}"
+        );
     }
-    assert_eq!(age_band_at(&birth, date("2010-06-14")), Err(DateError::InFuture));
-    assert_eq!(age_band_at("2010-13-01", date("2020-01-01")), Err(DateError::Malformed));
+    assert_eq!(
+        age_band_at(&birth, date("2010-06-14")),
+        Err(DateError::InFuture)
+    );
+    assert_eq!(
+        age_band_at("2010-13-01", date("2020-01-01")),
+        Err(DateError::Malformed)
+    );
     // Born on February 29th: a year older on March 1st in common years.
     let leap = date("2008-02-29");
     assert_eq!(leap.age_on(date("2021-02-28")), Ok(12));
@@ -424,13 +626,25 @@ fn age_bands_follow_the_documented_boundaries() {
 
 #[test]
 fn civil_dates_parse_print_and_serialize_as_iso_text() {
-    assert_eq!(CivilDate::from_days_since_epoch(0).to_string(), "1970-01-01");
-    assert_eq!(CivilDate::from_days_since_epoch(19_723).to_string(), "2024-01-01");
-    assert_eq!(CivilDate::from_days_since_epoch(-1).to_string(), "1969-12-31");
+    assert_eq!(
+        CivilDate::from_days_since_epoch(0).to_string(),
+        "1970-01-01"
+    );
+    assert_eq!(
+        CivilDate::from_days_since_epoch(19_723).to_string(),
+        "2024-01-01"
+    );
+    assert_eq!(
+        CivilDate::from_days_since_epoch(-1).to_string(),
+        "1969-12-31"
+    );
     assert!(CivilDate::today() >= date("2024-01-01"));
     let d = date("1990-04-01");
     assert_eq!(serde_json::to_string(&d).unwrap(), "\"1990-04-01\"");
-    assert_eq!(serde_json::from_str::<CivilDate>("\"1990-04-01\"").unwrap(), d);
+    assert_eq!(
+        serde_json::from_str::<CivilDate>("\"1990-04-01\"").unwrap(),
+        d
+    );
     let err = serde_json::from_str::<CivilDate>("\"1990-02-31\"").unwrap_err();
     assert!(!err.to_string().contains("1990"), "{err}");
     assert_eq!("1990-04-01".parse::<CivilDate>(), Ok(d));
@@ -484,8 +698,18 @@ fn pseudonymizer_refuses_short_keys_and_bad_key_ids_without_showing_them() {
         );
     }
     let msg = PseudonymError::KeyTooShort(5).to_string();
-    assert_eq!(msg, "pseudonymization key is too short (5 bytes; at least 16 are needed)");
-    for not_token in ["", "ps_", "ps_k1_", "ps_k1_short", "ps__AAAAAAAAAAAAAAAAAAAAAA", "ps_k1_AAAAAAAAAAAAAAAAAAAAA="] {
+    assert_eq!(
+        msg,
+        "pseudonymization key is too short (5 bytes; at least 16 are needed)"
+    );
+    for not_token in [
+        "",
+        "ps_",
+        "ps_k1_",
+        "ps_k1_short",
+        "ps__AAAAAAAAAAAAAAAAAAAAAA",
+        "ps_k1_AAAAAAAAAAAAAAAAAAAAA=",
+    ] {
         assert!(!Pseudonymizer::is_token(not_token), "{not_token}");
     }
 }
@@ -494,8 +718,14 @@ fn pseudonymizer_refuses_short_keys_and_bad_key_ids_without_showing_them() {
 
 #[test]
 fn ip_anonymizer_truncates_every_address_type_once() {
-    assert_eq!(twice::<strategies::ip, _>(addr("203.0.113.7")), (addr("203.0.113.0"), true, false));
-    assert_eq!(twice::<strategies::ip, _>(addr("203.0.113.0")), (addr("203.0.113.0"), false, false));
+    assert_eq!(
+        twice::<strategies::ip, _>(addr("203.0.113.7")),
+        (addr("203.0.113.0"), true, false)
+    );
+    assert_eq!(
+        twice::<strategies::ip, _>(addr("203.0.113.0")),
+        (addr("203.0.113.0"), false, false)
+    );
     assert_eq!(
         twice::<strategies::ip, _>(Ipv4Addr::new(198, 51, 100, 23)),
         (Ipv4Addr::new(198, 51, 100, 0), true, false)
@@ -514,7 +744,11 @@ fn ip_anonymizer_truncates_every_address_type_once() {
         ("not an address", MASKED),
         ("", MASKED),
     ] {
-        assert_eq!(twice::<strategies::ip, _>(text.to_owned()), (expected.to_owned(), true, false), "{text}");
+        assert_eq!(
+            twice::<strategies::ip, _>(text.to_owned()),
+            (expected.to_owned(), true, false),
+            "{text}"
+        );
     }
 }
 
@@ -532,10 +766,19 @@ fn text_anonymizers_give_the_documented_result_once() {
         }
     }
     check::<strategies::redact>(&[("jane", REDACTED), ("", REDACTED), (REDACTED, REDACTED)]);
-    check::<strategies::email>(&[("jane.doe+x@example.com", "j***@example.com"), ("nope", MASKED)]);
+    check::<strategies::email>(&[
+        ("jane.doe+x@example.com", "j***@example.com"),
+        ("nope", MASKED),
+    ]);
     check::<strategies::phone>(&[("+1 415 555 0142", "+1********42"), ("555 0142", MASKED)]);
-    check::<strategies::last4>(&[("4242 4242 4242 4242", "**** **** **** 4242"), ("x", MASKED_CARD)]);
-    check::<strategies::bin_last4>(&[("4242 4242 4242 4242", "424242******4242"), ("x", MASKED_CARD)]);
+    check::<strategies::last4>(&[
+        ("4242 4242 4242 4242", "**** **** **** 4242"),
+        ("x", MASKED_CARD),
+    ]);
+    check::<strategies::bin_last4>(&[
+        ("4242 4242 4242 4242", "424242******4242"),
+        ("x", MASKED_CARD),
+    ]);
     check::<strategies::initials>(&[("Jane Q. Doe", "J. Q. D."), ("", "")]);
     check::<strategies::year>(&[
         ("1990-04-01", "1990"),
@@ -557,15 +800,28 @@ fn text_anonymizers_give_the_documented_result_once() {
     assert!(global_pseudonymizer().is_none());
     check::<strategies::pseudonym>(&[
         ("490154203237518", REDACTED),
-        ("ps_k1_AAAAAAAAAAAAAAAAAAAAAA", "ps_k1_AAAAAAAAAAAAAAAAAAAAAA"),
+        (
+            "ps_k1_AAAAAAAAAAAAAAAAAAAAAA",
+            "ps_k1_AAAAAAAAAAAAAAAAAAAAAA",
+        ),
     ]);
 }
 
 #[test]
 fn other_field_types_are_anonymized_once() {
     assert_eq!(
-        twice::<strategies::coarse_location, _>(GeoPoint { lat: 37.773_972, lon: -122.431_297 }),
-        (GeoPoint { lat: 37.77, lon: -122.43 }, true, false)
+        twice::<strategies::coarse_location, _>(GeoPoint {
+            lat: 37.773_972,
+            lon: -122.431_297
+        }),
+        (
+            GeoPoint {
+                lat: 37.77,
+                lon: -122.43
+            },
+            true,
+            false
+        )
     );
     assert_eq!(
         twice::<strategies::coarse_location, _>((48.858_37, 2.294_481)),
@@ -575,26 +831,115 @@ fn other_field_types_are_anonymized_once() {
         twice::<strategies::coarse_location, _>((f64::NAN, 2.294_481)),
         ((0.0, 0.0), true, false)
     );
-    assert_eq!(twice::<strategies::year, _>(date("1990-04-01")), (date("1990-01-01"), true, false));
     assert_eq!(
-        twice::<strategies::year, _>(CivilDate { year: 1990, month: 2, day: 30 }),
+        twice::<strategies::year, _>(date("1990-04-01")),
+        (date("1990-01-01"), true, false)
+    );
+    assert_eq!(
+        twice::<strategies::year, _>(CivilDate {
+            year: 1990,
+            month: 2,
+            day: 30
+        }),
         (date("0000-01-01"), true, false)
     );
-    for (age, expected) in [(0u8, 0u8), (12, 0), (13, 13), (15, 13), (17, 16), (37, 35), (64, 55), (65, 65), (255, 65)] {
-        assert_eq!(twice::<strategies::age_band, _>(age), (expected, age != expected, false), "{age}");
-        assert_eq!(twice::<strategies::age_band, _>(u32::from(age)).0, u32::from(expected));
+    for (age, expected) in [
+        (0u8, 0u8),
+        (12, 0),
+        (13, 13),
+        (15, 13),
+        (17, 16),
+        (37, 35),
+        (64, 55),
+        (65, 65),
+        (255, 65),
+    ] {
+        assert_eq!(
+            twice::<strategies::age_band, _>(age),
+            (expected, age != expected, false),
+            "{age}"
+        );
+        assert_eq!(
+            twice::<strategies::age_band, _>(u32::from(age)).0,
+            u32::from(expected)
+        );
     }
     assert_eq!(twice::<strategies::age_band, _>(u64::MAX).0, 65);
     assert_eq!(twice::<strategies::age_band, _>(40_000u16).0, 65);
-    assert_eq!(twice::<strategies::redact, _>(addr("203.0.113.7")), (addr("0.0.0.0"), true, false));
-    assert_eq!(twice::<strategies::redact, _>(addr("2001:db8::1")), (addr("::"), true, false));
+    assert_eq!(
+        twice::<strategies::redact, _>(addr("203.0.113.7")),
+        (addr("0.0.0.0"), true, false)
+    );
+    assert_eq!(
+        twice::<strategies::redact, _>(addr("2001:db8::1")),
+        (addr("::"), true, false)
+    );
     assert_eq!(
         twice::<strategies::redact, _>("203.0.113.7:443".parse::<SocketAddr>().unwrap()),
         ("0.0.0.0:0".parse::<SocketAddr>().unwrap(), true, false)
     );
     assert_eq!(
         twice::<strategies::email, _>(vec!["jane@example.com".to_owned(), "x".to_owned()]),
-        (vec!["j***@example.com".to_owned(), MASKED.to_owned()], true, false)
+        (
+            vec!["j***@example.com".to_owned(), MASKED.to_owned()],
+            true,
+            false
+        )
     );
-    assert_eq!(twice::<strategies::email, _>(None::<String>), (None, false, false));
+    assert_eq!(
+        twice::<strategies::email, _>(None::<String>),
+        (None, false, false)
+    );
+}
+
+// ---- prefix-preserving IP pseudonyms --------------------------------------------------------
+
+/// The sample key of the Crypto-PAn reference distribution.
+const CRYPTOPAN_KEY: [u8; 32] = [
+    21, 34, 23, 141, 51, 164, 207, 128, 19, 10, 91, 22, 73, 144, 125, 16, 216, 152, 143, 131, 121,
+    121, 101, 39, 98, 87, 76, 45, 42, 132, 34, 2,
+];
+
+#[test]
+fn prefix_preserving_pseudonyms_match_the_crypto_pan_reference_trace() {
+    let pan = PrefixPreservingIp::new(&CRYPTOPAN_KEY);
+    for (input, expected) in [
+        ("128.11.68.132", "135.242.180.132"),
+        ("129.118.74.4", "134.136.186.123"),
+        ("130.132.252.244", "133.68.164.234"),
+        ("141.223.7.43", "141.167.8.160"),
+        ("141.233.145.108", "141.129.237.235"),
+        ("152.163.225.39", "151.140.114.167"),
+        ("156.29.3.236", "147.225.12.42"),
+        ("165.247.96.84", "162.9.99.234"),
+        ("166.107.77.190", "160.132.178.185"),
+        ("192.102.249.13", "252.138.62.131"),
+        ("24.0.250.221", "100.15.198.226"),
+        ("64.14.118.196", "0.255.183.58"),
+        ("10.185.25.118", "117.161.29.118"),
+        ("::ffff:128.11.68.132", "::ffff:135.242.180.132"),
+    ] {
+        assert_eq!(
+            pan.pseudonymize(addr(input)).to_string(),
+            expected,
+            "{input}"
+        );
+    }
+    assert_eq!(format!("{pan:?}"), "PrefixPreservingIp { .. }");
+}
+
+#[test]
+fn prefix_preserving_pseudonyms_of_ipv6_match_a_known_implementation() {
+    let pan = PrefixPreservingIp::new(&CRYPTOPAN_KEY);
+    for (input, expected) in [
+        ("::1", "78ff:f001:9fc0:20df:8380:b1f1:704:ed"),
+        ("::2", "78ff:f001:9fc0:20df:8380:b1f1:704:ef"),
+        ("2001:db8::1", "4401:2bc:603f:d91d:27f:ff8e:e6f1:dc1e"),
+    ] {
+        assert_eq!(
+            pan.pseudonymize(addr(input)).to_string(),
+            expected,
+            "{input}"
+        );
+    }
 }

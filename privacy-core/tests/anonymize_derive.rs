@@ -11,29 +11,77 @@ use serde::Serialize;
 /// One field per anonymizer (and per accepted field type), every one erased by anonymizing.
 #[derive(PersonalData, Serialize, Clone)]
 struct EveryAnonymizer {
-    #[personal(category = "identity.name", anonymize = "redact", on_erase = "anonymize")]
+    #[personal(
+        category = "identity.name",
+        anonymize = "redact",
+        on_erase = "anonymize"
+    )]
     nickname: String,
-    #[personal(category = "device.ip_address", anonymize = "redact", on_erase = "anonymize")]
+    #[personal(
+        category = "device.ip_address",
+        anonymize = "redact",
+        on_erase = "anonymize"
+    )]
     ip_redacted: IpAddr,
-    #[personal(category = "device.ip_address", anonymize = "ip", on_erase = "anonymize")]
+    #[personal(
+        category = "device.ip_address",
+        anonymize = "ip",
+        on_erase = "anonymize"
+    )]
     ip: IpAddr,
-    #[personal(category = "device.ip_address", anonymize = "ip", on_erase = "anonymize")]
+    #[personal(
+        category = "device.ip_address",
+        anonymize = "ip",
+        on_erase = "anonymize"
+    )]
     ip_v4: Ipv4Addr,
-    #[personal(category = "device.ip_address", anonymize = "ip", on_erase = "anonymize")]
+    #[personal(
+        category = "device.ip_address",
+        anonymize = "ip",
+        on_erase = "anonymize"
+    )]
     ip_v6: Ipv6Addr,
-    #[personal(category = "device.ip_address", anonymize = "ip", on_erase = "anonymize")]
+    #[personal(
+        category = "device.ip_address",
+        anonymize = "ip",
+        on_erase = "anonymize"
+    )]
     peer: SocketAddr,
-    #[personal(category = "device.ip_address", anonymize = "ip", on_erase = "anonymize")]
+    #[personal(
+        category = "device.ip_address",
+        anonymize = "ip",
+        on_erase = "anonymize"
+    )]
     ip_text: String,
-    #[personal(category = "device.ip_address", anonymize = "ip", on_erase = "anonymize")]
+    #[personal(
+        category = "device.ip_address",
+        anonymize = "ip",
+        on_erase = "anonymize"
+    )]
     ip_garbage: String,
-    #[personal(category = "contact.email", anonymize = "email", on_erase = "anonymize")]
+    #[personal(
+        category = "contact.email",
+        anonymize = "email",
+        on_erase = "anonymize"
+    )]
     email: String,
-    #[personal(category = "contact.email", anonymize = "email", on_erase = "anonymize")]
+    #[personal(
+        category = "contact.email",
+        anonymize = "email",
+        on_erase = "anonymize"
+    )]
     not_an_email: String,
-    #[personal(category = "contact.phone", anonymize = "phone", on_erase = "anonymize")]
+    #[personal(
+        category = "contact.phone",
+        anonymize = "phone",
+        on_erase = "anonymize"
+    )]
     phone: Option<String>,
-    #[personal(category = "financial.card_number", anonymize = "last4", on_erase = "anonymize")]
+    #[personal(
+        category = "financial.card_number",
+        anonymize = "last4",
+        on_erase = "anonymize"
+    )]
     card: String,
     #[personal(
         category = "financial.card_number",
@@ -41,7 +89,11 @@ struct EveryAnonymizer {
         on_erase = "anonymize"
     )]
     card_for_support: String,
-    #[personal(category = "identity.name", anonymize = "initials", on_erase = "anonymize")]
+    #[personal(
+        category = "identity.name",
+        anonymize = "initials",
+        on_erase = "anonymize"
+    )]
     name: String,
     #[personal(
         category = "location.precise",
@@ -55,9 +107,17 @@ struct EveryAnonymizer {
         on_erase = "anonymize"
     )]
     trail: Vec<(f64, f64)>,
-    #[personal(category = "demographic.birth_date", anonymize = "year", on_erase = "anonymize")]
+    #[personal(
+        category = "demographic.birth_date",
+        anonymize = "year",
+        on_erase = "anonymize"
+    )]
     birth_year: String,
-    #[personal(category = "demographic.birth_date", anonymize = "year", on_erase = "anonymize")]
+    #[personal(
+        category = "demographic.birth_date",
+        anonymize = "year",
+        on_erase = "anonymize"
+    )]
     birth_date: CivilDate,
     #[personal(
         category = "demographic.birth_date",
@@ -65,9 +125,17 @@ struct EveryAnonymizer {
         on_erase = "anonymize"
     )]
     birth_band: String,
-    #[personal(category = "demographic.age", anonymize = "age_band", on_erase = "anonymize")]
+    #[personal(
+        category = "demographic.age",
+        anonymize = "age_band",
+        on_erase = "anonymize"
+    )]
     age: u8,
-    #[personal(category = "device.id", anonymize = "pseudonym", on_erase = "anonymize")]
+    #[personal(
+        category = "device.id",
+        anonymize = "pseudonym",
+        on_erase = "anonymize"
+    )]
     imei: String,
     #[personal(
         category = "custom:loyalty.code",

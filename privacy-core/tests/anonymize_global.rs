@@ -31,5 +31,9 @@ fn pseudonym_fails_closed_then_uses_the_installed_key_then_the_rotated_one() {
     k2.install_global();
     assert_eq!(global_pseudonymizer().unwrap().key_id(), "k2");
     assert_eq!(pseudonymize("490154203237518"), (expected_k2, true));
-    assert_eq!(pseudonymize(&token), (token.clone(), false), "tokens of the old key stay");
+    assert_eq!(
+        pseudonymize(&token),
+        (token.clone(), false),
+        "tokens of the old key stay"
+    );
 }

@@ -5,7 +5,8 @@
 use std::net::{IpAddr, Ipv4Addr, Ipv6Addr};
 
 use privacy_core::anonymize::{
-    card_bin_last4, card_last4, email, initials, ip, ip_str, ip_with, phone, IpMask, Pseudonymizer, MASKED,
+    card_bin_last4, card_last4, email, initials, ip, ip_str, ip_with, phone, IpMask,
+    PrefixPreservingIp, Pseudonymizer, MASKED,
 };
 use proptest::prelude::*;
 
@@ -33,7 +34,11 @@ fn check_prefix(input: IpAddr, out: IpAddr, v4: u8, v6: u8) -> Result<(), TestCa
     let ((a, width), (b, _)) = (bits(input), bits(out));
     let kept = u32::from(if width == 32 { v4 } else { v6 });
     let host = width - kept;
-    let host_mask = if host == 128 { u128::MAX } else { (1u128 << host) - 1 };
+    let host_mask = if host == 128 {
+        u128::MAX
+    } else {
+        (1u128 << host) - 1
+    };
     prop_assert_eq!(a & !host_mask, b & !host_mask, "kept prefix differs");
     prop_assert_eq!(b & host_mask, 0, "host bits not zero");
     Ok(())
@@ -103,5 +108,18 @@ proptest! {
             prop_assert_ne!(&token, &a.pseudonym(&other));
         }
         prop_assert!(Pseudonymizer::is_token(&token));
+    }
+
+    #[test]
+    fn prefix_preserving_pseudonyms_share_exactly_the_prefix_the_inputs_share(
+        key in any::<[u8; 32]>(), a in any_ip(), b in any_ip(),
+    ) {
+        prop_assume!(bits(a).1 == bits(b).1);
+        let pan = PrefixPreservingIp::new(&key);
+        let (pa, pb) = (pan.pseudonymize(a), pan.pseudonymize(b));
+        prop_assert_eq!(pa.is_ipv4(), a.is_ipv4());
+        let common = |x: IpAddr, y: IpAddr| (bits(x).0 ^ bits(y).0).leading_zeros();
+        prop_assert_eq!(common(pa, pb), common(a, b));
+        prop_assert_eq!(pan.pseudonymize(a), pa);
     }
 }

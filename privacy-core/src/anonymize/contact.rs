@@ -29,9 +29,9 @@ pub fn email(address: &str) -> String {
         return MASKED.to_owned();
     };
     let valid_local = local.len() <= 64 && !local.chars().any(char::is_whitespace);
-    let valid_domain = domain.split('.').all(|label| {
-        !label.is_empty() && label.chars().all(|c| c.is_alphanumeric() || c == '-')
-    });
+    let valid_domain = domain
+        .split('.')
+        .all(|label| !label.is_empty() && label.chars().all(|c| c.is_alphanumeric() || c == '-'));
     match local.chars().next() {
         Some(first) if valid_local && valid_domain => {
             let mut out = String::with_capacity(first.len_utf8() + 4 + domain.len());

@@ -41,7 +41,9 @@ pub trait DateInput {
 /// A `CivilDate` built by hand with an impossible month or day is [`DateError::Malformed`].
 impl DateInput for CivilDate {
     fn to_civil(&self) -> Result<CivilDate, DateError> {
-        if (1..=12).contains(&self.month) && (1..=days_in_month(self.year, self.month)).contains(&self.day) {
+        if (1..=12).contains(&self.month)
+            && (1..=days_in_month(self.year, self.month)).contains(&self.day)
+        {
             Ok(*self)
         } else {
             Err(DateError::Malformed)
@@ -270,7 +272,10 @@ pub fn age_band<D: DateInput + ?Sized>(birth: &D) -> Result<AgeBand, DateError> 
 /// assert_eq!(age_band_at("2010-06-16", today), Ok(AgeBand::YoungTeen));
 /// # Ok::<(), privacy_core::anonymize::DateError>(())
 /// ```
-pub fn age_band_at<D: DateInput + ?Sized>(birth: &D, today: CivilDate) -> Result<AgeBand, DateError> {
+pub fn age_band_at<D: DateInput + ?Sized>(
+    birth: &D,
+    today: CivilDate,
+) -> Result<AgeBand, DateError> {
     Ok(AgeBand::of_age(birth.to_civil()?.age_on(today)?))
 }
 

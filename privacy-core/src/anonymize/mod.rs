@@ -28,6 +28,9 @@
 //!   A [`CivilDate`] field cannot hold a band, so it takes `year`, not `age_band`.
 //! - Masked text is [`MASKED`] (`***`), or [`MASKED_CARD`] for card numbers; `redact` gives
 //!   [`REDACTED`].
+//! - [`PrefixPreservingIp`] (keyed Crypto-PAn pseudonyms that keep subnet structure) is for
+//!   analytics pipelines; it is pseudonymization, not anonymization, so it has no attribute
+//!   name of its own.
 //! - [`ip_with`], [`city_level`] and [`coarse_location`] with other precisions are plain
 //!   functions: use them through `anonymize_with = path::to::fn`.
 //!
@@ -39,6 +42,7 @@ mod card;
 mod contact;
 mod date;
 mod ip;
+mod ip_prefix;
 mod location;
 mod name;
 mod pseudonym;
@@ -48,6 +52,7 @@ pub use card::{card_bin_last4, card_last4, luhn_valid, MASKED_CARD};
 pub use contact::{email, phone, MASKED};
 pub use date::{age_band, age_band_at, year, AgeBand, CivilDate, DateError, DateInput};
 pub use ip::{ip, ip_str, ip_with, socket_addr, IpMask, MaskError, ParseError};
+pub use ip_prefix::PrefixPreservingIp;
 pub use location::{city_level, coarse_location, GeoPoint, CITY_GRID_DEGREES, COARSE_DECIMALS};
 pub use name::initials;
 pub use pseudonym::{global_pseudonymizer, PseudonymError, Pseudonymizer, MIN_KEY_LEN};
