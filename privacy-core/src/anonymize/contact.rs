@@ -6,22 +6,34 @@ pub const MASKED: &str = "***";
 /// Keeps the first character of the local part and the whole domain:
 /// `jane.doe+news@example.com` -> `j***@example.com`.
 ///
-/// The first character is a Unicode scalar, so `émile@example.fr` -> `é***@example.fr`; an
-/// internationalized domain is kept as written. Input that is not an address (no `@`, more
-/// than one, an empty local part or domain, whitespace) becomes [`MASKED`], never itself.
-/// Idempotent: an anonymized address stays as it is.
+/// Rule: surrounding whitespace is trimmed; the address must have exactly one `@`, a local
+/// part of 1 to 64 bytes without whitespace, and a domain of dot-separated labels made of
+/// letters, digits and `-` (Unicode letters too: an internationalized domain such as
+/// `bücher.example` is kept as written); the whole address is at most 254 bytes (RFC 5321).
+/// The first character kept is a Unicode scalar, so `émile@example.fr` -> `é***@example.fr`.
+/// Anything else (no `@`, several, an empty local part, a quoted local part with spaces, an
+/// IP-literal domain such as `[192.0.2.1]`) becomes [`MASKED`], never itself. Idempotent.
+///
+/// ```
+/// use privacy_core::anonymize::{email, MASKED};
+/// assert_eq!(email("jane.doe+x@example.com"), "j***@example.com");
+/// assert_eq!(email("@example.com"), MASKED);
+/// ```
 pub fn email(address: &str) -> String {
     let address = address.trim();
+    if address.len() > 254 {
+        return MASKED.to_owned();
+    }
     let mut parts = address.split('@');
     let (Some(local), Some(domain), None) = (parts.next(), parts.next(), parts.next()) else {
         return MASKED.to_owned();
     };
-    let valid_domain = !domain.is_empty()
-        && !domain.starts_with('.')
-        && !domain.ends_with('.')
-        && !domain.chars().any(char::is_whitespace);
+    let valid_local = local.len() <= 64 && !local.chars().any(char::is_whitespace);
+    let valid_domain = domain
+        .split('.')
+        .all(|label| !label.is_empty() && label.chars().all(|c| c.is_alphanumeric() || c == '-'));
     match local.chars().next() {
-        Some(first) if valid_domain && !local.chars().any(char::is_whitespace) => {
+        Some(first) if valid_local && valid_domain => {
             let mut out = String::with_capacity(first.len_utf8() + 4 + domain.len());
             out.push(first);
             out.push_str("***@");
@@ -35,9 +47,16 @@ pub fn email(address: &str) -> String {
 /// Keeps the country code and the last two digits of an E.164 number, masking the rest with
 /// `*`: `+1 415 555 0142` -> `+1********42`.
 ///
-/// Spaces, dashes, dots and parentheses are ignored. The number must start with `+` and hold 8
-/// to 15 digits (E.164); anything else becomes [`MASKED`]. Country codes are 1 to 3 digits,
-/// told apart by the ITU prefix table. Idempotent.
+/// Rule: spaces, dashes, dots and parentheses are ignored. The number must start with `+` and
+/// hold 8 to 15 digits (E.164); anything else (a national number without `+`, letters, an
+/// extension) becomes [`MASKED`]. Country codes are 1 to 3 digits, told apart by the ITU-T
+/// E.164 assignment table; the output keeps the digit count and drops the formatting.
+/// Idempotent (`*` is accepted where a digit was masked).
+///
+/// ```
+/// use privacy_core::anonymize::phone;
+/// assert_eq!(phone("+44 20 7183 8750"), "+44********50");
+/// ```
 pub fn phone(number: &str) -> String {
     let Some(rest) = number.trim().strip_prefix('+') else {
         return MASKED.to_owned();

@@ -40,7 +40,8 @@ impl IpMask {
     /// The default of [`ip`]: /24 for IPv4, /48 for IPv6.
     pub const DEFAULT: IpMask = IpMask { v4: 24, v6: 48 };
 
-    /// Keeps `v4` leading bits of IPv4 addresses and `v6` of IPv6 addresses.
+    /// Keeps `v4` leading bits of IPv4 addresses and `v6` of IPv6 addresses; `v4` above 32 or
+    /// `v6` above 128 is a [`MaskError`].
     pub const fn new(v4: u8, v6: u8) -> Result<IpMask, MaskError> {
         if v4 > 32 {
             return Err(MaskError::V4(v4));
@@ -68,13 +69,23 @@ impl Default for IpMask {
     }
 }
 
-/// [`ip`] with other prefix lengths; IPv4-mapped IPv6 addresses use the IPv4 length.
+/// [`ip`] with other prefix lengths: keeps `mask.v4()` leading bits of an IPv4 address and
+/// `mask.v6()` of an IPv6 address, zeroing the rest. IPv4-mapped IPv6 addresses use the IPv4
+/// length. Allocates nothing.
+///
+/// ```
+/// use privacy_core::anonymize::{ip_with, IpMask};
+/// let mask = IpMask::new(16, 32)?;
+/// assert_eq!(ip_with("203.0.113.7".parse().unwrap(), mask).to_string(), "203.0.0.0");
+/// # Ok::<(), privacy_core::anonymize::MaskError>(())
+/// ```
 pub fn ip_with(addr: IpAddr, mask: IpMask) -> IpAddr {
     truncate(addr, mask)
 }
 
-/// The address of a socket, truncated by [`ip`]; the port is dropped (a port can identify a
-/// NAT-ed user as well as the address).
+/// The address of a socket, truncated by [`ip`]; the port is dropped, because a source port
+/// can single out one user behind a shared (NAT) address as well as the address can. (The
+/// `ip` anonymizer on a `SocketAddr` field keeps the type and sets the port to 0.)
 pub fn socket_addr(addr: SocketAddr) -> IpAddr {
     ip(addr.ip())
 }
@@ -84,20 +95,63 @@ pub fn socket_addr(addr: SocketAddr) -> IpAddr {
 #[error("not an IP address (the input is not repeated here: it may be personal data)")]
 pub struct ParseError;
 
-/// [`ip`] on text: `"203.0.113.7"` -> `"203.0.113.0"`. An IPv6 zone (`fe80::1%eth0`) is
-/// dropped; a socket address (`203.0.113.7:443`, `[2001:db8::1]:443`) loses its port.
-/// Anything else is an error that does not echo the input.
+/// [`ip`] on text: `"203.0.113.7"` -> `"203.0.113.0"`.
+///
+/// Accepted, after trimming surrounding whitespace: an IPv4 or IPv6 address; an IPv6 address
+/// with a zone (`fe80::1%eth0`: the zone names a local interface and is dropped); a socket
+/// address (`203.0.113.7:443`, `[2001:db8::1]:443`, `[fe80::1%eth0]:443`: the port is
+/// dropped); a bracketed IPv6 address (`[2001:db8::1]`). The output is the truncated address
+/// in canonical form (`::ffff:203.0.113.0` for an IPv4-mapped address). Anything else is
+/// [`ParseError`], which does not repeat the input.
+///
+/// ```
+/// use privacy_core::anonymize::ip_str;
+/// assert_eq!(ip_str("fe80::1ff:fe23:4567:890a%eth0").as_deref(), Ok("fe80::"));
+/// assert!(ip_str("jane@example.com").is_err());
+/// ```
 pub fn ip_str(text: &str) -> Result<String, ParseError> {
     let text = text.trim();
+    if text.len() > MAX_TEXT {
+        return Err(ParseError);
+    }
     if let Ok(addr) = text.parse::<IpAddr>() {
         return Ok(ip(addr).to_string());
     }
     if let Ok(sock) = text.parse::<SocketAddr>() {
         return Ok(socket_addr(sock).to_string());
     }
-    let without_zone = text.split_once('%').map(|(a, _)| a).ok_or(ParseError)?;
-    let addr = without_zone.parse::<Ipv6Addr>().map_err(|_| ParseError)?;
+    let inner = match text.strip_prefix('[') {
+        Some(rest) => {
+            let (inner, after) = rest.split_once(']').ok_or(ParseError)?;
+            if !after.is_empty() {
+                let port = after.strip_prefix(':').ok_or(ParseError)?;
+                if !port.bytes().all(|b| b.is_ascii_digit()) || port.parse::<u16>().is_err() {
+                    return Err(ParseError);
+                }
+            }
+            inner
+        }
+        None => text,
+    };
+    let addr = match inner.split_once('%') {
+        Some((addr, zone)) if valid_zone(zone) => addr,
+        Some(_) => return Err(ParseError),
+        None => inner,
+    };
+    let addr = addr.parse::<Ipv6Addr>().map_err(|_| ParseError)?;
     Ok(ip(IpAddr::V6(addr)).to_string())
+}
+
+/// Longer text is no address (the longest, an IPv6 socket address with a zone, is far
+/// shorter); refusing it early keeps the cost of bad input bounded.
+const MAX_TEXT: usize = 128;
+
+/// An interface name or number: no whitespace, brackets or further `%`.
+fn valid_zone(zone: &str) -> bool {
+    !zone.is_empty()
+        && zone
+            .chars()
+            .all(|c| !c.is_whitespace() && !matches!(c, '%' | '[' | ']' | '/'))
 }
 
 fn truncate(addr: IpAddr, mask: IpMask) -> IpAddr {

@@ -180,36 +180,70 @@ string_anonymizers! {
     age_band => age_band_text;
 }
 
+/// `YYYY-MM-DD` -> `YYYY`; a bare four-digit year stays; anything else is masked.
 fn year_text(s: &str) -> String {
     let t = s.trim();
     if t.len() == 4 && t.bytes().all(|b| b.is_ascii_digit()) {
         return t.to_owned();
     }
-    CivilDate::parse(t).map_or_else(|_| super::MASKED.to_owned(), |d| format!("{:04}", d.year))
+    super::year(t).map_or_else(|_| super::MASKED.to_owned(), |y| format!("{y:04}"))
 }
 
+/// `YYYY-MM-DD` -> its band label today; a band label stays; anything else is masked.
 fn age_band_text(s: &str) -> String {
     let t = s.trim();
-    if AgeBand::ALL.iter().any(|b| b.label() == t) {
-        return t.to_owned();
+    if let Some(band) = AgeBand::from_label(t) {
+        return band.label().to_owned();
     }
-    CivilDate::parse(t).map_or_else(
-        |_| super::MASKED.to_owned(),
-        |d| super::age_band(d, CivilDate::today()).label().to_owned(),
-    )
+    super::age_band(t).map_or_else(|_| super::MASKED.to_owned(), |b| b.label().to_owned())
 }
 
-/// With an installed [`Pseudonymizer`](super::Pseudonymizer) the value becomes its token;
-/// without one it is replaced completely (fail closed).
+/// With an installed [`Pseudonymizer`](super::Pseudonymizer) the value becomes its token; a
+/// value that already is a token (of any key id) stays. Without an installed pseudonymizer
+/// the value is replaced completely by [`REDACTED`] (fail closed).
 impl Anonymize<pseudonym> for String {
     fn anonymize(&mut self) -> bool {
         if super::Pseudonymizer::is_token(self) {
             return false;
         }
-        match super::Pseudonymizer::global() {
+        match super::global_pseudonymizer() {
             Some(p) => rewrite(self, |s| p.pseudonym(s)),
             None => redact_string(self),
         }
+    }
+}
+
+/// Addresses become the unspecified address (`0.0.0.0`, `::`).
+impl Anonymize<redact> for IpAddr {
+    fn anonymize(&mut self) -> bool {
+        let new = match self {
+            IpAddr::V4(_) => IpAddr::V4(Ipv4Addr::UNSPECIFIED),
+            IpAddr::V6(_) => IpAddr::V6(Ipv6Addr::UNSPECIFIED),
+        };
+        replace(self, new)
+    }
+}
+
+/// Becomes `0.0.0.0`.
+impl Anonymize<redact> for Ipv4Addr {
+    fn anonymize(&mut self) -> bool {
+        replace(self, Ipv4Addr::UNSPECIFIED)
+    }
+}
+
+/// Becomes `::`.
+impl Anonymize<redact> for Ipv6Addr {
+    fn anonymize(&mut self) -> bool {
+        replace(self, Ipv6Addr::UNSPECIFIED)
+    }
+}
+
+/// Becomes the unspecified address with port 0.
+impl Anonymize<redact> for SocketAddr {
+    fn anonymize(&mut self) -> bool {
+        let mut addr = self.ip();
+        Anonymize::<redact>::anonymize(&mut addr);
+        replace(self, SocketAddr::new(addr, 0))
     }
 }
 
@@ -228,14 +262,48 @@ impl Anonymize<coarse_location> for (f64, f64) {
     }
 }
 
-/// Keeps the year; month and day become January 1st.
+/// Keeps the year; month and day become January 1st. An impossible date (built by hand)
+/// becomes `0000-01-01`.
 impl Anonymize<year> for CivilDate {
     fn anonymize(&mut self) -> bool {
         let new = CivilDate {
-            year: self.year,
+            year: super::year(self).unwrap_or(0),
             month: 1,
             day: 1,
         };
         replace(self, new)
+    }
+}
+
+/// An age in years becomes the youngest age of its band (`37` -> `35`, `70` -> `65`).
+fn age_to_band_floor(age: u64) -> u8 {
+    AgeBand::of_age(u32::try_from(age).unwrap_or(u32::MAX)).lower_bound()
+}
+
+/// An age in years becomes the youngest age of its band (`37` -> `35`, `70` -> `65`).
+impl Anonymize<age_band> for u8 {
+    fn anonymize(&mut self) -> bool {
+        replace(self, age_to_band_floor(u64::from(*self)))
+    }
+}
+
+/// An age in years becomes the youngest age of its band (`37` -> `35`, `70` -> `65`).
+impl Anonymize<age_band> for u16 {
+    fn anonymize(&mut self) -> bool {
+        replace(self, u16::from(age_to_band_floor(u64::from(*self))))
+    }
+}
+
+/// An age in years becomes the youngest age of its band (`37` -> `35`, `70` -> `65`).
+impl Anonymize<age_band> for u32 {
+    fn anonymize(&mut self) -> bool {
+        replace(self, u32::from(age_to_band_floor(u64::from(*self))))
+    }
+}
+
+/// An age in years becomes the youngest age of its band (`37` -> `35`, `70` -> `65`).
+impl Anonymize<age_band> for u64 {
+    fn anonymize(&mut self) -> bool {
+        replace(self, u64::from(age_to_band_floor(*self)))
     }
 }
