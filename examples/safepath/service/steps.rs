@@ -230,9 +230,11 @@ fn erase_kind<T: Stored>(
     let (mut deleted, mut kept) = (0, 0);
     for mut record in vault.of_subject::<T>(subject)? {
         let r = record.erase();
+        // Kept only if something besides the record's own identifier survives under a
+        // legal basis (the invoices); everything else is deleted outright.
         let retains = r
             .retained()
-            .any(|(f, _)| f.field != "id" && !f.field.ends_with("_id"));
+            .any(|(_, basis)| basis != privacy_core::dsar::SUBJECT_ID_BASIS);
         report.absorb(r);
         if retains {
             vault.save(&record)?;
