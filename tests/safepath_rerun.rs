@@ -42,3 +42,22 @@ fn running_the_demo_twice_neither_fails_nor_duplicates_data() {
         }
     }
 }
+
+#[test]
+fn a_corrupt_database_is_a_clear_error_not_a_panic() {
+    let tmp = TempDir::new("corrupt");
+    let db = tmp.0.join("safepath.sqlite");
+    std::fs::write(
+        &db,
+        b"this is not a database, just some bytes that look like nothing",
+    )
+    .expect("write");
+    let err = Vault::open(&db, service::demo_master_key())
+        .err()
+        .expect("a corrupt file is refused");
+    assert!(
+        err.to_string()
+            .contains("is not a usable SafePath database"),
+        "{err}"
+    );
+}
