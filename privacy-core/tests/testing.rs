@@ -231,3 +231,10 @@ fn value(field: &'static str, text: &str) -> PersonalValue {
         value: text.into(),
     }
 }
+
+#[test]
+fn the_assertion_macros_are_reachable_from_the_testing_module_too() {
+    let a = account();
+    privacy_core::testing::assert_no_pii!("nothing personal here", &a);
+    privacy_core::testing::assert_no_detected_pii!("nothing personal here");
+}

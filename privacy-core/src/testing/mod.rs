@@ -32,6 +32,8 @@ mod detect;
 mod encoding;
 mod scanner;
 
+/// The assertion macros, also reachable here (they are exported at the crate root).
+pub use crate::{assert_no_detected_pii, assert_no_pii, assert_no_pii_in_logs};
 #[doc(hidden)]
 pub use assert::{__assert_no_detected_pii, __assert_no_pii};
 pub use capture::{capture_logs, capture_logs_with};
