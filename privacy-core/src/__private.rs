@@ -12,7 +12,6 @@ pub use crate::category::Category;
 pub use crate::dsar::{ErasureOutcome, ErasureReport, RecordExport};
 pub use crate::erase::Erase;
 pub use crate::personal::{PersonalData, PersonalValue};
-pub use crate::redact::Tag;
 pub use crate::schema::{
     Anonymizer, ErasePolicy, FieldKind, FieldMeta, Purpose, RecordSchema, Retention, RetentionUnit,
     Shape,

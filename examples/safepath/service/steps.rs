@@ -261,29 +261,9 @@ pub fn sweep(vault: &Vault, now: SystemTime) -> Result<SweepAnswer, StepError> {
         expired_fields: 0,
         deleted_rows: 0,
     };
-    for mut ping in vault.all::<LocationPing>()? {
-        let report = ping.expire(now);
-        if report.changed() > 0 {
-            answer.expired_fields += report.changed();
-            vault.delete(&ping)?;
-            answer.deleted_rows += 1;
-        }
-    }
-    for mut device in vault.all::<Device>()? {
-        let report = device.expire(now);
-        if report.changed() > 0 {
-            answer.expired_fields += report.changed();
-            vault.save(&device)?;
-        }
-    }
-    for mut crash in vault.all::<ErrorReport>()? {
-        let report = crash.expire(now);
-        if report.changed() > 0 {
-            answer.expired_fields += report.changed();
-            vault.delete(&crash)?;
-            answer.deleted_rows += 1;
-        }
-    }
+    expire_kind::<LocationPing>(vault, now, AfterExpiry::Delete, &mut answer)?;
+    expire_kind::<Device>(vault, now, AfterExpiry::Keep, &mut answer)?;
+    expire_kind::<ErrorReport>(vault, now, AfterExpiry::Delete, &mut answer)?;
     if answer.deleted_rows > 0 {
         vault.store.compact().map_err(VaultError::from)?;
     }
@@ -293,6 +273,38 @@ pub fn sweep(vault: &Vault, now: SystemTime) -> Result<SweepAnswer, StepError> {
         "retention sweep done"
     );
     Ok(answer)
+}
+
+/// What happens to a record once some of its fields expired.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum AfterExpiry {
+    /// Nothing else in it is worth keeping: delete the row.
+    Delete,
+    /// Store the record again without the expired values.
+    Keep,
+}
+
+fn expire_kind<T: Stored>(
+    vault: &Vault,
+    now: SystemTime,
+    after: AfterExpiry,
+    answer: &mut SweepAnswer,
+) -> Result<(), StepError> {
+    for mut record in vault.all::<T>()? {
+        let changed = record.expire(now).changed();
+        if changed == 0 {
+            continue;
+        }
+        answer.expired_fields += changed;
+        match after {
+            AfterExpiry::Delete => {
+                vault.delete(&record)?;
+                answer.deleted_rows += 1;
+            }
+            AfterExpiry::Keep => vault.save(&record)?,
+        }
+    }
+    Ok(())
 }
 
 /// The data inventory of every SafePath record type.
