@@ -21,7 +21,7 @@ fn the_export_holds_every_exported_value_exactly_once() {
         let withheld = [&export]
             .into_iter()
             .chain(nested_exports(&export))
-            .filter(|r| r.record == pv.record)
+            .filter(|r| r.record() == pv.record)
             .filter_map(|r| r.field(pv.field))
             .any(|f| matches!(f.value, privacy_core::dsar::ExportedValue::Withheld(_)));
         if pv.field == "id" {
@@ -43,8 +43,8 @@ fn the_export_holds_every_exported_value_exactly_once() {
 
 fn nested_exports(r: &privacy_core::dsar::RecordExport) -> Vec<&privacy_core::dsar::RecordExport> {
     let mut out = Vec::new();
-    for f in &r.fields {
-        if let privacy_core::dsar::ExportedValue::Records(nested) = &f.value {
+    for f in r.fields() {
+        if let privacy_core::dsar::ExportedValue::Records(nested) = f.value {
             for n in nested {
                 out.push(n);
                 out.extend(nested_exports(n));

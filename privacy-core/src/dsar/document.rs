@@ -160,19 +160,19 @@ impl Dsar {
     /// # Errors
     /// As [`Dsar::add`].
     pub fn add_export(&mut self, export: RecordExport) -> Result<(), DsarError> {
-        match export.subject_id.as_deref() {
+        match export.subject_id() {
             None => Err(DsarError::NoSubject {
-                record: export.record,
+                record: export.record(),
             }),
             Some(id) if id != self.subject_id => Err(DsarError::OtherSubject {
-                record: export.record,
+                record: export.record(),
             }),
             Some(_) => {
                 if let Some(kind) = self.subject_kind.as_deref() {
-                    if export.subject_kind != kind {
+                    if export.subject_kind() != kind {
                         return Err(DsarError::OtherKind {
-                            record: export.record,
-                            kind: export.subject_kind,
+                            record: export.record(),
+                            kind: export.subject_kind(),
                         });
                     }
                 }
@@ -244,11 +244,11 @@ impl Dsar {
 
 /// Refuses an export holding a nested record that names another subject.
 fn check_nested(export: &RecordExport, subject_id: &str) -> Result<(), DsarError> {
-    for f in &export.fields {
-        if let ExportedValue::Records(nested) = &f.value {
+    for f in export.fields() {
+        if let ExportedValue::Records(nested) = f.value {
             for n in nested {
-                if n.subject_id.as_deref().is_some_and(|id| id != subject_id) {
-                    return Err(DsarError::OtherSubject { record: n.record });
+                if n.subject_id().is_some_and(|id| id != subject_id) {
+                    return Err(DsarError::OtherSubject { record: n.record() });
                 }
                 check_nested(n, subject_id)?;
             }

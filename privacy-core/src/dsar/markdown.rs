@@ -93,14 +93,14 @@ pub(crate) fn render(
 
 fn write_record(out: &mut String, r: &RecordExport, depth: usize) {
     let indent = "  ".repeat(depth);
-    let _ = writeln!(out, "{indent}- **{}**", text(r.record));
-    for f in &r.fields {
+    let _ = writeln!(out, "{indent}- **{}**", text(r.record()));
+    for f in r.fields() {
         let label = f.meta.category.map_or(f.meta.name, |c| c.description());
         let name = text(f.meta.name);
         let label = text(label);
-        match &f.value {
-            ExportedValue::Value(raw) => {
-                let _ = writeln!(out, "{indent}  - {name} ({label}): {}", code(raw.get()));
+        match f.value {
+            ExportedValue::Value(json) => {
+                let _ = writeln!(out, "{indent}  - {name} ({label}): {}", code(json));
             }
             ExportedValue::Withheld(reason) => {
                 let _ = writeln!(

@@ -44,18 +44,18 @@ impl Summary {
     pub fn of(records: &[RecordExport]) -> Summary {
         let mut s = Summary::default();
         for r in records {
-            s.collect(r, r.subject_kind);
+            s.collect(r, r.subject_kind());
         }
         s
     }
 
     fn collect(&mut self, r: &RecordExport, kind: &'static str) {
         self.kinds.insert(kind);
-        for f in &r.fields {
-            match &f.value {
+        for f in r.fields() {
+            match f.value {
                 ExportedValue::Records(nested) => {
                     for n in nested {
-                        self.collect(n, nested_kind(n.subject_kind, kind));
+                        self.collect(n, nested_kind(n.subject_kind(), kind));
                     }
                 }
                 ExportedValue::Value(_) => {
@@ -65,7 +65,7 @@ impl Summary {
                 ExportedValue::Withheld(reason) => {
                     self.field(f.meta);
                     self.withheld
-                        .insert((format!("{}.{}", r.record, f.meta.name), reason));
+                        .insert((format!("{}.{}", r.record(), f.meta.name), reason));
                 }
             }
         }
