@@ -43,7 +43,7 @@ impl<'a> Aad<'a> {
     /// len(subject) || subject`, lengths as u32 big endian. Short bindings stay on the stack.
     pub(crate) fn with_bytes<R>(&self, key_id: u32, f: impl FnOnce(&[u8]) -> R) -> Result<R> {
         let len = 5 + 12 + self.record.len() + self.field.len() + self.subject.len();
-        let mut stack = [0u8; 192];
+        let mut stack = [0u8; 96];
         let mut heap = Vec::new();
         let buf: &mut [u8] = if len <= stack.len() {
             &mut stack[..len]
