@@ -30,6 +30,7 @@ mod assert;
 mod capture;
 mod detect;
 mod encoding;
+mod prefilter;
 mod scanner;
 
 /// The assertion macros, also reachable here (they are exported at the crate root).

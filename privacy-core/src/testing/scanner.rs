@@ -2,9 +2,10 @@
 
 use core::fmt;
 
-use aho_corasick::{AhoCorasick, AhoCorasickKind, Input, MatchKind};
+use aho_corasick::{AhoCorasick, AhoCorasickKind, Anchored, Input, Match, MatchKind, StartKind};
 
 use super::encoding::{encoded_patterns, Encoding};
+use super::prefilter::Prefilter;
 use crate::{Category, PersonalData, PersonalValue};
 
 /// Values shorter than this many bytes are not searched at all: they are listed by
@@ -20,6 +21,15 @@ pub const MIN_ENCODED_LEN: usize = 8;
 /// Built once from records (it calls [`PersonalData::personal_values`]) or from hand-made
 /// [`PersonalValue`]s; every search pattern of every value goes into one Aho-Corasick
 /// automaton, and [`scan`](LeakScanner::scan) makes one pass over the text.
+///
+/// # How it searches
+/// Stepping an automaton through every byte of a long log costs the same whatever the text,
+/// and a few thousand patterns make a DFA too large for the CPU cache. So the scan first
+/// reads one 4-byte window every few bytes (the shortest pattern's length minus three, at most
+/// eight) and looks it up in a bit set of the patterns' own windows; only where a window could
+/// belong to a pattern does the automaton run, anchored at the few positions where that
+/// pattern would start. No occurrence can fall between two sampled windows, so nothing is
+/// missed; on typical logs most of the text is skipped 4 to 8 bytes at a time.
 ///
 /// # What is searched
 /// For each value: the raw text, and (see [`Encoding`]) base64 standard and URL-safe, hex in
@@ -44,8 +54,27 @@ pub struct LeakScanner {
     values: Vec<ScannedValue>,
     /// For each automaton pattern, the values and encodings it stands for.
     origins: Vec<Vec<Origin>>,
-    automaton: Option<AhoCorasick>,
+    search: Option<Search>,
     skipped: Vec<Skipped>,
+}
+
+/// How the patterns are searched: a sampling prefilter in front of an anchored automaton, or
+/// (when a pattern is shorter than the prefilter's window) the automaton over every byte.
+enum Search {
+    Filtered {
+        prefilter: Prefilter,
+        anchored: AhoCorasick,
+    },
+    Automaton(AhoCorasick),
+}
+
+impl Search {
+    fn automaton(&self) -> &AhoCorasick {
+        match self {
+            Search::Filtered { anchored, .. } => anchored,
+            Search::Automaton(automaton) => automaton,
+        }
+    }
 }
 
 /// A personal value found in text, by [`LeakScanner::scan`]. Holds no part of the value.
@@ -153,7 +182,7 @@ impl LeakScanner {
         let mut scanner = LeakScanner {
             values: Vec::new(),
             origins: Vec::new(),
-            automaton: None,
+            search: None,
             skipped: Vec::new(),
         };
         let mut patterns: Vec<Vec<u8>> = Vec::new();
@@ -209,7 +238,7 @@ impl LeakScanner {
             }
         }
         if !patterns.is_empty() {
-            scanner.automaton = Some(build(&patterns)?);
+            scanner.search = Some(Search::new(&patterns)?);
         }
         Ok(scanner)
     }
@@ -222,28 +251,28 @@ impl LeakScanner {
     pub fn scan(&self, text: impl AsRef<[u8]>) -> Vec<Leak> {
         let text = text.as_ref();
         let mut leaks = Vec::new();
-        let Some(automaton) = &self.automaton else {
-            return leaks;
-        };
-        // Leftmost-longest, restarting one byte after each match's start: every start
-        // position with a match is reported (with its longest pattern), and a short value
-        // rejected at a word boundary cannot hide a match that overlaps it.
-        let mut at = 0;
-        while let Some(m) = automaton.find(Input::new(text).span(at..text.len())) {
-            at = m.start() + 1;
-            for origin in &self.origins[m.pattern().as_usize()] {
-                let value = &self.values[origin.value];
-                if value.boundary == Boundary::Word && !at_word_boundary(text, m.start(), m.end()) {
-                    continue;
+        match &self.search {
+            None => {}
+            Some(Search::Filtered {
+                prefilter,
+                anchored,
+            }) => prefilter.candidates(text, |start| {
+                let input = Input::new(text)
+                    .span(start..text.len())
+                    .anchored(Anchored::Yes);
+                if let Ok(Some(m)) = anchored.try_find(input) {
+                    self.report(text, m, &mut leaks);
                 }
-                leaks.push(Leak {
-                    record: value.record,
-                    field: value.field,
-                    category: value.category,
-                    encoding: origin.encoding,
-                    offset: m.start(),
-                    len: m.len(),
-                });
+            }),
+            // Leftmost-longest, restarting one byte after each match's start: every start
+            // position with a match is reported (with its longest pattern), and a short value
+            // rejected at a word boundary cannot hide a match that overlaps it.
+            Some(Search::Automaton(automaton)) => {
+                let mut at = 0;
+                while let Ok(Some(m)) = automaton.try_find(Input::new(text).span(at..text.len())) {
+                    at = m.start() + 1;
+                    self.report(text, m, &mut leaks);
+                }
             }
         }
         leaks.sort_by(|a, b| {
@@ -251,6 +280,24 @@ impl LeakScanner {
                 .cmp(&(b.offset, b.record, b.field, b.encoding))
         });
         leaks
+    }
+
+    /// Adds the leaks a match stands for: one per value whose boundary rule it meets.
+    fn report(&self, text: &[u8], m: Match, leaks: &mut Vec<Leak>) {
+        for origin in &self.origins[m.pattern().as_usize()] {
+            let value = &self.values[origin.value];
+            if value.boundary == Boundary::Word && !at_word_boundary(text, m.start(), m.end()) {
+                continue;
+            }
+            leaks.push(Leak {
+                record: value.record,
+                field: value.field,
+                category: value.category,
+                encoding: origin.encoding,
+                offset: m.start(),
+                len: m.len(),
+            });
+        }
     }
 
     /// Whether `text` holds no leak: [`scan`](LeakScanner::scan) finds nothing.
@@ -275,19 +322,42 @@ impl fmt::Debug for LeakScanner {
             .field("values", &self.values.len())
             .field("patterns", &self.origins.len())
             .field("skipped", &self.skipped.len())
-            .field("automaton", &self.automaton.as_ref().map(AhoCorasick::kind))
+            .field(
+                "stride",
+                &match &self.search {
+                    Some(Search::Filtered { prefilter, .. }) => prefilter.stride(),
+                    _ => 1,
+                },
+            )
+            .field(
+                "automaton",
+                &self.search.as_ref().map(|s| s.automaton().kind()),
+            )
             .field(
                 "memory",
-                &self.automaton.as_ref().map(AhoCorasick::memory_usage),
+                &self.search.as_ref().map(|s| s.automaton().memory_usage()),
             )
             .finish()
     }
 }
 
-fn build(patterns: &[Vec<u8>]) -> Result<AhoCorasick, ScanError> {
+impl Search {
+    fn new(patterns: &[Vec<u8>]) -> Result<Search, ScanError> {
+        match Prefilter::new(patterns.iter().map(Vec::as_slice)) {
+            Some(prefilter) => Ok(Search::Filtered {
+                prefilter,
+                anchored: build(patterns, StartKind::Anchored)?,
+            }),
+            None => Ok(Search::Automaton(build(patterns, StartKind::Unanchored)?)),
+        }
+    }
+}
+
+fn build(patterns: &[Vec<u8>], start: StartKind) -> Result<AhoCorasick, ScanError> {
     let builder = |kind| {
         AhoCorasick::builder()
             .match_kind(MatchKind::LeftmostLongest)
+            .start_kind(start)
             .kind(kind)
             .build(patterns)
     };
@@ -306,4 +376,52 @@ fn at_word_boundary(text: &[u8], start: usize, end: usize) -> bool {
         .is_some_and(u8::is_ascii_alphanumeric);
     let after = text.get(end).is_some_and(u8::is_ascii_alphanumeric);
     !before && !after
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Values that short never reach the search (see [`MIN_VALUE_LEN`]); if that bound is
+    /// ever lowered below the prefilter's window, the automaton searches every byte instead.
+    #[test]
+    fn patterns_shorter_than_a_window_are_searched_byte_by_byte() {
+        let patterns = [b"abc".to_vec(), b"abcdef".to_vec()];
+        let search = Search::new(&patterns).expect("builds");
+        assert!(matches!(search, Search::Automaton(_)));
+        let origin = |value| {
+            vec![Origin {
+                value,
+                encoding: Encoding::Raw,
+            }]
+        };
+        let scanned = |field| ScannedValue {
+            record: "R",
+            field,
+            category: Category::ContactEmail,
+            boundary: Boundary::None,
+        };
+        let scanner = LeakScanner {
+            values: vec![scanned("short"), scanned("long")],
+            origins: vec![origin(0), origin(1)],
+            search: Some(search),
+            skipped: Vec::new(),
+        };
+        let found: Vec<_> = scanner
+            .scan("x abc y abcdef")
+            .into_iter()
+            .map(|l| (l.field, l.offset))
+            .collect();
+        assert_eq!(found, [("short", 2), ("long", 8)]);
+    }
+
+    #[test]
+    fn values_long_enough_are_searched_through_the_prefilter() {
+        let patterns = [b"abcd".to_vec(), b"jane@example.com".to_vec()];
+        assert!(matches!(
+            Search::new(&patterns).expect("builds"),
+            Search::Filtered { .. }
+        ));
+        const { assert!(MIN_VALUE_LEN >= super::super::prefilter::Q) };
+    }
 }
