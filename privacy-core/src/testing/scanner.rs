@@ -361,8 +361,15 @@ fn build(patterns: &[Vec<u8>], start: StartKind) -> Result<AhoCorasick, ScanErro
             .kind(kind)
             .build(patterns)
     };
-    // A DFA is the fastest to search; past its size limit, let the crate choose an NFA.
-    builder(Some(AhoCorasickKind::DFA))
+    let kind = match start {
+        // Behind the prefilter the automaton only confirms the rare candidates: a compact
+        // NFA (a few hundred KiB for thousands of patterns) does that as fast as a DFA.
+        StartKind::Anchored => AhoCorasickKind::ContiguousNFA,
+        // Stepping through every byte, a DFA is the fastest.
+        _ => AhoCorasickKind::DFA,
+    };
+    // Past the chosen kind's limits, let the crate choose.
+    builder(Some(kind))
         .or_else(|_| builder(None))
         .map_err(|_| ScanError::TooManyPatterns {
             patterns: patterns.len(),
