@@ -207,7 +207,7 @@ impl RecordExport {
     /// whole entry for a withheld field. Returns where the entry starts.
     fn open_entry(&mut self, meta: &'static FieldMeta, part: ExportedValue<'_>) -> usize {
         // Drop the closing `]}`: it is written again by `close_json`.
-        self.json.truncate(self.json.len() - 2);
+        self.json.truncate(self.json.len().saturating_sub(2));
         let start = self.json.len();
         if !self.entries.is_empty() {
             self.json.push(',');
