@@ -1,7 +1,13 @@
 //! [`Erase`]: how a field type is deleted in place.
 
+use std::borrow::Borrow;
 use std::borrow::Cow;
 use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet, VecDeque};
+use std::time::SystemTime;
+
+use crate::dsar::{ErasureOutcome, ErasureReport, SUBJECT_ID_BASIS};
+use crate::nested::NestedDyn;
+use crate::schema::FieldMeta;
 
 /// A type that can be deleted in place: `None`, an empty string or an empty collection.
 ///
@@ -104,5 +110,75 @@ impl<K, V, S> Erase for HashMap<K, V, S> {
     }
     fn is_erased(&self) -> bool {
         self.is_empty()
+    }
+}
+
+// ---- what generated `erase` and `expire` call, one function per policy ----------------------
+
+/// `on_erase = "delete"`: clears the value and reports it.
+pub fn erase_delete<T: Erase + ?Sized>(
+    record: &'static str,
+    meta: &'static FieldMeta,
+    value: &mut T,
+    report: &mut ErasureReport,
+) {
+    let outcome = if value.is_erased() {
+        ErasureOutcome::AlreadyErased
+    } else {
+        value.erase();
+        ErasureOutcome::Erased
+    };
+    report.push(record, meta, outcome);
+}
+
+/// Records the outcome of a built-in anonymizer applied as erasure.
+pub fn report_anonymized(
+    record: &'static str,
+    meta: &'static FieldMeta,
+    changed: bool,
+    report: &mut ErasureReport,
+) {
+    let outcome = if changed {
+        ErasureOutcome::Anonymized
+    } else {
+        ErasureOutcome::AlreadyErased
+    };
+    report.push(record, meta, outcome);
+}
+
+/// `anonymize_with = f` as erasure; `f` takes the value or what it borrows as
+/// (`fn(&str) -> String` for a `String` field).
+pub fn erase_custom<T: Borrow<U>, U: ?Sized>(
+    record: &'static str,
+    meta: &'static FieldMeta,
+    value: &mut T,
+    anonymizer: impl FnOnce(&U) -> T,
+    report: &mut ErasureReport,
+) {
+    *value = anonymizer(Borrow::<U>::borrow(&*value));
+    report.push(record, meta, ErasureOutcome::Anonymized);
+}
+
+/// `on_erase = "retain"`: keeps the value and reports its legal basis.
+pub fn erase_retain(record: &'static str, meta: &'static FieldMeta, report: &mut ErasureReport) {
+    let legal_basis = meta.legal_basis.unwrap_or(SUBJECT_ID_BASIS);
+    report.push(record, meta, ErasureOutcome::Retained { legal_basis });
+}
+
+/// Erases every record of a nested field.
+pub fn erase_nested(value: Option<&mut dyn NestedDyn>, report: &mut ErasureReport) {
+    if let Some(v) = value {
+        v.each_mut(&mut |r| report.absorb(r.erase()));
+    }
+}
+
+/// Expires every record of a nested field.
+pub fn expire_nested(
+    value: Option<&mut dyn NestedDyn>,
+    now: SystemTime,
+    report: &mut ErasureReport,
+) {
+    if let Some(v) = value {
+        v.each_mut(&mut |r| report.absorb(r.expire(now)));
     }
 }

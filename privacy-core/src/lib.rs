@@ -16,6 +16,7 @@ pub mod crypto;
 pub mod dsar;
 mod erase;
 pub mod inventory;
+mod nested;
 mod personal;
 pub mod pii;
 mod redact;
@@ -24,6 +25,8 @@ pub mod schema;
 mod subject;
 #[cfg(feature = "testing")]
 pub mod testing;
+mod tree;
+pub mod visit;
 
 #[doc(hidden)]
 #[path = "__private.rs"]
@@ -34,8 +37,11 @@ pub use erase::Erase;
 pub use personal::{PersonalData, PersonalValue};
 pub use redact::Tag;
 pub use redacted::Redacted;
-pub use schema::{Anonymizer, ErasePolicy, FieldMeta, Purpose, RecordSchema, Retention};
+pub use schema::{
+    Anonymizer, ErasePolicy, FieldMeta, Purpose, RecordSchema, Retention, SerdeField,
+};
 pub use subject::{CollectedAt, SubjectId};
+pub use visit::{FieldValue, Visitor};
 
 /// Derives [`PersonalData`] and a redacted [`Debug`](core::fmt::Debug); see the crate docs.
 #[cfg(feature = "derive")]

@@ -3,7 +3,8 @@
 use std::time::SystemTime;
 
 use crate::dsar::{ErasureReport, RecordExport};
-use crate::schema::RecordSchema;
+use crate::schema::{FieldMeta, RecordSchema};
+use crate::visit::{FieldValue, Visitor};
 use crate::Category;
 
 /// A struct whose fields are classified personal data.
@@ -42,8 +43,29 @@ pub trait PersonalData {
     /// passed at `now`, measured from [`collected_at`](PersonalData::collected_at).
     fn expire(&mut self, now: SystemTime) -> ErasureReport;
 
-    /// Every raw personal value the record holds, as text, for leak scanning.
-    fn personal_values(&self) -> Vec<PersonalValue>;
+    /// The value of the `#[personal(record_id)]` field, naming this one record; sealing binds
+    /// envelopes to it. `None` when the record has no such field.
+    fn record_id(&self) -> Option<String> {
+        None
+    }
+
+    /// Hands every classified field, typed, with its metadata, to `visitor` (for an enum, the
+    /// fields of the active variant; nested records through [`Visitor::enter`]). This is the
+    /// typed model every promise works through.
+    fn visit(&self, visitor: &mut dyn Visitor);
+
+    /// Every raw personal value the record holds, as text, for leak scanning: strings as
+    /// they are, numbers in decimal, each leaf of a structured value on its own. Only values:
+    /// field names, enum tags and variant names are never listed.
+    fn personal_values(&self) -> Vec<PersonalValue> {
+        let mut values = Values {
+            record: self.record_schema().type_name,
+            records: Vec::new(),
+            out: Vec::new(),
+        };
+        self.visit(&mut values);
+        values.out
+    }
 
     /// A serde view of the record with every personal value replaced by its category tag, for
     /// structured logs and API error bodies. It implements `Serialize` only.
@@ -78,5 +100,41 @@ impl core::fmt::Debug for PersonalValue {
             .field("category", &self.category)
             .field("value", &crate::redact::Tag(self.category.name()))
             .finish()
+    }
+}
+
+/// Collects [`PersonalValue`]s through the visitor.
+struct Values {
+    record: &'static str,
+    /// The record types of the nested fields being visited.
+    records: Vec<&'static str>,
+    out: Vec<PersonalValue>,
+}
+
+impl Visitor for Values {
+    fn field(&mut self, meta: &'static FieldMeta, value: &dyn FieldValue) {
+        let Some(category) = meta.category else {
+            return;
+        };
+        let record = self.records.last().copied().unwrap_or(self.record);
+        // A value that cannot be serialized cannot be scanned for either; the leak kit's
+        // heuristic detectors still apply to it.
+        value.leaves(&mut |text| {
+            self.out.push(PersonalValue {
+                record,
+                field: meta.name,
+                category,
+                value: text,
+            });
+        });
+    }
+
+    fn enter(&mut self, meta: &'static FieldMeta) {
+        self.records
+            .push(meta.nested.map_or(self.record, |s| s.type_name));
+    }
+
+    fn leave(&mut self, _meta: &'static FieldMeta) {
+        self.records.pop();
     }
 }

@@ -16,6 +16,10 @@ use crate::Category;
 pub struct RecordSchema {
     /// The Rust type name, without generic arguments.
     pub type_name: &'static str,
+    /// The stable record name bound into envelopes and used by inventories and DSAR documents:
+    /// `#[personal(name = "...")]`, or the type name. Pin it before data is stored, so that
+    /// renaming or moving the Rust type keeps stored data readable.
+    pub name: &'static str,
     /// The kind of data subject the record describes (`#[personal(subject = "...")]`, default `"user"`).
     pub subject_kind: &'static str,
     /// How the struct serializes with serde (named map, tuple sequence or newtype).
@@ -55,6 +59,8 @@ pub enum Shape {
     Newtype,
     /// `struct S;`
     Unit,
+    /// An enum: its fields are those of every variant, named `Variant.field`.
+    Enum,
 }
 
 /// The role a field plays in its record.
@@ -103,6 +109,34 @@ pub struct FieldMeta {
     /// For `nested` fields: the schema of the nested record type.
     #[serde(skip)]
     pub nested: Option<&'static RecordSchema>,
+    /// What the field's `#[serde(...)]` attributes say about how it is written.
+    #[serde(skip)]
+    pub serde: SerdeField,
+}
+
+/// What `#[serde(...)]` says about how a field is written, as far as the promises need it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct SerdeField {
+    /// The key serde writes the field under (after `rename` and `rename_all`); empty for
+    /// tuple fields.
+    pub key: &'static str,
+    /// The name serde gives the struct (or enum) holding the field when it writes it
+    /// (`serialize_struct`): the type name or its `#[serde(rename)]`.
+    pub container: &'static str,
+    /// `serialize_with` or `with`: serde writes a wrapper, not the field's own value, so the
+    /// field is recognised by `container` and `key` instead of by reference.
+    pub opaque: bool,
+    /// `skip_serializing_if`: serde may leave the field out.
+    pub skip_if: bool,
+    /// `skip` or `skip_serializing`: serde never writes the field.
+    pub skipped: bool,
+}
+
+impl SerdeField {
+    /// Whether serde may leave the field out of its output.
+    pub const fn may_skip(&self) -> bool {
+        self.skip_if || self.skipped
+    }
 }
 
 impl FieldMeta {
@@ -124,6 +158,13 @@ impl FieldMeta {
             recipients: &[],
             exported: true,
             nested: None,
+            serde: SerdeField {
+                key: "",
+                container: "",
+                opaque: false,
+                skip_if: false,
+                skipped: false,
+            },
         }
     }
 

@@ -73,3 +73,36 @@ impl<T: CollectedAt> CollectedAt for Option<T> {
         self.as_ref().and_then(CollectedAt::to_system_time)
     }
 }
+
+/// A type that can identify a data subject (`#[personal(subject_id)]`).
+#[diagnostic::on_unimplemented(
+    message = "`{Self}` cannot serve as a subject id",
+    label = "`#[personal(subject_id)]` needs an integer, a string, or an Option of one",
+    note = "implement `privacy_core::SubjectId` for the type"
+)]
+pub trait SubjectIdValue {
+    /// The subject id as text.
+    fn subject_id(&self) -> Option<String>;
+}
+
+impl<T: SubjectId + ?Sized> SubjectIdValue for T {
+    fn subject_id(&self) -> Option<String> {
+        SubjectId::to_subject_id(self)
+    }
+}
+
+/// A type that can say when a record was collected (`#[personal(collected_at)]`).
+#[diagnostic::on_unimplemented(
+    message = "`{Self}` cannot serve as a collection time",
+    label = "`#[personal(collected_at)]` needs a `SystemTime`, an `Option<SystemTime>` or a type implementing `privacy_core::CollectedAt`"
+)]
+pub trait CollectedAtValue {
+    /// The collection time.
+    fn collected_at(&self) -> Option<SystemTime>;
+}
+
+impl<T: CollectedAt + ?Sized> CollectedAtValue for T {
+    fn collected_at(&self) -> Option<SystemTime> {
+        CollectedAt::to_system_time(self)
+    }
+}

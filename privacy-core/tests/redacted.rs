@@ -197,5 +197,16 @@ fn a_serialized_form_that_does_not_match_the_schema_fails_closed() {
     let w = Weird {
         email: "jane@example.com".into(),
     };
-    assert_eq!(w.redacted().to_string(), r#""<redacted>""#);
+    // The custom Serialize writes the email without handing the field over: nothing is
+    // written at all, and the error names the field, not the value.
+    let err = serde_json::to_string(&w.redacted())
+        .unwrap_err()
+        .to_string();
+    assert_eq!(
+        err,
+        "redaction cannot see where the record's Serialize writes field `email`"
+    );
+    let mut out = Vec::new();
+    assert!(serde_json::to_writer(&mut out, &w.redacted()).is_err());
+    assert!(out.is_empty(), "nothing reaches the writer");
 }

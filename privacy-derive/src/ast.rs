@@ -1,5 +1,5 @@
-//! The derive's view of the input: the struct and its fields, with raw attributes, borrowing
-//! the `syn` tree.
+//! The derive's view of the input: the struct or enum and its fields, with raw `#[personal]`
+//! and `#[serde]` attributes, borrowing the `syn` tree.
 
 use proc_macro2::Span;
 use syn::ext::IdentExt;
@@ -8,17 +8,35 @@ use syn::{Data, DeriveInput, Fields, Generics, Ident, Member, Type};
 
 use crate::attr::{ContainerAttrs, FieldAttrs};
 use crate::ctxt::Ctxt;
+use crate::serde_attr::{self, SerdeContainer, SerdeVariant};
 
-/// The struct being derived.
+/// The type being derived.
 pub struct Container<'a> {
     pub ident: &'a Ident,
     pub generics: &'a Generics,
     pub attrs: ContainerAttrs,
-    pub style: Style,
+    pub serde: SerdeContainer,
+    /// The struct's own fields, or the enum's variants.
+    pub body: Body,
+    /// Every field, of every variant for an enum, in declaration order.
     pub fields: Vec<Field<'a>>,
 }
 
-/// How the struct's fields are written.
+/// A struct (one group of fields) or an enum (one per variant).
+pub enum Body {
+    Struct(Style),
+    Enum(Vec<Variant>),
+}
+
+/// One enum variant: its fields are `fields[range]` of the container.
+pub struct Variant {
+    pub ident: Ident,
+    pub style: Style,
+    pub range: std::ops::Range<usize>,
+    pub serde: SerdeVariant,
+}
+
+/// How fields are written.
 #[derive(Clone, Copy, PartialEq, Eq)]
 pub enum Style {
     Named,
@@ -28,71 +46,112 @@ pub enum Style {
 
 /// One field.
 pub struct Field<'a> {
-    /// `self.<member>`.
+    /// `self.<member>`, or the member in a variant pattern.
     pub member: Member,
     /// The name as text: the identifier without `r#`, or the tuple index.
     pub name: String,
+    /// The name in the schema: `name`, or `Variant.name` in an enum.
+    pub schema_name: String,
+    /// The variant it belongs to (index into `Body::Enum`), for enums.
+    pub variant: Option<usize>,
     pub ty: &'a Type,
-    /// Where to point when the field itself is at fault: its name, or its type in a tuple struct.
+    /// Where to point when the field itself is at fault: its name, or its type in a tuple.
     pub span: Span,
     pub attrs: FieldAttrs,
+    pub serde: serde_attr::SerdeField,
 }
 
 impl<'a> Container<'a> {
-    /// Reads the input; enums and unions are reported and give `None`.
+    /// Reads the input; unions are reported and give `None`.
     pub fn from_ast(cx: &Ctxt, input: &'a DeriveInput) -> Option<Self> {
         let attrs = ContainerAttrs::parse(cx, &input.attrs);
-        let fields = match &input.data {
-            Data::Struct(data) => &data.fields,
-            Data::Enum(data) => {
-                cx.error(
-                    data.enum_token.span(),
-                    "#[derive(PersonalData)] does not support enums yet",
-                    Some("derive it on the structs that the variants hold, and classify their fields"),
-                );
-                return None;
+        let serde = SerdeContainer::parse(&input.attrs);
+        let mut fields = Vec::new();
+        let body = match &input.data {
+            Data::Struct(data) => {
+                read_fields(cx, &data.fields, None, &mut fields);
+                Body::Struct(style(&data.fields))
             }
+            Data::Enum(data) => Body::Enum(
+                data.variants
+                    .iter()
+                    .enumerate()
+                    .map(|(i, v)| {
+                        let start = fields.len();
+                        read_fields(cx, &v.fields, Some((i, &v.ident)), &mut fields);
+                        Variant {
+                            ident: v.ident.clone(),
+                            style: style(&v.fields),
+                            range: start..fields.len(),
+                            serde: SerdeVariant::parse(&v.attrs),
+                        }
+                    })
+                    .collect(),
+            ),
             Data::Union(data) => {
                 cx.error(
                     data.union_token.span(),
                     "#[derive(PersonalData)] does not support unions",
-                    Some("a union's active field is unknown, so it cannot be redacted or erased safely; use a struct"),
+                    Some("a union's active field is unknown, so it cannot be redacted or erased safely; use a struct or an enum"),
                 );
                 return None;
             }
         };
-        let style = match fields {
-            Fields::Named(_) => Style::Named,
-            Fields::Unnamed(_) => Style::Tuple,
-            Fields::Unit => Style::Unit,
-        };
-        let fields = fields
-            .iter()
-            .enumerate()
-            .map(|(i, f)| {
-                let (member, name, span) = match &f.ident {
-                    Some(ident) => (
-                        Member::Named(ident.clone()),
-                        ident.unraw().to_string(),
-                        ident.span(),
-                    ),
-                    None => (Member::Unnamed(i.into()), i.to_string(), f.ty.span()),
-                };
-                Field {
-                    member,
-                    name,
-                    ty: &f.ty,
-                    span,
-                    attrs: FieldAttrs::parse(cx, &f.attrs),
-                }
-            })
-            .collect();
         Some(Container {
             ident: &input.ident,
             generics: &input.generics,
             attrs,
-            style,
+            serde,
+            body,
             fields,
         })
+    }
+
+    /// The variants, for an enum.
+    pub fn variants(&self) -> &[Variant] {
+        match &self.body {
+            Body::Struct(_) => &[],
+            Body::Enum(variants) => variants,
+        }
+    }
+}
+
+fn style(fields: &Fields) -> Style {
+    match fields {
+        Fields::Named(_) => Style::Named,
+        Fields::Unnamed(_) => Style::Tuple,
+        Fields::Unit => Style::Unit,
+    }
+}
+
+fn read_fields<'a>(
+    cx: &Ctxt,
+    fields: &'a Fields,
+    variant: Option<(usize, &Ident)>,
+    out: &mut Vec<Field<'a>>,
+) {
+    for (i, f) in fields.iter().enumerate() {
+        let (member, name, span) = match &f.ident {
+            Some(ident) => (
+                Member::Named(ident.clone()),
+                ident.unraw().to_string(),
+                ident.span(),
+            ),
+            None => (Member::Unnamed(i.into()), i.to_string(), f.ty.span()),
+        };
+        let schema_name = match variant {
+            Some((_, v)) => format!("{}.{name}", v.unraw()),
+            None => name.clone(),
+        };
+        out.push(Field {
+            member,
+            name,
+            schema_name,
+            variant: variant.map(|(i, _)| i),
+            ty: &f.ty,
+            span,
+            attrs: FieldAttrs::parse(cx, &f.attrs),
+            serde: serde_attr::SerdeField::parse(&f.attrs),
+        });
     }
 }

@@ -32,9 +32,11 @@ pub const LEGAL_BASIS: &str = "legal_basis";
 pub const SOURCE: &str = "source";
 pub const SHARED_WITH: &str = "shared_with";
 pub const EXPORT: &str = "export";
+pub const RECORD_ID: &str = "record_id";
 
 // Container keys.
 pub const SUBJECT: &str = "subject";
+pub const NAME: &str = "name";
 
 const FIELD_KEYS: &[&str] = &[
     CATEGORY,
@@ -53,8 +55,9 @@ const FIELD_KEYS: &[&str] = &[
     SOURCE,
     SHARED_WITH,
     EXPORT,
+    RECORD_ID,
 ];
-const CONTAINER_KEYS: &[&str] = &[SUBJECT];
+const CONTAINER_KEYS: &[&str] = &[SUBJECT, NAME];
 
 /// One attribute key's value, remembering where the key was written.
 pub struct Attr<T> {
@@ -100,6 +103,7 @@ impl<T> Attr<T> {
 /// `#[personal(...)]` on the struct.
 pub struct ContainerAttrs {
     pub subject: Attr<LitStr>,
+    pub name: Attr<LitStr>,
 }
 
 /// `#[personal(...)]` on a field.
@@ -120,6 +124,7 @@ pub struct FieldAttrs {
     pub source: Attr<LitStr>,
     pub shared_with: Attr<LitStr>,
     pub export: Attr<LitBool>,
+    pub record_id: Attr<()>,
     /// Whether a key was not recognised (already reported; the field's classification may
     /// have been the misspelled key, so "not classified" would only repeat the mistake).
     pub had_unknown_key: bool,
@@ -130,12 +135,15 @@ impl ContainerAttrs {
     pub fn parse(cx: &Ctxt, attrs: &[Attribute]) -> Self {
         let mut out = ContainerAttrs {
             subject: Attr::none(SUBJECT),
+            name: Attr::none(NAME),
         };
         for attr in personal_attrs(attrs) {
             let result = attr.parse_nested_meta(|meta| {
                 let key = meta.path.span();
                 if meta.path.is_ident(SUBJECT) {
                     out.subject.set(cx, key, meta.value()?.parse()?);
+                } else if meta.path.is_ident(NAME) {
+                    out.name.set(cx, key, meta.value()?.parse()?);
                 } else if FIELD_KEYS.iter().any(|k| meta.path.is_ident(k)) {
                     cx.error(
                         key,
@@ -179,6 +187,7 @@ impl FieldAttrs {
             source: Attr::none(SOURCE),
             shared_with: Attr::none(SHARED_WITH),
             export: Attr::none(EXPORT),
+            record_id: Attr::none(RECORD_ID),
             had_unknown_key: false,
         };
         for attr in personal_attrs(attrs) {
@@ -215,6 +224,8 @@ impl FieldAttrs {
             flag(&mut self.nested)?;
         } else if p.is_ident(NOT_PERSONAL) {
             flag(&mut self.not_personal)?;
+        } else if p.is_ident(RECORD_ID) {
+            flag(&mut self.record_id)?;
         } else if p.is_ident(PURPOSE) {
             self.purpose.set(cx, key, meta.value()?.parse()?);
         } else if p.is_ident(RETENTION) {

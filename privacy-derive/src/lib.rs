@@ -13,6 +13,7 @@ mod attr;
 mod ctxt;
 mod expand;
 mod model;
+mod serde_attr;
 mod taxonomy;
 mod valid;
 

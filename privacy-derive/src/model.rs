@@ -10,6 +10,10 @@ use crate::ast::{Container, Field};
 pub struct Record<'a> {
     pub input: &'a Container<'a>,
     pub subject_kind: String,
+    /// The stable record name (`#[personal(name)]` or the identifier).
+    pub name: String,
+    /// The name serde passes to `serialize_struct` (`#[serde(rename)]` or the identifier).
+    pub serde_container: String,
     pub fields: Vec<FieldPlan<'a>>,
 }
 
@@ -17,6 +21,8 @@ pub struct Record<'a> {
 pub struct FieldPlan<'a> {
     pub field: &'a Field<'a>,
     pub role: Role,
+    /// The key serde writes the field under.
+    pub serde_key: String,
 }
 
 /// The resolved role of a field.
@@ -29,6 +35,8 @@ pub enum Role {
     Nested,
     /// `not_personal`.
     NotPersonal,
+    /// `record_id`: names this one record; printed and exported like `not_personal`.
+    RecordId,
 }
 
 /// Everything the attributes say about a personal field.

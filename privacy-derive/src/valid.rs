@@ -12,32 +12,135 @@ use crate::model::{
     AnonymizerRef, CategoryRef, ErasePlan, ErasePolicy, FieldPlan, Personal, Record, RetentionRef,
     Role,
 };
+use crate::serde_attr;
 use crate::taxonomy::{self, ANONYMIZERS, CATEGORIES};
+use syn::ext::IdentExt;
 
 const CLASSIFY_HELP: &str = "every field says what it holds: `category = \"...\"`, `subject_id`, `collected_at`, `nested`, or `not_personal`";
 
 /// Checks the container and resolves it to the model; `None` if anything was wrong.
 pub fn validate<'a>(cx: &Ctxt, input: &'a Container<'a>) -> Option<Record<'a>> {
     let subject_kind = subject_kind(cx, input);
-    let has_collected_at = input.fields.iter().any(|f| f.attrs.collected_at.is_set());
+    let name = record_name(cx, input);
     let fields: Vec<_> = input
         .fields
         .iter()
         .filter_map(|field| {
+            let has_collected_at = input
+                .fields
+                .iter()
+                .any(|f| f.variant == field.variant && f.attrs.collected_at.is_set());
             let role = role(cx, field, has_collected_at)?;
-            Some(FieldPlan { field, role })
+            check_serde_field(cx, field, &role);
+            let serde_key = serde_key(input, field);
+            Some(FieldPlan {
+                field,
+                role,
+                serde_key,
+            })
         })
         .collect();
+    check_transparent(cx, input, &fields);
     unique(cx, input, "subject_id", |a| a.subject_id.key_span());
     unique(cx, input, "collected_at", |a| a.collected_at.key_span());
+    unique(cx, input, "record_id", |a| a.record_id.key_span());
     if cx.has_errors() {
         return None;
     }
     Some(Record {
         input,
         subject_kind,
+        name,
+        serde_container: input
+            .serde
+            .rename
+            .clone()
+            .unwrap_or_else(|| input.ident.unraw().to_string()),
         fields,
     })
+}
+
+/// `#[personal(name = "...")]`, or the type's identifier. The name is bound into every
+/// envelope, so it must not be empty.
+fn record_name(cx: &Ctxt, input: &Container<'_>) -> String {
+    match input.attrs.name.get() {
+        Some(lit) => {
+            let value = lit.value();
+            if value.trim().is_empty() {
+                cx.error(
+                    lit.span(),
+                    "`name` is empty",
+                    Some("give the stable record name envelopes are bound to, e.g. `name = \"Account\"`"),
+                );
+            }
+            value
+        }
+        None => input.ident.unraw().to_string(),
+    }
+}
+
+/// The key serde writes a field under: its `rename`, else the variant's `rename_all`, else
+/// the enum's `rename_all_fields` (struct variants), else the struct's `rename_all`.
+fn serde_key(input: &Container<'_>, field: &Field<'_>) -> String {
+    if let Some(rename) = &field.serde.rename {
+        return rename.clone();
+    }
+    if matches!(field.member, syn::Member::Unnamed(_)) {
+        return String::new();
+    }
+    let rule = match field.variant {
+        Some(i) => input.variants()[i]
+            .serde
+            .rename_all
+            .as_ref()
+            .or(input.serde.rename_all_fields.as_ref()),
+        None => input.serde.rename_all.as_ref(),
+    };
+    rule.and_then(|(rule, _)| serde_attr::apply_rule(rule, &field.name, false))
+        .unwrap_or_else(|| field.name.clone())
+}
+
+/// serde attributes under which a promise cannot be kept, each a compile error on the
+/// attribute.
+fn check_serde_field(cx: &Ctxt, field: &Field<'_>, role: &Role) {
+    // `serialize_with`/`with` hand serde a wrapper instead of the field's value: sealing finds
+    // encrypted values by the value serde hands over, so it would never see this one.
+    if let (Role::Personal(p), Some(span)) = (role, field.serde.serialize_with) {
+        if p.encrypted {
+            cx.error(
+                span,
+                "an `encrypt` field cannot be written with `serialize_with` or `with`",
+                Some("sealing encrypts the value serde hands over; a custom serializer writes something else, which would be stored in clear. Move the custom format into the field's type (a newtype with its own Serialize), or drop `encrypt`"),
+            );
+        }
+    }
+    // `flatten` spreads a value's entries into the parent: the value itself is never handed
+    // over, so neither the redacted view nor sealing could find it.
+    if field.serde.flatten && matches!(role, Role::Personal(_) | Role::CollectedAt) {
+        cx.error(
+            field.span,
+            format!("personal field `{}` cannot be `#[serde(flatten)]`", field.name),
+            Some("flatten a `nested` record instead (its own fields carry their categories), or drop `flatten`"),
+        );
+    }
+}
+
+/// `#[serde(transparent)]` writes the one field as the record itself: serde never hands that
+/// field over, so a personal value in it could be neither redacted nor sealed.
+fn check_transparent(cx: &Ctxt, input: &Container<'_>, fields: &[FieldPlan<'_>]) {
+    let Some(span) = input.serde.transparent else {
+        return;
+    };
+    if fields
+        .iter()
+        .any(|f| matches!(f.role, Role::Personal(_) | Role::CollectedAt | Role::Nested))
+    {
+        cx.error(
+            span,
+            "`#[serde(transparent)]` on a record with classified fields",
+            Some("the redacted view and sealing find personal values by the field serde hands over, and a transparent type hands none over; classify the wrapper where it is used as a field instead (`#[personal(category = \"...\")] email: Email`)"),
+        );
+    }
 }
 
 fn subject_kind(cx: &Ctxt, input: &Container<'_>) -> String {
@@ -59,7 +162,21 @@ fn subject_kind(cx: &Ctxt, input: &Container<'_>) -> String {
 
 /// Reports a second field carrying a key that only one field may have.
 fn unique(cx: &Ctxt, input: &Container<'_>, key: &str, span: impl Fn(&FieldAttrs) -> Option<Span>) {
-    let mut spans = input.fields.iter().filter_map(|f| span(&f.attrs));
+    let groups: Vec<Option<usize>> = match input.variants() {
+        [] => vec![None],
+        variants => (0..variants.len()).map(Some).collect(),
+    };
+    for group in groups {
+        let mut spans = input
+            .fields
+            .iter()
+            .filter(|f| f.variant == group)
+            .filter_map(|f| span(&f.attrs));
+        unique_in(cx, key, &mut spans);
+    }
+}
+
+fn unique_in(cx: &Ctxt, key: &str, spans: &mut dyn Iterator<Item = Span>) {
     if let Some(first) = spans.next() {
         for again in spans {
             cx.error(
@@ -81,6 +198,7 @@ fn role(cx: &Ctxt, field: &Field<'_>, has_collected_at: bool) -> Option<Role> {
         (attr::COLLECTED_AT, a.collected_at.key_span()),
         (attr::NESTED, a.nested.key_span()),
         (attr::NOT_PERSONAL, a.not_personal.key_span()),
+        (attr::RECORD_ID, a.record_id.key_span()),
     ];
     let given: Vec<(&str, Span)> = classes
         .iter()
@@ -116,11 +234,12 @@ fn role(cx: &Ctxt, field: &Field<'_>, has_collected_at: bool) -> Option<Role> {
         return None;
     };
     match class {
-        attr::NOT_PERSONAL | attr::NESTED | attr::COLLECTED_AT => {
+        attr::NOT_PERSONAL | attr::NESTED | attr::COLLECTED_AT | attr::RECORD_ID => {
             reject_personal_keys(cx, a, class);
             Some(match class {
                 attr::NOT_PERSONAL => Role::NotPersonal,
                 attr::NESTED => Role::Nested,
+                attr::RECORD_ID => Role::RecordId,
                 _ => Role::CollectedAt,
             })
         }

@@ -38,6 +38,7 @@
 //! attribute; `anonymize_with = path::to::fn` takes any `fn(&T) -> T` (`fn(&str) -> String`
 //! for a `String` field).
 
+pub(crate) mod apply;
 mod card;
 mod contact;
 mod date;

@@ -26,6 +26,9 @@ pub struct Aad<'a> {
     pub field: &'a str,
     /// The data subject id; it also selects the data key.
     pub subject: &'a str,
+    /// The one record the envelope belongs to (empty: not bound to a record). Record-level
+    /// sealing binds a random id drawn per sealed record, plus the `record_id` field's value.
+    pub record_binding: &'a str,
 }
 
 impl<'a> Aad<'a> {
@@ -35,15 +38,32 @@ impl<'a> Aad<'a> {
             record,
             field,
             subject,
+            record_binding: "",
+        }
+    }
+
+    /// The same binding, also bound to one record (see [`Aad::record_binding`]).
+    #[must_use]
+    pub const fn bound_to(self, record_binding: &'a str) -> Aad<'a> {
+        Aad {
+            record_binding,
+            ..self
         }
     }
 
     /// Calls `f` with the associated data bytes of an envelope with this header:
     /// `version || key_id (u32 BE) || len(record) || record || len(field) || field ||
-    /// len(subject) || subject`, lengths as u32 big endian. Short bindings stay on the stack.
+    /// len(subject) || subject` and, when bound to a record, `|| len(binding) || binding`;
+    /// lengths as u32 big endian. Short bindings stay on the stack.
     pub(crate) fn with_bytes<R>(&self, key_id: u32, f: impl FnOnce(&[u8]) -> R) -> Result<R> {
-        let len = 5 + 12 + self.record.len() + self.field.len() + self.subject.len();
-        let mut stack = [0u8; 96];
+        let bound = !self.record_binding.is_empty();
+        let parts: &[&str] = if bound {
+            &[self.record, self.field, self.subject, self.record_binding]
+        } else {
+            &[self.record, self.field, self.subject]
+        };
+        let len = 5 + parts.iter().map(|p| 4 + p.len()).sum::<usize>();
+        let mut stack = [0u8; 128];
         let mut heap = Vec::new();
         let buf: &mut [u8] = if len <= stack.len() {
             &mut stack[..len]
@@ -54,7 +74,7 @@ impl<'a> Aad<'a> {
         buf[0] = VERSION;
         buf[1..5].copy_from_slice(&key_id.to_be_bytes());
         let mut at = 5;
-        for part in [self.record, self.field, self.subject] {
+        for part in parts {
             let n = u32::try_from(part.len()).map_err(|_| Error::MalformedEnvelope {
                 reason: "associated data longer than 4 GiB",
             })?;

@@ -83,6 +83,13 @@ pub enum Error {
         /// What did not match.
         reason: &'static str,
     },
+    /// The record's serde form could not be written or read back. The reason names kinds of
+    /// values and types, never a value.
+    #[error("the record does not (de)serialize: {reason}")]
+    Serde {
+        /// What failed.
+        reason: String,
+    },
     /// serde_json failed; the message of serde is dropped because it can quote values.
     #[error("the record does not (de)serialize as JSON ({category})")]
     Json {

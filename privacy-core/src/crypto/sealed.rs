@@ -1,26 +1,47 @@
 //! [`Sealed`]: a record whose `encrypt` fields are envelopes, and [`Keyring::seal`].
+//!
+//! Sealing serializes the record with its own `Serialize` into a tree (so every serde
+//! attribute is honoured by construction) while the typed model says where each `encrypt`
+//! value lives: serde hands each value over by reference, and the value at the address and of
+//! the type the model names is written as an envelope instead. Opening reads the tree back
+//! through the record's own `Deserialize`, with each envelope replaced by its plaintext, then
+//! checks with the same model that every encrypted value of the opened record came out of an
+//! envelope at the place it was sealed for.
 
 use core::fmt;
 use core::marker::PhantomData;
+use std::collections::BTreeMap;
 
 use base64::Engine as _;
 use serde::de::DeserializeOwned;
 use serde::{Deserialize, Serialize};
-use serde_json::{Map, Value};
-use zeroize::Zeroizing;
+use zeroize::{Zeroize, Zeroizing};
 
 use super::envelope::Aad;
 use super::error::{Error, Result};
 use super::keyring::Keyring;
-use crate::schema::{FieldMeta, RecordSchema, Retention, Shape};
+use crate::schema::{FieldMeta, RecordSchema, Retention};
+use crate::tree::de::TreeDeserializer;
+use crate::tree::ser::{self, Hook, Site};
+use crate::tree::{pointer, Tree};
+use crate::visit::{FieldValue, Identity, Visitor};
 use crate::PersonalData;
 
-/// A record ready to store: its serde JSON form with every `#[personal(encrypt)]` field
-/// replaced by an envelope (base64), and the rest unchanged.
+/// A record ready to store: its serde form with every `#[personal(encrypt)]` value replaced by
+/// an envelope (standard base64), and the rest unchanged.
 ///
-/// It serializes as `{"type": "Account", "subject": "42", "body": {...}}`; a `blind_index`
-/// field's value becomes `{"envelope": "...", "blind_index": "..."}`. Open it with the
-/// keyring that sealed it (or one over the same store and master key).
+/// It serializes as
+/// `{"type": "Account", "subject": "42", "record": "<seal id>", "sealed": ["/card"],
+/// "blind_index": {"email": ["..."]}, "body": {...}}` in any self-describing serde format
+/// (JSON, CBOR, ...): `body` is the record exactly as its own `Serialize` writes it (renames,
+/// `flatten`, enum tags), `sealed` lists the JSON pointers of the envelopes in `body`, and
+/// `blind_index` holds the blind indexes of `blind_index` fields by field path.
+///
+/// Each envelope is bound (authenticated, not stored) to the record name
+/// ([`RecordSchema::name`]), its JSON pointer in `body`, the subject id, and the record: a random
+/// 96-bit seal id drawn per sealed record plus the value of the `#[personal(record_id)]` field
+/// where there is one. An envelope moved to another place, record, record type or subject
+/// fails to open.
 ///
 /// ```
 /// use privacy_core::crypto::{Keyring, Sealed};
@@ -28,19 +49,21 @@ use crate::PersonalData;
 /// use serde::{Deserialize, Serialize};
 ///
 /// #[derive(PersonalData, Serialize, Deserialize, PartialEq)]
+/// #[serde(rename_all = "camelCase")]
 /// struct Account {
 ///     #[personal(subject_id)]
-///     id: u64,
+///     account_id: u64,
 ///     #[personal(category = "financial.card_number", encrypt)]
-///     card: String,
+///     card_number: String,
 ///     #[personal(not_personal)]
 ///     plan: String,
 /// }
 ///
 /// let keyring = Keyring::in_memory();
-/// let account = Account { id: 42, card: "4111111111111111".into(), plan: "pro".into() };
+/// let account = Account { account_id: 42, card_number: "4111111111111111".into(), plan: "pro".into() };
 /// let json = serde_json::to_string(&keyring.seal(&account).unwrap()).unwrap();
 /// assert!(!json.contains("4111111111111111") && json.contains(r#""plan":"pro""#));
+/// assert!(json.contains(r#""sealed":["/cardNumber"]"#));
 ///
 /// let sealed: Sealed<Account> = serde_json::from_str(&json).unwrap();
 /// assert!(sealed.open(&keyring).unwrap() == account);
@@ -51,13 +74,18 @@ pub struct Sealed<T> {
     #[serde(rename = "type")]
     type_name: String,
     subject: Option<String>,
-    body: Value,
+    record: String,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    sealed: Vec<String>,
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    blind_index: BTreeMap<String, Vec<String>>,
+    body: Tree,
     #[serde(skip)]
     marker: PhantomData<fn() -> T>,
 }
 
 impl<T> Sealed<T> {
-    /// The record type name it was sealed as.
+    /// The record name it was sealed as ([`RecordSchema::name`]).
     pub fn type_name(&self) -> &str {
         &self.type_name
     }
@@ -68,46 +96,105 @@ impl<T> Sealed<T> {
         self.subject.as_deref()
     }
 
-    /// The sealed JSON form of the record.
-    pub fn body(&self) -> &Value {
-        &self.body
+    /// The sealed serde form of the record, as JSON (envelopes in place of encrypted values).
+    pub fn body(&self) -> serde_json::Value {
+        serde_json::to_value(&self.body).unwrap_or(serde_json::Value::Null)
     }
 
-    /// The blind index stored beside the envelope of top-level field `field` (by Rust name),
-    /// if the field has `blind_index`; compare with [`Keyring::blind_index`].
+    /// The JSON pointers (RFC 6901) of the envelopes in [`body`](Sealed::body).
+    pub fn envelopes(&self) -> impl Iterator<Item = &str> {
+        self.sealed.iter().map(String::as_str)
+    }
+
+    /// The first blind index stored for the `blind_index` field at `field` (a path of Rust
+    /// field names from the record: `"email"`, `"devices.serial"`); compare with
+    /// [`Keyring::blind_index`].
     pub fn blind_index(&self, field: &str) -> Option<&str> {
-        self.body.get(field)?.get(BLIND_INDEX)?.as_str()
+        self.blind_indexes(field).first().map(String::as_str)
+    }
+
+    /// Every blind index stored for `field`: one per element of a sequence (a `Vec<String>`
+    /// of addresses is found by any one of them) and one per nested record holding the field.
+    pub fn blind_indexes(&self, field: &str) -> &[String] {
+        self.blind_index.get(field).map_or(&[], Vec::as_slice)
     }
 }
 
-impl<T: PersonalData + DeserializeOwned> Sealed<T> {
-    /// Opens every envelope and deserializes the record.
+impl<T: PersonalData + Serialize + DeserializeOwned> Sealed<T> {
+    /// Opens every envelope and deserializes the record with its own `Deserialize`.
     ///
     /// Fails with [`Error::Shredded`] if the subject was shredded, with
-    /// [`Error::RecordMismatch`] if the sealed type is not `T` or the opened record names
-    /// another subject, and with an envelope error if anything was altered or moved.
+    /// [`Error::RecordMismatch`] if the sealed type is not `T`, the opened record names another
+    /// subject, or an encrypted value of the opened record did not come out of an envelope
+    /// sealed for its place (a value put in clear where an envelope was, an envelope list that
+    /// was altered), and with an envelope error if an envelope was altered or moved.
     pub fn open(&self, keyring: &Keyring) -> Result<T> {
         let schema = T::schema();
-        if self.type_name != schema.type_name {
+        if self.type_name != schema.name {
             return Err(Error::RecordMismatch {
                 reason: "sealed as another record type",
             });
         }
-        let mut body = self.body.clone();
-        let walk = Walk {
-            keyring,
-            mode: Mode::Open,
-            top: schema.type_name,
-            subject: self.subject.as_deref(),
-        };
-        walk.record(schema, &mut body, &mut String::new())?;
-        let record: T = serde_json::from_value(body)?;
+        let mut overlay = Vec::with_capacity(self.sealed.len());
+        let opened = self.open_envelopes(keyring, &mut overlay);
+        let record = opened.and_then(|()| {
+            T::deserialize(TreeDeserializer::new(&self.body, &overlay)).map_err(|e| Error::Serde {
+                reason: e.to_string(),
+            })
+        });
+        for (_, tree) in &mut overlay {
+            tree.zeroize();
+        }
+        let record = record?;
         if schema.has_encrypted_fields() && record.subject_id() != self.subject {
             return Err(Error::RecordMismatch {
                 reason: "the record names another subject than its envelopes",
             });
         }
+        let mut expected = locate_encrypted(&record)?;
+        let mut found: Vec<&str> = self.sealed.iter().map(String::as_str).collect();
+        expected.sort_unstable();
+        found.sort_unstable();
+        if expected != found {
+            return Err(Error::RecordMismatch {
+                reason:
+                    "the encrypted values of the record are not the envelopes it was sealed with",
+            });
+        }
         Ok(record)
+    }
+
+    fn open_envelopes(
+        &self,
+        keyring: &Keyring,
+        overlay: &mut Vec<(*const Tree, Tree)>,
+    ) -> Result<()> {
+        if self.sealed.is_empty() {
+            return Ok(());
+        }
+        let subject = self.subject.as_deref().ok_or(Error::MissingSubject {
+            record: T::schema().name,
+        })?;
+        for at in &self.sealed {
+            let node = pointer::resolve(&self.body, at).ok_or(Error::RecordMismatch {
+                reason: "an envelope pointer names no value of the body",
+            })?;
+            let Tree::Str(text) = node else {
+                return Err(Error::MalformedEnvelope {
+                    reason: "not a base64 string",
+                });
+            };
+            let bytes = base64::engine::general_purpose::STANDARD
+                .decode(text)
+                .map_err(|_| Error::MalformedEnvelope {
+                    reason: "not valid base64",
+                })?;
+            let aad = Aad::new(&self.type_name, at, subject).bound_to(&self.record);
+            let plain = keyring.open_bytes(&aad, &bytes)?;
+            let tree: Tree = serde_json::from_slice(&plain)?;
+            overlay.push((node as *const Tree, tree));
+        }
+        Ok(())
     }
 }
 
@@ -116,6 +203,9 @@ impl<T> Clone for Sealed<T> {
         Sealed {
             type_name: self.type_name.clone(),
             subject: self.subject.clone(),
+            record: self.record.clone(),
+            sealed: self.sealed.clone(),
+            blind_index: self.blind_index.clone(),
             body: self.body.clone(),
             marker: PhantomData,
         }
@@ -126,6 +216,9 @@ impl<T> PartialEq for Sealed<T> {
     fn eq(&self, other: &Self) -> bool {
         self.type_name == other.type_name
             && self.subject == other.subject
+            && self.record == other.record
+            && self.sealed == other.sealed
+            && self.blind_index == other.blind_index
             && self.body == other.body
     }
 }
@@ -140,221 +233,274 @@ impl<T> fmt::Debug for Sealed<T> {
 }
 
 impl Keyring {
-    /// Seals `record`: serializes it with serde and replaces each `encrypt` field (found by
-    /// Rust field name, tuple index, or the whole value of a newtype; nested records
-    /// included) with an envelope bound to the record type, the field path and the record's
-    /// subject id.
+    /// Seals `record`: serializes it with its own `Serialize` and writes each `encrypt` value
+    /// (nested records and enum variants included) as an envelope bound to the record name,
+    /// its place in the serde form, the subject id and this one record (see [`Sealed`]).
     ///
     /// Fails closed: an error, never a value left in clear, when the record has encrypted
-    /// fields but no subject id ([`Error::MissingSubject`]), when an encrypted field is not
-    /// where its schema says in the serde output (renamed, skipped: [`Error::FieldLayout`]),
-    /// when a `retention = "transient"` field holds a value ([`Error::TransientField`]), or
-    /// when the subject was shredded ([`Error::Shredded`]).
+    /// fields but no subject id ([`Error::MissingSubject`]), when serde did not hand an
+    /// encrypted value over where the library can see it (a custom `Serialize`, `transparent`
+    /// or `serialize_with` around it: [`Error::FieldLayout`]), when a `retention =
+    /// "transient"` field holds a value ([`Error::TransientField`]), or when the subject was
+    /// shredded ([`Error::Shredded`]).
     pub fn seal<T: PersonalData + Serialize>(&self, record: &T) -> Result<Sealed<T>> {
         let schema = T::schema();
         let subject = record.subject_id();
-        if subject.is_none() && schema.has_encrypted_fields() {
+        let mut seal_id = [0u8; super::envelope::NONCE_LEN];
+        super::nonce::fill(&mut seal_id)?;
+        let mut binding = base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(seal_id);
+        if let Some(id) = record.record_id() {
+            binding.push(':');
+            binding.push_str(&id);
+        }
+        let targets = Targets::of(record);
+        if subject.is_none() && targets.iter().any(|t| t.meta.encrypted) {
             return Err(Error::MissingSubject {
-                record: schema.type_name,
+                record: schema.name,
             });
         }
-        let mut body = serde_json::to_value(record)?;
-        let walk = Walk {
+        let mut hook = SealHook {
             keyring: self,
-            mode: Mode::Seal,
-            top: schema.type_name,
+            schema,
             subject: subject.as_deref(),
+            binding: &binding,
+            targets,
+            sealed: Vec::new(),
+            blind_index: BTreeMap::new(),
         };
-        walk.record(schema, &mut body, &mut String::new())?;
+        let body = ser::to_tree(&mut hook, record).map_err(|e| match e {
+            ser::Error::Hook(e) => e,
+            other => Error::Serde {
+                reason: other.to_string(),
+            },
+        })?;
+        hook.check_all_seen()?;
+        let (sealed, blind_index) = (hook.sealed, hook.blind_index);
         Ok(Sealed {
-            type_name: schema.type_name.to_owned(),
+            type_name: schema.name.to_owned(),
             subject,
+            record: binding,
+            sealed,
+            blind_index,
             body,
             marker: PhantomData,
         })
     }
-}
 
-const ENVELOPE: &str = "envelope";
-const BLIND_INDEX: &str = "blind_index";
-
-#[derive(Clone, Copy, PartialEq, Eq)]
-enum Mode {
-    Seal,
-    Open,
-}
-
-/// One pass over a record's serde form, driven by its schema.
-struct Walk<'a> {
-    keyring: &'a Keyring,
-    mode: Mode,
-    /// The top-level record type: every envelope is bound to it.
-    top: &'static str,
-    subject: Option<&'a str>,
-}
-
-impl Walk<'_> {
-    /// Visits the fields of one record whose serde form is `value`; `path` is the field path
-    /// from the top-level record (empty at the top).
-    fn record(
-        &self,
-        schema: &'static RecordSchema,
-        value: &mut Value,
-        path: &mut String,
-    ) -> Result<()> {
-        for meta in schema.fields {
-            if !(meta.encrypted || meta.nested.is_some() || meta.retention == Retention::Transient)
-            {
-                continue;
-            }
-            let slot = match (schema.shape, &mut *value) {
-                (Shape::Named, Value::Object(map)) => map.get_mut(meta.name),
-                (Shape::Tuple, Value::Array(items)) => meta
-                    .name
-                    .parse::<usize>()
-                    .ok()
-                    .and_then(|i| items.get_mut(i)),
-                (Shape::Newtype, inner) => Some(inner),
-                _ => return Err(layout(schema, meta, "the record's serde shape")),
-            };
-            let len = path.len();
-            if !path.is_empty() {
-                path.push('.');
-            }
-            path.push_str(meta.name);
-            let out = self.field(schema, meta, slot, path);
-            path.truncate(len);
-            out?;
-        }
-        Ok(())
+    /// Seals every record of `records`, in order; fails on the first record that fails.
+    pub fn seal_all<T: PersonalData + Serialize>(&self, records: &[T]) -> Result<Vec<Sealed<T>>> {
+        records.iter().map(|r| self.seal(r)).collect()
     }
 
-    fn field(
+    /// Opens every sealed record of `sealed`, in order; fails on the first that fails.
+    pub fn open_all<T: PersonalData + Serialize + DeserializeOwned>(
         &self,
-        schema: &'static RecordSchema,
-        meta: &'static FieldMeta,
-        slot: Option<&mut Value>,
-        path: &mut String,
-    ) -> Result<()> {
-        if self.mode == Mode::Seal
-            && meta.retention == Retention::Transient
-            && slot.as_deref().is_some_and(|v| !v.is_null())
-        {
-            return Err(Error::TransientField {
-                record: schema.type_name,
-                field: meta.name,
+        sealed: &[Sealed<T>],
+    ) -> Result<Vec<T>> {
+        sealed.iter().map(|s| s.open(self)).collect()
+    }
+}
+
+/// A value sealing must act on: an `encrypt` or `transient` field, found by the visitor.
+struct Target {
+    id: Identity,
+    meta: &'static FieldMeta,
+    /// The path of Rust field names from the record (`devices.serial`).
+    path: String,
+    seen: bool,
+}
+
+/// Collects the sealing targets of a record through the typed model.
+#[derive(Default)]
+struct Targets {
+    out: Vec<Target>,
+    path: Vec<&'static str>,
+}
+
+impl Targets {
+    fn of(record: &dyn PersonalData) -> Vec<Target> {
+        let mut targets = Targets::default();
+        record.visit(&mut targets);
+        targets.out
+    }
+}
+
+impl Visitor for Targets {
+    fn field(&mut self, meta: &'static FieldMeta, value: &dyn FieldValue) {
+        if meta.encrypted || meta.retention == Retention::Transient {
+            let mut path = String::new();
+            for segment in self.path.iter().chain([&meta.name]) {
+                if !path.is_empty() {
+                    path.push('.');
+                }
+                path.push_str(segment);
+            }
+            self.out.push(Target {
+                id: Identity::of_dyn(value),
+                meta,
+                path,
+                seen: false,
             });
         }
-        if meta.encrypted {
-            let slot = slot.ok_or_else(|| layout(schema, meta, "an encrypted field present"))?;
-            return match self.mode {
-                Mode::Seal => self.seal_field(schema, meta, slot, path),
-                Mode::Open => self.open_field(schema, meta, slot, path),
-            };
-        }
-        let (Some(nested), Some(slot)) = (meta.nested, slot) else {
-            return Ok(());
-        };
-        match slot {
-            Value::Null => Ok(()),
-            Value::Array(items) if is_list_of(nested, items) => {
-                for (i, item) in items.iter_mut().enumerate() {
-                    if item.is_null() {
-                        continue;
-                    }
-                    let len = path.len();
-                    path.push('.');
-                    path.push_str(&i.to_string());
-                    let out = self.record(nested, item, path);
-                    path.truncate(len);
-                    out?;
-                }
-                Ok(())
-            }
-            single => self.record(nested, single, path),
-        }
     }
 
-    fn seal_field(
-        &self,
-        schema: &'static RecordSchema,
-        meta: &'static FieldMeta,
-        slot: &mut Value,
-        path: &str,
-    ) -> Result<()> {
-        let subject = self
-            .subject
-            .ok_or(Error::MissingSubject { record: self.top })?;
-        let json = Zeroizing::new(serde_json::to_vec(&*slot)?);
-        let envelope = self
-            .keyring
-            .seal_bytes(&Aad::new(self.top, path, subject), &json)?;
-        let envelope = Value::String(base64::engine::general_purpose::STANDARD.encode(envelope));
-        *slot = if meta.blind_index {
-            let index = self
-                .keyring
-                .blind_index_json(schema.type_name, meta.name, &json);
-            let mut map = Map::new();
-            map.insert(ENVELOPE.to_owned(), envelope);
-            map.insert(BLIND_INDEX.to_owned(), Value::String(index));
-            Value::Object(map)
-        } else {
-            envelope
-        };
-        Ok(())
+    fn enter(&mut self, meta: &'static FieldMeta) {
+        self.path.push(meta.name);
     }
 
-    fn open_field(
-        &self,
-        schema: &'static RecordSchema,
-        meta: &'static FieldMeta,
-        slot: &mut Value,
-        path: &str,
-    ) -> Result<()> {
-        let subject = self
-            .subject
-            .ok_or(Error::MissingSubject { record: self.top })?;
-        let text = match (&*slot, meta.blind_index) {
-            (Value::String(text), false) => text,
-            (Value::Object(map), true) => match map.get(ENVELOPE) {
-                Some(Value::String(text)) => text,
-                _ => return Err(layout(schema, meta, "an envelope beside a blind index")),
-            },
-            _ => return Err(layout(schema, meta, "a base64 envelope")),
-        };
-        let bytes = base64::engine::general_purpose::STANDARD
-            .decode(text)
-            .map_err(|_| Error::MalformedEnvelope {
-                reason: "not valid base64",
-            })?;
-        let json = self
-            .keyring
-            .open_bytes(&Aad::new(self.top, path, subject), &bytes)?;
-        *slot = serde_json::from_slice(&json)?;
-        Ok(())
+    fn leave(&mut self, _meta: &'static FieldMeta) {
+        self.path.pop();
     }
 }
 
-/// Whether an array in a nested field is a list of records (`Vec<T>`) rather than one
-/// tuple-struct record: named records serialize as objects, so any array is a list; a tuple
-/// record serializes as an array, so an array of arrays (or nulls) is a list of them; a
-/// newtype record is always taken whole (sealing it whole leaks nothing either way).
-fn is_list_of(schema: &RecordSchema, items: &[Value]) -> bool {
-    match schema.shape {
-        Shape::Named | Shape::Unit => true,
-        Shape::Tuple => items.iter().all(|v| v.is_array() || v.is_null()),
-        Shape::Newtype => false,
-    }
-}
-
-fn layout(
+struct SealHook<'a> {
+    keyring: &'a Keyring,
     schema: &'static RecordSchema,
-    meta: &'static FieldMeta,
-    expected: &'static str,
-) -> Error {
-    Error::FieldLayout {
-        record: schema.type_name,
-        field: meta.name,
-        expected,
+    subject: Option<&'a str>,
+    binding: &'a str,
+    targets: Vec<Target>,
+    sealed: Vec<String>,
+    blind_index: BTreeMap<String, Vec<String>>,
+}
+
+impl SealHook<'_> {
+    /// Fails closed when an encrypted value was never handed over by serde (unless its field
+    /// is one serde may skip: then it was not written at all).
+    fn check_all_seen(&self) -> Result<()> {
+        match self
+            .targets
+            .iter()
+            .find(|t| !t.seen && t.meta.encrypted && !t.meta.serde.may_skip())
+        {
+            Some(t) => Err(Error::FieldLayout {
+                record: self.schema.name,
+                field: t.meta.name,
+                expected: "a value serde hands over by reference (no custom Serialize, transparent or serialize_with around it)",
+            }),
+            None => Ok(()),
+        }
     }
+
+    fn seal_value<T: Serialize + ?Sized>(
+        &mut self,
+        at: usize,
+        site: &Site<'_>,
+        value: &T,
+    ) -> Result<Tree> {
+        let subject = self.subject.ok_or(Error::MissingSubject {
+            record: self.schema.name,
+        })?;
+        let json = Zeroizing::new(serde_json::to_vec(value)?);
+        let pointer = site.path.pointer();
+        let aad = Aad::new(self.schema.name, &pointer, subject).bound_to(self.binding);
+        let envelope = self.keyring.seal_bytes(&aad, &json)?;
+        let target = &self.targets[at];
+        if target.meta.blind_index {
+            let indexes = self.blind_index.entry(target.path.clone()).or_default();
+            // A sequence is indexed element by element, so any one element finds the record.
+            match serde_json::from_slice::<Tree>(&json)? {
+                Tree::Seq(mut items) => {
+                    for item in &items {
+                        let item_json = Zeroizing::new(serde_json::to_vec(item)?);
+                        indexes.push(self.keyring.blind_index_json(
+                            self.schema.name,
+                            &target.path,
+                            &item_json,
+                        ));
+                    }
+                    items.iter_mut().for_each(Zeroize::zeroize);
+                }
+                mut other => {
+                    other.zeroize();
+                    indexes.push(self.keyring.blind_index_json(
+                        self.schema.name,
+                        &target.path,
+                        &json,
+                    ));
+                }
+            }
+        }
+        self.sealed.push(pointer);
+        Ok(Tree::Str(
+            base64::engine::general_purpose::STANDARD.encode(envelope),
+        ))
+    }
+}
+
+impl Hook for SealHook<'_> {
+    type Error = Error;
+
+    fn value<T: Serialize + ?Sized>(&mut self, site: &Site<'_>, value: &T) -> Result<Option<Tree>> {
+        if self.targets.is_empty() {
+            return Ok(None);
+        }
+        let id = Identity::of(value);
+        let Some(at) = self
+            .targets
+            .iter()
+            .position(|t| !t.seen && t.id.matches(&id))
+        else {
+            return Ok(None);
+        };
+        self.targets[at].seen = true;
+        let meta = self.targets[at].meta;
+        if meta.retention == Retention::Transient {
+            let tree = ser::to_tree(&mut ser::Plain, value).map_err(|_| Error::Serde {
+                reason: "a transient value does not serialize".to_owned(),
+            })?;
+            if !tree.is_unit() {
+                return Err(Error::TransientField {
+                    record: self.schema.name,
+                    field: meta.name,
+                });
+            }
+        }
+        if meta.encrypted {
+            return self.seal_value(at, site, value).map(Some);
+        }
+        Ok(None)
+    }
+}
+
+/// The JSON pointers at which the record's own `Serialize` writes its encrypted values.
+fn locate_encrypted<T: PersonalData + Serialize>(record: &T) -> Result<Vec<String>> {
+    struct Locate {
+        targets: Vec<Target>,
+        found: Vec<String>,
+    }
+    impl Hook for Locate {
+        type Error = core::convert::Infallible;
+        fn value<V: Serialize + ?Sized>(
+            &mut self,
+            site: &Site<'_>,
+            value: &V,
+        ) -> core::result::Result<Option<Tree>, Self::Error> {
+            let id = Identity::of(value);
+            match self
+                .targets
+                .iter_mut()
+                .find(|t| !t.seen && t.id.matches(&id))
+            {
+                Some(t) => {
+                    t.seen = true;
+                    self.found.push(site.path.pointer());
+                    Ok(Some(Tree::Unit))
+                }
+                None => Ok(None),
+            }
+        }
+    }
+    let mut targets = Targets::of(record);
+    targets.retain(|t| t.meta.encrypted);
+    if targets.is_empty() {
+        return Ok(Vec::new());
+    }
+    let mut hook = Locate {
+        targets,
+        found: Vec::new(),
+    };
+    ser::to_tree(&mut hook, record).map_err(|e| Error::Serde {
+        reason: e.to_string(),
+    })?;
+    Ok(hook.found)
 }

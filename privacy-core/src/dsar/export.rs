@@ -20,6 +20,7 @@ use serde::ser::{Error as _, SerializeMap, SerializeSeq, SerializeStruct, Serial
 use serde::Serialize;
 use serde_json::value::RawValue;
 
+use crate::nested::NestedDyn;
 use crate::schema::{FieldKind, FieldMeta, RecordSchema};
 
 /// Why a value is listed as withheld when it fails to serialize. The serializer's own error
@@ -484,4 +485,28 @@ impl io::Write for StrWriter<'_> {
     fn flush(&mut self) -> io::Result<()> {
         Ok(())
     }
+}
+
+// ---- what generated `export` calls ------------------------------------------------------------
+
+/// Exports one personal value.
+pub fn export_value<T: Serialize + ?Sized>(
+    meta: &'static FieldMeta,
+    value: &T,
+    out: &mut RecordExport,
+) {
+    out.push_value(meta, value);
+}
+
+/// Exports the records of a nested field.
+pub fn export_nested(
+    meta: &'static FieldMeta,
+    value: Option<&dyn NestedDyn>,
+    out: &mut RecordExport,
+) {
+    let mut records = Vec::new();
+    if let Some(v) = value {
+        v.each(&mut |r| records.push(r.export()));
+    }
+    out.push_records(meta, records);
 }

@@ -3,7 +3,7 @@
 
 mod document;
 mod erasure;
-mod export;
+pub(crate) mod export;
 mod markdown;
 mod summary;
 mod sweep;

@@ -1,0 +1,158 @@
+//! `#[personal(nested)]`: a field holding records, reached through [`Nested`].
+//!
+//! [`Nested`] is implemented by every derived record and by `Option`, `Vec` and `Box` of
+//! records; generated code reaches a nested field through [`NestedRef`]/[`NestedMut`], which
+//! give a `&dyn NestedDyn` when the field's type is `Nested` (autoref dispatch).
+#![allow(missing_docs)]
+
+use core::fmt::{Debug, Formatter, Result as FmtResult};
+
+use crate::schema::RecordSchema;
+use crate::PersonalData;
+
+/// A derived record, or a container of derived records: what `#[personal(nested)]` accepts.
+#[diagnostic::on_unimplemented(
+    message = "`{Self}` is not a `#[derive(PersonalData)]` record",
+    label = "`#[personal(nested)]` needs a PersonalData type, or an Option, Vec or Box of one",
+    note = "derive `PersonalData` for the field's type, or classify the field with `category = \"...\"`"
+)]
+pub trait Nested {
+    /// The schema of the record type.
+    const SCHEMA: &'static RecordSchema;
+    /// Calls `f` with every record.
+    fn for_each(&self, f: &mut dyn FnMut(&dyn PersonalData));
+    /// Calls `f` with every record, mutably.
+    fn for_each_mut(&mut self, f: &mut dyn FnMut(&mut dyn PersonalData));
+    /// Formats the value with the records' redacted `Debug`.
+    fn fmt_nested(&self, f: &mut Formatter<'_>) -> FmtResult;
+}
+
+/// The object-safe part of [`Nested`], so generated code reaches a nested field through one
+/// `&dyn` obtained by [`NestedRef`]/[`NestedMut`].
+pub trait NestedDyn {
+    fn each(&self, f: &mut dyn FnMut(&dyn PersonalData));
+    fn each_mut(&mut self, f: &mut dyn FnMut(&mut dyn PersonalData));
+    fn fmt_nested(&self, f: &mut Formatter<'_>) -> FmtResult;
+}
+
+impl<T: Nested> NestedDyn for T {
+    fn each(&self, f: &mut dyn FnMut(&dyn PersonalData)) {
+        self.for_each(f);
+    }
+    fn each_mut(&mut self, f: &mut dyn FnMut(&mut dyn PersonalData)) {
+        self.for_each_mut(f);
+    }
+    fn fmt_nested(&self, f: &mut Formatter<'_>) -> FmtResult {
+        Nested::fmt_nested(self, f)
+    }
+}
+
+/// `(&NestedRef(&field)).get()`: the field as `&dyn NestedDyn` when its type is [`Nested`].
+///
+/// Dispatch by autoref: [`NestedRefGet`] applies when the type is `Nested`, the fallback
+/// [`NestedRefNone`] otherwise. The derive also names `<Field as Nested>::SCHEMA` in the
+/// schema, so a field that is not `Nested` is reported there, once, and the fallback never
+/// runs in a program that compiles.
+pub struct NestedRef<'a, T>(pub &'a T);
+/// `(&mut NestedMut(&mut field)).get()`; see [`NestedRef`].
+pub struct NestedMut<'a, T>(pub &'a mut T);
+
+pub trait NestedRefGet<'a> {
+    fn get(&self) -> Option<&'a dyn NestedDyn>;
+}
+impl<'a, T: Nested> NestedRefGet<'a> for NestedRef<'a, T> {
+    fn get(&self) -> Option<&'a dyn NestedDyn> {
+        Some(self.0)
+    }
+}
+pub trait NestedRefNone<'a> {
+    fn get(&self) -> Option<&'a dyn NestedDyn> {
+        None
+    }
+}
+impl<'a, T> NestedRefNone<'a> for &NestedRef<'a, T> {}
+
+pub trait NestedMutGet<'a> {
+    fn get(&mut self) -> Option<&mut dyn NestedDyn>;
+}
+impl<'a, T: Nested> NestedMutGet<'a> for NestedMut<'a, T> {
+    fn get(&mut self) -> Option<&mut dyn NestedDyn> {
+        Some(&mut *self.0)
+    }
+}
+pub trait NestedMutNone<'a> {
+    fn get(&mut self) -> Option<&mut dyn NestedDyn> {
+        None
+    }
+}
+impl<'a, T> NestedMutNone<'a> for &mut NestedMut<'a, T> {}
+
+/// Debug of a nested field: the records' redacted `Debug`.
+pub struct NestedDebug<'a>(pub Option<&'a dyn NestedDyn>);
+
+impl Debug for NestedDebug<'_> {
+    fn fmt(&self, f: &mut Formatter<'_>) -> FmtResult {
+        match self.0 {
+            Some(v) => v.fmt_nested(f),
+            None => f.write_str("<nested>"),
+        }
+    }
+}
+
+struct Records<'a, T: ?Sized>(&'a T);
+
+impl<T: Nested + ?Sized> Debug for Records<'_, T> {
+    fn fmt(&self, f: &mut Formatter<'_>) -> FmtResult {
+        self.0.fmt_nested(f)
+    }
+}
+
+impl<T: Nested> Nested for Option<T> {
+    const SCHEMA: &'static RecordSchema = T::SCHEMA;
+    fn for_each(&self, f: &mut dyn FnMut(&dyn PersonalData)) {
+        if let Some(v) = self {
+            v.for_each(f);
+        }
+    }
+    fn for_each_mut(&mut self, f: &mut dyn FnMut(&mut dyn PersonalData)) {
+        if let Some(v) = self {
+            v.for_each_mut(f);
+        }
+    }
+    fn fmt_nested(&self, f: &mut Formatter<'_>) -> FmtResult {
+        match self {
+            Some(v) => f.debug_tuple("Some").field(&Records(v)).finish(),
+            None => f.write_str("None"),
+        }
+    }
+}
+
+impl<T: Nested> Nested for Vec<T> {
+    const SCHEMA: &'static RecordSchema = T::SCHEMA;
+    fn for_each(&self, f: &mut dyn FnMut(&dyn PersonalData)) {
+        for v in self {
+            v.for_each(f);
+        }
+    }
+    fn for_each_mut(&mut self, f: &mut dyn FnMut(&mut dyn PersonalData)) {
+        for v in self {
+            v.for_each_mut(f);
+        }
+    }
+    fn fmt_nested(&self, f: &mut Formatter<'_>) -> FmtResult {
+        f.debug_list().entries(self.iter().map(Records)).finish()
+    }
+}
+
+impl<T: Nested + ?Sized> Nested for Box<T> {
+    const SCHEMA: &'static RecordSchema = T::SCHEMA;
+    fn for_each(&self, f: &mut dyn FnMut(&dyn PersonalData)) {
+        (**self).for_each(f);
+    }
+    fn for_each_mut(&mut self, f: &mut dyn FnMut(&mut dyn PersonalData)) {
+        (**self).for_each_mut(f);
+    }
+    fn fmt_nested(&self, f: &mut Formatter<'_>) -> FmtResult {
+        (**self).fmt_nested(f)
+    }
+}

@@ -1,0 +1,213 @@
+//! A record's serde form as a small in-memory tree, built by serializing the record through a
+//! [`ser::TreeSerializer`] and read back with [`de::TreeDeserializer`].
+//!
+//! This is how sealing, opening and the redacted view see a record the way serde writes it:
+//! the record's own `Serialize` decides the layout (renames, `flatten`, `skip_serializing_if`,
+//! enum tags), so those attributes are honoured by construction, and a [`ser::Hook`] is told
+//! of every value serde hands over, which it recognises by address and type (the typed model's
+//! [`Visitor`](crate::visit::Visitor) lists where the personal fields live). Works for any
+//! self-describing format: the tree serializes to JSON, CBOR, ... and deserializes from them.
+
+pub(crate) mod de;
+pub(crate) mod pointer;
+pub(crate) mod ser;
+
+use core::fmt;
+
+use serde::de::{Deserialize, Deserializer, MapAccess, SeqAccess, Visitor};
+use serde::ser::{SerializeMap, SerializeSeq};
+use serde::{Serialize, Serializer};
+use zeroize::Zeroize;
+
+/// One node of a serde data tree. Maps keep their order; an externally tagged enum variant is a
+/// one-entry map `{variant: content}`, a unit variant its name, `None` and `()` are `Unit`.
+#[derive(Clone, PartialEq)]
+pub(crate) enum Tree {
+    Unit,
+    Bool(bool),
+    I64(i64),
+    U64(u64),
+    I128(i128),
+    U128(u128),
+    F64(f64),
+    Str(String),
+    Bytes(Vec<u8>),
+    Seq(Vec<Tree>),
+    Map(Vec<(Tree, Tree)>),
+}
+
+impl Tree {
+    /// The text of a map key, as a JSON pointer names it: strings as they are, integers and
+    /// booleans in decimal; `None` for keys that cannot be named (maps, sequences).
+    pub(crate) fn key_text(&self) -> Option<String> {
+        match self {
+            Tree::Str(s) => Some(s.clone()),
+            Tree::U64(n) => Some(n.to_string()),
+            Tree::I64(n) => Some(n.to_string()),
+            Tree::U128(n) => Some(n.to_string()),
+            Tree::I128(n) => Some(n.to_string()),
+            Tree::Bool(b) => Some(b.to_string()),
+            _ => None,
+        }
+    }
+
+    /// Whether the node holds no value (`None`, `()`).
+    pub(crate) fn is_unit(&self) -> bool {
+        matches!(self, Tree::Unit)
+    }
+
+    /// Every scalar leaf as text (strings as they are, numbers in decimal), in order: the raw
+    /// values a leak scanner looks for.
+    pub(crate) fn leaves(&self, out: &mut dyn FnMut(String)) {
+        match self {
+            Tree::Str(s) if !s.is_empty() => out(s.clone()),
+            Tree::I64(n) => out(n.to_string()),
+            Tree::U64(n) => out(n.to_string()),
+            Tree::I128(n) => out(n.to_string()),
+            Tree::U128(n) => out(n.to_string()),
+            Tree::F64(n) => out(n.to_string()),
+            Tree::Seq(items) => items.iter().for_each(|v| v.leaves(out)),
+            Tree::Map(entries) => entries.iter().for_each(|(_, v)| v.leaves(out)),
+            _ => {}
+        }
+    }
+}
+
+impl Zeroize for Tree {
+    fn zeroize(&mut self) {
+        match self {
+            Tree::Str(s) => s.zeroize(),
+            Tree::Bytes(b) => b.zeroize(),
+            Tree::Seq(items) => items.iter_mut().for_each(Zeroize::zeroize),
+            Tree::Map(entries) => entries.iter_mut().for_each(|(k, v)| {
+                k.zeroize();
+                v.zeroize();
+            }),
+            Tree::I64(n) => *n = 0,
+            Tree::U64(n) => *n = 0,
+            Tree::I128(n) => *n = 0,
+            Tree::U128(n) => *n = 0,
+            Tree::F64(n) => *n = 0.0,
+            Tree::Bool(b) => *b = false,
+            Tree::Unit => {}
+        }
+    }
+}
+
+impl Serialize for Tree {
+    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        match self {
+            Tree::Unit => serializer.serialize_unit(),
+            Tree::Bool(v) => serializer.serialize_bool(*v),
+            Tree::I64(v) => serializer.serialize_i64(*v),
+            Tree::U64(v) => serializer.serialize_u64(*v),
+            Tree::I128(v) => serializer.serialize_i128(*v),
+            Tree::U128(v) => serializer.serialize_u128(*v),
+            Tree::F64(v) => serializer.serialize_f64(*v),
+            Tree::Str(v) => serializer.serialize_str(v),
+            Tree::Bytes(v) => serializer.serialize_bytes(v),
+            Tree::Seq(items) => {
+                let mut seq = serializer.serialize_seq(Some(items.len()))?;
+                for item in items {
+                    seq.serialize_element(item)?;
+                }
+                seq.end()
+            }
+            Tree::Map(entries) => {
+                let mut map = serializer.serialize_map(Some(entries.len()))?;
+                for (key, value) in entries {
+                    map.serialize_entry(key, value)?;
+                }
+                map.end()
+            }
+        }
+    }
+}
+
+impl<'de> Deserialize<'de> for Tree {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        deserializer.deserialize_any(TreeVisitor)
+    }
+}
+
+struct TreeVisitor;
+
+impl<'de> Visitor<'de> for TreeVisitor {
+    type Value = Tree;
+
+    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("any self-describing value")
+    }
+
+    fn visit_unit<E>(self) -> Result<Tree, E> {
+        Ok(Tree::Unit)
+    }
+
+    fn visit_none<E>(self) -> Result<Tree, E> {
+        Ok(Tree::Unit)
+    }
+
+    fn visit_some<D: Deserializer<'de>>(self, d: D) -> Result<Tree, D::Error> {
+        Tree::deserialize(d)
+    }
+
+    fn visit_newtype_struct<D: Deserializer<'de>>(self, d: D) -> Result<Tree, D::Error> {
+        Tree::deserialize(d)
+    }
+
+    fn visit_bool<E>(self, v: bool) -> Result<Tree, E> {
+        Ok(Tree::Bool(v))
+    }
+
+    fn visit_i64<E>(self, v: i64) -> Result<Tree, E> {
+        Ok(Tree::I64(v))
+    }
+
+    fn visit_u64<E>(self, v: u64) -> Result<Tree, E> {
+        Ok(Tree::U64(v))
+    }
+
+    fn visit_i128<E>(self, v: i128) -> Result<Tree, E> {
+        Ok(Tree::I128(v))
+    }
+
+    fn visit_u128<E>(self, v: u128) -> Result<Tree, E> {
+        Ok(Tree::U128(v))
+    }
+
+    fn visit_f64<E>(self, v: f64) -> Result<Tree, E> {
+        Ok(Tree::F64(v))
+    }
+
+    fn visit_str<E>(self, v: &str) -> Result<Tree, E> {
+        Ok(Tree::Str(v.to_owned()))
+    }
+
+    fn visit_string<E>(self, v: String) -> Result<Tree, E> {
+        Ok(Tree::Str(v))
+    }
+
+    fn visit_bytes<E>(self, v: &[u8]) -> Result<Tree, E> {
+        Ok(Tree::Bytes(v.to_vec()))
+    }
+
+    fn visit_byte_buf<E>(self, v: Vec<u8>) -> Result<Tree, E> {
+        Ok(Tree::Bytes(v))
+    }
+
+    fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<Tree, A::Error> {
+        let mut items = Vec::with_capacity(seq.size_hint().unwrap_or(0).min(4096));
+        while let Some(item) = seq.next_element()? {
+            items.push(item);
+        }
+        Ok(Tree::Seq(items))
+    }
+
+    fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Tree, A::Error> {
+        let mut entries = Vec::with_capacity(map.size_hint().unwrap_or(0).min(4096));
+        while let Some(entry) = map.next_entry()? {
+            entries.push(entry);
+        }
+        Ok(Tree::Map(entries))
+    }
+}

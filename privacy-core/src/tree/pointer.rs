@@ -1,0 +1,86 @@
+//! Locations in a [`Tree`] as JSON pointers (RFC 6901): `/devices/1/serial`.
+
+use super::Tree;
+
+/// Appends one reference token to `pointer`, escaping `~` and `/`.
+pub(crate) fn push(pointer: &mut String, token: &str) {
+    pointer.push('/');
+    for c in token.chars() {
+        match c {
+            '~' => pointer.push_str("~0"),
+            '/' => pointer.push_str("~1"),
+            c => pointer.push(c),
+        }
+    }
+}
+
+/// The node at `pointer`, if the pointer is well formed and names one.
+pub(crate) fn resolve<'t>(tree: &'t Tree, pointer: &str) -> Option<&'t Tree> {
+    let mut node = tree;
+    if pointer.is_empty() {
+        return Some(node);
+    }
+    let rest = pointer.strip_prefix('/')?;
+    for raw in rest.split('/') {
+        let token = unescape(raw)?;
+        node = match node {
+            Tree::Map(entries) => entries
+                .iter()
+                .find(|(k, _)| k.key_text().as_deref() == Some(token.as_str()))
+                .map(|(_, v)| v)?,
+            Tree::Seq(items) => {
+                let index: usize = token.parse().ok()?;
+                // RFC 6901: no leading zeros.
+                if token.len() > 1 && token.starts_with('0') {
+                    return None;
+                }
+                items.get(index)?
+            }
+            _ => return None,
+        };
+    }
+    Some(node)
+}
+
+fn unescape(token: &str) -> Option<String> {
+    let mut out = String::with_capacity(token.len());
+    let mut chars = token.chars();
+    while let Some(c) = chars.next() {
+        if c == '~' {
+            match chars.next()? {
+                '0' => out.push('~'),
+                '1' => out.push('/'),
+                _ => return None,
+            }
+        } else {
+            out.push(c);
+        }
+    }
+    Some(out)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn pointers_escape_and_resolve() {
+        let mut p = String::new();
+        push(&mut p, "a/b");
+        push(&mut p, "~x");
+        assert_eq!(p, "/a~1b/~0x");
+        let tree = Tree::Map(vec![(
+            Tree::Str("a/b".into()),
+            Tree::Map(vec![(
+                Tree::Str("~x".into()),
+                Tree::Seq(vec![Tree::U64(7)]),
+            )]),
+        )]);
+        assert!(resolve(&tree, &p).is_some_and(|n| matches!(n, Tree::Seq(_))));
+        assert!(resolve(&tree, "/a~1b/~0x/0").is_some_and(|n| *n == Tree::U64(7)));
+        assert!(resolve(&tree, "/a~1b/~0x/00").is_none());
+        assert!(resolve(&tree, "/missing").is_none());
+        assert!(resolve(&tree, "/a~2b").is_none());
+        assert!(resolve(&tree, "no-slash").is_none());
+    }
+}

@@ -1,0 +1,100 @@
+//! The typed model of a record at run time: [`PersonalData::visit`] hands every classified
+//! field, typed, with its [`FieldMeta`], to a [`Visitor`].
+//!
+//! Generated code calls one visitor method per field (for an enum, per field of the active
+//! variant); every promise that needs the values themselves (leak values, sealing, opening,
+//! the redacted view) is ordinary code in this crate working through it.
+
+use serde::Serialize;
+
+use crate::schema::FieldMeta;
+
+/// Receives the classified fields of a record from [`PersonalData::visit`].
+pub trait Visitor {
+    /// A personal, subject-id or `collected_at` field and its value.
+    fn field(&mut self, meta: &'static FieldMeta, value: &dyn FieldValue);
+
+    /// Called before the records of a `nested` field are visited (each with this visitor).
+    fn enter(&mut self, meta: &'static FieldMeta) {
+        let _ = meta;
+    }
+
+    /// Called after the records of a `nested` field were visited.
+    fn leave(&mut self, meta: &'static FieldMeta) {
+        let _ = meta;
+    }
+}
+
+/// A field's value as the visitor sees it: where it lives, its type, and its serde form.
+///
+/// Implemented for every `Serialize` type. The address and type name identify the value when
+/// serde later hands it to a serializer, which is how sealing and the redacted view find the
+/// personal values in serde's own output without guessing names.
+pub trait FieldValue {
+    /// The address of the value.
+    fn address(&self) -> *const ();
+    /// `core::any::type_name` of the value's type.
+    fn type_name(&self) -> &'static str;
+    /// Calls `out` with every scalar leaf of the value's serde form as text (strings as they
+    /// are, numbers in decimal); nothing for a value whose `Serialize` fails.
+    fn leaves(&self, out: &mut dyn FnMut(String));
+}
+
+impl<T: Serialize> FieldValue for T {
+    fn address(&self) -> *const () {
+        (self as *const T).cast()
+    }
+
+    fn type_name(&self) -> &'static str {
+        core::any::type_name::<T>()
+    }
+
+    fn leaves(&self, out: &mut dyn FnMut(String)) {
+        if let Ok(tree) = crate::tree::ser::to_tree(&mut crate::tree::ser::Plain, self) {
+            tree.leaves(out);
+        }
+    }
+}
+
+/// Where a value lives: what [`FieldValue`] identifies it by.
+#[derive(Clone, Copy, PartialEq, Eq, Debug)]
+pub(crate) struct Identity {
+    pub address: *const (),
+    pub type_name: &'static str,
+}
+
+impl Identity {
+    pub(crate) fn of_dyn(value: &dyn FieldValue) -> Identity {
+        Identity {
+            address: value.address(),
+            type_name: value.type_name(),
+        }
+    }
+
+    pub(crate) fn of<T: ?Sized>(value: &T) -> Identity {
+        Identity {
+            address: (value as *const T).cast(),
+            type_name: core::any::type_name::<T>(),
+        }
+    }
+
+    /// Same place and type. Type names are compared by pointer first: one monomorphized
+    /// `type_name` call site returns the same static string.
+    pub(crate) fn matches(&self, other: &Identity) -> bool {
+        self.address == other.address
+            && (core::ptr::eq(self.type_name, other.type_name) || self.type_name == other.type_name)
+    }
+}
+
+/// Visits the records of a nested field; generated code calls it with the field's records.
+pub fn visit_nested(
+    visitor: &mut dyn Visitor,
+    meta: &'static FieldMeta,
+    value: Option<&dyn crate::nested::NestedDyn>,
+) {
+    visitor.enter(meta);
+    if let Some(value) = value {
+        value.each(&mut |record| record.visit(&mut *visitor));
+    }
+    visitor.leave(meta);
+}

@@ -1,0 +1,53 @@
+//! What the derive emits beside the errors when the input is invalid: impls with the right
+//! signatures and no bounds, so the user sees only the real mistake and not a cascade of
+//! "PersonalData is not implemented" errors.
+
+use proc_macro2::TokenStream;
+use quote::quote;
+use syn::{DeriveInput, LitStr};
+
+use super::private;
+
+pub fn fallback(input: &DeriveInput) -> TokenStream {
+    let ident = &input.ident;
+    let name = LitStr::new(&ident.to_string(), ident.span());
+    let (impl_generics, ty_generics, where_clause) = input.generics.split_for_impl();
+    let p = private();
+    quote! {
+        const _: () = {
+            #[automatically_derived]
+            impl #impl_generics ::core::fmt::Debug for #ident #ty_generics #where_clause {
+                fn fmt(&self, __f: &mut ::core::fmt::Formatter<'_>) -> ::core::fmt::Result {
+                    ::core::fmt::Formatter::write_str(__f, #name)
+                }
+            }
+            #[automatically_derived]
+            impl #impl_generics #p::Nested for #ident #ty_generics #where_clause {
+                const SCHEMA: &'static #p::RecordSchema = &#p::RecordSchema {
+                    type_name: #name,
+                    name: #name,
+                    subject_kind: "user",
+                    shape: #p::Shape::Unit,
+                    fields: &[],
+                };
+                fn for_each(&self, _: &mut dyn ::core::ops::FnMut(&dyn #p::PersonalData)) {}
+                fn for_each_mut(&mut self, _: &mut dyn ::core::ops::FnMut(&mut dyn #p::PersonalData)) {}
+                fn fmt_nested(&self, __f: &mut ::core::fmt::Formatter<'_>) -> ::core::fmt::Result {
+                    ::core::fmt::Formatter::write_str(__f, #name)
+                }
+            }
+            #[automatically_derived]
+            impl #impl_generics #p::PersonalData for #ident #ty_generics #where_clause {
+                fn schema() -> &'static #p::RecordSchema { ::core::unreachable!() }
+                fn record_schema(&self) -> &'static #p::RecordSchema { ::core::unreachable!() }
+                fn subject_id(&self) -> #p::Option<#p::String> { ::core::unreachable!() }
+                fn collected_at(&self) -> #p::Option<#p::Time> { ::core::unreachable!() }
+                fn export(&self) -> #p::RecordExport { ::core::unreachable!() }
+                fn erase(&mut self) -> #p::ErasureReport { ::core::unreachable!() }
+                fn anonymize(&mut self) { ::core::unreachable!() }
+                fn expire(&mut self, _: #p::Time) -> #p::ErasureReport { ::core::unreachable!() }
+                fn visit(&self, _: &mut dyn #p::Visitor) { ::core::unreachable!() }
+            }
+        };
+    }
+}

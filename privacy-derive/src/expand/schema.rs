@@ -1,0 +1,187 @@
+//! The schema: `impl Nested` with the `RecordSchema` constant, one `FieldMeta` per field.
+
+use proc_macro2::{Span, TokenStream};
+use quote::{quote, ToTokens};
+use syn::{Ident, LitStr};
+
+use super::bounds::{personal_bounds, with_bounds};
+use super::{in_schema, private};
+use crate::ast::{Body, Style};
+use crate::model::{
+    AnonymizerRef, CategoryRef, ErasePolicy, FieldPlan, Personal, Record, RetentionRef, Role,
+};
+
+pub fn impl_nested(record: &Record<'_>) -> TokenStream {
+    let input = record.input;
+    let ident = input.ident;
+    let type_name = LitStr::new(&syn::ext::IdentExt::unraw(ident).to_string(), ident.span());
+    let name = &record.name;
+    let subject = &record.subject_kind;
+    let p = private();
+    let shape = match &input.body {
+        Body::Enum(_) => quote!(Enum),
+        Body::Struct(Style::Named) => quote!(Named),
+        Body::Struct(Style::Tuple) if input.fields.len() == 1 => quote!(Newtype),
+        Body::Struct(Style::Tuple) => quote!(Tuple),
+        Body::Struct(Style::Unit) => quote!(Unit),
+    };
+    let metas = record
+        .fields
+        .iter()
+        .filter(|plan| in_schema(plan))
+        .map(|plan| field_meta(record, plan));
+    let (impl_generics, ty_generics, where_clause) = with_bounds(record, &personal_bounds(record));
+    quote! {
+        #[automatically_derived]
+        impl #impl_generics #p::Nested for #ident #ty_generics #where_clause {
+            const SCHEMA: &'static #p::RecordSchema = &#p::RecordSchema {
+                type_name: #type_name,
+                name: #name,
+                subject_kind: #subject,
+                shape: #p::Shape::#shape,
+                fields: &[#(#metas),*],
+            };
+            fn for_each(&self, __f: &mut dyn ::core::ops::FnMut(&dyn #p::PersonalData)) {
+                __f(self);
+            }
+            fn for_each_mut(&mut self, __f: &mut dyn ::core::ops::FnMut(&mut dyn #p::PersonalData)) {
+                __f(self);
+            }
+            fn fmt_nested(&self, __f: &mut ::core::fmt::Formatter<'_>) -> ::core::fmt::Result {
+                ::core::fmt::Debug::fmt(self, __f)
+            }
+        }
+    }
+}
+
+/// What serde does with the field: its key, its container's serde name, whether it may be
+/// skipped, whether a custom serializer hides its value.
+fn serde_field(record: &Record<'_>, plan: &FieldPlan<'_>) -> TokenStream {
+    let p = private();
+    let key = &plan.serde_key;
+    // Enum variants reach serde under names that depend on the representation: match the key
+    // alone there.
+    let container = if plan.field.variant.is_some() {
+        String::new()
+    } else {
+        record.serde_container.clone()
+    };
+    let s = &plan.field.serde;
+    let variant_skipped = plan
+        .field
+        .variant
+        .is_some_and(|v| record.input.variants()[v].serde.skipped);
+    let (skip_if, skipped, opaque) = (
+        s.skip_if,
+        s.skipped || variant_skipped,
+        s.serialize_with.is_some(),
+    );
+    quote! {
+        #p::SerdeField {
+            key: #key,
+            container: #container,
+            opaque: #opaque,
+            skip_if: #skip_if,
+            skipped: #skipped,
+        }
+    }
+}
+
+fn field_meta(record: &Record<'_>, plan: &FieldPlan<'_>) -> TokenStream {
+    let p = private();
+    let name = LitStr::new(&plan.field.schema_name, plan.field.span);
+    let serde = serde_field(record, plan);
+    match &plan.role {
+        Role::CollectedAt => quote! {
+            #p::FieldMeta {
+                serde: #serde,
+                ..#p::FieldMeta::new(#name, #p::FieldKind::CollectedAt)
+            }
+        },
+        Role::Nested => {
+            let ty = plan.field.ty;
+            quote! {
+                #p::FieldMeta {
+                    nested: #p::Some(<#ty as #p::Nested>::SCHEMA),
+                    serde: #serde,
+                    ..#p::FieldMeta::new(#name, #p::FieldKind::Nested)
+                }
+            }
+        }
+        Role::NotPersonal | Role::RecordId => TokenStream::new(),
+        Role::Personal(personal) => personal_meta(&name, personal, &serde),
+    }
+}
+
+fn personal_meta(name: &LitStr, x: &Personal, serde: &TokenStream) -> TokenStream {
+    let p = private();
+    let kind = if x.subject_id {
+        quote!(SubjectId)
+    } else {
+        quote!(Personal)
+    };
+    let category = match &x.category {
+        CategoryRef::Known { variant, .. } => {
+            let variant = Ident::new(variant, Span::call_site());
+            quote!(#p::Category::#variant)
+        }
+        CategoryRef::Custom(name) => quote!(#p::Category::Custom(#name)),
+    };
+    let purposes = x.purposes.iter().map(|s| quote!(#p::Purpose(#s)));
+    let retention = match x.retention {
+        RetentionRef::Unspecified => quote!(#p::Retention::Unspecified),
+        RetentionRef::Account => quote!(#p::Retention::Account),
+        RetentionRef::Transient => quote!(#p::Retention::Transient),
+        RetentionRef::Period { amount, unit } => {
+            let unit = Ident::new(unit, Span::call_site());
+            quote!(#p::Retention::Period { amount: #amount, unit: #p::RetentionUnit::#unit })
+        }
+    };
+    let anonymizer = match &x.anonymizer {
+        None => quote!(#p::None),
+        Some(AnonymizerRef::Builtin { variant, .. }) => {
+            let variant = Ident::new(variant, Span::call_site());
+            quote!(#p::Some(#p::Anonymizer::#variant))
+        }
+        Some(AnonymizerRef::Custom(path)) => {
+            let text = path.to_token_stream().to_string().replace(' ', "");
+            quote!(#p::Some(#p::Anonymizer::Custom(#text)))
+        }
+    };
+    let on_erase = match x.on_erase.policy {
+        ErasePolicy::Delete => quote!(Delete),
+        ErasePolicy::Anonymize => quote!(Anonymize),
+        ErasePolicy::Retain => quote!(Retain),
+    };
+    let legal_basis = match (
+        &x.legal_basis,
+        x.subject_id && x.on_erase.policy == ErasePolicy::Retain,
+    ) {
+        (Some(basis), _) => quote!(#p::Some(#basis)),
+        (None, true) => quote!(#p::Some(#p::SUBJECT_ID_BASIS)),
+        (None, false) => quote!(#p::None),
+    };
+    let source = x
+        .source
+        .as_ref()
+        .map_or_else(|| quote!(#p::None), |s| quote!(#p::Some(#s)));
+    let recipients = &x.recipients;
+    let (encrypted, blind_index, exported) = (x.encrypted, x.blind_index, x.exported);
+    quote! {
+        #p::FieldMeta {
+            category: #p::Some(#category),
+            purposes: &[#(#purposes),*],
+            retention: #retention,
+            anonymizer: #anonymizer,
+            encrypted: #encrypted,
+            blind_index: #blind_index,
+            on_erase: #p::ErasePolicy::#on_erase,
+            legal_basis: #legal_basis,
+            source: #source,
+            recipients: &[#(#recipients),*],
+            exported: #exported,
+            serde: #serde,
+            ..#p::FieldMeta::new(#name, #p::FieldKind::#kind)
+        }
+    }
+}
