@@ -182,3 +182,15 @@ pub fn expire_nested(
         v.each_mut(&mut |r| report.absorb(r.expire(now)));
     }
 }
+
+#[cfg(feature = "uuid")]
+impl Erase for uuid::Uuid {
+    /// Sets the nil UUID.
+    fn erase(&mut self) {
+        *self = uuid::Uuid::nil();
+    }
+
+    fn is_erased(&self) -> bool {
+        self.is_nil()
+    }
+}

@@ -106,3 +106,66 @@ impl<T: CollectedAt + ?Sized> CollectedAtValue for T {
         CollectedAt::to_system_time(self)
     }
 }
+
+#[cfg(feature = "uuid")]
+impl SubjectId for uuid::Uuid {
+    /// The hyphenated form; the nil UUID names no one.
+    fn to_subject_id(&self) -> Option<String> {
+        (!self.is_nil()).then(|| self.hyphenated().to_string())
+    }
+}
+
+#[cfg(feature = "chrono")]
+mod chrono_impls {
+    use std::time::SystemTime;
+
+    use super::CollectedAt;
+
+    impl<Tz: chrono::TimeZone> CollectedAt for chrono::DateTime<Tz> {
+        fn to_system_time(&self) -> Option<SystemTime> {
+            Some(SystemTime::from(self.clone()))
+        }
+    }
+
+    impl CollectedAt for chrono::NaiveDateTime {
+        /// Read as UTC.
+        fn to_system_time(&self) -> Option<SystemTime> {
+            Some(SystemTime::from(self.and_utc()))
+        }
+    }
+
+    impl CollectedAt for chrono::NaiveDate {
+        /// Midnight UTC of the date.
+        fn to_system_time(&self) -> Option<SystemTime> {
+            self.and_hms_opt(0, 0, 0)
+                .map(|at| SystemTime::from(at.and_utc()))
+        }
+    }
+}
+
+#[cfg(feature = "time")]
+mod time_impls {
+    use std::time::SystemTime;
+
+    use super::CollectedAt;
+
+    impl CollectedAt for time::OffsetDateTime {
+        fn to_system_time(&self) -> Option<SystemTime> {
+            Some(SystemTime::from(*self))
+        }
+    }
+
+    impl CollectedAt for time::PrimitiveDateTime {
+        /// Read as UTC.
+        fn to_system_time(&self) -> Option<SystemTime> {
+            Some(SystemTime::from(self.assume_utc()))
+        }
+    }
+
+    impl CollectedAt for time::Date {
+        /// Midnight UTC of the date.
+        fn to_system_time(&self) -> Option<SystemTime> {
+            Some(SystemTime::from(self.midnight().assume_utc()))
+        }
+    }
+}

@@ -42,7 +42,7 @@ pub trait FieldValue {
 
 impl<T: Serialize> FieldValue for T {
     fn address(&self) -> *const () {
-        (self as *const T).cast()
+        core::ptr::from_ref(self).cast()
     }
 
     fn type_name(&self) -> &'static str {
@@ -73,7 +73,7 @@ impl Identity {
 
     pub(crate) fn of<T: ?Sized>(value: &T) -> Identity {
         Identity {
-            address: (value as *const T).cast(),
+            address: core::ptr::from_ref(value).cast(),
             type_name: core::any::type_name::<T>(),
         }
     }

@@ -16,6 +16,8 @@ pub struct Container<'a> {
     pub generics: &'a Generics,
     pub attrs: ContainerAttrs,
     pub serde: SerdeContainer,
+    /// Every attribute of the input, as written.
+    pub raw_attrs: &'a [syn::Attribute],
     /// The struct's own fields, or the enum's variants.
     pub body: Body,
     /// Every field, of every variant for an enum, in declaration order.
@@ -102,6 +104,7 @@ impl<'a> Container<'a> {
             generics: &input.generics,
             attrs,
             serde,
+            raw_attrs: &input.attrs,
             body,
             fields,
         })

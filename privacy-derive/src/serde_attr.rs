@@ -45,8 +45,8 @@ pub struct SerdeField {
     pub serialize_with: Option<Span>,
     /// `deserialize_with` (the span of the key).
     pub deserialize_with: Option<Span>,
-    /// `flatten`.
-    pub flatten: bool,
+    /// `flatten` (its span).
+    pub flatten: Option<Span>,
 }
 
 fn serde_attrs(attrs: &[Attribute]) -> impl Iterator<Item = &Attribute> {
@@ -159,7 +159,7 @@ impl SerdeField {
                 out.deserialize_with = Some(span);
                 return Ok(false);
             } else if meta.path.is_ident("flatten") {
-                out.flatten = true;
+                out.flatten = Some(span);
             } else {
                 return Ok(false);
             }

@@ -41,6 +41,7 @@ pub fn validate<'a>(cx: &Ctxt, input: &'a Container<'a>) -> Option<Record<'a>> {
         })
         .collect();
     check_transparent(cx, input, &fields);
+    check_no_derived_debug(cx, input);
     unique(cx, input, "subject_id", |a| a.subject_id.key_span());
     unique(cx, input, "collected_at", |a| a.collected_at.key_span());
     unique(cx, input, "record_id", |a| a.record_id.key_span());
@@ -116,12 +117,33 @@ fn check_serde_field(cx: &Ctxt, field: &Field<'_>, role: &Role) {
     }
     // `flatten` spreads a value's entries into the parent: the value itself is never handed
     // over, so neither the redacted view nor sealing could find it.
-    if field.serde.flatten && matches!(role, Role::Personal(_) | Role::CollectedAt) {
+    if let (Some(span), Role::Personal(_) | Role::CollectedAt) = (field.serde.flatten, role) {
         cx.error(
-            field.span,
+            span,
             format!("personal field `{}` cannot be `#[serde(flatten)]`", field.name),
             Some("flatten a `nested` record instead (its own fields carry their categories), or drop `flatten`"),
         );
+    }
+}
+
+/// The derive writes a redacted `Debug`; a derived one would print every value (and clash
+/// with ours as a bare E0119).
+fn check_no_derived_debug(cx: &Ctxt, input: &Container<'_>) {
+    for attr in input
+        .raw_attrs
+        .iter()
+        .filter(|a| a.path().is_ident("derive"))
+    {
+        let _ = attr.parse_nested_meta(|meta| {
+            if meta.path.is_ident("Debug") || meta.path.segments.last().is_some_and(|s| s.ident == "Debug") {
+                cx.error(
+                    meta.path.span(),
+                    "`#[derive(PersonalData)]` already writes a redacted `Debug`",
+                    Some("remove `Debug` from this derive: the generated one prints each personal value as its category tag, so values never reach logs"),
+                );
+            }
+            Ok(())
+        });
     }
 }
 

@@ -75,8 +75,8 @@ pub struct Sealed<T> {
     type_name: String,
     subject: Option<String>,
     record: String,
-    #[serde(default, skip_serializing_if = "Vec::is_empty")]
-    sealed: Vec<String>,
+    #[serde(rename = "sealed", default, skip_serializing_if = "Vec::is_empty")]
+    envelopes: Vec<String>,
     #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
     blind_index: BTreeMap<String, Vec<String>>,
     body: Tree,
@@ -103,7 +103,7 @@ impl<T> Sealed<T> {
 
     /// The JSON pointers (RFC 6901) of the envelopes in [`body`](Sealed::body).
     pub fn envelopes(&self) -> impl Iterator<Item = &str> {
-        self.sealed.iter().map(String::as_str)
+        self.envelopes.iter().map(String::as_str)
     }
 
     /// The first blind index stored for the `blind_index` field at `field` (a path of Rust
@@ -135,7 +135,7 @@ impl<T: PersonalData + Serialize + DeserializeOwned> Sealed<T> {
                 reason: "sealed as another record type",
             });
         }
-        let mut overlay = Vec::with_capacity(self.sealed.len());
+        let mut overlay = Vec::with_capacity(self.envelopes.len());
         let opened = self.open_envelopes(keyring, &mut overlay);
         let record = opened.and_then(|()| {
             T::deserialize(TreeDeserializer::new(&self.body, &overlay)).map_err(|e| Error::Serde {
@@ -152,7 +152,7 @@ impl<T: PersonalData + Serialize + DeserializeOwned> Sealed<T> {
             });
         }
         let mut expected = locate_encrypted(&record)?;
-        let mut found: Vec<&str> = self.sealed.iter().map(String::as_str).collect();
+        let mut found: Vec<&str> = self.envelopes.iter().map(String::as_str).collect();
         expected.sort_unstable();
         found.sort_unstable();
         if expected != found {
@@ -169,13 +169,13 @@ impl<T: PersonalData + Serialize + DeserializeOwned> Sealed<T> {
         keyring: &Keyring,
         overlay: &mut Vec<(*const Tree, Tree)>,
     ) -> Result<()> {
-        if self.sealed.is_empty() {
+        if self.envelopes.is_empty() {
             return Ok(());
         }
         let subject = self.subject.as_deref().ok_or(Error::MissingSubject {
             record: T::schema().name,
         })?;
-        for at in &self.sealed {
+        for at in &self.envelopes {
             let node = pointer::resolve(&self.body, at).ok_or(Error::RecordMismatch {
                 reason: "an envelope pointer names no value of the body",
             })?;
@@ -192,7 +192,7 @@ impl<T: PersonalData + Serialize + DeserializeOwned> Sealed<T> {
             let aad = Aad::new(&self.type_name, at, subject).bound_to(&self.record);
             let plain = keyring.open_bytes(&aad, &bytes)?;
             let tree: Tree = serde_json::from_slice(&plain)?;
-            overlay.push((node as *const Tree, tree));
+            overlay.push((core::ptr::from_ref(node), tree));
         }
         Ok(())
     }
@@ -204,7 +204,7 @@ impl<T> Clone for Sealed<T> {
             type_name: self.type_name.clone(),
             subject: self.subject.clone(),
             record: self.record.clone(),
-            sealed: self.sealed.clone(),
+            envelopes: self.envelopes.clone(),
             blind_index: self.blind_index.clone(),
             body: self.body.clone(),
             marker: PhantomData,
@@ -217,7 +217,7 @@ impl<T> PartialEq for Sealed<T> {
         self.type_name == other.type_name
             && self.subject == other.subject
             && self.record == other.record
-            && self.sealed == other.sealed
+            && self.envelopes == other.envelopes
             && self.blind_index == other.blind_index
             && self.body == other.body
     }
@@ -280,7 +280,7 @@ impl Keyring {
             type_name: schema.name.to_owned(),
             subject,
             record: binding,
-            sealed,
+            envelopes: sealed,
             blind_index,
             body,
             marker: PhantomData,

@@ -41,6 +41,9 @@ pub fn expand(record: &Record<'_>) -> TokenStream {
     }
 }
 
+/// A field as a place expression (`self.x` or `(*__f0)`), spanned where errors should point.
+type Place<'a> = &'a dyn Fn(Span) -> TokenStream;
+
 fn private() -> TokenStream {
     quote!(::privacy_core::__private)
 }
@@ -67,7 +70,7 @@ fn in_schema(plan: &FieldPlan<'_>) -> bool {
 /// variant binding only the fields whose statement is not empty.
 fn over_fields(
     record: &Record<'_>,
-    stmt: &dyn Fn(&FieldPlan<'_>, &dyn Fn(Span) -> TokenStream) -> TokenStream,
+    stmt: &dyn Fn(&FieldPlan<'_>, Place<'_>) -> TokenStream,
 ) -> TokenStream {
     match &record.input.body {
         Body::Struct(_) => {

@@ -1,16 +1,14 @@
 //! `impl PersonalData`: each method a list of per-field calls into privacy-core, over the
 //! fields of the struct or of the active variant.
 
-use proc_macro2::{Span, TokenStream};
+use proc_macro2::TokenStream;
 use quote::{quote, quote_spanned};
 use syn::Ident;
 
 use super::bounds::{personal_bounds, with_bounds};
-use super::{over_fields, private, private_at, schema_index, span_of, type_span};
+use super::{over_fields, private, private_at, schema_index, span_of, type_span, Place};
 use crate::model::{AnonymizerRef, ErasePolicy, FieldPlan, Personal, Record, RetentionRef, Role};
 
-/// A field as a place expression (`self.x` or `(*__f0)`), spanned where errors should point.
-type Place<'a> = &'a dyn Fn(Span) -> TokenStream;
 
 pub fn impl_personal_data(record: &Record<'_>) -> TokenStream {
     let ident = record.input.ident;
