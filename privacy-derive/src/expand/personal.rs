@@ -9,7 +9,6 @@ use super::bounds::{personal_bounds, with_bounds};
 use super::{over_fields, private, private_at, schema_index, span_of, type_span, Place};
 use crate::model::{AnonymizerRef, ErasePolicy, FieldPlan, Personal, Record, RetentionRef, Role};
 
-
 pub fn impl_personal_data(record: &Record<'_>) -> TokenStream {
     let ident = record.input.ident;
     let p = private();

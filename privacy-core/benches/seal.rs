@@ -1,0 +1,188 @@
+//! Record-level sealing and opening through the typed model vs the hand-written equivalent,
+//! in the same run: encrypt the field(s) with a prebuilt AES-256-GCM cipher, base64 them and
+//! `serde_json` the record (and the reverse for opening).
+//!
+//! `cargo bench -p privacy-core --bench seal`; the ratios print at the end.
+
+use std::hint::black_box;
+
+use aes_gcm::aead::{Aead, Payload};
+use aes_gcm::{Aes256Gcm, KeyInit, Nonce};
+use base64::Engine as _;
+use privacy_core::crypto::{Keyring, Sealed};
+use privacy_core::PersonalData;
+use serde::{Deserialize, Serialize};
+
+#[path = "support/mod.rs"]
+mod support;
+
+#[derive(PersonalData, Serialize, Deserialize, Clone)]
+#[serde(rename_all = "camelCase")]
+struct One {
+    #[personal(subject_id)]
+    account_id: u64,
+    #[personal(category = "financial.card_number", encrypt)]
+    card_number: String,
+    #[personal(not_personal)]
+    plan: String,
+    #[personal(not_personal)]
+    seats: u32,
+    #[personal(not_personal)]
+    region: String,
+}
+
+#[derive(PersonalData, Serialize, Deserialize, Clone)]
+#[serde(rename_all = "camelCase")]
+struct Four {
+    #[personal(subject_id)]
+    account_id: u64,
+    #[personal(category = "financial.card_number", encrypt)]
+    card_number: String,
+    #[personal(category = "contact.email", encrypt)]
+    email: String,
+    #[personal(category = "contact.phone", encrypt)]
+    phone: String,
+    #[personal(category = "identity.name", encrypt)]
+    name: String,
+    #[personal(not_personal)]
+    plan: String,
+}
+
+/// What a developer would write by hand for `One`: the same record with the card as base64.
+#[derive(Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct OneByHand {
+    account_id: u64,
+    card_number: String,
+    plan: String,
+    seats: u32,
+    region: String,
+}
+
+#[derive(Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct FourByHand {
+    account_id: u64,
+    card_number: String,
+    email: String,
+    phone: String,
+    name: String,
+    plan: String,
+}
+
+fn main() {
+    let keyring = Keyring::in_memory();
+    let cipher = Aes256Gcm::new(&[7u8; 32].into());
+    let b64 = base64::engine::general_purpose::STANDARD;
+    let enc = |text: &str| {
+        let ct = cipher
+            .encrypt(
+                Nonce::from_slice(&[3u8; 12]),
+                Payload {
+                    msg: text.as_bytes(),
+                    aad: b"",
+                },
+            )
+            .unwrap();
+        b64.encode(ct)
+    };
+    let dec = |text: &str| {
+        let ct = b64.decode(text).unwrap();
+        let pt = cipher
+            .decrypt(
+                Nonce::from_slice(&[3u8; 12]),
+                Payload { msg: &ct, aad: b"" },
+            )
+            .unwrap();
+        String::from_utf8(pt).unwrap()
+    };
+
+    let one = One {
+        account_id: 42,
+        card_number: "4111111111111111".into(),
+        plan: "family".into(),
+        seats: 4,
+        region: "eu-west".into(),
+    };
+    let four = Four {
+        account_id: 42,
+        card_number: "4111111111111111".into(),
+        email: "ada@example.com1".into(),
+        phone: "+15550001111xxxx".into(),
+        name: "Ada Lovelace xxx".into(),
+        plan: "family".into(),
+    };
+    keyring.seal(&one).unwrap();
+
+    let seal_one = || serde_json::to_string(&keyring.seal(black_box(&one)).unwrap()).unwrap();
+    let hand_one = || {
+        let r = black_box(&one);
+        serde_json::to_string(&OneByHand {
+            account_id: r.account_id,
+            card_number: enc(&r.card_number),
+            plan: r.plan.clone(),
+            seats: r.seats,
+            region: r.region.clone(),
+        })
+        .unwrap()
+    };
+    let seal_four = || serde_json::to_string(&keyring.seal(black_box(&four)).unwrap()).unwrap();
+    let hand_four = || {
+        let r = black_box(&four);
+        serde_json::to_string(&FourByHand {
+            account_id: r.account_id,
+            card_number: enc(&r.card_number),
+            email: enc(&r.email),
+            phone: enc(&r.phone),
+            name: enc(&r.name),
+            plan: r.plan.clone(),
+        })
+        .unwrap()
+    };
+    let sealed_one = seal_one();
+    let by_hand_one = hand_one();
+    let sealed_four = seal_four();
+    let by_hand_four = hand_four();
+    let open_one = || {
+        let s: Sealed<One> = serde_json::from_str(black_box(&sealed_one)).unwrap();
+        s.open(&keyring).unwrap()
+    };
+    let unhand_one = || {
+        let mut r: OneByHand = serde_json::from_str(black_box(&by_hand_one)).unwrap();
+        r.card_number = dec(&r.card_number);
+        r
+    };
+    let open_four = || {
+        let s: Sealed<Four> = serde_json::from_str(black_box(&sealed_four)).unwrap();
+        s.open(&keyring).unwrap()
+    };
+    let unhand_four = || {
+        let mut r: FourByHand = serde_json::from_str(black_box(&by_hand_four)).unwrap();
+        r.card_number = dec(&r.card_number);
+        r.email = dec(&r.email);
+        r.phone = dec(&r.phone);
+        r.name = dec(&r.name);
+        r
+    };
+
+    support::ratio(
+        "seal + JSON, 1 encrypted field, vs by hand",
+        seal_one,
+        hand_one,
+    );
+    support::ratio(
+        "seal + JSON, 4 encrypted fields, vs by hand",
+        seal_four,
+        hand_four,
+    );
+    support::ratio(
+        "JSON + open, 1 encrypted field, vs by hand",
+        open_one,
+        unhand_one,
+    );
+    support::ratio(
+        "JSON + open, 4 encrypted fields, vs by hand",
+        open_four,
+        unhand_four,
+    );
+}
