@@ -94,11 +94,17 @@ fn the_streamed_json_keeps_every_record_in_order_and_counts_every_value() {
     let written = doc["records"].as_array().unwrap();
     assert_eq!(written.len(), 51);
     for (r, w) in records.iter().zip(written) {
-        assert_eq!(w, &serde_json::from_str::<Value>(r.export().json()).unwrap());
+        assert_eq!(
+            w,
+            &serde_json::from_str::<Value>(r.export().json()).unwrap()
+        );
     }
     // The profile's id, name, birth date and two pings; then 50 ids and 50 positions (a
     // missing position is a value too: `null`).
-    assert_eq!(doc["ccpa_1798_110"]["specific_pieces"]["values"], 5 + 50 + 50);
+    assert_eq!(
+        doc["ccpa_1798_110"]["specific_pieces"]["values"],
+        5 + 50 + 50
+    );
 }
 
 #[test]
