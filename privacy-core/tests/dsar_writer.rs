@@ -255,7 +255,7 @@ struct FullDisk {
 impl Write for FullDisk {
     fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
         if self.written.len() >= self.room {
-            return Err(io::Error::new(io::ErrorKind::StorageFull, "disk full"));
+            return Err(io::Error::new(io::ErrorKind::WriteZero, "disk full"));
         }
         let n = buf.len().min(self.room - self.written.len());
         self.written.extend_from_slice(&buf[..n]);
@@ -276,7 +276,7 @@ fn a_failed_write_is_reported_and_ends_the_document() {
     let mut writer = DsarWriter::json(disk, "u-1001");
     writer.add(&holder()).unwrap();
     let err = writer.flush().unwrap_err();
-    assert!(matches!(err, DsarWriteError::Io(ref e) if e.kind() == io::ErrorKind::StorageFull));
+    assert!(matches!(err, DsarWriteError::Io(ref e) if e.kind() == io::ErrorKind::WriteZero));
     assert_eq!(
         err.to_string(),
         "writing the right-to-know document failed: disk full"

@@ -219,7 +219,7 @@ impl<'a> Answer<'a> {
         for r in records {
             let export = r.export();
             self.json
-                .add_export(export.clone())
+                .add_export(&export)
                 .map_err(|e| Output::error(self.json_path, e))?;
             self.summary
                 .add_export(export)

@@ -1,6 +1,7 @@
 //! [`DsarWriter`]: the right-to-know document written record by record, for subjects with
 //! more records than fit in memory at once.
 
+use core::borrow::Borrow;
 use core::fmt;
 use std::io::{self, Write};
 use std::time::SystemTime;
@@ -77,15 +78,15 @@ impl DsarWriteError {
 /// struct LocationPing {
 ///     #[personal(subject_id)]
 ///     child: u64,
-///     #[personal(category = "location.precise", purpose = "location-sharing", retention = "30d")]
-///     position: (f64, f64),
+///     #[personal(category = "location.precise", purpose = "location-sharing")]
+///     position: Option<(f64, f64)>,
 /// }
 ///
 /// let mut answer = DsarWriter::json(Vec::new(), "7");
 /// for i in 0..3 {
-///     answer.add(&LocationPing { child: 7, position: (37.77, -122.43 + f64::from(i)) })?;
+///     answer.add(&LocationPing { child: 7, position: Some((37.77, -122.43 + f64::from(i))) })?;
 /// }
-/// let refused = answer.add(&LocationPing { child: 8, position: (0.0, 0.0) }).unwrap_err();
+/// let refused = answer.add(&LocationPing { child: 8, position: None }).unwrap_err();
 /// assert_eq!(refused.refused(), Some(&DsarError::OtherSubject { record: "LocationPing" }));
 /// let bytes = answer.finish()?;
 ///
@@ -193,12 +194,13 @@ impl<W: Write> DsarWriter<W> {
         self.add_ref(&record.export())
     }
 
-    /// Checks and writes an export made earlier, as [`DsarWriter::add`].
+    /// Checks and writes an export made earlier, as [`DsarWriter::add`]. Takes the export
+    /// or a reference to it (`add_export(&export)` keeps it for another document).
     ///
     /// # Errors
     /// As [`DsarWriter::add`].
-    pub fn add_export(&mut self, export: RecordExport) -> Result<(), DsarWriteError> {
-        self.add_ref(&export)
+    pub fn add_export(&mut self, export: impl Borrow<RecordExport>) -> Result<(), DsarWriteError> {
+        self.add_ref(export.borrow())
     }
 
     fn add_ref(&mut self, export: &RecordExport) -> Result<(), DsarWriteError> {
