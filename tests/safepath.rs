@@ -51,6 +51,18 @@ fn the_demo_keeps_every_promise_of_the_policy() {
         let know = steps::know(&vault, steps::KNOW_PARENT, &tmp.0).expect("know");
         let json = std::fs::read_to_string(&know.json).expect("dsar json");
         let family = &demo[0];
+        // Streamed, yet one complete document: the parent's and one per child.
+        let answer: serde_json::Value = serde_json::from_str(&json).expect("complete JSON");
+        assert_eq!(answer["responsible_subject"], steps::KNOW_PARENT);
+        let documents = answer["documents"].as_array().expect("documents");
+        assert_eq!(documents.len(), 1 + family.children.len());
+        assert_eq!(documents[0]["subject"]["id"], steps::KNOW_PARENT);
+        let summary = std::fs::read_to_string(&know.summary).expect("dsar summary");
+        assert_eq!(
+            summary.matches("## Your rights").count(),
+            documents.len(),
+            "every streamed summary is finished"
+        );
         for value in [
             &family.parent.email,
             &family.parent.name,

@@ -2,10 +2,11 @@
 //! run the retention sweep, print the data inventory and the policy coverage check.
 
 use std::fs;
+use std::io::Write as _;
 use std::path::{Path, PathBuf};
 use std::time::SystemTime;
 
-use privacy_core::dsar::{Dsar, ErasureReport};
+use privacy_core::dsar::{DsarWriteError, DsarWriter, ErasureReport};
 use privacy_core::inventory::{Inventory, Policy};
 use privacy_core::PersonalData;
 use tracing::info;
@@ -31,7 +32,7 @@ pub enum StepError {
     Vault(#[from] VaultError),
     /// A DSAR document could not be assembled.
     #[error("right-to-know request: {0}")]
-    Dsar(#[from] privacy_core::dsar::DsarError),
+    Dsar(#[from] DsarWriteError),
     /// Writing an output file failed.
     #[error("could not write {path}: {source}")]
     Write {
@@ -112,43 +113,43 @@ pub struct KnowAnswer {
 
 /// Answers a right-to-know request for a parent: one document for the parent and one per
 /// child (the parent is the child's responsible subject), in one JSON file and one summary.
+///
+/// Each document is streamed with [`DsarWriter`]: records are written to both files as they
+/// are read, one record type at a time, and what the document states about all of them
+/// comes at its end. A request that fails half way leaves files that are visibly
+/// incomplete (the JSON does not parse), never a document that looks whole.
 pub fn know(vault: &Vault, parent_id: &str, out: &Path) -> Result<KnowAnswer, StepError> {
     info!("right-to-know request received");
-    let mut parent = Dsar::new(parent_id);
-    let mut records = 0;
-    records += add_all(&mut parent, &vault.of_subject::<ParentAccount>(parent_id)?)?;
-    records += add_all(
-        &mut parent,
-        &vault.of_subject::<MarketingPreference>(parent_id)?,
-    )?;
-    records += add_all(&mut parent, &vault.of_subject::<Invoice>(parent_id)?)?;
-    let mut documents = vec![parent];
-    for child in children_of(vault, parent_id)? {
-        let mut doc = Dsar::new(&child.id);
-        records += add_all(&mut doc, std::slice::from_ref(&child))?;
-        records += add_all(&mut doc, &vault.of_subject::<Device>(&child.id)?)?;
-        records += add_all(&mut doc, &vault.of_subject::<LocationPing>(&child.id)?)?;
-        records += add_all(&mut doc, &vault.of_subject::<ErrorReport>(&child.id)?)?;
-        documents.push(doc);
-    }
-    let json: Vec<serde_json::Value> = documents.iter().map(Dsar::to_json).collect();
-    let json = serde_json::json!({
-        "request": "right to know (CCPA 1798.110, GDPR Art. 15)",
-        "responsible_subject": parent_id,
-        "documents": json,
-    });
-    let summary: String = documents
-        .iter()
-        .map(Dsar::to_markdown)
-        .collect::<Vec<_>>()
-        .join("\n---\n\n");
     let json_path = out.join(format!("dsar-{parent_id}.json"));
     let summary_path = out.join(format!("dsar-{parent_id}.md"));
-    write(
-        &json_path,
-        &serde_json::to_string_pretty(&json).unwrap_or_default(),
-    )?;
-    write(&summary_path, &summary)?;
+    let mut json = Output::create(&json_path)?;
+    let mut summary = Output::create(&summary_path)?;
+    // The envelope around the documents; its only variable part is the parent's id.
+    let head = serde_json::json!({
+        "request": "right to know (CCPA 1798.110, GDPR Art. 15)",
+        "responsible_subject": parent_id,
+    })
+    .to_string();
+    json.write(head.strip_suffix('}').unwrap_or(&head))?;
+    json.write(",\"documents\":[")?;
+
+    let mut doc = Answer::new(&mut json, &mut summary, parent_id);
+    let mut records = 0;
+    records += doc.add_all(&vault.of_subject::<ParentAccount>(parent_id)?)?;
+    records += doc.add_all(&vault.of_subject::<MarketingPreference>(parent_id)?)?;
+    records += doc.add_all(&vault.of_subject::<Invoice>(parent_id)?)?;
+    doc.finish()?;
+    for child in children_of(vault, parent_id)? {
+        json.write(",")?;
+        summary.write("\n---\n\n")?;
+        let mut doc = Answer::new(&mut json, &mut summary, &child.id);
+        records += doc.add_all(std::slice::from_ref(&child))?;
+        records += doc.add_all(&vault.of_subject::<Device>(&child.id)?)?;
+        records += doc.add_all(&vault.of_subject::<LocationPing>(&child.id)?)?;
+        records += doc.add_all(&vault.of_subject::<ErrorReport>(&child.id)?)?;
+        doc.finish()?;
+    }
+    json.write("]}\n")?;
     info!(records, "right-to-know answer written");
     Ok(KnowAnswer {
         json: json_path,
@@ -157,11 +158,85 @@ pub fn know(vault: &Vault, parent_id: &str, out: &Path) -> Result<KnowAnswer, St
     })
 }
 
-fn add_all<T: PersonalData>(doc: &mut Dsar, records: &[T]) -> Result<usize, StepError> {
-    for r in records {
-        doc.add(r)?;
+/// One output file of an answer; its errors name the file.
+struct Output {
+    path: PathBuf,
+    file: fs::File,
+}
+
+impl Output {
+    fn create(path: &Path) -> Result<Output, StepError> {
+        let file = fs::File::create(path).map_err(|source| StepError::Write {
+            path: path.to_owned(),
+            source,
+        })?;
+        Ok(Output {
+            path: path.to_owned(),
+            file,
+        })
     }
-    Ok(records.len())
+
+    fn write(&mut self, text: &str) -> Result<(), StepError> {
+        self.file
+            .write_all(text.as_bytes())
+            .map_err(|source| StepError::Write {
+                path: self.path.clone(),
+                source,
+            })
+    }
+
+    /// A writer's error, naming this file when it is an I/O error.
+    fn error(path: &Path, e: DsarWriteError) -> StepError {
+        match e {
+            DsarWriteError::Io(source) => StepError::Write {
+                path: path.to_owned(),
+                source,
+            },
+            other => StepError::Dsar(other),
+        }
+    }
+}
+
+/// The document of one subject, streamed to both files at once.
+struct Answer<'a> {
+    json: DsarWriter<&'a mut fs::File>,
+    json_path: &'a Path,
+    summary: DsarWriter<&'a mut fs::File>,
+    summary_path: &'a Path,
+}
+
+impl<'a> Answer<'a> {
+    fn new(json: &'a mut Output, summary: &'a mut Output, subject_id: &str) -> Answer<'a> {
+        Answer {
+            json: DsarWriter::json(&mut json.file, subject_id),
+            json_path: &json.path,
+            summary: DsarWriter::markdown(&mut summary.file, subject_id),
+            summary_path: &summary.path,
+        }
+    }
+
+    fn add_all<T: PersonalData>(&mut self, records: &[T]) -> Result<usize, StepError> {
+        for r in records {
+            let export = r.export();
+            self.json
+                .add_export(&export)
+                .map_err(|e| Output::error(self.json_path, e))?;
+            self.summary
+                .add_export(export)
+                .map_err(|e| Output::error(self.summary_path, e))?;
+        }
+        Ok(records.len())
+    }
+
+    fn finish(self) -> Result<(), StepError> {
+        self.json
+            .finish()
+            .map_err(|e| Output::error(self.json_path, e))?;
+        self.summary
+            .finish()
+            .map_err(|e| Output::error(self.summary_path, e))?;
+        Ok(())
+    }
 }
 
 fn children_of(vault: &Vault, parent_id: &str) -> Result<Vec<ChildProfile>, StepError> {

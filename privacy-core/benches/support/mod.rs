@@ -11,22 +11,38 @@ use std::time::{Duration, Instant};
 /// Times `subject` against `baseline` and prints `name: subject / baseline = ratio`.
 ///
 /// Returns the ratio (subject time divided by baseline time; below 1.0 means faster).
-pub fn ratio<A, B, RA, RB>(name: &str, mut subject: A, mut baseline: B) -> f64
+pub fn ratio<A, B, RA, RB>(name: &str, subject: A, baseline: B) -> f64
+where
+    A: FnMut() -> RA,
+    B: FnMut() -> RB,
+{
+    let (ma, mb) = compare(name, ROUNDS, subject, baseline);
+    ma / mb
+}
+
+/// [`ratio`] in `rounds` rounds (fewer for calls that take seconds), returning the median
+/// times per call of the subject and the baseline, in nanoseconds.
+pub fn compare<A, B, RA, RB>(
+    name: &str,
+    rounds: usize,
+    mut subject: A,
+    mut baseline: B,
+) -> (f64, f64)
 where
     A: FnMut() -> RA,
     B: FnMut() -> RB,
 {
     let iters = calibrate(&mut subject);
-    let mut a = Vec::with_capacity(ROUNDS);
-    let mut b = Vec::with_capacity(ROUNDS);
-    for _ in 0..ROUNDS {
+    let mut a = Vec::with_capacity(rounds);
+    let mut b = Vec::with_capacity(rounds);
+    for _ in 0..rounds {
         a.push(time(&mut subject, iters));
         b.push(time(&mut baseline, iters));
     }
     let (ma, mb) = (median(&mut a), median(&mut b));
     let r = ma / mb;
     println!("ratio {name}: {ma:.1} ns / {mb:.1} ns = {r:.2}x");
-    r
+    (ma, mb)
 }
 
 const ROUNDS: usize = 21;

@@ -3,15 +3,17 @@
 use std::time::SystemTime;
 
 use serde::Serialize;
-use serde_json::{json, Value};
+use serde_json::Value;
 
 use super::export::{ExportedValue, RecordExport};
 use super::markdown;
 use super::summary::Summary;
 use super::timestamp::iso8601;
+use super::writer::DsarWriter;
 use crate::PersonalData;
 
-/// Why a record was refused by [`Dsar::add`]; names the record type, never an identifier.
+/// Why a record was refused by [`Dsar::add`] or [`DsarWriter::add`]; names the record type,
+/// never an identifier.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum DsarError {
     /// The record, or a record nested in it, belongs to another data subject.
@@ -50,6 +52,10 @@ pub const RIGHTS: &[&str] = &[
 ];
 
 /// Everything held about one data subject, gathered from records of any type.
+///
+/// A `Dsar` keeps every record's export in memory until the document is rendered: it suits
+/// small answers and tests. For a subject with many records, [`DsarWriter`] writes the same
+/// document record by record in memory bounded by the number of record types.
 ///
 /// The document states the CCPA 1798.110 items (categories collected, categories of sources,
 /// business or commercial purposes, categories of third parties, the specific pieces) and the
@@ -160,72 +166,29 @@ impl Dsar {
     /// # Errors
     /// As [`Dsar::add`].
     pub fn add_export(&mut self, export: RecordExport) -> Result<(), DsarError> {
-        match export.subject_id() {
-            None => Err(DsarError::NoSubject {
-                record: export.record(),
-            }),
-            Some(id) if id != self.subject_id => Err(DsarError::OtherSubject {
-                record: export.record(),
-            }),
-            Some(_) => {
-                if let Some(kind) = self.subject_kind.as_deref() {
-                    if export.subject_kind() != kind {
-                        return Err(DsarError::OtherKind {
-                            record: export.record(),
-                            kind: export.subject_kind(),
-                        });
-                    }
-                }
-                check_nested(&export, &self.subject_id)?;
-                self.records.push(export);
-                Ok(())
-            }
-        }
+        check(&export, &self.subject_id, self.subject_kind.as_deref())?;
+        self.records.push(export);
+        Ok(())
     }
 
     /// The document as JSON: `subject`, `ccpa_1798_110`, `gdpr_art_15`, `withheld` and
     /// `records` (the specific pieces). Keys and lists are in a stable order.
+    ///
+    /// This is the document [`DsarWriter::json`] streams, read back into a tree.
     pub fn to_json(&self) -> Value {
-        let s = Summary::of(&self.records);
-        let mut doc = json!({
-            "subject": { "id": self.subject_id, "kind": s.kinds },
-            "ccpa_1798_110": {
-                "categories": s.categories.iter().map(|(name, description, ccpa, sensitive)| json!({
-                    "category": name,
-                    "description": description,
-                    "ccpa_category": ccpa,
-                    "sensitive": sensitive,
-                })).collect::<Vec<_>>(),
-                "ccpa_categories": s.ccpa_categories,
-                "sources": s.sources,
-                "purposes": s.purposes,
-                "third_parties": s.recipients,
-                "categories_shared": s.shared_categories,
-                "specific_pieces": {
-                    "location": "/records",
-                    "values": s.values,
-                    "withheld": s.withheld.len(),
-                },
-            },
-            "gdpr_art_15": {
-                "purposes": s.purposes,
-                "categories": s.categories.iter().map(|c| c.0).collect::<Vec<_>>(),
-                "recipients": s.recipients,
-                "retention": s.retention.iter().map(|((category, written), r)| json!({
-                    "category": category,
-                    "retention": written,
-                    "kept_for": markdown::kept_for(*r),
-                })).collect::<Vec<_>>(),
-                "rights": RIGHTS,
-                "source": s.sources,
-            },
-            "withheld": s.withheld.iter().map(|(field, reason)| json!({ "field": field, "reason": reason })).collect::<Vec<_>>(),
-            "records": self.records,
-        });
-        if let (Some(at), Some(map)) = (self.generated_at, doc.as_object_mut()) {
-            map.insert("generated_at".to_owned(), Value::String(iso8601(at)));
+        let mut writer = DsarWriter::json(Vec::new(), &self.subject_id);
+        writer.set_generated_at(self.generated_at);
+        for r in &self.records {
+            // Checked when added; writing into a `Vec` cannot fail.
+            if writer.write_checked(r).is_err() {
+                return Value::Null;
+            }
         }
-        doc
+        writer
+            .finish()
+            .ok()
+            .and_then(|bytes| serde_json::from_slice(&bytes).ok())
+            .unwrap_or(Value::Null)
     }
 
     /// [`Dsar::to_json`] as indented text.
@@ -235,10 +198,42 @@ impl Dsar {
 
     /// A summary a person can read, in Markdown: what is held, why, from where, shared with
     /// whom, for how long, then every value, what is not shown and why, and their rights.
+    ///
+    /// The summary comes before the records here; [`DsarWriter::markdown`], which cannot
+    /// know it before the last record, writes the same blocks with the summary last.
     pub fn to_markdown(&self) -> String {
         let s = Summary::of(&self.records);
         let at = self.generated_at.map(iso8601);
         markdown::render(&self.subject_id, at.as_deref(), &self.records, &s)
+    }
+}
+
+/// The checks of [`Dsar::add_export`] and [`DsarWriter::add_export`]: the record belongs to
+/// `subject_id`, is of the `kind` of subject asked for (if any), and holds no nested record
+/// of another subject.
+pub(crate) fn check(
+    export: &RecordExport,
+    subject_id: &str,
+    kind: Option<&str>,
+) -> Result<(), DsarError> {
+    match export.subject_id() {
+        None => Err(DsarError::NoSubject {
+            record: export.record(),
+        }),
+        Some(id) if id != subject_id => Err(DsarError::OtherSubject {
+            record: export.record(),
+        }),
+        Some(_) => {
+            if let Some(kind) = kind {
+                if export.subject_kind() != kind {
+                    return Err(DsarError::OtherKind {
+                        record: export.record(),
+                        kind: export.subject_kind(),
+                    });
+                }
+            }
+            check_nested(export, subject_id)
+        }
     }
 }
 

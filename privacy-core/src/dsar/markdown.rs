@@ -1,13 +1,17 @@
-//! The Markdown rendering of a [`Dsar`](super::Dsar): a summary a person can read.
+//! The Markdown rendering of a right-to-know document: a summary a person can read.
 
 use std::fmt::Write as _;
+
+use rustc_hash::FxHashMap;
 
 use super::export::{ExportedValue, RecordExport};
 use super::summary::Summary;
 use super::RIGHTS;
 use crate::schema::{Retention, RetentionUnit};
 
-/// Writes the whole document. `writeln!` into a `String` cannot fail, so results are ignored.
+/// Writes the whole document with the summary first: title, [`overview`], the records,
+/// [`closing`]. This is [`Dsar::to_markdown`](super::Dsar::to_markdown)'s layout; the
+/// streamed layout ([`DsarWriter`](super::DsarWriter)) moves the overview after the records.
 pub(crate) fn render(
     subject_id: &str,
     generated_at: Option<&str>,
@@ -15,8 +19,41 @@ pub(crate) fn render(
     s: &Summary,
 ) -> String {
     let mut out = String::new();
+    out.push_str(TITLE);
+    overview(&mut out, subject_id, generated_at, s);
+    out.push('\n');
+    out.push_str(DATA_HEADING);
+    let mut lines = RecordLines::default();
+    for r in records {
+        lines.write(&mut out, r, 0);
+    }
+    closing(&mut out, s);
+    out
+}
+
+/// The document's first line.
+pub(crate) const TITLE: &str = "# Your personal data\n\n";
+
+/// The heading the records follow.
+pub(crate) const DATA_HEADING: &str = "## The data\n\n";
+
+/// What a streamed document says before its records, since its summary comes last.
+pub(crate) const STREAMED_NOTE: &str = "The records come first. What they hold, why, where it \
+comes from, who it is shared with, how long it is kept, what is not shown and your rights \
+follow them, under \"Summary\".\n\n";
+
+/// The heading of a streamed document's summary, after the records.
+pub(crate) const SUMMARY_HEADING: &str = "\n## Summary\n\n";
+
+/// Who the document is about and what is held, why, from where, shared with whom, for how
+/// long: from the `Subject:` line to `**Categories we share:**`, ending in one newline.
+pub(crate) fn overview(
+    out: &mut String,
+    subject_id: &str,
+    generated_at: Option<&str>,
+    s: &Summary,
+) {
     let kinds = s.kinds.iter().copied().collect::<Vec<_>>().join(", ");
-    let _ = writeln!(out, "# Your personal data\n");
     let _ = writeln!(out, "Subject: {} ({})  ", code(subject_id), text(&kinds));
     if let Some(at) = generated_at {
         let _ = writeln!(out, "Prepared: {at}  ");
@@ -71,13 +108,13 @@ pub(crate) fn render(
     );
     let _ = writeln!(
         out,
-        "**Categories we share:** {}\n",
+        "**Categories we share:** {}",
         list(&mut s.shared_categories.iter())
     );
-    let _ = writeln!(out, "## The data\n");
-    for r in records {
-        write_record(&mut out, r, 0);
-    }
+}
+
+/// What is held but not shown, and the subject's rights: the end of every document.
+pub(crate) fn closing(out: &mut String, s: &Summary) {
     if !s.withheld.is_empty() {
         let _ = writeln!(out, "\n## Held but not shown\n");
         for (field, reason) in &s.withheld {
@@ -88,34 +125,66 @@ pub(crate) fn render(
     for right in RIGHTS {
         let _ = writeln!(out, "- {right}");
     }
-    out
 }
 
-fn write_record(out: &mut String, r: &RecordExport, depth: usize) {
-    let indent = "  ".repeat(depth);
-    let _ = writeln!(out, "{indent}- **{}**", text(r.record()));
-    for f in r.fields() {
-        let label = f.meta.category.map_or(f.meta.name, |c| c.description());
-        let name = text(f.meta.name);
-        let label = text(label);
-        match f.value {
-            ExportedValue::Value(json) => {
-                let _ = writeln!(out, "{indent}  - {name} ({label}): {}", code(json));
-            }
-            ExportedValue::Withheld(reason) => {
-                let _ = writeln!(
-                    out,
-                    "{indent}  - {name} ({label}): not shown ({})",
-                    text(reason)
-                );
-            }
-            ExportedValue::Records(nested) => {
-                let _ = writeln!(out, "{indent}  - {name}:");
-                for n in nested {
-                    write_record(out, n, depth + 2);
+/// Writes records as Markdown list items. Everything on a line but a value depends only on
+/// the record type, field and depth, so it is escaped once and kept (one line per field and
+/// depth seen: memory grows with the record types, not the records).
+#[derive(Default)]
+pub(crate) struct RecordLines {
+    /// (record schema or field meta address, depth, which line) -> the line or its start.
+    lines: FxHashMap<(usize, usize, usize), String>,
+}
+
+/// Which of a field's lines a cached entry is (withheld lines use the reason's address).
+const RECORD_LINE: usize = 0;
+const VALUE_LINE: usize = 1;
+const NESTED_LINE: usize = 2;
+
+impl RecordLines {
+    /// Writes `r` and the records nested in it at `depth` (0 for a top-level record).
+    pub(crate) fn write(&mut self, out: &mut String, r: &RecordExport, depth: usize) {
+        let schema = core::ptr::from_ref(r.schema()) as usize;
+        out.push_str(self.line((schema, depth, RECORD_LINE), || {
+            format!("{}- **{}**\n", "  ".repeat(depth), text(r.record()))
+        }));
+        for f in r.fields() {
+            let meta = core::ptr::from_ref(f.meta) as usize;
+            let start = || {
+                let label = f.meta.category.map_or(f.meta.name, |c| c.description());
+                format!(
+                    "{}  - {} ({})",
+                    "  ".repeat(depth),
+                    text(f.meta.name),
+                    text(label)
+                )
+            };
+            match f.value {
+                ExportedValue::Value(json) => {
+                    out.push_str(self.line((meta, depth, VALUE_LINE), || start() + ": "));
+                    push_code(out, json);
+                    out.push('\n');
+                }
+                ExportedValue::Withheld(reason) => {
+                    let key = (meta, depth, reason.as_ptr() as usize);
+                    out.push_str(self.line(key, || {
+                        format!("{}: not shown ({})\n", start(), text(reason))
+                    }));
+                }
+                ExportedValue::Records(nested) => {
+                    out.push_str(self.line((meta, depth, NESTED_LINE), || {
+                        format!("{}  - {}:\n", "  ".repeat(depth), text(f.meta.name))
+                    }));
+                    for n in nested {
+                        self.write(out, n, depth + 2);
+                    }
                 }
             }
         }
+    }
+
+    fn line(&mut self, key: (usize, usize, usize), make: impl FnOnce() -> String) -> &str {
+        self.lines.entry(key).or_insert_with(make)
     }
 }
 
@@ -165,6 +234,18 @@ pub(crate) fn text(s: &str) -> String {
     out
 }
 
+/// [`code`] at the end of `out`, without an allocation for the common span that holds no
+/// backtick and no line break.
+fn push_code(out: &mut String, s: &str) {
+    if s.bytes().any(|b| matches!(b, b'`' | b'\n' | b'\r')) {
+        out.push_str(&code(s));
+    } else {
+        out.push('`');
+        out.push_str(s);
+        out.push('`');
+    }
+}
+
 /// An inline code span holding `s` verbatim, whatever backticks it contains.
 pub(crate) fn code(s: &str) -> String {
     let s = s.replace(['\n', '\r'], " ");
@@ -201,6 +282,15 @@ mod tests {
         assert_eq!(code("\"jane\""), "`\"jane\"`");
         assert_eq!(code("a``b"), "```a``b```");
         assert_eq!(code("`x"), "`` `x ``");
+    }
+
+    #[test]
+    fn code_spans_written_in_place_match_code() {
+        for s in ["\"jane\"", "a``b", "`x", "[1.5,2]", "a\nb"] {
+            let mut out = String::new();
+            push_code(&mut out, s);
+            assert_eq!(out, code(s));
+        }
     }
 
     #[test]

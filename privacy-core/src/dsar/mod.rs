@@ -1,5 +1,6 @@
-//! Data-subject requests: the right to know (export, [`Dsar`]) and the right to delete
-//! (erase, [`ErasureReport`]), and retention enforcement ([`sweep`]).
+//! Data-subject requests: the right to know (export, [`Dsar`], and [`DsarWriter`] for
+//! subjects with many records) and the right to delete (erase, [`ErasureReport`]), and
+//! retention enforcement ([`sweep`]).
 
 mod document;
 mod erasure;
@@ -8,11 +9,13 @@ mod markdown;
 mod summary;
 mod sweep;
 mod timestamp;
+mod writer;
 
 pub use document::{Dsar, DsarError, RIGHTS};
 pub use erasure::{ErasureOutcome, ErasureReport, FieldErasure, SUBJECT_ID_BASIS};
 pub use export::{ExportedValue, FieldExport, RecordExport};
 pub use sweep::{sweep, SweepReport};
+pub use writer::{DsarWriteError, DsarWriter};
 
 pub(crate) use markdown::text as markdown_text;
 pub(crate) use summary::nested_kind;

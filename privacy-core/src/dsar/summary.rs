@@ -1,9 +1,19 @@
-//! What a [`Dsar`](super::Dsar) states about its records: the CCPA 1798.110 and GDPR Art. 15(1)
-//! items, gathered from the field metadata in stable (sorted) order.
+//! What a right-to-know document states about its records: the CCPA 1798.110 and GDPR
+//! Art. 15(1) items, gathered from the field metadata in stable (sorted) order.
+//!
+//! Everything here except the count of values depends only on which fields of which record
+//! types were seen (and why a field was withheld), so a [`Summary`] grows with the number of
+//! record types, not records: a field seen before is counted and skipped.
 
 use std::collections::{BTreeMap, BTreeSet};
 
+use rustc_hash::FxHashSet;
+
+use serde_json::{json, Map, Value};
+
 use super::export::{ExportedValue, RecordExport};
+use super::markdown::kept_for;
+use super::RIGHTS;
 use crate::schema::{FieldKind, FieldMeta, Retention};
 
 /// The subject kind a record gets when `#[personal(subject = "...")]` is not written.
@@ -24,7 +34,7 @@ pub(crate) type CategoryRow = (&'static str, &'static str, &'static str, bool);
 
 /// The items of the document, each a sorted set so the output never depends on the order
 /// records were added in or on hashing.
-#[derive(Default)]
+#[derive(Default, Debug)]
 pub(crate) struct Summary {
     pub kinds: BTreeSet<&'static str>,
     pub categories: BTreeSet<CategoryRow>,
@@ -37,6 +47,9 @@ pub(crate) struct Summary {
     pub retention: BTreeMap<(&'static str, String), Retention>,
     pub withheld: BTreeSet<(String, &'static str)>,
     pub values: usize,
+    /// The (record schema, field, withheld reason) triples already gathered, by address:
+    /// what makes a record of a type seen before cost a few lookups.
+    seen: FxHashSet<(usize, usize, usize)>,
 }
 
 impl Summary {
@@ -44,14 +57,21 @@ impl Summary {
     pub fn of(records: &[RecordExport]) -> Summary {
         let mut s = Summary::default();
         for r in records {
-            s.collect(r, r.subject_kind());
+            s.add(r);
         }
         s
     }
 
+    /// Gathers what one top-level record (and the records nested in it) adds.
+    pub fn add(&mut self, r: &RecordExport) {
+        self.collect(r, r.subject_kind());
+    }
+
     fn collect(&mut self, r: &RecordExport, kind: &'static str) {
         self.kinds.insert(kind);
+        let schema = core::ptr::from_ref(r.schema()) as usize;
         for f in r.fields() {
+            let meta = core::ptr::from_ref(f.meta) as usize;
             match f.value {
                 ExportedValue::Records(nested) => {
                     for n in nested {
@@ -60,12 +80,18 @@ impl Summary {
                 }
                 ExportedValue::Value(_) => {
                     self.values += 1;
-                    self.field(f.meta);
+                    if self.seen.insert((schema, meta, 0)) {
+                        self.field(f.meta);
+                    }
                 }
                 ExportedValue::Withheld(reason) => {
-                    self.field(f.meta);
-                    self.withheld
-                        .insert((format!("{}.{}", r.record(), f.meta.name), reason));
+                    // A reason is a `&'static str`; its address tells reasons apart (two
+                    // copies of one text at two addresses only cost a second insert).
+                    if self.seen.insert((schema, meta, reason.as_ptr() as usize)) {
+                        self.field(f.meta);
+                        self.withheld
+                            .insert((format!("{}.{}", r.record(), f.meta.name), reason));
+                    }
                 }
             }
         }
@@ -88,6 +114,49 @@ impl Summary {
         self.recipients.extend(m.recipients.iter().copied());
         self.retention
             .insert((c.name(), m.retention.to_string()), m.retention);
+    }
+
+    /// The document's JSON members other than `records` and `generated_at`: `subject`,
+    /// `ccpa_1798_110`, `gdpr_art_15` and `withheld`.
+    pub fn to_json(&self, subject_id: &str) -> Map<String, Value> {
+        let doc = json!({
+            "subject": { "id": subject_id, "kind": self.kinds },
+            "ccpa_1798_110": {
+                "categories": self.categories.iter().map(|(name, description, ccpa, sensitive)| json!({
+                    "category": name,
+                    "description": description,
+                    "ccpa_category": ccpa,
+                    "sensitive": sensitive,
+                })).collect::<Vec<_>>(),
+                "ccpa_categories": self.ccpa_categories,
+                "sources": self.sources,
+                "purposes": self.purposes,
+                "third_parties": self.recipients,
+                "categories_shared": self.shared_categories,
+                "specific_pieces": {
+                    "location": "/records",
+                    "values": self.values,
+                    "withheld": self.withheld.len(),
+                },
+            },
+            "gdpr_art_15": {
+                "purposes": self.purposes,
+                "categories": self.categories.iter().map(|c| c.0).collect::<Vec<_>>(),
+                "recipients": self.recipients,
+                "retention": self.retention.iter().map(|((category, written), r)| json!({
+                    "category": category,
+                    "retention": written,
+                    "kept_for": kept_for(*r),
+                })).collect::<Vec<_>>(),
+                "rights": RIGHTS,
+                "source": self.sources,
+            },
+            "withheld": self.withheld.iter().map(|(field, reason)| json!({ "field": field, "reason": reason })).collect::<Vec<_>>(),
+        });
+        match doc {
+            Value::Object(map) => map,
+            _ => Map::new(),
+        }
     }
 
     /// The retention periods declared for a category.
