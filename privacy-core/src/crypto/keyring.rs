@@ -40,7 +40,7 @@ const KEK_WRAP_INFO: &[u8] = b"privacy-core/v1/kek-wrap";
 pub const INDEX_KEY_VERSION: u32 = 0;
 
 /// How often a store refusing a data key wrapped by a rotated-away KEK is retried.
-const STALE_KEK_RETRIES: usize = 5;
+const STALE_KEK_RETRIES: usize = 20;
 
 /// Seals and opens envelopes with one data key per data subject.
 ///
