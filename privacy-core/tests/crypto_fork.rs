@@ -48,14 +48,20 @@ fn a_parent_and_its_forked_child_sealing_the_same_plaintext_never_share_a_nonce(
     parent_end.read_to_end(&mut bytes).unwrap();
     let mut status = 0;
     // SAFETY: waits for the child forked above.
-    assert_eq!(unsafe { libc::waitpid(pid, &mut status, 0) }, pid);
-    assert!(libc::WIFEXITED(status) && libc::WEXITSTATUS(status) == 0, "the child failed");
+    assert_eq!(unsafe { libc::waitpid(pid, &raw mut status, 0) }, pid);
+    assert!(
+        libc::WIFEXITED(status) && libc::WEXITSTATUS(status) == 0,
+        "the child failed"
+    );
 
     let len = first.len();
     assert_eq!(bytes.len(), SEALS * len);
     let child: Vec<&[u8]> = bytes.chunks(len).collect();
     // Same data key on both sides: the envelopes differ only by nonce (and so ciphertext).
-    assert_eq!(child[0][..HEADER_LEN - NONCE_LEN], first[..HEADER_LEN - NONCE_LEN]);
+    assert_eq!(
+        child[0][..HEADER_LEN - NONCE_LEN],
+        first[..HEADER_LEN - NONCE_LEN]
+    );
     let parent_nonces: HashSet<[u8; NONCE_LEN]> = parent.iter().map(|e| nonce(e)).collect();
     for env in &child {
         assert!(

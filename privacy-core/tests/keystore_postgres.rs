@@ -28,7 +28,9 @@ struct Schema {
 impl Schema {
     fn new(test: &str) -> Option<Schema> {
         let Ok(url) = std::env::var(POSTGRES_URL_ENV) else {
-            println!("skipped {test}: set {POSTGRES_URL_ENV} to run it against a PostgreSQL server");
+            println!(
+                "skipped {test}: set {POSTGRES_URL_ENV} to run it against a PostgreSQL server"
+            );
             return None;
         };
         let nanos = SystemTime::now()
@@ -53,63 +55,87 @@ impl Schema {
 impl Drop for Schema {
     fn drop(&mut self) {
         if let Ok(mut client) = postgres::Client::connect(&self.url, postgres::NoTls) {
-            let _ = client.batch_execute(&format!("DROP SCHEMA IF EXISTS \"{}\" CASCADE", self.name));
+            let _ =
+                client.batch_execute(&format!("DROP SCHEMA IF EXISTS \"{}\" CASCADE", self.name));
         }
     }
 }
 
 #[test]
 fn racing_first_seals_from_keyrings_and_processes_give_one_data_key() {
-    let Some(schema) = Schema::new("race") else { return };
+    let Some(schema) = Schema::new("race") else {
+        return;
+    };
     instances::racing_first_seals_give_one_data_key(&schema.spec());
 }
 
 #[test]
 fn a_shred_reaches_every_keyring_and_process_within_the_bound() {
-    let Some(schema) = Schema::new("shred") else { return };
+    let Some(schema) = Schema::new("shred") else {
+        return;
+    };
     instances::a_shred_reaches_every_instance_within_the_bound(&schema.spec());
 }
 
 #[test]
 fn rotation_and_rewrap_interleaved_with_seals_in_other_instances_strand_no_key() {
-    let Some(schema) = Schema::new("rotate") else { return };
+    let Some(schema) = Schema::new("rotate") else {
+        return;
+    };
     instances::rotation_interleaved_with_seals_strands_no_key(&schema.spec());
 }
 
 #[test]
 fn a_data_key_wrapped_by_a_retired_kek_is_refused_and_the_keyring_retries() {
-    let Some(schema) = Schema::new("stale") else { return };
+    let Some(schema) = Schema::new("stale") else {
+        return;
+    };
     instances::a_key_wrapped_by_a_retired_kek_is_refused_and_retried(&schema.spec());
 }
 
 #[test]
 fn master_key_rotation_racing_kek_rotation_leaves_every_kek_open() {
-    let Some(schema) = Schema::new("master_race") else { return };
+    let Some(schema) = Schema::new("master_race") else {
+        return;
+    };
     instances::master_rotation_racing_kek_rotation_leaves_every_kek_open(&schema.spec());
 }
 
 #[test]
 fn processes_killed_mid_rewrap_master_rotation_and_first_seals_lose_nothing_handed_out() {
-    let Some(schema) = Schema::new("sigkill") else { return };
+    let Some(schema) = Schema::new("sigkill") else {
+        return;
+    };
     instances::sigkill_mid_operation_loses_nothing_handed_out(&schema.spec());
 }
 
 #[test]
 fn prepare_subjects_creates_each_data_key_once_in_bulk() {
-    let Some(schema) = Schema::new("bulk") else { return };
+    let Some(schema) = Schema::new("bulk") else {
+        return;
+    };
     instances::prepare_subjects_creates_each_key_once(&schema.spec());
 }
 
 #[test]
 fn keyring_postgres_reads_the_master_key_from_the_environment_and_uses_schema_public() {
-    let Some(schema) = Schema::new("public") else { return };
+    let Some(schema) = Schema::new("public") else {
+        return;
+    };
     // Schema `public` outlives the run: every run uses the same master key, so the next run
     // opens what this one created (a store someone else made there is left alone).
     let keyring = Keyring::postgres_with_master_key(&schema.url, master(42));
     match keyring {
         Ok(keyring) => {
-            let env = keyring.seal_bytes(&Aad::new("T", "f", "pub"), b"x").unwrap();
-            assert_eq!(&keyring.open_bytes(&Aad::new("T", "f", "pub"), &env).unwrap()[..], b"x");
+            let env = keyring
+                .seal_bytes(&Aad::new("T", "f", "pub"), b"x")
+                .unwrap();
+            assert_eq!(
+                &keyring
+                    .open_bytes(&Aad::new("T", "f", "pub"), &env)
+                    .unwrap()[..],
+                b"x"
+            );
         }
         Err(Error::WrongMasterKey { .. }) => {}
         Err(e) => panic!("{e}"),
@@ -127,7 +153,9 @@ fn keyring_postgres_reads_the_master_key_from_the_environment_and_uses_schema_pu
 
 #[test]
 fn seal_open_and_shred_from_tasks_of_a_multi_thread_tokio_runtime_never_panic() {
-    let Some(schema) = Schema::new("tokio") else { return };
+    let Some(schema) = Schema::new("tokio") else {
+        return;
+    };
     let spec = schema.spec();
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .worker_threads(2)
@@ -178,9 +206,13 @@ fn seal_open_and_shred_from_tasks_of_a_multi_thread_tokio_runtime_never_panic() 
 
 #[test]
 fn a_store_of_a_newer_schema_version_is_refused_and_left_unchanged() {
-    let Some(schema) = Schema::new("newer") else { return };
+    let Some(schema) = Schema::new("newer") else {
+        return;
+    };
     let keyring = open(&schema.spec(), master(7)).unwrap();
-    let env = keyring.seal_bytes(&Aad::new("T", "f", "s"), b"kept").unwrap();
+    let env = keyring
+        .seal_bytes(&Aad::new("T", "f", "s"), b"kept")
+        .unwrap();
     drop(keyring);
     let set = |v: i64| {
         schema.sql(&format!(
@@ -200,18 +232,30 @@ fn a_store_of_a_newer_schema_version_is_refused_and_left_unchanged() {
     );
     set(POSTGRES_SCHEMA_VERSION);
     let keyring = open(&schema.spec(), master(7)).unwrap();
-    assert_eq!(&keyring.open_bytes(&Aad::new("T", "f", "s"), &env).unwrap()[..], b"kept");
+    assert_eq!(
+        &keyring.open_bytes(&Aad::new("T", "f", "s"), &env).unwrap()[..],
+        b"kept"
+    );
 }
 
 #[test]
 fn an_unreachable_server_or_a_bad_url_is_a_clear_error_without_the_password() {
-    let Some(_schema) = Schema::new("unreachable") else { return };
+    let Some(_schema) = Schema::new("unreachable") else {
+        return;
+    };
     let err = PostgresKeyStore::connect("postgres://user:hunter2@127.0.0.1:1/db").unwrap_err();
     let text = err.to_string();
-    assert!(text.starts_with("key store: postgres: error connecting to server"), "{text}");
+    assert!(
+        text.starts_with("key store: postgres: error connecting to server"),
+        "{text}"
+    );
     assert!(!text.contains("hunter2"));
     let err = PostgresKeyStore::connect("postgres://user:hunter2@[bad").unwrap_err();
-    assert_eq!(err.to_string(), "key store: invalid PostgreSQL connection string");
-    let err = PostgresKeyStore::connect_in_schema("postgres://localhost/db", "bad; DROP").unwrap_err();
+    assert_eq!(
+        err.to_string(),
+        "key store: invalid PostgreSQL connection string"
+    );
+    let err =
+        PostgresKeyStore::connect_in_schema("postgres://localhost/db", "bad; DROP").unwrap_err();
     assert!(err.to_string().contains("invalid PostgreSQL schema name"));
 }

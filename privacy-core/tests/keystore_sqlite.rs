@@ -66,9 +66,7 @@ fn rotation_and_rewrap_interleaved_with_seals_in_other_instances_strand_no_key()
 
 #[test]
 fn a_data_key_wrapped_by_a_retired_kek_is_refused_and_the_keyring_retries() {
-    instances::a_key_wrapped_by_a_retired_kek_is_refused_and_retried(
-        &TempDir::new("stale").spec(),
-    );
+    instances::a_key_wrapped_by_a_retired_kek_is_refused_and_retried(&TempDir::new("stale").spec());
 }
 
 #[test]
@@ -118,9 +116,7 @@ fn a_store_of_a_newer_schema_version_is_refused_and_left_unchanged() {
     .unwrap();
     let keyring = open(&dir.spec(), master(7)).unwrap();
     assert_eq!(
-        &keyring
-            .open_bytes(&Aad::new("T", "f", "s"), &env)
-            .unwrap()[..],
+        &keyring.open_bytes(&Aad::new("T", "f", "s"), &env).unwrap()[..],
         b"kept"
     );
 }

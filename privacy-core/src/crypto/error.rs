@@ -117,7 +117,9 @@ pub enum Error {
     },
     /// The key store's tables were created by a newer version of this crate; nothing was
     /// changed. Upgrade the crate (every instance sharing the store) to use it.
-    #[error("the {store} key store has schema version {found}; this build reads up to {supported}")]
+    #[error(
+        "the {store} key store has schema version {found}; this build reads up to {supported}"
+    )]
     SchemaTooNew {
         /// The kind of store (`"sqlite"`, `"postgres"`).
         store: &'static str,

@@ -198,7 +198,10 @@ impl Keyring {
     /// A keyring over the PostgreSQL store at `url` with `master`.
     #[cfg(feature = "postgres")]
     pub fn postgres_with_master_key(url: &str, master: MasterKey) -> Result<Keyring> {
-        Keyring::with_store(super::postgres_store::PostgresKeyStore::connect(url)?, master)
+        Keyring::with_store(
+            super::postgres_store::PostgresKeyStore::connect(url)?,
+            master,
+        )
     }
 
     /// A keyring over any [`KeyStore`]. A new store gets KEK version 1; an existing one must
@@ -268,7 +271,9 @@ impl Keyring {
     #[must_use]
     pub fn with_shred_bound(self, bound: Duration) -> Keyring {
         let bound = bound.max(Duration::from_millis(10));
-        self.inner.shred_bound.store(nanos(bound), Ordering::Relaxed);
+        self.inner
+            .shred_bound
+            .store(nanos(bound), Ordering::Relaxed);
         self
     }
 
@@ -403,9 +408,13 @@ impl Keyring {
             let master = &*master;
             inner.store.transaction(&mut |tx| {
                 let keks = open_keks(master, &tx.keks()?)?;
-                let newest = keks.keys().next_back().copied().ok_or(Error::CorruptStore {
-                    reason: "no key-encryption key",
-                })?;
+                let newest = keks
+                    .keys()
+                    .next_back()
+                    .copied()
+                    .ok_or(Error::CorruptStore {
+                        reason: "no key-encryption key",
+                    })?;
                 let version = newest.checked_add(1).ok_or(Error::CorruptStore {
                     reason: "key-encryption key versions exhausted",
                 })?;
@@ -439,11 +448,10 @@ impl Keyring {
             inner.store.transaction(&mut |tx| {
                 for kek in tx.keks()? {
                     let aad = wrap::kek_aad(kek.version);
-                    let key = wrap::unwrap(master, &kek.wrapped, &aad).ok_or(
-                        Error::WrongMasterKey {
+                    let key =
+                        wrap::unwrap(master, &kek.wrapped, &aad).ok_or(Error::WrongMasterKey {
                             version: kek.version,
-                        },
-                    )?;
+                        })?;
                     tx.update_kek(&WrappedKek {
                         version: kek.version,
                         wrapped: wrap::wrap(new_wrap, &key, &aad)?,
@@ -495,8 +503,11 @@ impl Keyring {
                     .ok_or(Error::CorruptStore {
                         reason: "a data key does not open under its key-encryption key",
                     })?;
-                    let rewrapped =
-                        wrap::wrap(newest_kek, &key, &wrap::data_key_aad(newest, &record.subject))?;
+                    let rewrapped = wrap::wrap(
+                        newest_kek,
+                        &key,
+                        &wrap::data_key_aad(newest, &record.subject),
+                    )?;
                     tx.update_data_key(record.key_id, newest, &rewrapped)?;
                     *moved += 1;
                 }
@@ -603,9 +614,11 @@ impl Inner {
             } => {
                 let cipher = match ours {
                     Some((mine, key)) if mine == wrapped.as_slice() => wrap::cipher(key),
-                    _ => {
-                        wrap::cipher(&self.unwrap_data_key(*kek_version, &record.subject, wrapped)?)
-                    }
+                    _ => wrap::cipher(&self.unwrap_data_key(
+                        *kek_version,
+                        &record.subject,
+                        wrapped,
+                    )?),
                 };
                 Slot::Active {
                     key_id: record.key_id,
@@ -628,8 +641,7 @@ impl Inner {
             return Ok(None);
         }
         if let Some(existing) = cache.get(subject) {
-            if matches!(**existing, Slot::Shredded { .. }) || matches!(*slot, Slot::Active { .. })
-            {
+            if matches!(**existing, Slot::Shredded { .. }) || matches!(*slot, Slot::Active { .. }) {
                 return Ok(Some(Arc::clone(existing)));
             }
         }
@@ -649,7 +661,9 @@ impl Inner {
     fn create_one(&self, subject: &str) -> Result<Arc<Slot>> {
         let ticket = Arc::new(Ticket::default());
         let mut queue = self.creator.queue.lock()?;
-        queue.pending.push((subject.to_owned(), Arc::clone(&ticket)));
+        queue
+            .pending
+            .push((subject.to_owned(), Arc::clone(&ticket)));
         loop {
             if let Some(result) = ticket.0.lock()?.take() {
                 return result;
@@ -717,11 +731,14 @@ impl Inner {
         let mut created = 0;
         let mut by_subject: FxHashMap<&str, Arc<Slot>> = FxHashMap::default();
         for ((subject, record), (key, wrapped)) in unique.iter().zip(&records).zip(&keys) {
-            let ours = matches!(&record.state, DataKeyState::Active { wrapped: w, .. } if w == wrapped);
+            let ours =
+                matches!(&record.state, DataKeyState::Active { wrapped: w, .. } if w == wrapped);
             created += usize::from(ours);
             let slot = Arc::new(self.slot(record, Some((wrapped, key)))?);
             // A shred learned meanwhile: hand the slot to this one caller, cache nothing.
-            let slot = self.cache_put(subject, Arc::clone(&slot), generation)?.unwrap_or(slot);
+            let slot = self
+                .cache_put(subject, Arc::clone(&slot), generation)?
+                .unwrap_or(slot);
             by_subject.insert(subject, slot);
         }
         let slots = subjects

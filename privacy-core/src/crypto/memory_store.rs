@@ -51,7 +51,7 @@ impl KeyStore for MemoryKeyStore {
     }
 
     fn insert_kek(&self, kek: &WrappedKek) -> Result<bool> {
-        self.inner.lock()?.insert_kek(kek)
+        Ok(self.inner.lock()?.insert_kek(kek))
     }
 
     fn delete_kek(&self, version: u32) -> Result<()> {
@@ -64,7 +64,10 @@ impl KeyStore for MemoryKeyStore {
 
     fn insert_data_keys(&self, keys: &[NewDataKey<'_>]) -> Result<Vec<DataKeyRecord>> {
         let mut inner = self.inner.lock()?;
-        if let Some(stale) = keys.iter().find(|k| !inner.keks.contains_key(&k.kek_version)) {
+        if let Some(stale) = keys
+            .iter()
+            .find(|k| !inner.keks.contains_key(&k.kek_version))
+        {
             return Err(Error::StaleKek {
                 version: stale.kek_version,
             });
@@ -176,12 +179,12 @@ impl KeyStore for MemoryKeyStore {
 }
 
 impl Inner {
-    fn insert_kek(&mut self, kek: &WrappedKek) -> Result<bool> {
+    fn insert_kek(&mut self, kek: &WrappedKek) -> bool {
         if self.keks.contains_key(&kek.version) {
-            return Ok(false);
+            return false;
         }
         self.keks.insert(kek.version, kek.clone());
-        Ok(true)
+        true
     }
 
     fn delete_kek(&mut self, version: u32) -> Result<()> {
@@ -204,7 +207,7 @@ impl KeyStoreTx for Inner {
     }
 
     fn insert_kek(&mut self, kek: &WrappedKek) -> Result<bool> {
-        Inner::insert_kek(self, kek)
+        Ok(Inner::insert_kek(self, kek))
     }
 
     fn update_kek(&mut self, kek: &WrappedKek) -> Result<()> {

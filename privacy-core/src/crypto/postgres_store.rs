@@ -173,10 +173,7 @@ impl PostgresKeyStore {
 
     /// Runs `f` with the connection (reconnecting if it was lost), on a thread of its own
     /// when called from inside a tokio runtime.
-    fn with_client<R: Send>(
-        &self,
-        f: impl FnOnce(&mut Client) -> Result<R> + Send,
-    ) -> Result<R> {
+    fn with_client<R: Send>(&self, f: impl FnOnce(&mut Client) -> Result<R> + Send) -> Result<R> {
         off_runtime(|| {
             let mut guard = self.client.lock()?;
             if guard.as_ref().is_none_or(Client::is_closed) {
@@ -409,8 +406,11 @@ impl KeyStore for PostgresKeyStore {
                     .filter(|k| k.kek_version == version)
                     .map(|k| (k.subject, k.wrapped))
                     .unzip();
-                tx.execute(&self.sql.insert_data_keys, &[&names, &i32_of(version)?, &wrapped])
-                    .map_err(|e| or_fk(e, Error::StaleKek { version }))?;
+                tx.execute(
+                    &self.sql.insert_data_keys,
+                    &[&names, &i32_of(version)?, &wrapped],
+                )
+                .map_err(|e| or_fk(e, Error::StaleKek { version }))?;
             }
             let mut rows: HashMap<String, DataKeyRecord> = HashMap::with_capacity(keys.len());
             for row in tx.query(&self.sql.data_keys_any, &[&subjects])? {
@@ -429,7 +429,12 @@ impl KeyStore for PostgresKeyStore {
     }
 
     fn data_keys(&self) -> Result<Vec<DataKeyRecord>> {
-        self.with_client(|c| c.query(&self.sql.data_keys, &[])?.iter().map(record).collect())
+        self.with_client(|c| {
+            c.query(&self.sql.data_keys, &[])?
+                .iter()
+                .map(record)
+                .collect()
+        })
     }
 
     fn rewrap_data_key(

@@ -378,28 +378,26 @@ impl KeyStore for SqliteKeyStore {
         let version: i64 = conn
             .conn
             .query_row("PRAGMA data_version", [], |r| r.get(0))?;
-        if let Some(cursor) = cursor {
-            if conn.data_version == Some(version) {
+        if let (Some(cursor), Some(seen)) = (cursor, conn.data_version) {
+            if seen == version {
                 // No other connection committed anything since the last read.
                 return Ok((cursor, Vec::new()));
             }
         }
-        let mut stmt = conn
-            .conn
-            .prepare_cached("SELECT seq, subject FROM privacy_shred_log WHERE seq > ?1 ORDER BY seq")?;
-        let start = match cursor {
-            Some(c) => i64::try_from(c).unwrap_or(i64::MAX),
-            None => {
-                let end: i64 = conn.conn.query_row(
-                    "SELECT coalesce(max(seq), 0) FROM privacy_shred_log",
-                    [],
-                    |r| r.get(0),
-                )?;
-                drop(stmt);
-                conn.data_version = Some(version);
-                return Ok((u64::try_from(end).unwrap_or(0), Vec::new()));
-            }
+        let mut stmt = conn.conn.prepare_cached(
+            "SELECT seq, subject FROM privacy_shred_log WHERE seq > ?1 ORDER BY seq",
+        )?;
+        let Some(cursor) = cursor else {
+            drop(stmt);
+            let end: i64 = conn.conn.query_row(
+                "SELECT coalesce(max(seq), 0) FROM privacy_shred_log",
+                [],
+                |r| r.get(0),
+            )?;
+            conn.data_version = Some(version);
+            return Ok((u64::try_from(end).unwrap_or(0), Vec::new()));
         };
+        let start = i64::try_from(cursor).unwrap_or(i64::MAX);
         let rows = stmt.query_map(params![start], |r| {
             Ok((r.get::<_, i64>(0)?, r.get::<_, String>(1)?))
         })?;

@@ -47,7 +47,11 @@ fn aad(subject: &str) -> Aad<'_> {
 }
 
 fn hex(bytes: &[u8]) -> String {
-    bytes.iter().map(|b| format!("{b:02x}")).collect()
+    use std::fmt::Write as _;
+    bytes.iter().fold(String::new(), |mut out, b| {
+        let _ = write!(out, "{b:02x}");
+        out
+    })
 }
 
 fn unhex(text: &str) -> Vec<u8> {
@@ -83,11 +87,17 @@ pub struct Sealed {
 /// This test binary, run again as a child with `role` over `spec`.
 pub fn spawn_child(role: &str, spec: &str, env: &[(&str, String)]) -> Child {
     let mut cmd = Command::new(std::env::current_exe().unwrap());
-    cmd.args(["child_process", "--exact", "--nocapture", "--test-threads=1", "-q"])
-        .env(CHILD_ENV, role)
-        .env(STORE_ENV, spec)
-        .stdout(Stdio::piped())
-        .stderr(Stdio::inherit());
+    cmd.args([
+        "child_process",
+        "--exact",
+        "--nocapture",
+        "--test-threads=1",
+        "-q",
+    ])
+    .env(CHILD_ENV, role)
+    .env(STORE_ENV, spec)
+    .stdout(Stdio::piped())
+    .stderr(Stdio::inherit());
     for (k, v) in env {
         cmd.env(k, v);
     }
@@ -135,7 +145,11 @@ pub fn child_main() {
                 for subject in var("SUBJECTS").split(',') {
                     let plain = format!("{subject} child {} value {i}", std::process::id());
                     let env = keyring.seal_bytes(&aad(subject), plain.as_bytes()).unwrap();
-                    report(&format!("{subject} {} {}", hex(plain.as_bytes()), hex(&env)));
+                    report(&format!(
+                        "{subject} {} {}",
+                        hex(plain.as_bytes()),
+                        hex(&env)
+                    ));
                 }
             }
         }
@@ -145,8 +159,14 @@ pub fn child_main() {
             for i in 0.. {
                 let subject = format!("burst-{}-{i}", std::process::id());
                 let plain = format!("burst value {i}");
-                let env = keyring.seal_bytes(&aad(&subject), plain.as_bytes()).unwrap();
-                report(&format!("{subject} {} {}", hex(plain.as_bytes()), hex(&env)));
+                let env = keyring
+                    .seal_bytes(&aad(&subject), plain.as_bytes())
+                    .unwrap();
+                report(&format!(
+                    "{subject} {} {}",
+                    hex(plain.as_bytes()),
+                    hex(&env)
+                ));
             }
         }
         // Warm the cache for SUBJECT, then wait until seal and open are both refused.
@@ -319,14 +339,25 @@ pub fn a_shred_reaches_every_instance_within_the_bound(spec: &str) {
         k.seal_bytes(&aad("victim"), b"x") == Err(Error::Shredded)
             && k.open_bytes(&aad("victim"), &envelope).err() == Some(Error::Shredded)
     };
-    let mut waiting = vec![("default bound", &b, Duration::from_secs(1)), ("200 ms bound", &c, Duration::from_millis(200))];
+    let mut waiting = vec![
+        ("default bound", &b, Duration::from_secs(1)),
+        ("200 ms bound", &c, Duration::from_millis(200)),
+    ];
     while !waiting.is_empty() {
         waiting.retain(|(name, k, bound)| {
             if refused(k) {
-                assert!(shredded.elapsed() <= *bound, "{name}: refused after {:?}", shredded.elapsed());
+                assert!(
+                    shredded.elapsed() <= *bound,
+                    "{name}: refused after {:?}",
+                    shredded.elapsed()
+                );
                 false
             } else {
-                assert!(shredded.elapsed() <= *bound, "{name}: still open after {:?}", shredded.elapsed());
+                assert!(
+                    shredded.elapsed() <= *bound,
+                    "{name}: still open after {:?}",
+                    shredded.elapsed()
+                );
                 true
             }
         });
@@ -335,7 +366,10 @@ pub fn a_shred_reaches_every_instance_within_the_bound(spec: &str) {
     let line = lines.next().unwrap().unwrap();
     let at: u128 = line.strip_prefix("@@ refused ").unwrap().parse().unwrap();
     let lag = Duration::from_micros(u64::try_from(at.saturating_sub(shred_at)).unwrap());
-    assert!(lag <= Duration::from_secs(1), "the child refused after {lag:?}");
+    assert!(
+        lag <= Duration::from_secs(1),
+        "the child refused after {lag:?}"
+    );
     assert!(child.wait().unwrap().success());
     // A fresh instance refuses too, and the subject stays erased.
     let fresh = open(spec, master(7)).unwrap();
@@ -425,7 +459,10 @@ pub fn a_key_wrapped_by_a_retired_kek_is_refused_and_retried(spec: &str) {
     let envelope = b.seal_bytes(&aad("new"), b"new").unwrap();
     assert_eq!(b.kek_version().unwrap(), stale + 1, "b reloaded the KEKs");
     let fresh = open(spec, master(7)).unwrap();
-    assert_eq!(&fresh.open_bytes(&aad("new"), &envelope).unwrap()[..], b"new");
+    assert_eq!(
+        &fresh.open_bytes(&aad("new"), &envelope).unwrap()[..],
+        b"new"
+    );
 }
 
 /// `rotate_master_key` racing `rotate` in another instance (the lost-KEK race): either order
@@ -491,7 +528,10 @@ pub fn sigkill_mid_operation_loses_nothing_handed_out(spec: &str) {
         burst.wait().unwrap();
         let lines = reader.join().unwrap();
         let sealed = parse_sealed(&lines);
-        assert!(!sealed.is_empty(), "the burst sealed nothing before the kill");
+        assert!(
+            !sealed.is_empty(),
+            "the burst sealed nothing before the kill"
+        );
         handed_out.extend(sealed);
     }
     let fresh = open(spec, master(7)).unwrap();
@@ -522,10 +562,16 @@ pub fn prepare_subjects_creates_each_key_once(spec: &str) {
     assert_eq!(keyring.prepare_subjects(&ids).unwrap(), 0);
     let other = open(spec, master(7)).unwrap();
     let env = other.seal_bytes(&aad("bulk-24999"), b"x").unwrap();
-    assert_eq!(&keyring.open_bytes(&aad("bulk-24999"), &env).unwrap()[..], b"x");
+    assert_eq!(
+        &keyring.open_bytes(&aad("bulk-24999"), &env).unwrap()[..],
+        b"x"
+    );
     assert_eq!(other.seal_bytes(&aad("bulk-3"), b"x"), Err(Error::Shredded));
     let rows = other.store().data_keys().unwrap();
     assert_eq!(rows.len(), 25_000);
-    let ids: BTreeMap<&str, u32> = rows.iter().map(|r| (r.subject.as_str(), r.key_id)).collect();
+    let ids: BTreeMap<&str, u32> = rows
+        .iter()
+        .map(|r| (r.subject.as_str(), r.key_id))
+        .collect();
     assert_eq!(ids.len(), 25_000);
 }
