@@ -99,7 +99,7 @@ pub enum Error {
     /// The key store failed.
     #[error("key store: {message}")]
     Store {
-        /// The store's message (SQLite's, without values).
+        /// The store's message (SQLite's or PostgreSQL's, without values).
         message: String,
     },
     /// The key store holds inconsistent rows.
@@ -113,6 +113,27 @@ pub enum Error {
     KekInUse {
         /// The version.
         version: u32,
+    },
+    /// A data key was to be stored wrapped by a key-encryption key version the store no
+    /// longer (or not yet) holds: another keyring rotated and rewrapped. The store refused it;
+    /// [`Keyring`](crate::crypto::Keyring) reloads the key-encryption keys and retries.
+    #[error("key-encryption key version {version} is not in the key store (rotated away)")]
+    StaleKek {
+        /// The version that is missing.
+        version: u32,
+    },
+    /// The key store's tables were created by a newer version of this crate; nothing was
+    /// changed. Upgrade the crate (every instance sharing the store) to use it.
+    #[error(
+        "the {store} key store has schema version {found}; this build reads up to {supported}"
+    )]
+    SchemaTooNew {
+        /// The kind of store (`"sqlite"`, `"postgres"`).
+        store: &'static str,
+        /// The schema version found.
+        found: i64,
+        /// The newest schema version this build knows.
+        supported: i64,
     },
     /// The operating system's random source failed.
     #[error("the operating system random source failed")]
@@ -138,6 +159,7 @@ impl From<serde_json::Error> for Error {
     }
 }
 
+#[cfg(feature = "sqlite")]
 impl From<rusqlite::Error> for Error {
     fn from(e: rusqlite::Error) -> Self {
         // SQLite messages name tables and constraints; we bind every value as a parameter, so
@@ -145,6 +167,19 @@ impl From<rusqlite::Error> for Error {
         Error::Store {
             message: e.to_string(),
         }
+    }
+}
+
+#[cfg(feature = "postgres")]
+impl From<postgres::Error> for Error {
+    fn from(e: postgres::Error) -> Self {
+        // A server error's detail and hint can quote row values (`Key (subject)=(...)`): keep
+        // only its SQLSTATE and primary message, which name tables and constraints.
+        let message = match e.as_db_error() {
+            Some(db) => format!("postgres {}: {}", db.code().code(), db.message()),
+            None => format!("postgres: {e}"),
+        };
+        Error::Store { message }
     }
 }
 

@@ -1,16 +1,16 @@
 //! [`Keyring`]: data keys per subject, wrapped by versioned key-encryption keys, with a
-//! bounded cache of ready ciphers.
+//! bounded cache of ready ciphers that follows the store's shred log.
 
 use std::collections::BTreeMap;
-
-use rustc_hash::FxHashMap;
-use std::path::Path;
-use std::sync::{Arc, Mutex, RwLock};
+use std::sync::atomic::{AtomicBool, AtomicU64, AtomicUsize, Ordering};
+use std::sync::{Arc, Condvar, Mutex, RwLock, Weak};
+use std::time::{Duration, Instant};
 
 use aes_gcm::aead::AeadInPlace;
 use aes_gcm::{Aes256Gcm, Nonce, Tag};
 use base64::Engine as _;
 use hmac::{Hmac, Mac};
+use rustc_hash::FxHashMap;
 use serde::Serialize;
 use sha2::Sha256;
 use zeroize::Zeroizing;
@@ -20,18 +20,27 @@ use super::error::{Error, Result};
 use super::master_key::MasterKey;
 use super::memory_store::MemoryKeyStore;
 use super::nonce;
-use super::sqlite_store::SqliteKeyStore;
-use super::store::{DataKeyState, KeyStore, WrappedKek};
+use super::store::{DataKeyRecord, DataKeyState, KeyStore, NewDataKey, WrappedKek};
 use super::wrap::{self, KeyBytes};
 
 /// The default number of data keys whose ciphers a keyring keeps ready.
 pub const DEFAULT_CACHE_CAPACITY: usize = 4096;
+
+/// The default bound on how long a keyring keeps using a data key after another keyring
+/// sharing its store shredded it: see [`Keyring::with_shred_bound`].
+pub const DEFAULT_SHRED_BOUND: Duration = Duration::from_secs(1);
+
+/// Subjects whose data keys [`Keyring::prepare_subjects`] creates per store transaction.
+pub const PREPARE_BATCH: usize = 10_000;
 
 /// Key-derivation label of the key that wraps key-encryption keys under the master key.
 const KEK_WRAP_INFO: &[u8] = b"privacy-core/v1/kek-wrap";
 
 /// The KEK-table version that holds the blind-index key (KEK versions start at 1).
 pub const INDEX_KEY_VERSION: u32 = 0;
+
+/// How often a store refusing a data key wrapped by a rotated-away KEK is retried.
+const STALE_KEK_RETRIES: usize = 20;
 
 /// Seals and opens envelopes with one data key per data subject.
 ///
@@ -44,6 +53,26 @@ pub const INDEX_KEY_VERSION: u32 = 0;
 /// A keyring caches the AES-256-GCM cipher of up to [`DEFAULT_CACHE_CAPACITY`] data keys
 /// (key schedule done once; key material zeroized when evicted or dropped). It is `Send +
 /// Sync`: share it behind an `Arc`. Its `Debug` shows key ids and versions only.
+///
+/// # Several instances over one store
+///
+/// Keyrings in several threads, processes or machines over one SQLite file or PostgreSQL
+/// database behave as one:
+/// - racing first seals of a subject create one data key (the store keeps the first);
+/// - a [`shred`](Keyring::shred) in one keyring is honoured by every other within the
+///   [shred bound](Keyring::with_shred_bound) (default [`DEFAULT_SHRED_BOUND`], 1 s): a
+///   background thread per keyring follows the store's shred log (every bound / 10; free
+///   when nothing changed, through SQLite's `PRAGMA data_version`, and woken at once by
+///   PostgreSQL `NOTIFY`), and if it cannot read the log for a whole bound it drops every
+///   cached key, so that seal and open go to the store (and fail while it is unreachable);
+/// - [`rotate`](Keyring::rotate), [`rewrap`](Keyring::rewrap) and
+///   [`rotate_master_key`](Keyring::rotate_master_key) each run as one store transaction that
+///   re-reads what it changes; a keyring whose KEK list is stale cannot store a data key
+///   under a retired KEK (the store refuses with [`Error::StaleKek`]; the keyring reloads
+///   and retries).
+///
+/// The store is touched only on a cache miss, a first seal, an admin operation, and by the
+/// background thread; a warm seal or open never blocks on it.
 ///
 /// ```
 /// use privacy_core::crypto::{Aad, Keyring};
@@ -58,16 +87,29 @@ pub const INDEX_KEY_VERSION: u32 = 0;
 ///            "the data subject was crypto-shredded: the data key is destroyed");
 /// ```
 pub struct Keyring {
+    inner: Arc<Inner>,
+}
+
+struct Inner {
     store: Box<dyn KeyStore>,
-    master_wrap: Aes256Gcm,
+    master_wrap: RwLock<Aes256Gcm>,
     index_key: KeyBytes,
     keks: RwLock<Keks>,
     /// Ready ciphers by subject. FxHash: subjects are the application's own ids, and this
     /// lookup sits on every seal and open.
     cache: RwLock<FxHashMap<String, Arc<Slot>>>,
-    capacity: usize,
-    /// Serializes key creation, shredding, rotation and rewrapping within this keyring.
+    capacity: AtomicUsize,
+    /// The shred bound in nanoseconds.
+    shred_bound: AtomicU64,
+    /// Bumped (under the cache's write lock) whenever the cache learns of shreds or is
+    /// dropped, so that a load that read the store before can tell and read again.
+    shred_gen: AtomicU64,
+    /// Set when the [`Keyring`] is dropped: the background thread stops.
+    closed: AtomicBool,
+    /// Serializes rotation, rewrapping and master-key rotation within this keyring.
     admin: Mutex<()>,
+    /// Group commit of concurrent first seals.
+    creator: Creator,
 }
 
 struct Keks {
@@ -81,6 +123,31 @@ enum Slot {
     Active { key_id: u32, cipher: Aes256Gcm },
     Shredded { key_id: u32 },
 }
+
+impl Slot {
+    fn key_id(&self) -> u32 {
+        match self {
+            Slot::Active { key_id, .. } | Slot::Shredded { key_id } => *key_id,
+        }
+    }
+}
+
+/// First seals waiting for a data key: the first waiter leads, creating the keys of every
+/// subject queued so far in one store transaction, while later ones queue for the next.
+#[derive(Default)]
+struct Creator {
+    queue: Mutex<CreateQueue>,
+    done: Condvar,
+}
+
+#[derive(Default)]
+struct CreateQueue {
+    pending: Vec<(String, Arc<Ticket>)>,
+    leading: bool,
+}
+
+#[derive(Default)]
+struct Ticket(Mutex<Option<Result<Arc<Slot>>>>);
 
 impl Keyring {
     /// A keyring over a [`MemoryKeyStore`] with a random master key: nothing survives the
@@ -105,97 +172,119 @@ impl Keyring {
     /// A keyring over the SQLite store at `path` (created if absent), with the master key
     /// from `PRIVACY_MASTER_KEY`; an error if it is unset, malformed, or not the key the
     /// store was created with.
-    pub fn sqlite(path: impl AsRef<Path>) -> Result<Keyring> {
+    #[cfg(feature = "sqlite")]
+    pub fn sqlite(path: impl AsRef<std::path::Path>) -> Result<Keyring> {
         Keyring::sqlite_with_master_key(path, MasterKey::from_env()?)
     }
 
     /// A keyring over the SQLite store at `path` (created if absent) with `master`.
-    pub fn sqlite_with_master_key(path: impl AsRef<Path>, master: MasterKey) -> Result<Keyring> {
-        Keyring::with_store(SqliteKeyStore::open(path)?, master)
+    #[cfg(feature = "sqlite")]
+    pub fn sqlite_with_master_key(
+        path: impl AsRef<std::path::Path>,
+        master: MasterKey,
+    ) -> Result<Keyring> {
+        Keyring::with_store(super::sqlite_store::SqliteKeyStore::open(path)?, master)
+    }
+
+    /// A keyring over the PostgreSQL store at `url` (a `postgres://` URL or a `key=value`
+    /// connection string; tables created in schema `public` if absent), with the master key
+    /// from `PRIVACY_MASTER_KEY`. See [`PostgresKeyStore`](super::PostgresKeyStore) for
+    /// another schema and for use from async code.
+    #[cfg(feature = "postgres")]
+    pub fn postgres(url: &str) -> Result<Keyring> {
+        Keyring::postgres_with_master_key(url, MasterKey::from_env()?)
+    }
+
+    /// A keyring over the PostgreSQL store at `url` with `master`.
+    #[cfg(feature = "postgres")]
+    pub fn postgres_with_master_key(url: &str, master: MasterKey) -> Result<Keyring> {
+        Keyring::with_store(
+            super::postgres_store::PostgresKeyStore::connect(url)?,
+            master,
+        )
     }
 
     /// A keyring over any [`KeyStore`]. A new store gets KEK version 1; an existing one must
-    /// open with `master` ([`Error::WrongMasterKey`] otherwise).
+    /// open with `master` ([`Error::WrongMasterKey`] otherwise). A shared store (see
+    /// [`KeyStore::is_shared`]) gets a background thread following its shred log.
     // Taking the key by value moves it in, so it is zeroized here, not left with the caller.
     #[allow(clippy::needless_pass_by_value)]
     pub fn with_store(store: impl KeyStore + 'static, master: MasterKey) -> Result<Keyring> {
         let master_wrap = wrap::cipher(&wrap::derive(master.bytes(), KEK_WRAP_INFO));
-        let index_key = wrap::derive(master.bytes(), b"privacy-core/v1/blind-index");
-        let mut keyring = Keyring {
-            store: Box::new(store),
-            master_wrap,
-            index_key: index_key.clone(),
-            keks: RwLock::new(Keks {
-                newest: 0,
-                ciphers: BTreeMap::new(),
-            }),
-            cache: RwLock::new(FxHashMap::default()),
-            capacity: DEFAULT_CACHE_CAPACITY,
-            admin: Mutex::new(()),
-        };
-        if keyring.store.keks()?.is_empty() {
+        let initial_index_key = wrap::derive(master.bytes(), b"privacy-core/v1/blind-index");
+        if store.keks()?.iter().all(|k| k.version == INDEX_KEY_VERSION) {
             let kek = wrap::random_key()?;
-            let wrapped = wrap::wrap(&keyring.master_wrap, &kek, &wrap::kek_aad(1))?;
+            let wrapped = wrap::wrap(&master_wrap, &kek, &wrap::kek_aad(1))?;
             // Losing a race with another process creating version 1 is fine: load theirs.
-            keyring.store.insert_kek(&WrappedKek {
+            store.insert_kek(&WrappedKek {
                 version: 1,
                 wrapped,
             })?;
         }
-        keyring.load_keks()?;
-        keyring.index_key = keyring.stored_index_key(index_key)?;
-        Ok(keyring)
-    }
-
-    /// The blind-index key, kept in the store as version [`INDEX_KEY_VERSION`] wrapped like a
-    /// KEK, so it survives KEK and master-key rotation (indexes stay valid). A store without
-    /// one gets `initial` (the key earlier versions derived from the master key).
-    fn stored_index_key(&self, initial: KeyBytes) -> Result<KeyBytes> {
-        let aad = wrap::kek_aad(INDEX_KEY_VERSION);
-        let stored = self
-            .store
-            .keks()?
-            .into_iter()
-            .find(|k| k.version == INDEX_KEY_VERSION);
-        let row = if let Some(row) = stored {
-            row
-        } else {
-            let row = WrappedKek {
-                version: INDEX_KEY_VERSION,
-                wrapped: wrap::wrap(&self.master_wrap, &initial, &aad)?,
-            };
-            if self.store.insert_kek(&row)? {
-                return Ok(initial);
-            }
-            // Another keyring stored one first: use theirs.
-            self.store
-                .keks()?
-                .into_iter()
-                .find(|k| k.version == INDEX_KEY_VERSION)
-                .ok_or(Error::CorruptStore {
-                    reason: "the blind-index key vanished",
-                })?
-        };
-        wrap::unwrap(&self.master_wrap, &row.wrapped, &aad).ok_or(Error::WrongMasterKey {
-            version: INDEX_KEY_VERSION,
-        })
+        // Opening the KEKs first names the version that fails with a wrong master key.
+        let ciphers = open_keks(&master_wrap, &store.keks()?)?;
+        let newest = ciphers
+            .keys()
+            .next_back()
+            .copied()
+            .ok_or(Error::CorruptStore {
+                reason: "no key-encryption key",
+            })?;
+        let index_key = stored_index_key(&store, &master_wrap, initial_index_key)?;
+        let shared = store.is_shared();
+        let inner = Arc::new(Inner {
+            store: Box::new(store),
+            master_wrap: RwLock::new(master_wrap),
+            index_key,
+            keks: RwLock::new(Keks { newest, ciphers }),
+            cache: RwLock::new(FxHashMap::default()),
+            capacity: AtomicUsize::new(DEFAULT_CACHE_CAPACITY),
+            shred_bound: AtomicU64::new(nanos(DEFAULT_SHRED_BOUND)),
+            shred_gen: AtomicU64::new(0),
+            closed: AtomicBool::new(false),
+            admin: Mutex::new(()),
+            creator: Creator::default(),
+        });
+        if shared {
+            follow_shreds(&inner)?;
+        }
+        Ok(Keyring { inner })
     }
 
     /// The same keyring keeping at most `capacity` data-key ciphers ready (at least one).
     #[must_use]
-    pub fn with_cache_capacity(mut self, capacity: usize) -> Keyring {
-        self.capacity = capacity.max(1);
+    pub fn with_cache_capacity(self, capacity: usize) -> Keyring {
+        self.inner
+            .capacity
+            .store(capacity.max(1), Ordering::Relaxed);
+        self
+    }
+
+    /// The same keyring honouring another keyring's [`shred`](Keyring::shred) within `bound`
+    /// (at least 10 ms; default [`DEFAULT_SHRED_BOUND`]).
+    ///
+    /// The keyring reads the store's shred log every `bound / 10`; it keeps using a data key
+    /// another keyring shredded until its next read. If it cannot read the log for a whole
+    /// `bound` (store unreachable), it drops every cached key: seal and open then go to the
+    /// store, failing while it stays unreachable, rather than outliving a shred. A store
+    /// private to this keyring ([`MemoryKeyStore`]) has no log to follow: shreds apply at once.
+    #[must_use]
+    pub fn with_shred_bound(self, bound: Duration) -> Keyring {
+        let bound = bound.max(Duration::from_millis(10));
+        self.inner
+            .shred_bound
+            .store(nanos(bound), Ordering::Relaxed);
         self
     }
 
     /// The key store, e.g. to inspect rows or back them up.
     pub fn store(&self) -> &dyn KeyStore {
-        &*self.store
+        &*self.inner.store
     }
 
     /// The newest key-encryption key version: the one new data keys are wrapped by.
     pub fn kek_version(&self) -> Result<u32> {
-        Ok(self.keks.read()?.newest)
+        Ok(self.inner.keks.read()?.newest)
     }
 
     /// Seals `plaintext` for `aad.subject` (creating the subject's data key on first use)
@@ -265,12 +354,12 @@ impl Keyring {
     /// [`Error::Shredded`] too, so an erased person is never silently re-created. Shredding a
     /// subject without a key (or twice) records the tombstone and succeeds.
     ///
-    /// Other keyrings (processes) sharing the store drop their cached cipher when they restart;
-    /// shred through every long-lived keyring, or restart them, for immediate effect.
+    /// Other keyrings sharing the store (threads, processes, machines) refuse the subject
+    /// within their [shred bound](Keyring::with_shred_bound), 1 s by default.
     pub fn shred(&self, subject: &str) -> Result<()> {
-        let _admin = self.admin.lock()?;
-        self.store.shred(subject)?;
-        let key_id = match self.store.data_key(subject)? {
+        let inner = &*self.inner;
+        inner.store.shred(subject)?;
+        let key_id = match inner.store.data_key(subject)? {
             Some(record) if record.state == DataKeyState::Shredded => record.key_id,
             _ => {
                 return Err(Error::CorruptStore {
@@ -278,111 +367,157 @@ impl Keyring {
                 })
             }
         };
-        self.cache_insert(subject, Arc::new(Slot::Shredded { key_id }))?;
+        let mut cache = inner.cache.write()?;
+        inner.shred_gen.fetch_add(1, Ordering::AcqRel);
+        cache.insert(subject.to_owned(), Arc::new(Slot::Shredded { key_id }));
         Ok(())
     }
 
-    /// Adds a new key-encryption key version; new data keys are wrapped by it, existing
-    /// envelopes keep opening. Follow with [`rewrap`](Keyring::rewrap) to move existing data
-    /// keys to it and destroy the old versions.
-    pub fn rotate(&self) -> Result<()> {
-        let _admin = self.admin.lock()?;
-        self.load_keks()?;
-        let version = self
-            .kek_version()?
-            .checked_add(1)
-            .ok_or(Error::CorruptStore {
-                reason: "key-encryption key versions exhausted",
-            })?;
-        let kek = wrap::random_key()?;
-        let wrapped = wrap::wrap(&self.master_wrap, &kek, &wrap::kek_aad(version))?;
-        if !self.store.insert_kek(&WrappedKek { version, wrapped })? {
-            return Err(Error::Store {
-                message: "another keyring rotated concurrently; retry".to_owned(),
-            });
+    /// Creates the data keys of every subject in `subjects` that has none yet, in store
+    /// transactions of [`PREPARE_BATCH`] subjects (each durable before this returns), and
+    /// readies their ciphers in the cache (up to its capacity). Returns how many keys it
+    /// created. The bulk path for imports: one transaction per batch instead of one per
+    /// first seal. Shredded subjects stay shredded.
+    ///
+    /// ```
+    /// # use privacy_core::crypto::{Aad, Keyring};
+    /// let keyring = Keyring::in_memory();
+    /// let ids: Vec<String> = (0..1000).map(|i| format!("user-{i}")).collect();
+    /// assert_eq!(keyring.prepare_subjects(&ids).unwrap(), 1000);
+    /// assert_eq!(keyring.prepare_subjects(&ids).unwrap(), 0);
+    /// keyring.seal_bytes(&Aad::new("Account", "email", "user-7"), b"x").unwrap();
+    /// ```
+    pub fn prepare_subjects<S: AsRef<str>>(&self, subjects: &[S]) -> Result<usize> {
+        let mut created = 0;
+        for chunk in subjects.chunks(PREPARE_BATCH) {
+            let ids: Vec<&str> = chunk.iter().map(AsRef::as_ref).collect();
+            created += self.inner.create_keys(&ids)?.1;
         }
-        let mut keks = self.keks.write()?;
-        keks.ciphers.insert(version, wrap::cipher(&kek));
-        keks.newest = version;
-        Ok(())
+        Ok(created)
+    }
+
+    /// Adds a new key-encryption key version, in one store transaction that reads the newest
+    /// version and checks this keyring's master key opens it; new data keys are wrapped by
+    /// the new version, existing envelopes keep opening. Follow with
+    /// [`rewrap`](Keyring::rewrap) to move existing data keys to it and destroy the old ones.
+    pub fn rotate(&self) -> Result<()> {
+        let inner = &*self.inner;
+        let _admin = inner.admin.lock()?;
+        {
+            let master = inner.master_wrap.read()?;
+            let master = &*master;
+            inner.store.transaction(&mut |tx| {
+                let keks = open_keks(master, &tx.keks()?)?;
+                let newest = keks
+                    .keys()
+                    .next_back()
+                    .copied()
+                    .ok_or(Error::CorruptStore {
+                        reason: "no key-encryption key",
+                    })?;
+                let version = newest.checked_add(1).ok_or(Error::CorruptStore {
+                    reason: "key-encryption key versions exhausted",
+                })?;
+                let kek = wrap::random_key()?;
+                let wrapped = wrap::wrap(master, &kek, &wrap::kek_aad(version))?;
+                if tx.insert_kek(&WrappedKek { version, wrapped })? {
+                    Ok(())
+                } else {
+                    Err(Error::CorruptStore {
+                        reason: "a new key-encryption key version already exists",
+                    })
+                }
+            })?;
+        }
+        inner.load_keks()
     }
 
     /// Rotates the master key: every key-encryption key is rewrapped under `new` in one
-    /// transaction (data keys and ciphertexts are untouched). Afterwards the store opens only
-    /// with `new`; the old master key gives [`Error::WrongMasterKey`]. Provision `new` (e.g. in
-    /// `PRIVACY_MASTER_KEY`) before calling, since a keyring opened with the old key fails.
+    /// transaction that re-reads them (data keys and ciphertexts are untouched). Afterwards
+    /// the store opens only with `new`; the old master key gives [`Error::WrongMasterKey`].
+    /// Provision `new` (e.g. in `PRIVACY_MASTER_KEY`) before calling, since a keyring opened
+    /// with the old key fails; other running keyrings keep their cached keys but cannot
+    /// rotate until restarted with `new`.
     pub fn rotate_master_key(&mut self, new: &MasterKey) -> Result<()> {
-        let _admin = self.admin.lock()?;
+        let inner = &*self.inner;
+        let _admin = inner.admin.lock()?;
         let new_wrap = wrap::cipher(&wrap::derive(new.bytes(), KEK_WRAP_INFO));
-        let mut rewrapped = Vec::new();
-        for kek in self.store.keks()? {
-            let aad = wrap::kek_aad(kek.version);
-            let key = wrap::unwrap(&self.master_wrap, &kek.wrapped, &aad).ok_or(
-                Error::WrongMasterKey {
-                    version: kek.version,
-                },
-            )?;
-            rewrapped.push(WrappedKek {
-                version: kek.version,
-                wrapped: wrap::wrap(&new_wrap, &key, &aad)?,
-            });
+        {
+            let master = inner.master_wrap.read()?;
+            let (master, new_wrap) = (&*master, &new_wrap);
+            inner.store.transaction(&mut |tx| {
+                for kek in tx.keks()? {
+                    let aad = wrap::kek_aad(kek.version);
+                    let key =
+                        wrap::unwrap(master, &kek.wrapped, &aad).ok_or(Error::WrongMasterKey {
+                            version: kek.version,
+                        })?;
+                    tx.update_kek(&WrappedKek {
+                        version: kek.version,
+                        wrapped: wrap::wrap(new_wrap, &key, &aad)?,
+                    })?;
+                }
+                Ok(())
+            })?;
         }
-        self.store.replace_keks(&rewrapped)?;
-        self.master_wrap = new_wrap;
+        *inner.master_wrap.write()? = new_wrap;
         Ok(())
     }
 
     /// Rewraps every data key under the newest key-encryption key (ciphertexts are not
     /// touched; data keys do not change), then deletes the KEK versions no longer in use, so
-    /// a copy of an old KEK opens none of the rewrapped keys. Returns how many keys moved.
+    /// a copy of an old KEK opens none of the rewrapped keys. One store transaction that
+    /// re-reads the KEKs and data keys it changes. Returns how many keys moved.
     pub fn rewrap(&self) -> Result<usize> {
-        let _admin = self.admin.lock()?;
-        self.load_keks()?;
-        let newest = self.kek_version()?;
+        let inner = &*self.inner;
+        let _admin = inner.admin.lock()?;
         let mut moved = 0;
-        for record in self.store.data_keys()? {
-            let DataKeyState::Active {
-                kek_version,
-                wrapped,
-            } = &record.state
-            else {
-                continue;
-            };
-            if *kek_version == newest {
-                continue;
-            }
-            let key = self.unwrap_data_key(*kek_version, &record.subject, wrapped)?;
-            let rewrapped = {
-                let keks = self.keks.read()?;
-                let cipher = keks.ciphers.get(&newest).ok_or(Error::CorruptStore {
-                    reason: "the newest key-encryption key is missing",
+        {
+            let master = inner.master_wrap.read()?;
+            let (master, moved) = (&*master, &mut moved);
+            inner.store.transaction(&mut |tx| {
+                *moved = 0;
+                let keks = open_keks(master, &tx.keks()?)?;
+                let (&newest, newest_kek) = keks.iter().next_back().ok_or(Error::CorruptStore {
+                    reason: "no key-encryption key",
                 })?;
-                wrap::wrap(cipher, &key, &wrap::data_key_aad(newest, &record.subject))?
-            };
-            if self
-                .store
-                .rewrap_data_key(record.key_id, *kek_version, newest, &rewrapped)?
-            {
-                moved += 1;
-            }
-        }
-        let old: Vec<u32> = self
-            .keks
-            .read()?
-            .ciphers
-            .keys()
-            .copied()
-            .filter(|&v| v != newest)
-            .collect();
-        for version in old {
-            match self.store.delete_kek(version) {
-                Ok(()) => {
-                    self.keks.write()?.ciphers.remove(&version);
+                for record in tx.active_data_keys()? {
+                    let DataKeyState::Active {
+                        kek_version,
+                        wrapped,
+                    } = &record.state
+                    else {
+                        continue;
+                    };
+                    if *kek_version == newest {
+                        continue;
+                    }
+                    let kek = keks.get(kek_version).ok_or(Error::CorruptStore {
+                        reason: "a data key names a missing key-encryption key version",
+                    })?;
+                    let key = wrap::unwrap(
+                        kek,
+                        wrapped,
+                        &wrap::data_key_aad(*kek_version, &record.subject),
+                    )
+                    .ok_or(Error::CorruptStore {
+                        reason: "a data key does not open under its key-encryption key",
+                    })?;
+                    let rewrapped = wrap::wrap(
+                        newest_kek,
+                        &key,
+                        &wrap::data_key_aad(newest, &record.subject),
+                    )?;
+                    tx.update_data_key(record.key_id, newest, &rewrapped)?;
+                    *moved += 1;
                 }
-                Err(Error::KekInUse { .. }) => {}
-                Err(e) => return Err(e),
-            }
+                for &version in keks.keys().filter(|&&v| v != newest) {
+                    tx.delete_kek(version)?;
+                }
+                Ok(())
+            })?;
         }
+        inner.load_keks()?;
         Ok(moved)
     }
 
@@ -413,7 +548,7 @@ impl Keyring {
 
     pub(crate) fn blind_index_json(&self, record: &str, field: &str, json: &[u8]) -> String {
         let mut out = String::new();
-        if let Ok(mut mac) = Hmac::<Sha256>::new_from_slice(&self.index_key[..]) {
+        if let Ok(mut mac) = Hmac::<Sha256>::new_from_slice(&self.inner.index_key[..]) {
             for part in [record, field] {
                 mac.update(&(part.len() as u64).to_be_bytes());
                 mac.update(part.as_bytes());
@@ -433,39 +568,43 @@ impl Keyring {
         f: impl FnOnce(u32, &Aes256Gcm) -> Result<R>,
     ) -> Result<R> {
         {
-            let cache = self.cache.read()?;
+            let cache = self.inner.cache.read()?;
             if let Some(slot) = cache.get(subject) {
                 return run(slot, f);
             }
         }
-        let slot = self.load(subject, create)?;
+        let slot = self.inner.load(subject, create)?;
         run(&slot, f)
     }
+}
 
+impl Drop for Keyring {
+    fn drop(&mut self) {
+        self.inner.closed.store(true, Ordering::Release);
+    }
+}
+
+impl Inner {
+    /// Reads (or, with `create`, creates) the data key of `subject` and caches it.
     fn load(&self, subject: &str, create: bool) -> Result<Arc<Slot>> {
-        let _admin = self.admin.lock()?;
-        if let Some(slot) = self.cache.read()?.get(subject) {
-            return Ok(Arc::clone(slot));
-        }
-        let record = match self.store.data_key(subject)? {
-            Some(record) => record,
-            None if create => {
-                let key = wrap::random_key()?;
-                let (version, wrapped) = {
-                    let keks = self.keks.read()?;
-                    let cipher = keks.ciphers.get(&keks.newest).ok_or(Error::CorruptStore {
-                        reason: "the newest key-encryption key is missing",
-                    })?;
-                    let aad = wrap::data_key_aad(keks.newest, subject);
-                    (keks.newest, wrap::wrap(cipher, &key, &aad)?)
-                };
-                // Another process may have won the race: use whatever the store kept.
-                self.store
-                    .insert_data_key_if_absent(subject, version, &wrapped)?
+        loop {
+            let generation = self.shred_gen.load(Ordering::Acquire);
+            let record = match self.store.data_key(subject)? {
+                Some(record) => record,
+                None if create => return self.create_one(subject),
+                None => return Err(Error::UnknownKey),
+            };
+            let slot = Arc::new(self.slot(&record, None)?);
+            if let Some(slot) = self.cache_put(subject, slot, generation)? {
+                return Ok(slot);
             }
-            None => return Err(Error::UnknownKey),
-        };
-        let slot = match &record.state {
+            // The cache learned of a shred while we read: read again.
+        }
+    }
+
+    /// The ready slot of a stored row; `ours` is the key if the row is the one we wrapped.
+    fn slot(&self, record: &DataKeyRecord, ours: Option<(&[u8], &KeyBytes)>) -> Result<Slot> {
+        Ok(match &record.state {
             DataKeyState::Shredded => Slot::Shredded {
                 key_id: record.key_id,
             },
@@ -473,16 +612,160 @@ impl Keyring {
                 kek_version,
                 wrapped,
             } => {
-                let key = self.unwrap_data_key(*kek_version, subject, wrapped)?;
+                let cipher = match ours {
+                    Some((mine, key)) if mine == wrapped.as_slice() => wrap::cipher(key),
+                    _ => wrap::cipher(&self.unwrap_data_key(
+                        *kek_version,
+                        &record.subject,
+                        wrapped,
+                    )?),
+                };
                 Slot::Active {
                     key_id: record.key_id,
-                    cipher: wrap::cipher(&key),
+                    cipher,
                 }
             }
+        })
+    }
+
+    /// Caches `slot` unless the cache learned of shreds since `generation` (then `None`: the
+    /// caller reads the store again). A tombstone already cached wins over an active key.
+    fn cache_put(
+        &self,
+        subject: &str,
+        slot: Arc<Slot>,
+        generation: u64,
+    ) -> Result<Option<Arc<Slot>>> {
+        let mut cache = self.cache.write()?;
+        if self.shred_gen.load(Ordering::Acquire) != generation {
+            return Ok(None);
+        }
+        if let Some(existing) = cache.get(subject) {
+            if matches!(**existing, Slot::Shredded { .. }) || matches!(*slot, Slot::Active { .. }) {
+                return Ok(Some(Arc::clone(existing)));
+            }
+        }
+        let capacity = self.capacity.load(Ordering::Relaxed);
+        if cache.len() >= capacity && !cache.contains_key(subject) {
+            // Arbitrary eviction: a miss only costs one store read and one key schedule.
+            if let Some(victim) = cache.keys().next().cloned() {
+                cache.remove(&victim);
+            }
+        }
+        cache.insert(subject.to_owned(), Arc::clone(&slot));
+        Ok(Some(slot))
+    }
+
+    /// A first seal's data key, through group commit: concurrent first seals share one store
+    /// transaction.
+    fn create_one(&self, subject: &str) -> Result<Arc<Slot>> {
+        let ticket = Arc::new(Ticket::default());
+        let mut queue = self.creator.queue.lock()?;
+        queue
+            .pending
+            .push((subject.to_owned(), Arc::clone(&ticket)));
+        loop {
+            if let Some(result) = ticket.0.lock()?.take() {
+                return result;
+            }
+            if queue.leading {
+                queue = self.creator.done.wait(queue)?;
+                continue;
+            }
+            queue.leading = true;
+            let batch = std::mem::take(&mut queue.pending);
+            drop(queue);
+            let ids: Vec<&str> = batch.iter().map(|(s, _)| s.as_str()).collect();
+            let outcome = self.create_keys(&ids);
+            for (i, (_, waiter)) in batch.iter().enumerate() {
+                let result = match &outcome {
+                    Ok((slots, _)) => slots.get(i).cloned().ok_or(Error::CorruptStore {
+                        reason: "the store returned fewer rows than keys",
+                    }),
+                    Err(e) => Err(e.clone()),
+                };
+                *waiter.0.lock()? = Some(result);
+            }
+            queue = self.creator.queue.lock()?;
+            queue.leading = false;
+            self.creator.done.notify_all();
+        }
+    }
+
+    /// Creates the data keys of `subjects` that have none, in one store transaction; returns
+    /// each subject's slot (in order) and how many keys were created.
+    fn create_keys(&self, subjects: &[&str]) -> Result<(Vec<Arc<Slot>>, usize)> {
+        // Sorted and deduplicated: concurrent batches lock rows in one order.
+        let mut unique: Vec<&str> = subjects.to_vec();
+        unique.sort_unstable();
+        unique.dedup();
+        let mut attempt = 0;
+        let (records, keys) = loop {
+            let generation_keys = self.wrap_new_keys(&unique)?;
+            let (version, keys) = generation_keys;
+            let new: Vec<NewDataKey<'_>> = unique
+                .iter()
+                .zip(&keys)
+                .map(|(subject, (_, wrapped))| NewDataKey {
+                    subject,
+                    kek_version: version,
+                    wrapped,
+                })
+                .collect();
+            match self.store.insert_data_keys(&new) {
+                Ok(records) => break (records, keys),
+                Err(Error::StaleKek { .. }) if attempt < STALE_KEK_RETRIES => {
+                    // Another keyring rotated and rewrapped: wrap under the newest KEK.
+                    attempt += 1;
+                    self.load_keks()?;
+                }
+                Err(e) => return Err(e),
+            }
         };
-        let slot = Arc::new(slot);
-        self.cache_insert(subject, Arc::clone(&slot))?;
-        Ok(slot)
+        if records.len() != unique.len() {
+            return Err(Error::CorruptStore {
+                reason: "the store returned fewer rows than keys",
+            });
+        }
+        let generation = self.shred_gen.load(Ordering::Acquire);
+        let mut created = 0;
+        let mut by_subject: FxHashMap<&str, Arc<Slot>> = FxHashMap::default();
+        for ((subject, record), (key, wrapped)) in unique.iter().zip(&records).zip(&keys) {
+            let ours =
+                matches!(&record.state, DataKeyState::Active { wrapped: w, .. } if w == wrapped);
+            created += usize::from(ours);
+            let slot = Arc::new(self.slot(record, Some((wrapped, key)))?);
+            // A shred learned meanwhile: hand the slot to this one caller, cache nothing.
+            let slot = self
+                .cache_put(subject, Arc::clone(&slot), generation)?
+                .unwrap_or(slot);
+            by_subject.insert(subject, slot);
+        }
+        let slots = subjects
+            .iter()
+            .map(|s| {
+                by_subject.get(s).cloned().ok_or(Error::CorruptStore {
+                    reason: "the store returned fewer rows than keys",
+                })
+            })
+            .collect::<Result<Vec<_>>>()?;
+        Ok((slots, created))
+    }
+
+    /// Fresh random data keys for `subjects`, wrapped by the newest KEK.
+    #[allow(clippy::type_complexity)]
+    fn wrap_new_keys(&self, subjects: &[&str]) -> Result<(u32, Vec<(KeyBytes, Vec<u8>)>)> {
+        let keks = self.keks.read()?;
+        let cipher = keks.ciphers.get(&keks.newest).ok_or(Error::CorruptStore {
+            reason: "the newest key-encryption key is missing",
+        })?;
+        let mut out = Vec::with_capacity(subjects.len());
+        for subject in subjects {
+            let key = wrap::random_key()?;
+            let wrapped = wrap::wrap(cipher, &key, &wrap::data_key_aad(keks.newest, subject))?;
+            out.push((key, wrapped));
+        }
+        Ok((keks.newest, out))
     }
 
     fn unwrap_data_key(&self, kek_version: u32, subject: &str, wrapped: &[u8]) -> Result<KeyBytes> {
@@ -503,17 +786,8 @@ impl Keyring {
 
     /// Reads and opens every KEK of the store.
     fn load_keks(&self) -> Result<()> {
-        let mut ciphers = BTreeMap::new();
-        for kek in self.store.keks()? {
-            if kek.version == INDEX_KEY_VERSION {
-                continue;
-            }
-            let key = wrap::unwrap(&self.master_wrap, &kek.wrapped, &wrap::kek_aad(kek.version))
-                .ok_or(Error::WrongMasterKey {
-                    version: kek.version,
-                })?;
-            ciphers.insert(kek.version, wrap::cipher(&key));
-        }
+        let stored = self.store.keks()?;
+        let ciphers = open_keks(&*self.master_wrap.read()?, &stored)?;
         let newest = ciphers
             .keys()
             .next_back()
@@ -525,17 +799,131 @@ impl Keyring {
         Ok(())
     }
 
-    fn cache_insert(&self, subject: &str, slot: Arc<Slot>) -> Result<()> {
+    /// Marks cached keys of `subjects` shredded (another keyring shredded them).
+    fn forget_shredded(&self, subjects: &[String]) -> Result<()> {
         let mut cache = self.cache.write()?;
-        if cache.len() >= self.capacity && !cache.contains_key(subject) {
-            // Arbitrary eviction: a miss only costs one store read and one key schedule.
-            if let Some(victim) = cache.keys().next().cloned() {
-                cache.remove(&victim);
+        self.shred_gen.fetch_add(1, Ordering::AcqRel);
+        for subject in subjects {
+            if let Some(slot) = cache.get_mut(subject.as_str()) {
+                let key_id = slot.key_id();
+                *slot = Arc::new(Slot::Shredded { key_id });
             }
         }
-        cache.insert(subject.to_owned(), slot);
         Ok(())
     }
+
+    /// Drops every cached key (the shred log could not be read for a whole bound).
+    fn forget_all(&self) -> Result<()> {
+        let mut cache = self.cache.write()?;
+        self.shred_gen.fetch_add(1, Ordering::AcqRel);
+        cache.clear();
+        Ok(())
+    }
+
+    fn shred_bound(&self) -> Duration {
+        Duration::from_nanos(self.shred_bound.load(Ordering::Relaxed))
+    }
+}
+
+/// Opens every KEK in `stored` (the blind-index row aside) with the master wrapping key.
+fn open_keks(master: &Aes256Gcm, stored: &[WrappedKek]) -> Result<BTreeMap<u32, Aes256Gcm>> {
+    let mut ciphers = BTreeMap::new();
+    for kek in stored {
+        if kek.version == INDEX_KEY_VERSION {
+            continue;
+        }
+        let key = wrap::unwrap(master, &kek.wrapped, &wrap::kek_aad(kek.version)).ok_or(
+            Error::WrongMasterKey {
+                version: kek.version,
+            },
+        )?;
+        ciphers.insert(kek.version, wrap::cipher(&key));
+    }
+    Ok(ciphers)
+}
+
+/// The blind-index key, kept in the store as version [`INDEX_KEY_VERSION`] wrapped like a
+/// KEK, so it survives KEK and master-key rotation (indexes stay valid). A store without one
+/// gets `initial` (the key earlier versions derived from the master key).
+fn stored_index_key(
+    store: &dyn KeyStore,
+    master: &Aes256Gcm,
+    initial: KeyBytes,
+) -> Result<KeyBytes> {
+    let aad = wrap::kek_aad(INDEX_KEY_VERSION);
+    let find = || -> Result<Option<WrappedKek>> {
+        Ok(store
+            .keks()?
+            .into_iter()
+            .find(|k| k.version == INDEX_KEY_VERSION))
+    };
+    let row = if let Some(row) = find()? {
+        row
+    } else {
+        let row = WrappedKek {
+            version: INDEX_KEY_VERSION,
+            wrapped: wrap::wrap(master, &initial, &aad)?,
+        };
+        if store.insert_kek(&row)? {
+            return Ok(initial);
+        }
+        // Another keyring stored one first: use theirs.
+        find()?.ok_or(Error::CorruptStore {
+            reason: "the blind-index key vanished",
+        })?
+    };
+    wrap::unwrap(master, &row.wrapped, &aad).ok_or(Error::WrongMasterKey {
+        version: INDEX_KEY_VERSION,
+    })
+}
+
+/// Starts the thread that applies the store's shred log to the cache of `inner`.
+fn follow_shreds(inner: &Arc<Inner>) -> Result<()> {
+    let (cursor, _) = inner.store.shreds_since(None)?;
+    let weak = Arc::downgrade(inner);
+    std::thread::Builder::new()
+        .name("privacy-keyring-shreds".to_owned())
+        .spawn(move || follow(&weak, cursor))
+        .map_err(|_| Error::Store {
+            message: "cannot start the thread that follows the shred log".to_owned(),
+        })?;
+    Ok(())
+}
+
+fn follow(weak: &Weak<Inner>, mut cursor: u64) {
+    let mut last_read = Instant::now();
+    loop {
+        let Some(inner) = weak.upgrade() else { return };
+        if inner.closed.load(Ordering::Acquire) {
+            return;
+        }
+        let bound = inner.shred_bound();
+        let applied = inner
+            .store
+            .shreds_since(Some(cursor))
+            .and_then(|(next, subjects)| {
+                if !subjects.is_empty() {
+                    inner.forget_shredded(&subjects)?;
+                }
+                Ok(next)
+            });
+        match applied {
+            Ok(next) => {
+                cursor = next;
+                last_read = Instant::now();
+            }
+            Err(_) if last_read.elapsed() >= bound => {
+                // Fail closed: without the log, no cached key may outlive a shred.
+                let _ = inner.forget_all();
+            }
+            Err(_) => {}
+        }
+        let _ = inner.store.wait_for_change(bound / 10);
+    }
+}
+
+fn nanos(d: Duration) -> u64 {
+    u64::try_from(d.as_nanos()).unwrap_or(u64::MAX)
 }
 
 fn run<R>(slot: &Slot, f: impl FnOnce(u32, &Aes256Gcm) -> Result<R>) -> Result<R> {
@@ -547,21 +935,18 @@ fn run<R>(slot: &Slot, f: impl FnOnce(u32, &Aes256Gcm) -> Result<R>) -> Result<R
 
 impl core::fmt::Debug for Keyring {
     fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        let inner = &*self.inner;
         let mut s = f.debug_struct("Keyring");
-        if let Ok(keks) = self.keks.read() {
+        if let Ok(keks) = inner.keks.read() {
             s.field("kek_version", &keks.newest)
                 .field("kek_versions", &keks.ciphers.keys().collect::<Vec<_>>());
         }
-        if let Ok(cache) = self.cache.read() {
-            let mut ids: Vec<u32> = cache
-                .values()
-                .map(|slot| match **slot {
-                    Slot::Active { key_id, .. } | Slot::Shredded { key_id } => key_id,
-                })
-                .collect();
+        if let Ok(cache) = inner.cache.read() {
+            let mut ids: Vec<u32> = cache.values().map(|slot| slot.key_id()).collect();
             ids.sort_unstable();
             s.field("cached_key_ids", &ids);
         }
-        s.field("capacity", &self.capacity).finish_non_exhaustive()
+        s.field("capacity", &inner.capacity.load(Ordering::Relaxed))
+            .finish_non_exhaustive()
     }
 }

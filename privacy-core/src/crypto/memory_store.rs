@@ -6,19 +6,23 @@ use std::sync::Mutex;
 use zeroize::Zeroize;
 
 use super::error::{Error, Result};
-use super::store::{DataKeyRecord, DataKeyState, KeyStore, WrappedKek};
+use super::store::{DataKeyRecord, DataKeyState, KeyStore, KeyStoreTx, NewDataKey, WrappedKek};
 
 /// A [`KeyStore`] in memory: every key is lost when it is dropped.
+///
+/// Owned by one keyring it is private to it; share it between keyrings through an
+/// `Arc<MemoryKeyStore>` (which is a [`KeyStore`] too), e.g. to test several instances.
 #[derive(Default)]
 pub struct MemoryKeyStore {
     inner: Mutex<Inner>,
 }
 
-#[derive(Default)]
+#[derive(Default, Clone)]
 struct Inner {
     keks: BTreeMap<u32, WrappedKek>,
     data_keys: HashMap<String, DataKeyRecord>,
     next_key_id: u32,
+    shred_log: Vec<String>,
 }
 
 impl MemoryKeyStore {
@@ -47,68 +51,47 @@ impl KeyStore for MemoryKeyStore {
     }
 
     fn insert_kek(&self, kek: &WrappedKek) -> Result<bool> {
-        let mut inner = self.inner.lock()?;
-        if inner.keks.contains_key(&kek.version) {
-            return Ok(false);
-        }
-        inner.keks.insert(kek.version, kek.clone());
-        Ok(true)
-    }
-
-    fn replace_keks(&self, keks: &[WrappedKek]) -> Result<()> {
-        let mut inner = self.inner.lock()?;
-        if keks.iter().any(|k| !inner.keks.contains_key(&k.version)) {
-            return Err(Error::CorruptStore {
-                reason: "master-key rotation names a key-encryption key that is not stored",
-            });
-        }
-        for kek in keks {
-            if let Some(old) = inner.keks.insert(kek.version, kek.clone()) {
-                let mut old = old;
-                old.wrapped.zeroize();
-            }
-        }
-        Ok(())
+        Ok(self.inner.lock()?.insert_kek(kek))
     }
 
     fn delete_kek(&self, version: u32) -> Result<()> {
-        let mut inner = self.inner.lock()?;
-        let in_use = inner.data_keys.values().any(|k| {
-            matches!(k.state, DataKeyState::Active { kek_version, .. } if kek_version == version)
-        });
-        if in_use {
-            return Err(Error::KekInUse { version });
-        }
-        if let Some(mut kek) = inner.keks.remove(&version) {
-            kek.wrapped.zeroize();
-        }
-        Ok(())
+        self.inner.lock()?.delete_kek(version)
     }
 
     fn data_key(&self, subject: &str) -> Result<Option<DataKeyRecord>> {
         Ok(self.inner.lock()?.data_keys.get(subject).cloned())
     }
 
-    fn insert_data_key_if_absent(
-        &self,
-        subject: &str,
-        kek_version: u32,
-        wrapped: &[u8],
-    ) -> Result<DataKeyRecord> {
+    fn insert_data_keys(&self, keys: &[NewDataKey<'_>]) -> Result<Vec<DataKeyRecord>> {
         let mut inner = self.inner.lock()?;
-        if let Some(existing) = inner.data_keys.get(subject) {
-            return Ok(existing.clone());
+        if let Some(stale) = keys
+            .iter()
+            .find(|k| !inner.keks.contains_key(&k.kek_version))
+        {
+            return Err(Error::StaleKek {
+                version: stale.kek_version,
+            });
         }
-        let record = DataKeyRecord {
-            key_id: next_id(&mut inner)?,
-            subject: subject.to_owned(),
-            state: DataKeyState::Active {
-                kek_version,
-                wrapped: wrapped.to_vec(),
-            },
-        };
-        inner.data_keys.insert(subject.to_owned(), record.clone());
-        Ok(record)
+        let mut out = Vec::with_capacity(keys.len());
+        for key in keys {
+            if let Some(existing) = inner.data_keys.get(key.subject) {
+                out.push(existing.clone());
+                continue;
+            }
+            let record = DataKeyRecord {
+                key_id: next_id(&mut inner)?,
+                subject: key.subject.to_owned(),
+                state: DataKeyState::Active {
+                    kek_version: key.kek_version,
+                    wrapped: key.wrapped.to_vec(),
+                },
+            };
+            inner
+                .data_keys
+                .insert(key.subject.to_owned(), record.clone());
+            out.push(record);
+        }
+        Ok(out)
     }
 
     fn data_keys(&self) -> Result<Vec<DataKeyRecord>> {
@@ -123,6 +106,11 @@ impl KeyStore for MemoryKeyStore {
         wrapped: &[u8],
     ) -> Result<bool> {
         let mut inner = self.inner.lock()?;
+        if !inner.keks.contains_key(&to_version) {
+            return Err(Error::StaleKek {
+                version: to_version,
+            });
+        }
         let Some(record) = inner.data_keys.values_mut().find(|k| k.key_id == key_id) else {
             return Ok(false);
         };
@@ -142,6 +130,7 @@ impl KeyStore for MemoryKeyStore {
 
     fn shred(&self, subject: &str) -> Result<()> {
         let mut inner = self.inner.lock()?;
+        inner.shred_log.push(subject.to_owned());
         if let Some(record) = inner.data_keys.get_mut(subject) {
             if let DataKeyState::Active { wrapped, .. } = &mut record.state {
                 wrapped.zeroize();
@@ -158,6 +147,115 @@ impl KeyStore for MemoryKeyStore {
                 state: DataKeyState::Shredded,
             },
         );
+        Ok(())
+    }
+
+    fn shreds_since(&self, cursor: Option<u64>) -> Result<(u64, Vec<String>)> {
+        let inner = self.inner.lock()?;
+        let end = inner.shred_log.len();
+        let from = match cursor {
+            None => end,
+            Some(c) => usize::try_from(c).unwrap_or(end).min(end),
+        };
+        Ok((end as u64, inner.shred_log[from..].to_vec()))
+    }
+
+    /// A store owned by one keyring changes only through it.
+    fn is_shared(&self) -> bool {
+        false
+    }
+
+    fn transaction(
+        &self,
+        f: &mut (dyn FnMut(&mut dyn KeyStoreTx) -> Result<()> + Send),
+    ) -> Result<()> {
+        let mut inner = self.inner.lock()?;
+        // Work on a copy and swap it in on success: all or nothing.
+        let mut copy = inner.clone();
+        f(&mut copy)?;
+        *inner = copy;
+        Ok(())
+    }
+}
+
+impl Inner {
+    fn insert_kek(&mut self, kek: &WrappedKek) -> bool {
+        if self.keks.contains_key(&kek.version) {
+            return false;
+        }
+        self.keks.insert(kek.version, kek.clone());
+        true
+    }
+
+    fn delete_kek(&mut self, version: u32) -> Result<()> {
+        let in_use = self.data_keys.values().any(|k| {
+            matches!(k.state, DataKeyState::Active { kek_version, .. } if kek_version == version)
+        });
+        if in_use {
+            return Err(Error::KekInUse { version });
+        }
+        if let Some(mut kek) = self.keks.remove(&version) {
+            kek.wrapped.zeroize();
+        }
+        Ok(())
+    }
+}
+
+impl KeyStoreTx for Inner {
+    fn keks(&mut self) -> Result<Vec<WrappedKek>> {
+        Ok(self.keks.values().cloned().collect())
+    }
+
+    fn insert_kek(&mut self, kek: &WrappedKek) -> Result<bool> {
+        Ok(Inner::insert_kek(self, kek))
+    }
+
+    fn update_kek(&mut self, kek: &WrappedKek) -> Result<()> {
+        match self.keks.get_mut(&kek.version) {
+            Some(old) => {
+                old.wrapped.zeroize();
+                old.wrapped.clone_from(&kek.wrapped);
+                Ok(())
+            }
+            None => Err(Error::StaleKek {
+                version: kek.version,
+            }),
+        }
+    }
+
+    fn delete_kek(&mut self, version: u32) -> Result<()> {
+        Inner::delete_kek(self, version)
+    }
+
+    fn active_data_keys(&mut self) -> Result<Vec<DataKeyRecord>> {
+        Ok(self
+            .data_keys
+            .values()
+            .filter(|k| matches!(k.state, DataKeyState::Active { .. }))
+            .cloned()
+            .collect())
+    }
+
+    fn update_data_key(&mut self, key_id: u32, kek_version: u32, wrapped: &[u8]) -> Result<()> {
+        if !self.keks.contains_key(&kek_version) {
+            return Err(Error::StaleKek {
+                version: kek_version,
+            });
+        }
+        let record = self
+            .data_keys
+            .values_mut()
+            .find(|k| k.key_id == key_id)
+            .ok_or(Error::UnknownKey)?;
+        if let DataKeyState::Active {
+            kek_version: v,
+            wrapped: w,
+        } = &mut record.state
+        {
+            w.zeroize();
+            *w = wrapped.to_vec();
+            *v = kek_version;
+        }
         Ok(())
     }
 }

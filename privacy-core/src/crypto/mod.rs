@@ -67,8 +67,21 @@
 //! A `getrandom` system call per envelope would cost as much as sealing a short field, so
 //! each thread draws nonces from its own ChaCha20 CSPRNG, seeded with 32 bytes from the OS
 //! and reseeded every 2^20 nonces. Random 96-bit nonces stay safe for up to 2^32 envelopes
-//! per key (NIST SP 800-38D); keys here are per subject. Do not seal in both the parent and
-//! the child of a `fork` without `exec` (the child would replay the parent's generator).
+//! per key (NIST SP 800-38D); keys here are per subject. Fork-safe: a generator drawn from
+//! in another process than the one it was seeded in (the child of a `fork` without `exec`)
+//! reseeds from the OS before its next nonce, so parent and child never share one.
+//!
+//! # Key stores and features
+//!
+//! | store | feature | for |
+//! |---|---|---|
+//! | [`MemoryKeyStore`] ([`Keyring::in_memory`]) | always | tests, data that may be lost |
+//! | `SqliteKeyStore` ([`Keyring::sqlite`]) | `sqlite` (default; compiles SQLite, needs a C compiler) | one machine, any number of processes |
+//! | `PostgresKeyStore` (`Keyring::postgres`) | `postgres` | fleets of instances over one database |
+//!
+//! With `default-features = false` the crate has no store but memory and no C dependency.
+//! Several keyrings over one store behave as one: see [`Keyring`] for the guarantees and
+//! the shred bound.
 
 mod envelope;
 mod error;
@@ -76,16 +89,24 @@ mod keyring;
 mod master_key;
 mod memory_store;
 mod nonce;
+#[cfg(feature = "postgres")]
+mod postgres_store;
 mod sealed;
+#[cfg(feature = "sqlite")]
 mod sqlite_store;
 mod store;
 mod wrap;
 
 pub use envelope::{key_id, Aad, HEADER_LEN, MIN_LEN, NONCE_LEN, TAG_LEN, VERSION};
 pub use error::{Error, Result};
-pub use keyring::{Keyring, DEFAULT_CACHE_CAPACITY, INDEX_KEY_VERSION};
+pub use keyring::{
+    Keyring, DEFAULT_CACHE_CAPACITY, DEFAULT_SHRED_BOUND, INDEX_KEY_VERSION, PREPARE_BATCH,
+};
 pub use master_key::MasterKey;
 pub use memory_store::MemoryKeyStore;
+#[cfg(feature = "postgres")]
+pub use postgres_store::{PostgresKeyStore, POSTGRES_SCHEMA_VERSION};
 pub use sealed::Sealed;
-pub use sqlite_store::SqliteKeyStore;
-pub use store::{DataKeyRecord, DataKeyState, KeyStore, WrappedKek};
+#[cfg(feature = "sqlite")]
+pub use sqlite_store::{SqliteKeyStore, SQLITE_SCHEMA_VERSION};
+pub use store::{DataKeyRecord, DataKeyState, KeyStore, KeyStoreTx, NewDataKey, WrappedKek};

@@ -11,9 +11,13 @@
 //! the same state; distinct threads hold independently seeded states, and a state is
 //! reseeded from the OS after [`RESEED_AFTER`] nonces. With random nonces, NIST SP 800-38D
 //! bounds one key to 2^32 envelopes; keys here are per data subject, far below that.
-//! Caveat: a process that `fork`s without `exec` and then seals in both parent and child
-//! would replay the thread's generator; reseed-free forking is unusual in Rust services,
-//! but do not seal across `fork`.
+//!
+//! Fork safety: a child forked without `exec` starts with a copy of the forking thread's
+//! generator and buffer, so it would hand out the parent's next nonces. Each draw compares
+//! the process id with the one the generator was seeded in and reseeds from the OS (and
+//! drops the buffer) when it differs, so parent and child never share a nonce. The check is
+//! one `getpid` system call per nonce: this crate forbids `unsafe`, which rules out the
+//! cheaper `pthread_atfork` counter or a `MADV_WIPEONFORK` page.
 
 use core::cell::RefCell;
 
@@ -32,6 +36,8 @@ const BUF_LEN: usize = BATCH as usize * NONCE_LEN;
 
 struct Generator {
     rng: ChaCha20Rng,
+    /// The process the generator was seeded in.
+    pid: u32,
     /// Nonces left before the next reseed.
     left: u32,
     /// Generator output not handed out yet: `buf[pos..]`.
@@ -43,6 +49,7 @@ impl Generator {
     fn new() -> Result<Generator> {
         Ok(Generator {
             rng: seeded()?,
+            pid: std::process::id(),
             left: RESEED_AFTER,
             buf: [0; BUF_LEN],
             pos: BUF_LEN,
@@ -50,6 +57,10 @@ impl Generator {
     }
 
     fn next(&mut self, nonce: &mut [u8; NONCE_LEN]) -> Result<()> {
+        if self.pid != std::process::id() {
+            // A forked child: the state and buffer are the parent's.
+            *self = Generator::new()?;
+        }
         if self.pos == self.buf.len() {
             if self.left == 0 {
                 *self = Generator::new()?;
@@ -124,5 +135,29 @@ mod tests {
             assert!(seen.insert(nonce), "a nonce repeated after a reseed");
         }
         assert!(generator.left > RESEED_AFTER - 4 * BATCH, "it reseeded");
+    }
+
+    #[test]
+    fn a_generator_from_another_process_reseeds_and_drops_its_buffer() {
+        let mut generator = Generator::new().expect("seeded");
+        let mut first = [0u8; NONCE_LEN];
+        generator.next(&mut first).expect("nonce");
+        // What a forked child holds: the parent's state, under another process id.
+        let mut copy = Generator {
+            rng: generator.rng.clone(),
+            pid: generator.pid,
+            left: generator.left,
+            buf: generator.buf,
+            pos: generator.pos,
+        };
+        let (mut a, mut b) = ([0u8; NONCE_LEN], [0u8; NONCE_LEN]);
+        generator.next(&mut a).expect("nonce");
+        copy.next(&mut b).expect("nonce");
+        assert_eq!(a, b, "a copied generator replays the same nonce");
+        copy.pid = copy.pid.wrapping_add(1);
+        copy.next(&mut b).expect("nonce");
+        generator.next(&mut a).expect("nonce");
+        assert_ne!(a, b, "a generator seeded in another process reseeds");
+        assert_eq!(copy.pid, std::process::id());
     }
 }

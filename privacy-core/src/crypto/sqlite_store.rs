@@ -4,52 +4,158 @@ use std::path::Path;
 use std::sync::Mutex;
 use std::time::Duration;
 
-use rusqlite::{params, Connection, OptionalExtension, TransactionBehavior};
+use rusqlite::{params, Connection, OptionalExtension, Transaction, TransactionBehavior};
 
 use super::error::{Error, Result};
-use super::store::{DataKeyRecord, DataKeyState, KeyStore, WrappedKek};
+use super::store::{DataKeyRecord, DataKeyState, KeyStore, KeyStoreTx, NewDataKey, WrappedKek};
+
+/// The schema version this build writes: 2 added the version row, the foreign key from data
+/// keys to their KEK and the shred log; a version-1 file (no version row) is migrated.
+pub const SQLITE_SCHEMA_VERSION: i64 = 2;
 
 /// A [`KeyStore`] in a SQLite database file (bundled SQLite: nothing to install).
 ///
-/// Tables `privacy_keks (version, wrapped)` and `privacy_data_keys (key_id, subject,
-/// kek_version, wrapped, shredded)`. Every write runs in an immediate transaction, so several
-/// processes may share the file. `PRAGMA secure_delete` is on: the bytes of a shredded key
-/// are overwritten in the file, not just unlinked from the B-tree.
+/// Tables `privacy_meta (name, value)` (the schema version), `privacy_keks (version,
+/// wrapped)`, `privacy_data_keys (key_id, subject, kek_version, wrapped, shredded)` with a
+/// foreign key from `kek_version` to `privacy_keks`, and `privacy_shred_log (seq, subject)`.
+/// The file is in WAL mode with `synchronous = FULL` (a committed key is on disk) and every
+/// write runs in an immediate transaction, so several keyrings and processes may share it;
+/// each keyring notices another's shreds through `PRAGMA data_version` at no cost when
+/// nothing changed. `PRAGMA secure_delete` is on: the bytes of a shredded key are
+/// overwritten in the file, not just unlinked from the B-tree.
+///
+/// A file with a newer schema version is refused with [`Error::SchemaTooNew`]; a read-only
+/// or unreachable file gives [`Error::Store`] with SQLite's message (it never quotes values).
 pub struct SqliteKeyStore {
-    conn: Mutex<Connection>,
+    conn: Mutex<Conn>,
+}
+
+struct Conn {
+    conn: Connection,
+    /// `PRAGMA data_version` when the shred log was last read.
+    data_version: Option<i64>,
 }
 
 impl SqliteKeyStore {
-    /// Opens (creating if needed) the store at `path`.
+    /// Opens (creating or migrating if needed) the store at `path`.
     pub fn open(path: impl AsRef<Path>) -> Result<SqliteKeyStore> {
-        let conn = Connection::open(path)?;
-        conn.busy_timeout(Duration::from_secs(10))?;
+        let mut conn = Connection::open(path)?;
+        conn.busy_timeout(Duration::from_secs(30))?;
         conn.execute_batch(
-            "PRAGMA secure_delete = ON;
-             CREATE TABLE IF NOT EXISTS privacy_keks (
-                 version INTEGER PRIMARY KEY,
-                 wrapped BLOB NOT NULL
-             );
-             CREATE TABLE IF NOT EXISTS privacy_data_keys (
-                 key_id INTEGER PRIMARY KEY AUTOINCREMENT,
-                 subject TEXT NOT NULL UNIQUE,
-                 kek_version INTEGER,
-                 wrapped BLOB,
-                 shredded INTEGER NOT NULL DEFAULT 0
-             );",
+            "PRAGMA foreign_keys = ON;
+             PRAGMA secure_delete = ON;",
         )?;
+        let mode: String = conn.query_row("PRAGMA journal_mode", [], |r| r.get(0))?;
+        if !mode.eq_ignore_ascii_case("wal") {
+            // Ignored (stays in rollback-journal mode) where WAL is not possible.
+            let _: String = conn.query_row("PRAGMA journal_mode = WAL", [], |r| r.get(0))?;
+        }
+        conn.execute_batch("PRAGMA synchronous = FULL;")?;
+        migrate(&mut conn)?;
         Ok(SqliteKeyStore {
-            conn: Mutex::new(conn),
+            conn: Mutex::new(Conn {
+                conn,
+                data_version: None,
+            }),
         })
     }
 
-    fn write<R>(&self, f: impl FnOnce(&rusqlite::Transaction<'_>) -> Result<R>) -> Result<R> {
+    fn write<R>(&self, f: impl FnOnce(&Transaction<'_>) -> Result<R>) -> Result<R> {
         let mut conn = self.conn.lock()?;
-        let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
+        let tx = conn
+            .conn
+            .transaction_with_behavior(TransactionBehavior::Immediate)?;
         let out = f(&tx)?;
         tx.commit()?;
         Ok(out)
     }
+}
+
+/// Creates the tables, or brings an older schema to [`SQLITE_SCHEMA_VERSION`], in one
+/// immediate transaction (so racing processes migrate once).
+fn migrate(conn: &mut Connection) -> Result<()> {
+    let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
+    tx.execute_batch(
+        "CREATE TABLE IF NOT EXISTS privacy_meta (
+             name TEXT PRIMARY KEY,
+             value INTEGER NOT NULL
+         );",
+    )?;
+    let version: Option<i64> = tx
+        .query_row(
+            "SELECT value FROM privacy_meta WHERE name = 'schema_version'",
+            [],
+            |r| r.get(0),
+        )
+        .optional()?;
+    let legacy: bool = tx.query_row(
+        "SELECT count(*) > 0 FROM sqlite_master WHERE type = 'table' AND name = 'privacy_data_keys'",
+        [],
+        |r| r.get(0),
+    )?;
+    let version = match version {
+        Some(v) => v,
+        None if legacy => 1,
+        None => 0,
+    };
+    if version > SQLITE_SCHEMA_VERSION {
+        return Err(Error::SchemaTooNew {
+            store: "sqlite",
+            found: version,
+            supported: SQLITE_SCHEMA_VERSION,
+        });
+    }
+    if version == SQLITE_SCHEMA_VERSION {
+        return Ok(());
+    }
+    if version == 1 {
+        // Version 1 had no foreign key: rebuild the data key table with one.
+        tx.execute_batch("ALTER TABLE privacy_data_keys RENAME TO privacy_data_keys_v1;")?;
+    }
+    tx.execute_batch(
+        "CREATE TABLE IF NOT EXISTS privacy_keks (
+             version INTEGER PRIMARY KEY,
+             wrapped BLOB NOT NULL
+         );
+         CREATE TABLE privacy_data_keys (
+             key_id INTEGER PRIMARY KEY AUTOINCREMENT,
+             subject TEXT NOT NULL UNIQUE,
+             kek_version INTEGER REFERENCES privacy_keks(version),
+             wrapped BLOB,
+             shredded INTEGER NOT NULL DEFAULT 0
+         );
+         CREATE INDEX privacy_data_keys_kek ON privacy_data_keys (kek_version);
+         CREATE TABLE privacy_shred_log (
+             seq INTEGER PRIMARY KEY AUTOINCREMENT,
+             subject TEXT NOT NULL
+         );",
+    )?;
+    if version == 1 {
+        let orphans: i64 = tx.query_row(
+            "SELECT count(*) FROM privacy_data_keys_v1 d WHERE d.shredded = 0
+             AND NOT EXISTS (SELECT 1 FROM privacy_keks k WHERE k.version = d.kek_version)",
+            [],
+            |r| r.get(0),
+        )?;
+        if orphans > 0 {
+            // The rotation race of version 1 stranded keys; keep the file as it is.
+            return Err(Error::CorruptStore {
+                reason: "data keys name a missing key-encryption key; not migrated",
+            });
+        }
+        tx.execute_batch(
+            "INSERT INTO privacy_data_keys (key_id, subject, kek_version, wrapped, shredded)
+                 SELECT key_id, subject, kek_version, wrapped, shredded FROM privacy_data_keys_v1;
+             DROP TABLE privacy_data_keys_v1;",
+        )?;
+    }
+    tx.execute(
+        "INSERT INTO privacy_meta (name, value) VALUES ('schema_version', ?1)
+         ON CONFLICT(name) DO UPDATE SET value = excluded.value",
+        params![SQLITE_SCHEMA_VERSION],
+    )?;
+    tx.commit()?;
+    Ok(())
 }
 
 impl core::fmt::Debug for SqliteKeyStore {
@@ -58,7 +164,7 @@ impl core::fmt::Debug for SqliteKeyStore {
             .conn
             .lock()
             .ok()
-            .and_then(|c| c.path().map(str::to_owned));
+            .and_then(|c| c.conn.path().map(str::to_owned));
         f.debug_struct("SqliteKeyStore")
             .field("path", &path)
             .finish()
@@ -106,105 +212,124 @@ impl RawRow {
     }
 }
 
-fn kek_row(row: &rusqlite::Row<'_>) -> rusqlite::Result<(i64, Vec<u8>)> {
-    Ok((row.get(0)?, row.get(1)?))
+fn read_keks(conn: &Connection) -> Result<Vec<WrappedKek>> {
+    let mut stmt = conn.prepare_cached("SELECT version, wrapped FROM privacy_keks")?;
+    let rows = stmt.query_map([], |row| Ok((row.get::<_, i64>(0)?, row.get(1)?)))?;
+    let mut keks = Vec::new();
+    for row in rows {
+        let (version, wrapped) = row?;
+        let version = u32::try_from(version).map_err(|_| Error::CorruptStore {
+            reason: "kek version out of range",
+        })?;
+        keks.push(WrappedKek { version, wrapped });
+    }
+    Ok(keks)
+}
+
+fn insert_kek(conn: &Connection, kek: &WrappedKek) -> Result<bool> {
+    let n = conn.execute(
+        "INSERT INTO privacy_keks (version, wrapped) VALUES (?1, ?2)
+         ON CONFLICT(version) DO NOTHING",
+        params![kek.version, kek.wrapped],
+    )?;
+    Ok(n == 1)
+}
+
+fn kek_exists(conn: &Connection, version: u32) -> Result<bool> {
+    let mut stmt = conn.prepare_cached("SELECT count(*) FROM privacy_keks WHERE version = ?1")?;
+    let n: i64 = stmt.query_row(params![version], |r| r.get(0))?;
+    Ok(n > 0)
+}
+
+fn delete_kek(conn: &Connection, version: u32) -> Result<()> {
+    let in_use: i64 = conn.query_row(
+        "SELECT count(*) FROM privacy_data_keys WHERE shredded = 0 AND kek_version = ?1",
+        params![version],
+        |r| r.get(0),
+    )?;
+    if in_use > 0 {
+        return Err(Error::KekInUse { version });
+    }
+    conn.execute(
+        "DELETE FROM privacy_keks WHERE version = ?1",
+        params![version],
+    )?;
+    Ok(())
 }
 
 impl KeyStore for SqliteKeyStore {
     fn keks(&self) -> Result<Vec<WrappedKek>> {
-        let conn = self.conn.lock()?;
-        let mut stmt = conn.prepare_cached("SELECT version, wrapped FROM privacy_keks")?;
-        let rows = stmt.query_map([], kek_row)?;
-        let mut keks = Vec::new();
-        for row in rows {
-            let (version, wrapped) = row?;
-            let version = u32::try_from(version).map_err(|_| Error::CorruptStore {
-                reason: "kek version out of range",
-            })?;
-            keks.push(WrappedKek { version, wrapped });
-        }
-        Ok(keks)
+        read_keks(&self.conn.lock()?.conn)
     }
 
     fn insert_kek(&self, kek: &WrappedKek) -> Result<bool> {
-        self.write(|tx| {
-            let n = tx.execute(
-                "INSERT INTO privacy_keks (version, wrapped) VALUES (?1, ?2)
-                 ON CONFLICT(version) DO NOTHING",
-                params![kek.version, kek.wrapped],
-            )?;
-            Ok(n == 1)
-        })
-    }
-
-    fn replace_keks(&self, keks: &[WrappedKek]) -> Result<()> {
-        self.write(|tx| {
-            for kek in keks {
-                let n = tx.execute(
-                    "UPDATE privacy_keks SET wrapped = ?2 WHERE version = ?1",
-                    params![kek.version, kek.wrapped],
-                )?;
-                if n != 1 {
-                    return Err(Error::CorruptStore {
-                        reason: "master-key rotation names a key-encryption key that is not stored",
-                    });
-                }
-            }
-            Ok(())
-        })
+        self.write(|tx| insert_kek(tx, kek))
     }
 
     fn delete_kek(&self, version: u32) -> Result<()> {
-        self.write(|tx| {
-            let in_use: i64 = tx.query_row(
-                "SELECT count(*) FROM privacy_data_keys WHERE shredded = 0 AND kek_version = ?1",
-                params![version],
-                |r| r.get(0),
-            )?;
-            if in_use > 0 {
-                return Err(Error::KekInUse { version });
-            }
-            tx.execute(
-                "DELETE FROM privacy_keks WHERE version = ?1",
-                params![version],
-            )?;
-            Ok(())
-        })
+        self.write(|tx| delete_kek(tx, version))
     }
 
     fn data_key(&self, subject: &str) -> Result<Option<DataKeyRecord>> {
         let conn = self.conn.lock()?;
-        let mut stmt = conn.prepare_cached(&format!("{SELECT_DATA_KEY} WHERE subject = ?1"))?;
+        let mut stmt = conn
+            .conn
+            .prepare_cached(&format!("{SELECT_DATA_KEY} WHERE subject = ?1"))?;
         stmt.query_row(params![subject], data_key_row)
             .optional()?
             .map(RawRow::into_record)
             .transpose()
     }
 
-    fn insert_data_key_if_absent(
-        &self,
-        subject: &str,
-        kek_version: u32,
-        wrapped: &[u8],
-    ) -> Result<DataKeyRecord> {
+    fn insert_data_keys(&self, keys: &[NewDataKey<'_>]) -> Result<Vec<DataKeyRecord>> {
         self.write(|tx| {
-            tx.execute(
+            let mut checked: Vec<u32> = Vec::new();
+            for key in keys {
+                if !checked.contains(&key.kek_version) {
+                    if !kek_exists(tx, key.kek_version)? {
+                        return Err(Error::StaleKek {
+                            version: key.kek_version,
+                        });
+                    }
+                    checked.push(key.kek_version);
+                }
+            }
+            let mut insert = tx.prepare_cached(
                 "INSERT INTO privacy_data_keys (subject, kek_version, wrapped) VALUES (?1, ?2, ?3)
-                 ON CONFLICT(subject) DO NOTHING",
-                params![subject, kek_version, wrapped],
+                 ON CONFLICT(subject) DO NOTHING RETURNING key_id",
             )?;
-            tx.query_row(
-                &format!("{SELECT_DATA_KEY} WHERE subject = ?1"),
-                params![subject],
-                data_key_row,
-            )?
-            .into_record()
+            let mut select = tx.prepare_cached(&format!("{SELECT_DATA_KEY} WHERE subject = ?1"))?;
+            let mut out = Vec::with_capacity(keys.len());
+            for key in keys {
+                let inserted: Option<i64> = insert
+                    .query_row(params![key.subject, key.kek_version, key.wrapped], |r| {
+                        r.get(0)
+                    })
+                    .optional()?;
+                let record = match inserted {
+                    Some(key_id) => DataKeyRecord {
+                        key_id: u32::try_from(key_id).map_err(|_| Error::CorruptStore {
+                            reason: "key id out of range",
+                        })?,
+                        subject: key.subject.to_owned(),
+                        state: DataKeyState::Active {
+                            kek_version: key.kek_version,
+                            wrapped: key.wrapped.to_vec(),
+                        },
+                    },
+                    None => select
+                        .query_row(params![key.subject], data_key_row)?
+                        .into_record()?,
+                };
+                out.push(record);
+            }
+            Ok(out)
         })
     }
 
     fn data_keys(&self) -> Result<Vec<DataKeyRecord>> {
         let conn = self.conn.lock()?;
-        let mut stmt = conn.prepare_cached(SELECT_DATA_KEY)?;
+        let mut stmt = conn.conn.prepare_cached(SELECT_DATA_KEY)?;
         let rows = stmt.query_map([], data_key_row)?;
         rows.map(|r| r.map_err(Error::from).and_then(RawRow::into_record))
             .collect()
@@ -218,6 +343,11 @@ impl KeyStore for SqliteKeyStore {
         wrapped: &[u8],
     ) -> Result<bool> {
         self.write(|tx| {
+            if !kek_exists(tx, to_version)? {
+                return Err(Error::StaleKek {
+                    version: to_version,
+                });
+            }
             let n = tx.execute(
                 "UPDATE privacy_data_keys SET kek_version = ?3, wrapped = ?4
                  WHERE key_id = ?1 AND kek_version = ?2 AND shredded = 0",
@@ -235,7 +365,112 @@ impl KeyStore for SqliteKeyStore {
                  ON CONFLICT(subject) DO UPDATE SET kek_version = NULL, wrapped = NULL, shredded = 1",
                 params![subject],
             )?;
+            tx.execute(
+                "INSERT INTO privacy_shred_log (subject) VALUES (?1)",
+                params![subject],
+            )?;
             Ok(())
         })
+    }
+
+    fn shreds_since(&self, cursor: Option<u64>) -> Result<(u64, Vec<String>)> {
+        let mut conn = self.conn.lock()?;
+        let version: i64 = conn
+            .conn
+            .query_row("PRAGMA data_version", [], |r| r.get(0))?;
+        if let (Some(cursor), Some(seen)) = (cursor, conn.data_version) {
+            if seen == version {
+                // No other connection committed anything since the last read.
+                return Ok((cursor, Vec::new()));
+            }
+        }
+        let mut stmt = conn.conn.prepare_cached(
+            "SELECT seq, subject FROM privacy_shred_log WHERE seq > ?1 ORDER BY seq",
+        )?;
+        let Some(cursor) = cursor else {
+            drop(stmt);
+            let end: i64 = conn.conn.query_row(
+                "SELECT coalesce(max(seq), 0) FROM privacy_shred_log",
+                [],
+                |r| r.get(0),
+            )?;
+            conn.data_version = Some(version);
+            return Ok((u64::try_from(end).unwrap_or(0), Vec::new()));
+        };
+        let start = i64::try_from(cursor).unwrap_or(i64::MAX);
+        let rows = stmt.query_map(params![start], |r| {
+            Ok((r.get::<_, i64>(0)?, r.get::<_, String>(1)?))
+        })?;
+        let mut end = start;
+        let mut subjects = Vec::new();
+        for row in rows {
+            let (seq, subject) = row?;
+            end = end.max(seq);
+            subjects.push(subject);
+        }
+        drop(stmt);
+        conn.data_version = Some(version);
+        Ok((u64::try_from(end).unwrap_or(0), subjects))
+    }
+
+    fn transaction(
+        &self,
+        f: &mut (dyn FnMut(&mut dyn KeyStoreTx) -> Result<()> + Send),
+    ) -> Result<()> {
+        self.write(|tx| f(&mut SqliteTx(tx)))
+    }
+}
+
+/// The operations of a [`KeyStore::transaction`] on SQLite.
+struct SqliteTx<'a, 'c>(&'a Transaction<'c>);
+
+impl KeyStoreTx for SqliteTx<'_, '_> {
+    fn keks(&mut self) -> Result<Vec<WrappedKek>> {
+        read_keks(self.0)
+    }
+
+    fn insert_kek(&mut self, kek: &WrappedKek) -> Result<bool> {
+        insert_kek(self.0, kek)
+    }
+
+    fn update_kek(&mut self, kek: &WrappedKek) -> Result<()> {
+        let n = self.0.execute(
+            "UPDATE privacy_keks SET wrapped = ?2 WHERE version = ?1",
+            params![kek.version, kek.wrapped],
+        )?;
+        if n == 1 {
+            Ok(())
+        } else {
+            Err(Error::StaleKek {
+                version: kek.version,
+            })
+        }
+    }
+
+    fn delete_kek(&mut self, version: u32) -> Result<()> {
+        delete_kek(self.0, version)
+    }
+
+    fn active_data_keys(&mut self) -> Result<Vec<DataKeyRecord>> {
+        let mut stmt = self
+            .0
+            .prepare_cached(&format!("{SELECT_DATA_KEY} WHERE shredded = 0"))?;
+        let rows = stmt.query_map([], data_key_row)?;
+        rows.map(|r| r.map_err(Error::from).and_then(RawRow::into_record))
+            .collect()
+    }
+
+    fn update_data_key(&mut self, key_id: u32, kek_version: u32, wrapped: &[u8]) -> Result<()> {
+        if !kek_exists(self.0, kek_version)? {
+            return Err(Error::StaleKek {
+                version: kek_version,
+            });
+        }
+        self.0.execute(
+            "UPDATE privacy_data_keys SET kek_version = ?2, wrapped = ?3
+             WHERE key_id = ?1 AND shredded = 0",
+            params![key_id, kek_version, wrapped],
+        )?;
+        Ok(())
     }
 }

@@ -1,8 +1,9 @@
 //! [`KeyStore`]: where wrapped keys live, and the rows it holds.
 
 use core::fmt;
+use std::time::Duration;
 
-use super::error::Result;
+use super::error::{Error, Result};
 
 /// Persistent storage of wrapped keys: key-encryption keys (KEKs) wrapped by the master key,
 /// and one data key per subject wrapped by a KEK. It never sees a key in clear.
@@ -19,32 +20,61 @@ pub trait KeyStore: Send + Sync {
     /// Stores a new KEK version; returns `false` (and changes nothing) if the version exists.
     fn insert_kek(&self, kek: &WrappedKek) -> Result<bool>;
 
-    /// Replaces the wrapping of existing KEK versions, all or none (one transaction): used by
-    /// master-key rotation, which rewraps the same KEKs under a new master key. A version
-    /// that is not stored is an error and nothing changes.
-    fn replace_keks(&self, keks: &[WrappedKek]) -> Result<()>;
+    /// Replaces the wrapping of existing KEK versions, all or none (one transaction). A
+    /// version that is not stored is an error and nothing changes.
+    fn replace_keks(&self, keks: &[WrappedKek]) -> Result<()> {
+        self.transaction(&mut |tx| {
+            let stored = tx.keks()?;
+            for kek in keks {
+                if !stored.iter().any(|k| k.version == kek.version) {
+                    return Err(Error::CorruptStore {
+                        reason: "master-key rotation names a key-encryption key that is not stored",
+                    });
+                }
+                tx.update_kek(kek)?;
+            }
+            Ok(())
+        })
+    }
 
-    /// Deletes a KEK version; fails with [`Error::KekInUse`](super::Error::KekInUse) while a
-    /// data key is wrapped by it.
+    /// Deletes a KEK version; fails with [`Error::KekInUse`] while a data key is wrapped by it.
     fn delete_kek(&self, version: u32) -> Result<()>;
 
     /// The data key row of `subject`, if any (active or shredded).
     fn data_key(&self, subject: &str) -> Result<Option<DataKeyRecord>>;
 
-    /// Stores `wrapped` as the data key of `subject` unless the subject already has a row;
-    /// returns the row that is in the store afterwards (the caller's, or the existing one).
+    /// Stores each new data key unless its subject already has a row, all in one transaction
+    /// (durable when this returns); returns, in the order given, the row each subject has
+    /// afterwards (the caller's, or the existing one: exactly one concurrent caller wins).
+    ///
+    /// Fails with [`Error::StaleKek`] and stores nothing if a key is wrapped by a KEK version
+    /// that is not (or no longer) stored: the caller reloads the KEKs and retries.
+    fn insert_data_keys(&self, keys: &[NewDataKey<'_>]) -> Result<Vec<DataKeyRecord>>;
+
+    /// [`insert_data_keys`](KeyStore::insert_data_keys) of one key.
     fn insert_data_key_if_absent(
         &self,
         subject: &str,
         kek_version: u32,
         wrapped: &[u8],
-    ) -> Result<DataKeyRecord>;
+    ) -> Result<DataKeyRecord> {
+        self.insert_data_keys(&[NewDataKey {
+            subject,
+            kek_version,
+            wrapped,
+        }])?
+        .pop()
+        .ok_or(Error::CorruptStore {
+            reason: "the store returned no row for a new data key",
+        })
+    }
 
     /// Every data key row (for rewrapping).
     fn data_keys(&self) -> Result<Vec<DataKeyRecord>>;
 
     /// Replaces the wrapping of data key `key_id` if it is still wrapped by `from_version`;
-    /// returns whether it did (compare and swap).
+    /// returns whether it did (compare and swap). [`Error::StaleKek`] if `to_version` is not
+    /// stored.
     fn rewrap_data_key(
         &self,
         key_id: u32,
@@ -53,9 +83,126 @@ pub trait KeyStore: Send + Sync {
         wrapped: &[u8],
     ) -> Result<bool>;
 
-    /// Destroys the data key of `subject`, keeping a tombstone row; a subject without a row
-    /// gets a tombstone too, so nothing is ever sealed for it afterwards.
+    /// Destroys the data key of `subject`, keeping a tombstone row (a subject without a row
+    /// gets a tombstone too, so nothing is ever sealed for it afterwards), and appends the
+    /// subject to the shred log other keyrings follow ([`shreds_since`](KeyStore::shreds_since)).
     fn shred(&self, subject: &str) -> Result<()>;
+
+    /// The shred log after position `cursor`: the new cursor and the subjects shredded since,
+    /// in commit order. `None` asks for the current end of the log only (no subjects).
+    ///
+    /// Positions must grow in commit order, so that a reader never skips a shred that
+    /// commits after a later one was read.
+    fn shreds_since(&self, cursor: Option<u64>) -> Result<(u64, Vec<String>)>;
+
+    /// Blocks for at most `timeout`, returning early when the store can tell cheaply that
+    /// another instance changed it (PostgreSQL `LISTEN`); the default sleeps.
+    fn wait_for_change(&self, timeout: Duration) -> Result<()> {
+        std::thread::sleep(timeout);
+        Ok(())
+    }
+
+    /// Whether other keyrings (threads, processes) may change this store, so a keyring must
+    /// follow its shred log. `false` only for a store private to one keyring.
+    fn is_shared(&self) -> bool {
+        true
+    }
+
+    /// Runs `f` in one transaction that holds the store's write lock on the KEK and data
+    /// key tables from its first read to its commit: what `f` reads is what it changes.
+    /// Commits if `f` returns `Ok`, changes nothing otherwise. Used by rotation, rewrapping
+    /// and master-key rotation.
+    fn transaction(
+        &self,
+        f: &mut (dyn FnMut(&mut dyn KeyStoreTx) -> Result<()> + Send),
+    ) -> Result<()>;
+}
+
+/// The operations of a [`KeyStore::transaction`].
+pub trait KeyStoreTx {
+    /// Every stored KEK.
+    fn keks(&mut self) -> Result<Vec<WrappedKek>>;
+    /// Stores a new KEK version; `false` if it exists.
+    fn insert_kek(&mut self, kek: &WrappedKek) -> Result<bool>;
+    /// Replaces the wrapping of a stored KEK version; an error if it is not stored.
+    fn update_kek(&mut self, kek: &WrappedKek) -> Result<()>;
+    /// Deletes a KEK version; [`Error::KekInUse`] while a data key is wrapped by it.
+    fn delete_kek(&mut self, version: u32) -> Result<()>;
+    /// Every active (not shredded) data key.
+    fn active_data_keys(&mut self) -> Result<Vec<DataKeyRecord>>;
+    /// Replaces the wrapping of active data key `key_id`.
+    fn update_data_key(&mut self, key_id: u32, kek_version: u32, wrapped: &[u8]) -> Result<()>;
+}
+
+/// A data key to store: see [`KeyStore::insert_data_keys`].
+#[derive(Clone, Copy)]
+pub struct NewDataKey<'a> {
+    /// The data subject id.
+    pub subject: &'a str,
+    /// The KEK version that wraps it.
+    pub kek_version: u32,
+    /// `nonce || ciphertext || tag` of the 32-byte data key.
+    pub wrapped: &'a [u8],
+}
+
+impl fmt::Debug for NewDataKey<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("NewDataKey")
+            .field("kek_version", &self.kek_version)
+            .finish_non_exhaustive()
+    }
+}
+
+impl<S: KeyStore + ?Sized> KeyStore for std::sync::Arc<S> {
+    fn keks(&self) -> Result<Vec<WrappedKek>> {
+        (**self).keks()
+    }
+    fn insert_kek(&self, kek: &WrappedKek) -> Result<bool> {
+        (**self).insert_kek(kek)
+    }
+    fn replace_keks(&self, keks: &[WrappedKek]) -> Result<()> {
+        (**self).replace_keks(keks)
+    }
+    fn delete_kek(&self, version: u32) -> Result<()> {
+        (**self).delete_kek(version)
+    }
+    fn data_key(&self, subject: &str) -> Result<Option<DataKeyRecord>> {
+        (**self).data_key(subject)
+    }
+    fn insert_data_keys(&self, keys: &[NewDataKey<'_>]) -> Result<Vec<DataKeyRecord>> {
+        (**self).insert_data_keys(keys)
+    }
+    fn data_keys(&self) -> Result<Vec<DataKeyRecord>> {
+        (**self).data_keys()
+    }
+    fn rewrap_data_key(
+        &self,
+        key_id: u32,
+        from_version: u32,
+        to_version: u32,
+        wrapped: &[u8],
+    ) -> Result<bool> {
+        (**self).rewrap_data_key(key_id, from_version, to_version, wrapped)
+    }
+    fn shred(&self, subject: &str) -> Result<()> {
+        (**self).shred(subject)
+    }
+    fn shreds_since(&self, cursor: Option<u64>) -> Result<(u64, Vec<String>)> {
+        (**self).shreds_since(cursor)
+    }
+    fn wait_for_change(&self, timeout: Duration) -> Result<()> {
+        (**self).wait_for_change(timeout)
+    }
+    /// Shared by construction: other holders of the `Arc` may change it.
+    fn is_shared(&self) -> bool {
+        true
+    }
+    fn transaction(
+        &self,
+        f: &mut (dyn FnMut(&mut dyn KeyStoreTx) -> Result<()> + Send),
+    ) -> Result<()> {
+        (**self).transaction(f)
+    }
 }
 
 /// A key-encryption key wrapped by the master key.

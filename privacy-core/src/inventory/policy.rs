@@ -1,9 +1,12 @@
 //! A privacy policy's declarations, read from TOML.
 
+#[cfg(feature = "policy")]
 use std::path::Path;
 
+#[cfg(feature = "policy")]
 use serde::Deserialize;
 
+#[cfg(feature = "policy")]
 use crate::Category;
 
 /// What a privacy policy declares: the categories of personal data it says the service
@@ -38,6 +41,7 @@ pub enum PolicyError {
     #[error("could not read the policy file: {0}")]
     Io(#[from] std::io::Error),
     /// The TOML is malformed or has unknown keys.
+    #[cfg(feature = "policy")]
     #[error("malformed policy file: {0}")]
     Toml(#[from] toml::de::Error),
     /// A declared category is not in the taxonomy (and not `custom:`).
@@ -45,12 +49,14 @@ pub enum PolicyError {
     UnknownCategory(String),
 }
 
+#[cfg(feature = "policy")]
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields)]
 struct File {
     policy: Body,
 }
 
+#[cfg(feature = "policy")]
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields)]
 struct Body {
@@ -63,6 +69,8 @@ struct Body {
     recipients: Vec<String>,
 }
 
+/// Reading policy files needs feature `policy` (on by default).
+#[cfg(feature = "policy")]
 impl Policy {
     /// Parses a policy file's text.
     pub fn from_toml_str(text: &str) -> Result<Policy, PolicyError> {

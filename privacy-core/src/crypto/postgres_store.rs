@@ -1,0 +1,603 @@
+//! [`PostgresKeyStore`]: a [`KeyStore`] in a PostgreSQL database, for fleets of instances.
+
+use std::collections::HashMap;
+use std::sync::Mutex;
+use std::time::Duration;
+
+use postgres::error::SqlState;
+use postgres::fallible_iterator::FallibleIterator;
+use postgres::{Client, Config, NoTls, Row, Transaction};
+
+use super::error::{Error, Result};
+use super::store::{DataKeyRecord, DataKeyState, KeyStore, KeyStoreTx, NewDataKey, WrappedKek};
+
+/// The schema version this build writes (the `privacy_meta` row `schema_version`).
+pub const POSTGRES_SCHEMA_VERSION: i64 = 1;
+
+/// A [`KeyStore`] in a PostgreSQL database (feature `postgres`): the store for several
+/// instances (replicas, workers, machines) sharing keys.
+///
+/// Tables, in the schema given to [`connect_in_schema`](PostgresKeyStore::connect_in_schema)
+/// (`public` by default; created if absent): `privacy_meta` (the schema version, migrated
+/// forward under an advisory lock; a newer version is refused with [`Error::SchemaTooNew`]),
+/// `privacy_keks`, `privacy_data_keys` (with a foreign key to the KEK wrapping each data
+/// key, so a data key wrapped by a retired KEK cannot be stored) and `privacy_shred_log`.
+/// A shred commits with a `NOTIFY`, so other keyrings (which `LISTEN`) drop the subject's key
+/// at once; their periodic read of the log is the backstop.
+///
+/// # Blocking, and async code
+///
+/// It uses the synchronous [`postgres`] client, whose calls block. Called from inside a
+/// tokio runtime (where that client would panic with "cannot start a runtime from within a
+/// runtime"), each store call runs on a short-lived thread of its own instead, so
+/// [`Keyring`](super::Keyring) seal, open and shred never panic in async code. A keyring
+/// touches the store only on a cache miss, a first seal or an admin operation: warm seals
+/// and opens do not block. Run bulk and admin work ([`Keyring::prepare_subjects`],
+/// [`Keyring::rotate`], [`Keyring::rewrap`]) under `tokio::task::spawn_blocking`, as any
+/// blocking call.
+///
+/// [`Keyring::prepare_subjects`]: super::Keyring::prepare_subjects
+/// [`Keyring::rotate`]: super::Keyring::rotate
+/// [`Keyring::rewrap`]: super::Keyring::rewrap
+pub struct PostgresKeyStore {
+    config: Config,
+    schema: String,
+    channel: String,
+    sql: Sql,
+    client: Mutex<Option<Client>>,
+    listener: Mutex<Option<Client>>,
+}
+
+/// The statements, with the schema spelled in.
+struct Sql {
+    keks: String,
+    insert_kek: String,
+    update_kek: String,
+    delete_kek: String,
+    kek_in_use: String,
+    data_key: String,
+    data_keys_any: String,
+    data_keys: String,
+    active_data_keys: String,
+    insert_data_keys: String,
+    rewrap_data_key: String,
+    update_data_key: String,
+    shred_lock: String,
+    shred: String,
+    shred_log_insert: String,
+    shred_log_end: String,
+    shred_log_since: String,
+    admin_lock: String,
+}
+
+impl Sql {
+    fn new(s: &str) -> Sql {
+        let cols = "key_id, subject, kek_version, wrapped, shredded";
+        Sql {
+            keks: format!("SELECT version, wrapped FROM {s}.privacy_keks"),
+            insert_kek: format!(
+                "INSERT INTO {s}.privacy_keks (version, wrapped) VALUES ($1, $2)
+                 ON CONFLICT (version) DO NOTHING"
+            ),
+            update_kek: format!("UPDATE {s}.privacy_keks SET wrapped = $2 WHERE version = $1"),
+            delete_kek: format!("DELETE FROM {s}.privacy_keks WHERE version = $1"),
+            kek_in_use: format!(
+                "SELECT count(*) FROM {s}.privacy_data_keys WHERE NOT shredded AND kek_version = $1"
+            ),
+            data_key: format!("SELECT {cols} FROM {s}.privacy_data_keys WHERE subject = $1"),
+            data_keys_any: format!(
+                "SELECT {cols} FROM {s}.privacy_data_keys WHERE subject = ANY($1)"
+            ),
+            data_keys: format!("SELECT {cols} FROM {s}.privacy_data_keys"),
+            active_data_keys: format!(
+                "SELECT {cols} FROM {s}.privacy_data_keys WHERE NOT shredded"
+            ),
+            insert_data_keys: format!(
+                "INSERT INTO {s}.privacy_data_keys (subject, kek_version, wrapped)
+                 SELECT subject, $2, wrapped FROM unnest($1::text[], $3::bytea[]) AS n(subject, wrapped)
+                 ON CONFLICT (subject) DO NOTHING"
+            ),
+            rewrap_data_key: format!(
+                "UPDATE {s}.privacy_data_keys SET kek_version = $3, wrapped = $4
+                 WHERE key_id = $1 AND kek_version = $2 AND NOT shredded"
+            ),
+            update_data_key: format!(
+                "UPDATE {s}.privacy_data_keys SET kek_version = $2, wrapped = $3
+                 WHERE key_id = $1 AND NOT shredded"
+            ),
+            shred_lock: format!("LOCK TABLE {s}.privacy_shred_log IN EXCLUSIVE MODE"),
+            shred: format!(
+                "INSERT INTO {s}.privacy_data_keys (subject, kek_version, wrapped, shredded)
+                 VALUES ($1, NULL, NULL, TRUE)
+                 ON CONFLICT (subject) DO UPDATE
+                 SET kek_version = NULL, wrapped = NULL, shredded = TRUE"
+            ),
+            shred_log_insert: format!("INSERT INTO {s}.privacy_shred_log (subject) VALUES ($1)"),
+            shred_log_end: format!("SELECT coalesce(max(seq), 0) FROM {s}.privacy_shred_log"),
+            shred_log_since: format!(
+                "SELECT seq, subject FROM {s}.privacy_shred_log WHERE seq > $1 ORDER BY seq"
+            ),
+            admin_lock: format!(
+                "LOCK TABLE {s}.privacy_keks, {s}.privacy_data_keys IN SHARE ROW EXCLUSIVE MODE"
+            ),
+        }
+    }
+}
+
+impl PostgresKeyStore {
+    /// Connects to `url` (`postgres://user@host:port/db` or `host=... user=...`) and creates
+    /// or migrates the tables in schema `public`.
+    pub fn connect(url: &str) -> Result<PostgresKeyStore> {
+        PostgresKeyStore::connect_in_schema(url, "public")
+    }
+
+    /// Connects to `url` and keeps the tables in `schema` (created if absent): several
+    /// independent key stores can share one database. `schema` is an identifier of ASCII
+    /// letters, digits and `_`, not starting with a digit, at most 63 bytes.
+    pub fn connect_in_schema(url: &str, schema: &str) -> Result<PostgresKeyStore> {
+        let valid = !schema.is_empty()
+            && schema.len() <= 63
+            && schema
+                .bytes()
+                .all(|b| b.is_ascii_alphanumeric() || b == b'_')
+            && !schema.as_bytes()[0].is_ascii_digit();
+        if !valid {
+            return Err(Error::Store {
+                message: "invalid PostgreSQL schema name (letters, digits, _; at most 63)"
+                    .to_owned(),
+            });
+        }
+        // The parser's message could quote the URL, password included: not repeated.
+        let mut config: Config = url.parse().map_err(|_| Error::Store {
+            message: "invalid PostgreSQL connection string".to_owned(),
+        })?;
+        config
+            .connect_timeout(Duration::from_secs(10))
+            .keepalives_idle(Duration::from_secs(10))
+            .tcp_user_timeout(Duration::from_secs(10));
+        if config.get_application_name().is_none() {
+            config.application_name("privacy-core key store");
+        }
+        let quoted = format!("\"{schema}\"");
+        let store = PostgresKeyStore {
+            config,
+            channel: format!("privacy_shreds_{}", &schema[..schema.len().min(40)]),
+            sql: Sql::new(&quoted),
+            schema: quoted,
+            client: Mutex::new(None),
+            listener: Mutex::new(None),
+        };
+        store.with_client(|client| migrate(client, &store.schema))?;
+        Ok(store)
+    }
+
+    /// Runs `f` with the connection (reconnecting if it was lost), on a thread of its own
+    /// when called from inside a tokio runtime.
+    fn with_client<R: Send>(&self, f: impl FnOnce(&mut Client) -> Result<R> + Send) -> Result<R> {
+        off_runtime(|| {
+            let mut guard = self.client.lock()?;
+            if guard.as_ref().is_none_or(Client::is_closed) {
+                *guard = None;
+                *guard = Some(self.config.connect(NoTls)?);
+            }
+            let client = guard.as_mut().ok_or(Error::Store {
+                message: "postgres: no connection".to_owned(),
+            })?;
+            let out = f(client);
+            if client.is_closed() {
+                *guard = None;
+            }
+            out
+        })
+    }
+
+    fn tx<R: Send>(&self, f: impl FnOnce(&mut Transaction<'_>) -> Result<R> + Send) -> Result<R> {
+        self.with_client(|client| {
+            let mut tx = client.transaction()?;
+            let out = f(&mut tx)?;
+            tx.commit()?;
+            Ok(out)
+        })
+    }
+}
+
+/// Runs `f` here, or on a scoped thread when this thread is inside a tokio runtime (the
+/// blocking client starts a runtime of its own, which tokio forbids there).
+fn off_runtime<R: Send>(f: impl FnOnce() -> Result<R> + Send) -> Result<R> {
+    if tokio::runtime::Handle::try_current().is_err() {
+        return f();
+    }
+    std::thread::scope(|s| s.spawn(f).join()).map_err(|_| Error::Store {
+        message: "postgres: the store call panicked".to_owned(),
+    })?
+}
+
+/// Creates the schema and tables, or migrates them, under an advisory lock (racing
+/// instances migrate once).
+fn migrate(client: &mut Client, schema: &str) -> Result<()> {
+    let mut tx = client.transaction()?;
+    tx.execute(
+        "SELECT pg_advisory_xact_lock(hashtext($1))",
+        &[&format!("privacy-core/{schema}")],
+    )?;
+    tx.batch_execute(&format!("CREATE SCHEMA IF NOT EXISTS {schema}"))?;
+    let exists: bool = tx
+        .query_one(
+            "SELECT to_regclass($1) IS NOT NULL",
+            &[&format!("{schema}.privacy_meta")],
+        )?
+        .get(0);
+    let version: i64 = if exists {
+        tx.query_opt(
+            &format!("SELECT value FROM {schema}.privacy_meta WHERE name = 'schema_version'"),
+            &[],
+        )?
+        .map_or(0, |row| row.get(0))
+    } else {
+        0
+    };
+    if version > POSTGRES_SCHEMA_VERSION {
+        return Err(Error::SchemaTooNew {
+            store: "postgres",
+            found: version,
+            supported: POSTGRES_SCHEMA_VERSION,
+        });
+    }
+    if version < 1 {
+        tx.batch_execute(&format!(
+            "CREATE TABLE IF NOT EXISTS {schema}.privacy_meta (
+                 name text PRIMARY KEY,
+                 value bigint NOT NULL
+             );
+             CREATE TABLE {schema}.privacy_keks (
+                 version integer PRIMARY KEY CHECK (version >= 0),
+                 wrapped bytea NOT NULL
+             );
+             CREATE TABLE {schema}.privacy_data_keys (
+                 key_id integer GENERATED BY DEFAULT AS IDENTITY PRIMARY KEY,
+                 subject text NOT NULL UNIQUE,
+                 kek_version integer REFERENCES {schema}.privacy_keks (version) ON DELETE RESTRICT,
+                 wrapped bytea,
+                 shredded boolean NOT NULL DEFAULT FALSE,
+                 CHECK (shredded = (wrapped IS NULL) AND shredded = (kek_version IS NULL))
+             );
+             CREATE INDEX ON {schema}.privacy_data_keys (kek_version);
+             CREATE TABLE {schema}.privacy_shred_log (
+                 seq bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+                 subject text NOT NULL
+             );"
+        ))?;
+    }
+    // Later versions: `if version < 2 { ... }`, each step in this transaction.
+    if version < POSTGRES_SCHEMA_VERSION {
+        tx.execute(
+            &format!(
+                "INSERT INTO {schema}.privacy_meta (name, value) VALUES ('schema_version', $1)
+                 ON CONFLICT (name) DO UPDATE SET value = excluded.value"
+            ),
+            &[&POSTGRES_SCHEMA_VERSION],
+        )?;
+    }
+    tx.commit()?;
+    Ok(())
+}
+
+impl core::fmt::Debug for PostgresKeyStore {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        // The configuration holds the password: only where the tables are.
+        f.debug_struct("PostgresKeyStore")
+            .field("schema", &self.schema)
+            .field("dbname", &self.config.get_dbname())
+            .finish_non_exhaustive()
+    }
+}
+
+impl Drop for PostgresKeyStore {
+    fn drop(&mut self) {
+        // Closing a blocking client inside a tokio runtime would panic: close it off it.
+        let clients = (
+            self.client.get_mut().ok().and_then(Option::take),
+            self.listener.get_mut().ok().and_then(Option::take),
+        );
+        let _ = off_runtime(move || {
+            drop(clients);
+            Ok(())
+        });
+    }
+}
+
+fn u32_of(v: i32, what: &'static str) -> Result<u32> {
+    u32::try_from(v).map_err(|_| Error::CorruptStore { reason: what })
+}
+
+fn i32_of(v: u32) -> Result<i32> {
+    i32::try_from(v).map_err(|_| Error::CorruptStore {
+        reason: "version or key id out of PostgreSQL integer range",
+    })
+}
+
+fn record(row: &Row) -> Result<DataKeyRecord> {
+    let key_id: i32 = row.try_get(0)?;
+    let subject: String = row.try_get(1)?;
+    let kek_version: Option<i32> = row.try_get(2)?;
+    let wrapped: Option<Vec<u8>> = row.try_get(3)?;
+    let shredded: bool = row.try_get(4)?;
+    let state = match (shredded, kek_version, wrapped) {
+        (false, Some(v), Some(wrapped)) => DataKeyState::Active {
+            kek_version: u32_of(v, "kek version out of range")?,
+            wrapped,
+        },
+        (false, _, _) => {
+            return Err(Error::CorruptStore {
+                reason: "active data key without wrapped bytes",
+            })
+        }
+        (true, _, _) => DataKeyState::Shredded,
+    };
+    Ok(DataKeyRecord {
+        key_id: u32_of(key_id, "key id out of range")?,
+        subject,
+        state,
+    })
+}
+
+fn keks_of(rows: &[Row]) -> Result<Vec<WrappedKek>> {
+    rows.iter()
+        .map(|row| {
+            Ok(WrappedKek {
+                version: u32_of(row.try_get(0)?, "kek version out of range")?,
+                wrapped: row.try_get(1)?,
+            })
+        })
+        .collect()
+}
+
+/// A foreign-key violation becomes `fk`; anything else the store error.
+fn or_fk(e: postgres::Error, fk: Error) -> Error {
+    if e.code() == Some(&SqlState::FOREIGN_KEY_VIOLATION) {
+        fk
+    } else {
+        Error::from(e)
+    }
+}
+
+impl KeyStore for PostgresKeyStore {
+    fn keks(&self) -> Result<Vec<WrappedKek>> {
+        self.with_client(|c| keks_of(&c.query(&self.sql.keks, &[])?))
+    }
+
+    fn insert_kek(&self, kek: &WrappedKek) -> Result<bool> {
+        let version = i32_of(kek.version)?;
+        self.with_client(|c| Ok(c.execute(&self.sql.insert_kek, &[&version, &kek.wrapped])? == 1))
+    }
+
+    fn delete_kek(&self, version: u32) -> Result<()> {
+        let v = i32_of(version)?;
+        self.tx(|tx| {
+            let in_use: i64 = tx.query_one(&self.sql.kek_in_use, &[&v])?.get(0);
+            if in_use > 0 {
+                return Err(Error::KekInUse { version });
+            }
+            tx.execute(&self.sql.delete_kek, &[&v])
+                .map_err(|e| or_fk(e, Error::KekInUse { version }))?;
+            Ok(())
+        })
+    }
+
+    fn data_key(&self, subject: &str) -> Result<Option<DataKeyRecord>> {
+        self.with_client(|c| {
+            c.query_opt(&self.sql.data_key, &[&subject])?
+                .as_ref()
+                .map(record)
+                .transpose()
+        })
+    }
+
+    fn insert_data_keys(&self, keys: &[NewDataKey<'_>]) -> Result<Vec<DataKeyRecord>> {
+        // One statement per KEK version (in practice one), all in one transaction.
+        let mut versions: Vec<u32> = keys.iter().map(|k| k.kek_version).collect();
+        versions.sort_unstable();
+        versions.dedup();
+        let subjects: Vec<&str> = keys.iter().map(|k| k.subject).collect();
+        self.tx(|tx| {
+            for &version in &versions {
+                let (names, wrapped): (Vec<&str>, Vec<&[u8]>) = keys
+                    .iter()
+                    .filter(|k| k.kek_version == version)
+                    .map(|k| (k.subject, k.wrapped))
+                    .unzip();
+                tx.execute(
+                    &self.sql.insert_data_keys,
+                    &[&names, &i32_of(version)?, &wrapped],
+                )
+                .map_err(|e| or_fk(e, Error::StaleKek { version }))?;
+            }
+            let mut rows: HashMap<String, DataKeyRecord> = HashMap::with_capacity(keys.len());
+            for row in tx.query(&self.sql.data_keys_any, &[&subjects])? {
+                let r = record(&row)?;
+                rows.insert(r.subject.clone(), r);
+            }
+            subjects
+                .iter()
+                .map(|s| {
+                    rows.get(*s).cloned().ok_or(Error::CorruptStore {
+                        reason: "the store returned fewer rows than keys",
+                    })
+                })
+                .collect()
+        })
+    }
+
+    fn data_keys(&self) -> Result<Vec<DataKeyRecord>> {
+        self.with_client(|c| {
+            c.query(&self.sql.data_keys, &[])?
+                .iter()
+                .map(record)
+                .collect()
+        })
+    }
+
+    fn rewrap_data_key(
+        &self,
+        key_id: u32,
+        from_version: u32,
+        to_version: u32,
+        wrapped: &[u8],
+    ) -> Result<bool> {
+        let (id, from, to) = (i32_of(key_id)?, i32_of(from_version)?, i32_of(to_version)?);
+        self.with_client(|c| {
+            let n = c
+                .execute(&self.sql.rewrap_data_key, &[&id, &from, &to, &wrapped])
+                .map_err(|e| {
+                    or_fk(
+                        e,
+                        Error::StaleKek {
+                            version: to_version,
+                        },
+                    )
+                })?;
+            Ok(n == 1)
+        })
+    }
+
+    fn shred(&self, subject: &str) -> Result<()> {
+        self.tx(|tx| {
+            // Serializes shreds, so log positions grow in commit order.
+            tx.batch_execute(&self.sql.shred_lock)?;
+            tx.execute(&self.sql.shred, &[&subject])?;
+            tx.execute(&self.sql.shred_log_insert, &[&subject])?;
+            tx.execute("SELECT pg_notify($1, '')", &[&self.channel])?;
+            Ok(())
+        })
+    }
+
+    fn shreds_since(&self, cursor: Option<u64>) -> Result<(u64, Vec<String>)> {
+        self.with_client(|c| {
+            let Some(cursor) = cursor else {
+                let end: i64 = c.query_one(&self.sql.shred_log_end, &[])?.get(0);
+                return Ok((u64::try_from(end).unwrap_or(0), Vec::new()));
+            };
+            let from = i64::try_from(cursor).unwrap_or(i64::MAX);
+            let mut end = from;
+            let mut subjects = Vec::new();
+            for row in c.query(&self.sql.shred_log_since, &[&from])? {
+                let seq: i64 = row.try_get(0)?;
+                end = end.max(seq);
+                subjects.push(row.try_get(1)?);
+            }
+            Ok((u64::try_from(end).unwrap_or(0), subjects))
+        })
+    }
+
+    /// Waits for a shred's `NOTIFY` (on a second connection that `LISTEN`s) or `timeout`.
+    fn wait_for_change(&self, timeout: Duration) -> Result<()> {
+        let waited = off_runtime(|| {
+            let mut guard = self.listener.lock()?;
+            if guard.as_ref().is_none_or(Client::is_closed) {
+                *guard = None;
+                let mut client = self.config.connect(NoTls)?;
+                client.batch_execute(&format!("LISTEN \"{}\"", self.channel))?;
+                *guard = Some(client);
+            }
+            let client = guard.as_mut().ok_or(Error::Store {
+                message: "postgres: no listening connection".to_owned(),
+            })?;
+            let woken = {
+                let mut notifications = client.notifications();
+                let woken = notifications.timeout_iter(timeout).next().map(|_| ());
+                // Drain what else arrived: one read of the log covers them all.
+                while let Ok(Some(_)) = notifications.iter().next() {}
+                woken
+            };
+            if let Err(e) = woken {
+                *guard = None;
+                return Err(Error::from(e));
+            }
+            Ok(())
+        });
+        if waited.is_err() {
+            std::thread::sleep(timeout);
+        }
+        waited
+    }
+
+    fn transaction(
+        &self,
+        f: &mut (dyn FnMut(&mut dyn KeyStoreTx) -> Result<()> + Send),
+    ) -> Result<()> {
+        self.tx(|tx| {
+            tx.batch_execute(&self.sql.admin_lock)?;
+            f(&mut PostgresTx { tx, sql: &self.sql })
+        })
+    }
+}
+
+/// The operations of a [`KeyStore::transaction`] on PostgreSQL.
+struct PostgresTx<'a, 't> {
+    tx: &'a mut Transaction<'t>,
+    sql: &'a Sql,
+}
+
+impl KeyStoreTx for PostgresTx<'_, '_> {
+    fn keks(&mut self) -> Result<Vec<WrappedKek>> {
+        keks_of(&self.tx.query(&self.sql.keks, &[])?)
+    }
+
+    fn insert_kek(&mut self, kek: &WrappedKek) -> Result<bool> {
+        let version = i32_of(kek.version)?;
+        Ok(self
+            .tx
+            .execute(&self.sql.insert_kek, &[&version, &kek.wrapped])?
+            == 1)
+    }
+
+    fn update_kek(&mut self, kek: &WrappedKek) -> Result<()> {
+        let version = i32_of(kek.version)?;
+        if self
+            .tx
+            .execute(&self.sql.update_kek, &[&version, &kek.wrapped])?
+            == 1
+        {
+            Ok(())
+        } else {
+            Err(Error::StaleKek {
+                version: kek.version,
+            })
+        }
+    }
+
+    fn delete_kek(&mut self, version: u32) -> Result<()> {
+        let v = i32_of(version)?;
+        let in_use: i64 = self.tx.query_one(&self.sql.kek_in_use, &[&v])?.get(0);
+        if in_use > 0 {
+            return Err(Error::KekInUse { version });
+        }
+        self.tx
+            .execute(&self.sql.delete_kek, &[&v])
+            .map_err(|e| or_fk(e, Error::KekInUse { version }))?;
+        Ok(())
+    }
+
+    fn active_data_keys(&mut self) -> Result<Vec<DataKeyRecord>> {
+        self.tx
+            .query(&self.sql.active_data_keys, &[])?
+            .iter()
+            .map(record)
+            .collect()
+    }
+
+    fn update_data_key(&mut self, key_id: u32, kek_version: u32, wrapped: &[u8]) -> Result<()> {
+        let (id, v) = (i32_of(key_id)?, i32_of(kek_version)?);
+        self.tx
+            .execute(&self.sql.update_data_key, &[&id, &v, &wrapped])
+            .map_err(|e| {
+                or_fk(
+                    e,
+                    Error::StaleKek {
+                        version: kek_version,
+                    },
+                )
+            })?;
+        Ok(())
+    }
+}

@@ -1,0 +1,261 @@
+//! The PostgreSQL key store on a real server (`PRIVACY_TEST_POSTGRES_URL`, e.g.
+//! `postgres://postgres@127.0.0.1:5432/test`), shared by several keyrings and several OS
+//! processes: the same checks as the SQLite store, plus async use from a multi-thread tokio
+//! runtime, schema versions and an unreachable server. Each test works in a schema of its
+//! own, so tests run in parallel. Without the variable each test prints one line and passes.
+
+#[path = "support/instances.rs"]
+mod instances;
+
+use std::time::{Duration, SystemTime, UNIX_EPOCH};
+
+use instances::{master, open, POSTGRES_URL_ENV};
+use privacy_core::crypto::{Aad, Error, Keyring, PostgresKeyStore, POSTGRES_SCHEMA_VERSION};
+
+/// The child side of the multi-process tests (does nothing in a normal run).
+#[test]
+fn child_process() {
+    instances::child_main();
+}
+
+/// A fresh schema on the test server, dropped afterwards; `None` (and one line saying so)
+/// when `PRIVACY_TEST_POSTGRES_URL` is unset.
+struct Schema {
+    url: String,
+    name: String,
+}
+
+impl Schema {
+    fn new(test: &str) -> Option<Schema> {
+        let Ok(url) = std::env::var(POSTGRES_URL_ENV) else {
+            println!(
+                "skipped {test}: set {POSTGRES_URL_ENV} to run it against a PostgreSQL server"
+            );
+            return None;
+        };
+        let nanos = SystemTime::now()
+            .duration_since(UNIX_EPOCH)
+            .unwrap()
+            .subsec_nanos();
+        let name = format!("t_{test}_{}_{nanos}", std::process::id());
+        let name = name[..name.len().min(63)].to_owned();
+        Some(Schema { url, name })
+    }
+
+    fn spec(&self) -> String {
+        format!("postgres:{}", self.name)
+    }
+
+    fn sql(&self, statement: &str) {
+        let mut client = postgres::Client::connect(&self.url, postgres::NoTls).unwrap();
+        client.batch_execute(statement).unwrap();
+    }
+}
+
+impl Drop for Schema {
+    fn drop(&mut self) {
+        if let Ok(mut client) = postgres::Client::connect(&self.url, postgres::NoTls) {
+            let _ =
+                client.batch_execute(&format!("DROP SCHEMA IF EXISTS \"{}\" CASCADE", self.name));
+        }
+    }
+}
+
+#[test]
+fn racing_first_seals_from_keyrings_and_processes_give_one_data_key() {
+    let Some(schema) = Schema::new("race") else {
+        return;
+    };
+    instances::racing_first_seals_give_one_data_key(&schema.spec());
+}
+
+#[test]
+fn a_shred_reaches_every_keyring_and_process_within_the_bound() {
+    let Some(schema) = Schema::new("shred") else {
+        return;
+    };
+    instances::a_shred_reaches_every_instance_within_the_bound(&schema.spec());
+}
+
+#[test]
+fn rotation_and_rewrap_interleaved_with_seals_in_other_instances_strand_no_key() {
+    let Some(schema) = Schema::new("rotate") else {
+        return;
+    };
+    instances::rotation_interleaved_with_seals_strands_no_key(&schema.spec());
+}
+
+#[test]
+fn a_data_key_wrapped_by_a_retired_kek_is_refused_and_the_keyring_retries() {
+    let Some(schema) = Schema::new("stale") else {
+        return;
+    };
+    instances::a_key_wrapped_by_a_retired_kek_is_refused_and_retried(&schema.spec());
+}
+
+#[test]
+fn master_key_rotation_racing_kek_rotation_leaves_every_kek_open() {
+    let Some(schema) = Schema::new("master_race") else {
+        return;
+    };
+    instances::master_rotation_racing_kek_rotation_leaves_every_kek_open(&schema.spec());
+}
+
+#[test]
+fn processes_killed_mid_rewrap_master_rotation_and_first_seals_lose_nothing_handed_out() {
+    let Some(schema) = Schema::new("sigkill") else {
+        return;
+    };
+    instances::sigkill_mid_operation_loses_nothing_handed_out(&schema.spec());
+}
+
+#[test]
+fn prepare_subjects_creates_each_data_key_once_in_bulk() {
+    let Some(schema) = Schema::new("bulk") else {
+        return;
+    };
+    instances::prepare_subjects_creates_each_key_once(&schema.spec());
+}
+
+#[test]
+fn keyring_postgres_reads_the_master_key_from_the_environment_and_uses_schema_public() {
+    let Some(schema) = Schema::new("public") else {
+        return;
+    };
+    // Schema `public` outlives the run: every run uses the same master key, so the next run
+    // opens what this one created (a store someone else made there is left alone).
+    let keyring = Keyring::postgres_with_master_key(&schema.url, master(42));
+    match keyring {
+        Ok(keyring) => {
+            let env = keyring
+                .seal_bytes(&Aad::new("T", "f", "pub"), b"x")
+                .unwrap();
+            assert_eq!(
+                &keyring
+                    .open_bytes(&Aad::new("T", "f", "pub"), &env)
+                    .unwrap()[..],
+                b"x"
+            );
+        }
+        Err(Error::WrongMasterKey { .. }) => {}
+        Err(e) => panic!("{e}"),
+    }
+    // Without PRIVACY_MASTER_KEY in the environment: a clear error, not a generated key.
+    if std::env::var("PRIVACY_MASTER_KEY").is_err() {
+        assert_eq!(
+            Keyring::postgres(&schema.url).unwrap_err(),
+            Error::MissingMasterKey {
+                var: "PRIVACY_MASTER_KEY"
+            }
+        );
+    }
+}
+
+#[test]
+fn seal_open_and_shred_from_tasks_of_a_multi_thread_tokio_runtime_never_panic() {
+    let Some(schema) = Schema::new("tokio") else {
+        return;
+    };
+    let spec = schema.spec();
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()
+        .unwrap();
+    runtime.block_on(async move {
+        // Even opening the store and dropping the keyring happen inside the runtime.
+        let keyring = std::sync::Arc::new(open(&spec, master(7)).unwrap());
+        let tasks: Vec<_> = (0..8)
+            .map(|i| {
+                let keyring = std::sync::Arc::clone(&keyring);
+                tokio::spawn(async move {
+                    let subject = format!("async-{}", i % 4);
+                    let aad = Aad::new("Account", "email", &subject);
+                    let env = keyring.seal_bytes(&aad, b"async").unwrap();
+                    assert_eq!(&keyring.open_bytes(&aad, &env).unwrap()[..], b"async");
+                    tokio::time::sleep(Duration::from_millis(5)).await;
+                    if i == 0 {
+                        keyring.shred("async-0").unwrap();
+                    }
+                })
+            })
+            .collect();
+        for t in tasks {
+            t.await.unwrap();
+        }
+        // Bulk and admin work belongs on the blocking pool.
+        let admin = std::sync::Arc::clone(&keyring);
+        tokio::task::spawn_blocking(move || {
+            admin.rotate().unwrap();
+            admin.rewrap().unwrap();
+        })
+        .await
+        .unwrap();
+        assert_eq!(
+            keyring.seal_bytes(&Aad::new("Account", "email", "async-0"), b"x"),
+            Err(Error::Shredded)
+        );
+        let fresh = open(&spec, master(7)).unwrap();
+        fresh
+            .seal_bytes(&Aad::new("Account", "email", "async-1"), b"x")
+            .unwrap();
+        drop(fresh);
+        drop(keyring);
+    });
+}
+
+#[test]
+fn a_store_of_a_newer_schema_version_is_refused_and_left_unchanged() {
+    let Some(schema) = Schema::new("newer") else {
+        return;
+    };
+    let keyring = open(&schema.spec(), master(7)).unwrap();
+    let env = keyring
+        .seal_bytes(&Aad::new("T", "f", "s"), b"kept")
+        .unwrap();
+    drop(keyring);
+    let set = |v: i64| {
+        schema.sql(&format!(
+            "UPDATE \"{}\".privacy_meta SET value = {v} WHERE name = 'schema_version'",
+            schema.name
+        ));
+    };
+    set(POSTGRES_SCHEMA_VERSION + 1);
+    let err = PostgresKeyStore::connect_in_schema(&schema.url, &schema.name).unwrap_err();
+    assert_eq!(
+        err.to_string(),
+        format!(
+            "the postgres key store has schema version {}; this build reads up to {}",
+            POSTGRES_SCHEMA_VERSION + 1,
+            POSTGRES_SCHEMA_VERSION
+        )
+    );
+    set(POSTGRES_SCHEMA_VERSION);
+    let keyring = open(&schema.spec(), master(7)).unwrap();
+    assert_eq!(
+        &keyring.open_bytes(&Aad::new("T", "f", "s"), &env).unwrap()[..],
+        b"kept"
+    );
+}
+
+#[test]
+fn an_unreachable_server_or_a_bad_url_is_a_clear_error_without_the_password() {
+    let Some(_schema) = Schema::new("unreachable") else {
+        return;
+    };
+    let err = PostgresKeyStore::connect("postgres://user:hunter2@127.0.0.1:1/db").unwrap_err();
+    let text = err.to_string();
+    assert!(
+        text.starts_with("key store: postgres: error connecting to server"),
+        "{text}"
+    );
+    assert!(!text.contains("hunter2"));
+    let err = PostgresKeyStore::connect("postgres://user:hunter2@[bad").unwrap_err();
+    assert_eq!(
+        err.to_string(),
+        "key store: invalid PostgreSQL connection string"
+    );
+    let err =
+        PostgresKeyStore::connect_in_schema("postgres://localhost/db", "bad; DROP").unwrap_err();
+    assert!(err.to_string().contains("invalid PostgreSQL schema name"));
+}

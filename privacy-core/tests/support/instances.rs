@@ -1,0 +1,577 @@
+//! Several keyrings and several OS processes over one key store: the checks shared by the
+//! SQLite and PostgreSQL test files. A store is named by a spec (`sqlite:<path>` or
+//! `postgres:<schema>`, the server from `PRIVACY_TEST_POSTGRES_URL`), so a child process
+//! (this test binary run again with `PRIVACY_TEST_CHILD` set, see [`child_main`]) opens the
+//! same store. Children report on stdout in lines starting with `@@ `.
+#![allow(dead_code, clippy::missing_panics_doc)]
+
+use std::collections::{BTreeMap, HashSet};
+use std::io::{BufRead, BufReader, Write};
+use std::process::{Child, Command, Stdio};
+use std::sync::{Arc, Barrier, Mutex};
+use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
+
+use privacy_core::crypto::{Aad, DataKeyState, Error, Keyring, MasterKey};
+
+pub const CHILD_ENV: &str = "PRIVACY_TEST_CHILD";
+pub const STORE_ENV: &str = "PRIVACY_TEST_STORE";
+pub const POSTGRES_URL_ENV: &str = "PRIVACY_TEST_POSTGRES_URL";
+
+pub fn master(byte: u8) -> MasterKey {
+    MasterKey::from_bytes([byte; 32])
+}
+
+/// A keyring over the store named by `spec`.
+pub fn open(spec: &str, master: MasterKey) -> Result<Keyring, Error> {
+    if let Some(path) = spec.strip_prefix("sqlite:") {
+        #[cfg(feature = "sqlite")]
+        return Keyring::sqlite_with_master_key(path, master);
+        #[cfg(not(feature = "sqlite"))]
+        panic!("sqlite store {path} without feature sqlite");
+    }
+    if let Some(schema) = spec.strip_prefix("postgres:") {
+        #[cfg(feature = "postgres")]
+        {
+            let url = std::env::var(POSTGRES_URL_ENV).expect("PRIVACY_TEST_POSTGRES_URL");
+            let store = privacy_core::crypto::PostgresKeyStore::connect_in_schema(&url, schema)?;
+            return Keyring::with_store(store, master);
+        }
+        #[cfg(not(feature = "postgres"))]
+        panic!("postgres store {schema} without feature postgres");
+    }
+    panic!("unknown store spec {spec}")
+}
+
+fn aad(subject: &str) -> Aad<'_> {
+    Aad::new("Account", "email", subject)
+}
+
+fn hex(bytes: &[u8]) -> String {
+    use std::fmt::Write as _;
+    bytes.iter().fold(String::new(), |mut out, b| {
+        let _ = write!(out, "{b:02x}");
+        out
+    })
+}
+
+fn unhex(text: &str) -> Vec<u8> {
+    (0..text.len())
+        .step_by(2)
+        .map(|i| u8::from_str_radix(&text[i..i + 2], 16).unwrap())
+        .collect()
+}
+
+fn now_micros() -> u128 {
+    SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .unwrap()
+        .as_micros()
+}
+
+/// Sleeps until the wall clock passes `start` (micros since the epoch): the instant that
+/// threads and processes start racing at.
+fn wait_until(start: u128) {
+    while now_micros() < start {
+        std::thread::sleep(Duration::from_micros(200));
+    }
+}
+
+/// An envelope and the subject and plaintext it was sealed with.
+#[derive(Clone, Debug)]
+pub struct Sealed {
+    pub subject: String,
+    pub plain: String,
+    pub envelope: Vec<u8>,
+}
+
+/// This test binary, run again as a child with `role` over `spec`.
+pub fn spawn_child(role: &str, spec: &str, env: &[(&str, String)]) -> Child {
+    let mut cmd = Command::new(std::env::current_exe().unwrap());
+    cmd.args([
+        "child_process",
+        "--exact",
+        "--nocapture",
+        "--test-threads=1",
+        "-q",
+    ])
+    .env(CHILD_ENV, role)
+    .env(STORE_ENV, spec)
+    .stdout(Stdio::piped())
+    .stderr(Stdio::inherit());
+    for (k, v) in env {
+        cmd.env(k, v);
+    }
+    cmd.spawn().unwrap()
+}
+
+/// The `@@ ` lines a child printed, until it exits (or `stop` says enough).
+pub fn read_reports(child: &mut Child, mut stop: impl FnMut(&str) -> bool) -> Vec<String> {
+    let out = child.stdout.take().unwrap();
+    let mut lines = Vec::new();
+    for line in BufReader::new(out).lines() {
+        let Ok(line) = line else { break };
+        if let Some(report) = line.strip_prefix("@@ ") {
+            lines.push(report.to_owned());
+            if stop(report) {
+                break;
+            }
+        }
+    }
+    lines
+}
+
+fn report(line: &str) {
+    let mut out = std::io::stdout().lock();
+    writeln!(out, "@@ {line}").unwrap();
+    out.flush().unwrap();
+}
+
+/// The child side: call from a `#[test] fn child_process()` in each test file. Does nothing
+/// unless this process was started by [`spawn_child`].
+pub fn child_main() {
+    let Ok(role) = std::env::var(CHILD_ENV) else {
+        return;
+    };
+    let spec = std::env::var(STORE_ENV).unwrap();
+    let var = |name: &str| std::env::var(name).unwrap_or_default();
+    match role.as_str() {
+        // Seal VALUES values for each of SUBJECTS once the clock passes START_AT (micros).
+        "seal" => {
+            let keyring = open(&spec, master(7)).unwrap();
+            let start: u128 = var("START_AT").parse().unwrap();
+            wait_until(start);
+            let values: usize = var("VALUES").parse().unwrap();
+            for i in 0..values {
+                for subject in var("SUBJECTS").split(',') {
+                    let plain = format!("{subject} child {} value {i}", std::process::id());
+                    let env = keyring.seal_bytes(&aad(subject), plain.as_bytes()).unwrap();
+                    report(&format!(
+                        "{subject} {} {}",
+                        hex(plain.as_bytes()),
+                        hex(&env)
+                    ));
+                }
+            }
+        }
+        // First seals for new subjects, without end: killed mid-burst.
+        "burst" => {
+            let keyring = open(&spec, master(7)).unwrap();
+            for i in 0.. {
+                let subject = format!("burst-{}-{i}", std::process::id());
+                let plain = format!("burst value {i}");
+                let env = keyring
+                    .seal_bytes(&aad(&subject), plain.as_bytes())
+                    .unwrap();
+                report(&format!(
+                    "{subject} {} {}",
+                    hex(plain.as_bytes()),
+                    hex(&env)
+                ));
+            }
+        }
+        // Warm the cache for SUBJECT, then wait until seal and open are both refused.
+        "watch" => {
+            let keyring = open(&spec, master(7)).unwrap();
+            let subject = var("SUBJECT");
+            let env = keyring.seal_bytes(&aad(&subject), b"watched").unwrap();
+            report("ready");
+            loop {
+                let sealed = keyring.seal_bytes(&aad(&subject), b"again");
+                let opened = keyring.open_bytes(&aad(&subject), &env);
+                if sealed == Err(Error::Shredded) && opened.err() == Some(Error::Shredded) {
+                    report(&format!("refused {}", now_micros()));
+                    break;
+                }
+                std::thread::sleep(Duration::from_millis(1));
+            }
+        }
+        // Rotate and rewrap without end: killed mid-transaction. The pause lets the
+        // other process's writers in (SQLite's busy handler does not queue writers).
+        "rewrap" => {
+            let keyring = open(&spec, master(7)).unwrap();
+            loop {
+                keyring.rotate().unwrap();
+                let moved = keyring.rewrap().unwrap();
+                report(&format!("rewrapped {moved}"));
+                std::thread::sleep(Duration::from_millis(3));
+            }
+        }
+        // Rotate the master key between 7 and 8 without end: killed mid-transaction.
+        "master" => loop {
+            let (mut keyring, next) = match open(&spec, master(7)) {
+                Ok(k) => (k, 8),
+                Err(_) => (open(&spec, master(8)).unwrap(), 7),
+            };
+            keyring.rotate_master_key(&master(next)).unwrap();
+            report(&format!("master {next}"));
+        },
+        other => panic!("unknown child role {other}"),
+    }
+    // Skip the harness's own exit path: nothing else of this binary should run.
+    std::process::exit(0);
+}
+
+fn parse_sealed(lines: &[String]) -> Vec<Sealed> {
+    lines
+        .iter()
+        .filter_map(|l| {
+            let mut parts = l.split(' ');
+            let subject = parts.next()?.to_owned();
+            let plain = String::from_utf8(unhex(parts.next()?)).ok()?;
+            let envelope = unhex(parts.next()?);
+            Some(Sealed {
+                subject,
+                plain,
+                envelope,
+            })
+        })
+        .collect()
+}
+
+/// Every envelope opens to its plaintext in `keyring`.
+pub fn assert_all_open(keyring: &Keyring, sealed: &[Sealed]) {
+    for s in sealed {
+        let plain = keyring
+            .open_bytes(&aad(&s.subject), &s.envelope)
+            .unwrap_or_else(|e| panic!("an envelope of {} does not open: {e}", s.subject));
+        assert_eq!(&plain[..], s.plain.as_bytes());
+    }
+}
+
+/// 4 keyrings x 4 threads in this process and 3 child processes seal for the same 20 new
+/// subjects at the same instant: one data key per subject, every envelope opens everywhere.
+pub fn racing_first_seals_give_one_data_key(spec: &str) {
+    let subjects: Vec<String> = (0..20).map(|i| format!("racer-{i}")).collect();
+    let keyrings: Vec<Arc<Keyring>> = (0..4)
+        .map(|_| Arc::new(open(spec, master(7)).unwrap()))
+        .collect();
+    let start = now_micros() + 1_500_000;
+    let mut children: Vec<Child> = (0..3)
+        .map(|_| {
+            spawn_child(
+                "seal",
+                spec,
+                &[
+                    ("SUBJECTS", subjects.join(",")),
+                    ("VALUES", "3".to_owned()),
+                    ("START_AT", start.to_string()),
+                ],
+            )
+        })
+        .collect();
+    let sealed = Arc::new(Mutex::new(Vec::new()));
+    let barrier = Arc::new(Barrier::new(16));
+    let threads: Vec<_> = (0..16)
+        .map(|t| {
+            let keyring = Arc::clone(&keyrings[t % 4]);
+            let (sealed, barrier, subjects) =
+                (Arc::clone(&sealed), Arc::clone(&barrier), subjects.clone());
+            std::thread::spawn(move || {
+                barrier.wait();
+                wait_until(start);
+                for subject in &subjects {
+                    let plain = format!("{subject} thread {t}");
+                    let envelope = keyring.seal_bytes(&aad(subject), plain.as_bytes()).unwrap();
+                    sealed.lock().unwrap().push(Sealed {
+                        subject: subject.clone(),
+                        plain,
+                        envelope,
+                    });
+                }
+            })
+        })
+        .collect();
+    for t in threads {
+        t.join().unwrap();
+    }
+    let mut all = sealed.lock().unwrap().clone();
+    for child in &mut children {
+        all.extend(parse_sealed(&read_reports(child, |_| false)));
+        assert!(child.wait().unwrap().success());
+    }
+    assert_eq!(all.len(), 16 * 20 + 3 * 3 * 20);
+    let fresh = open(spec, master(7)).unwrap();
+    for keyring in keyrings.iter().map(|k| &**k).chain([&fresh]) {
+        assert_all_open(keyring, &all);
+    }
+    let rows = fresh.store().data_keys().unwrap();
+    for subject in &subjects {
+        let keys: HashSet<u32> = rows
+            .iter()
+            .filter(|r| &r.subject == subject)
+            .map(|r| r.key_id)
+            .collect();
+        assert_eq!(keys.len(), 1, "{subject} has {} data keys", keys.len());
+    }
+    let ids: HashSet<u32> = all
+        .iter()
+        .filter(|s| s.subject == "racer-0")
+        .map(|s| privacy_core::crypto::key_id(&s.envelope).unwrap())
+        .collect();
+    assert_eq!(ids.len(), 1, "envelopes of one subject name one key");
+}
+
+/// After `shred` returns in one keyring, other keyrings (in this process, with the default
+/// and a shorter bound, and in a child process) refuse seal and open within their bound.
+pub fn a_shred_reaches_every_instance_within_the_bound(spec: &str) {
+    let a = open(spec, master(7)).unwrap();
+    let b = open(spec, master(7)).unwrap();
+    let c = open(spec, master(7))
+        .unwrap()
+        .with_shred_bound(Duration::from_millis(200));
+    let mut child = spawn_child("watch", spec, &[("SUBJECT", "victim".to_owned())]);
+    let out = child.stdout.take().unwrap();
+    let mut lines = BufReader::new(out).lines();
+    loop {
+        let line = lines.next().unwrap().unwrap();
+        if line == "@@ ready" {
+            break;
+        }
+    }
+    let envelope = a.seal_bytes(&aad("victim"), b"v").unwrap();
+    for k in [&b, &c] {
+        assert_eq!(&k.open_bytes(&aad("victim"), &envelope).unwrap()[..], b"v");
+    }
+    a.shred("victim").unwrap();
+    let shred_at = now_micros();
+    let shredded = Instant::now();
+    let refused = |k: &Keyring| {
+        k.seal_bytes(&aad("victim"), b"x") == Err(Error::Shredded)
+            && k.open_bytes(&aad("victim"), &envelope).err() == Some(Error::Shredded)
+    };
+    let mut waiting = vec![
+        ("default bound", &b, Duration::from_secs(1)),
+        ("200 ms bound", &c, Duration::from_millis(200)),
+    ];
+    while !waiting.is_empty() {
+        waiting.retain(|(name, k, bound)| {
+            if refused(k) {
+                assert!(
+                    shredded.elapsed() <= *bound,
+                    "{name}: refused after {:?}",
+                    shredded.elapsed()
+                );
+                false
+            } else {
+                assert!(
+                    shredded.elapsed() <= *bound,
+                    "{name}: still open after {:?}",
+                    shredded.elapsed()
+                );
+                true
+            }
+        });
+        std::thread::sleep(Duration::from_millis(1));
+    }
+    let line = lines.next().unwrap().unwrap();
+    let at: u128 = line.strip_prefix("@@ refused ").unwrap().parse().unwrap();
+    let lag = Duration::from_micros(u64::try_from(at.saturating_sub(shred_at)).unwrap());
+    assert!(
+        lag <= Duration::from_secs(1),
+        "the child refused after {lag:?}"
+    );
+    assert!(child.wait().unwrap().success());
+    // A fresh instance refuses too, and the subject stays erased.
+    let fresh = open(spec, master(7)).unwrap();
+    assert_eq!(fresh.seal_bytes(&aad("victim"), b"x"), Err(Error::Shredded));
+}
+
+/// Instance A rotates and rewraps (retiring each old KEK) while B, C and a child process
+/// seal for new and old subjects: a stale keyring's data key under a retired KEK is refused
+/// and retried, every seal succeeds, and every record opens from a fresh instance.
+pub fn rotation_interleaved_with_seals_strands_no_key(spec: &str) {
+    let a = Arc::new(open(spec, master(7)).unwrap());
+    let b = Arc::new(open(spec, master(7)).unwrap());
+    let c = Arc::new(open(spec, master(7)).unwrap());
+    let start = now_micros() + 1_000_000;
+    let subjects: Vec<String> = (0..30).map(|i| format!("rot-child-{i}")).collect();
+    let mut child = spawn_child(
+        "seal",
+        spec,
+        &[
+            ("SUBJECTS", subjects.join(",")),
+            ("VALUES", "2".to_owned()),
+            ("START_AT", start.to_string()),
+        ],
+    );
+    let sealed = Arc::new(Mutex::new(Vec::new()));
+    let sealers: Vec<_> = [Arc::clone(&b), Arc::clone(&c)]
+        .into_iter()
+        .enumerate()
+        .map(|(n, k)| {
+            let sealed = Arc::clone(&sealed);
+            std::thread::spawn(move || {
+                wait_until(start);
+                for i in 0..150 {
+                    // New subjects, and old ones again (cached keys under old KEKs).
+                    let subject = format!("rot-{n}-{}", if i % 3 == 0 { i / 3 } else { i });
+                    let plain = format!("value {i}");
+                    let envelope = k.seal_bytes(&aad(&subject), plain.as_bytes()).unwrap();
+                    sealed.lock().unwrap().push(Sealed {
+                        subject,
+                        plain,
+                        envelope,
+                    });
+                }
+            })
+        })
+        .collect();
+    wait_until(start);
+    for _ in 0..8 {
+        a.rotate().unwrap();
+        a.rewrap().unwrap();
+    }
+    for s in sealers {
+        s.join().unwrap();
+    }
+    let mut all = sealed.lock().unwrap().clone();
+    all.extend(parse_sealed(&read_reports(&mut child, |_| false)));
+    assert!(child.wait().unwrap().success());
+    a.rewrap().unwrap();
+    let fresh = open(spec, master(7)).unwrap();
+    assert_all_open(&fresh, &all);
+    assert_all_open(&b, &all);
+    // Only the newest KEK is left, and it wraps every data key.
+    let newest = fresh.kek_version().unwrap();
+    for row in fresh.store().data_keys().unwrap() {
+        if let DataKeyState::Active { kek_version, .. } = row.state {
+            assert_eq!(kek_version, newest);
+        }
+    }
+}
+
+/// A keyring whose KEK list is stale (another rotated and rewrapped) seals for a new subject:
+/// the store refuses the key wrapped by the retired KEK, the keyring reloads and retries.
+pub fn a_key_wrapped_by_a_retired_kek_is_refused_and_retried(spec: &str) {
+    let a = open(spec, master(7)).unwrap();
+    let b = open(spec, master(7)).unwrap();
+    b.seal_bytes(&aad("old"), b"old").unwrap();
+    let stale = b.kek_version().unwrap();
+    a.rotate().unwrap();
+    a.rewrap().unwrap();
+    // The store itself refuses a key under the retired version.
+    assert_eq!(
+        b.store()
+            .insert_data_key_if_absent("direct", stale, &[0u8; 60])
+            .unwrap_err(),
+        Error::StaleKek { version: stale }
+    );
+    let envelope = b.seal_bytes(&aad("new"), b"new").unwrap();
+    assert_eq!(b.kek_version().unwrap(), stale + 1, "b reloaded the KEKs");
+    let fresh = open(spec, master(7)).unwrap();
+    assert_eq!(
+        &fresh.open_bytes(&aad("new"), &envelope).unwrap()[..],
+        b"new"
+    );
+}
+
+/// `rotate_master_key` racing `rotate` in another instance (the lost-KEK race): either order
+/// leaves a store whose every KEK opens with the new master key.
+pub fn master_rotation_racing_kek_rotation_leaves_every_kek_open(spec: &str) {
+    for round in 0..4u8 {
+        let (old, new) = (master(7 + round), master(8 + round));
+        let a = open(spec, old.clone()).unwrap();
+        let envelope = a.seal_bytes(&aad("m"), b"m").unwrap();
+        let b = open(spec, old.clone()).unwrap();
+        let mut a = a;
+        let rotating = std::thread::spawn(move || {
+            let r = b.rotate();
+            (b, r)
+        });
+        a.rotate_master_key(&new).unwrap();
+        let (_b, rotated) = rotating.join().unwrap();
+        match rotated {
+            Ok(()) | Err(Error::WrongMasterKey { .. }) => {}
+            Err(e) => panic!("unexpected {e}"),
+        }
+        let fresh = open(spec, new).unwrap();
+        assert_eq!(&fresh.open_bytes(&aad("m"), &envelope).unwrap()[..], b"m");
+        fresh.rotate().unwrap();
+        assert!(open(spec, old).is_err());
+        drop((a, fresh));
+    }
+}
+
+/// Child processes killed with SIGKILL in the middle of rewraps, master-key rotations and a
+/// burst of first seals leave a store in which every envelope they handed out opens.
+pub fn sigkill_mid_operation_loses_nothing_handed_out(spec: &str) {
+    let base = open(spec, master(7)).unwrap();
+    let mut handed_out: Vec<Sealed> = (0..20)
+        .map(|i| {
+            let subject = format!("base-{i}");
+            let envelope = base.seal_bytes(&aad(&subject), b"base").unwrap();
+            Sealed {
+                subject,
+                plain: "base".to_owned(),
+                envelope,
+            }
+        })
+        .collect();
+    drop(base);
+    for round in 0..3u64 {
+        let mut rewrapper = spawn_child("rewrap", spec, &[]);
+        let mut burst = spawn_child("burst", spec, &[]);
+        let reader = {
+            let out = burst.stdout.take().unwrap();
+            std::thread::spawn(move || {
+                BufReader::new(out)
+                    .lines()
+                    .map_while(Result::ok)
+                    .filter_map(|l| l.strip_prefix("@@ ").map(str::to_owned))
+                    .collect::<Vec<_>>()
+            })
+        };
+        std::thread::sleep(Duration::from_millis(300 + 170 * round));
+        rewrapper.kill().unwrap();
+        burst.kill().unwrap();
+        rewrapper.wait().unwrap();
+        burst.wait().unwrap();
+        let lines = reader.join().unwrap();
+        let sealed = parse_sealed(&lines);
+        assert!(
+            !sealed.is_empty(),
+            "the burst sealed nothing before the kill"
+        );
+        handed_out.extend(sealed);
+    }
+    let fresh = open(spec, master(7)).unwrap();
+    assert_all_open(&fresh, &handed_out);
+    drop(fresh);
+    for round in 0..3u64 {
+        let mut rotator = spawn_child("master", spec, &[]);
+        std::thread::sleep(Duration::from_millis(250 + 130 * round));
+        rotator.kill().unwrap();
+        rotator.wait().unwrap();
+        let fresh = open(spec, master(7))
+            .or_else(|_| open(spec, master(8)))
+            .expect("the store opens with one of the two master keys");
+        assert_all_open(&fresh, &handed_out);
+    }
+}
+
+/// The bulk path: `prepare_subjects` creates every key in a few transactions, durable, and
+/// later seals use them (no new rows).
+pub fn prepare_subjects_creates_each_key_once(spec: &str) {
+    let keyring = open(spec, master(7)).unwrap();
+    let ids: Vec<String> = (0..25_000).map(|i| format!("bulk-{i}")).collect();
+    keyring.shred("bulk-3").unwrap();
+    let started = Instant::now();
+    assert_eq!(keyring.prepare_subjects(&ids).unwrap(), 24_999);
+    let took = started.elapsed();
+    eprintln!("prepare_subjects: 25,000 subjects in {took:?}");
+    assert_eq!(keyring.prepare_subjects(&ids).unwrap(), 0);
+    let other = open(spec, master(7)).unwrap();
+    let env = other.seal_bytes(&aad("bulk-24999"), b"x").unwrap();
+    assert_eq!(
+        &keyring.open_bytes(&aad("bulk-24999"), &env).unwrap()[..],
+        b"x"
+    );
+    assert_eq!(other.seal_bytes(&aad("bulk-3"), b"x"), Err(Error::Shredded));
+    let rows = other.store().data_keys().unwrap();
+    assert_eq!(rows.len(), 25_000);
+    let ids: BTreeMap<&str, u32> = rows
+        .iter()
+        .map(|r| (r.subject.as_str(), r.key_id))
+        .collect();
+    assert_eq!(ids.len(), 25_000);
+}
