@@ -1,4 +1,4 @@
-//! The typed model of a record at run time: [`PersonalData::visit`] hands every classified
+//! The typed model of a record at run time: [`PersonalData::visit`](crate::PersonalData::visit) hands every classified
 //! field, typed, with its [`FieldMeta`], to a [`Visitor`].
 //!
 //! Generated code calls one visitor method per field (for an enum, per field of the active
@@ -9,7 +9,7 @@ use serde::Serialize;
 
 use crate::schema::FieldMeta;
 
-/// Receives the classified fields of a record from [`PersonalData::visit`].
+/// Receives the classified fields of a record from [`PersonalData::visit`](crate::PersonalData::visit).
 pub trait Visitor {
     /// A personal, subject-id or `collected_at` field and its value.
     fn field(&mut self, meta: &'static FieldMeta, value: &dyn FieldValue);

@@ -13,7 +13,7 @@ struct Ping {
     #[personal(subject_id)]
     child_id: uuid::Uuid,
     #[personal(record_id)]
-    ping_id: uuid::Uuid,
+    id: uuid::Uuid,
     #[personal(category = "location.precise", encrypt, retention = "30d")]
     position: Option<(f64, f64)>,
     #[personal(collected_at)]
@@ -33,7 +33,7 @@ struct Visit {
 fn ping() -> Ping {
     Ping {
         child_id: uuid::Uuid::from_u128(0x1234_5678_9abc_def0_1234_5678_9abc_def0),
-        ping_id: uuid::Uuid::from_u128(7),
+        id: uuid::Uuid::from_u128(7),
         position: Some((52.520_008, 13.404_954)),
         taken_at: chrono::DateTime::from_timestamp(1_700_000_000, 0).unwrap(),
     }
@@ -63,7 +63,7 @@ fn records_keyed_by_uuid_seal_and_open() {
     let sealed = keyring.seal(&p).unwrap();
     let json = serde_json::to_string(&sealed).unwrap();
     assert!(!json.contains("52.520008"));
-    assert!(json.contains("\"pingId\""));
+    assert!(json.contains("\"id\""));
     let back: privacy_core::crypto::Sealed<Ping> = serde_json::from_str(&json).unwrap();
     assert!(back.open(&keyring).unwrap() == p);
 }

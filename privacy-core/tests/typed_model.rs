@@ -896,6 +896,7 @@ fn address(street: &str, city: &str) -> Address {
 
 #[derive(PersonalData, Serialize, Deserialize, PartialEq, Clone)]
 #[serde(rename_all = "camelCase")]
+#[allow(clippy::struct_field_names)] // the field names real API code uses
 struct Customer {
     #[personal(subject_id)]
     customer_id: String,

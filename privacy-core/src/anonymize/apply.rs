@@ -18,7 +18,7 @@ pub fn anonymize<S: Strategy, T: Anonymize<S> + ?Sized>(value: &mut T) -> bool {
     value.anonymize()
 }
 
-/// `anonymize_with = f`; see [`erase_custom`].
+/// `anonymize_with = f`; see [`erase_custom`](crate::erase::erase_custom).
 pub fn anonymize_custom<T: Borrow<U>, U: ?Sized>(value: &mut T, anonymizer: impl FnOnce(&U) -> T) {
     *value = anonymizer(Borrow::<U>::borrow(&*value));
 }
