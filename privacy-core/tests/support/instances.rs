@@ -511,17 +511,30 @@ pub fn sigkill_mid_operation_loses_nothing_handed_out(spec: &str) {
     for round in 0..3u64 {
         let mut rewrapper = spawn_child("rewrap", spec, &[]);
         let mut burst = spawn_child("burst", spec, &[]);
+        let seen = std::sync::Arc::new(std::sync::atomic::AtomicUsize::new(0));
         let reader = {
             let out = burst.stdout.take().unwrap();
+            let seen = std::sync::Arc::clone(&seen);
             std::thread::spawn(move || {
                 BufReader::new(out)
                     .lines()
                     .map_while(Result::ok)
                     .filter_map(|l| l.strip_prefix("@@ ").map(str::to_owned))
+                    .inspect(|_| {
+                        seen.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+                    })
                     .collect::<Vec<_>>()
             })
         };
-        std::thread::sleep(Duration::from_millis(300 + 170 * round));
+        // Kill mid-burst: once the burst has handed out its first envelopes (a loaded machine
+        // may take a while to start it), then a little later each round.
+        let deadline = std::time::Instant::now() + Duration::from_secs(30);
+        while seen.load(std::sync::atomic::Ordering::SeqCst) == 0
+            && std::time::Instant::now() < deadline
+        {
+            std::thread::sleep(Duration::from_millis(10));
+        }
+        std::thread::sleep(Duration::from_millis(50 + 170 * round));
         rewrapper.kill().unwrap();
         burst.kill().unwrap();
         rewrapper.wait().unwrap();
