@@ -259,3 +259,38 @@ fn an_unreachable_server_or_a_bad_url_is_a_clear_error_without_the_password() {
         PostgresKeyStore::connect_in_schema("postgres://localhost/db", "bad; DROP").unwrap_err();
     assert!(err.to_string().contains("invalid PostgreSQL schema name"));
 }
+
+#[test]
+fn a_read_only_connection_opens_what_the_store_holds_and_refuses_new_keys_clearly() {
+    let Some(schema) = Schema::new("read_only") else {
+        return;
+    };
+    let env = open(&schema.spec(), master(7))
+        .unwrap()
+        .seal_bytes(&Aad::new("T", "f", "kept"), b"kept")
+        .unwrap();
+    let url = format!(
+        "{}{}options=-c%20default_transaction_read_only%3Don",
+        schema.url,
+        if schema.url.contains('?') { "&" } else { "?" }
+    );
+    let store = PostgresKeyStore::connect_in_schema(&url, &schema.name).unwrap();
+    let read_only = Keyring::with_store(store, master(7)).unwrap();
+    assert_eq!(
+        &read_only
+            .open_bytes(&Aad::new("T", "f", "kept"), &env)
+            .unwrap()[..],
+        b"kept"
+    );
+    let err = read_only
+        .seal_bytes(&Aad::new("T", "f", "new"), b"x")
+        .unwrap_err();
+    assert_eq!(
+        err.to_string(),
+        "key store: postgres 25006: cannot execute INSERT in a read-only transaction"
+    );
+    let writable = open(&schema.spec(), master(7)).unwrap();
+    writable
+        .seal_bytes(&Aad::new("T", "f", "new"), b"x")
+        .unwrap();
+}

@@ -185,3 +185,38 @@ fn an_unreachable_store_is_a_clear_error() {
         "{err}"
     );
 }
+
+#[test]
+fn a_read_only_store_opens_what_it_holds_and_refuses_new_keys_with_a_clear_error() {
+    let dir = TempDir::new("read-only");
+    let env = open(&dir.spec(), master(7))
+        .unwrap()
+        .seal_bytes(&Aad::new("T", "f", "kept"), b"kept")
+        .unwrap();
+    let uri = format!("file:{}?mode=ro", dir.db().display());
+    let read_only = Keyring::sqlite_with_master_key(&uri, master(7)).unwrap();
+    assert_eq!(
+        &read_only
+            .open_bytes(&Aad::new("T", "f", "kept"), &env)
+            .unwrap()[..],
+        b"kept"
+    );
+    let err = read_only
+        .seal_bytes(&Aad::new("T", "f", "new"), b"x")
+        .unwrap_err();
+    assert_eq!(
+        err.to_string(),
+        "key store: attempt to write a readonly database"
+    );
+    // Nothing was lost or half-written: a writable keyring opens and seals.
+    let writable = open(&dir.spec(), master(7)).unwrap();
+    assert_eq!(
+        &writable
+            .open_bytes(&Aad::new("T", "f", "kept"), &env)
+            .unwrap()[..],
+        b"kept"
+    );
+    writable
+        .seal_bytes(&Aad::new("T", "f", "new"), b"x")
+        .unwrap();
+}

@@ -212,36 +212,50 @@ fn off_runtime<R: Send>(f: impl FnOnce() -> Result<R> + Send) -> Result<R> {
     })?
 }
 
+/// The schema version of the store: 0 where there are no tables yet.
+fn schema_version(client: &mut impl postgres::GenericClient, schema: &str) -> Result<i64> {
+    let exists: bool = client
+        .query_one(
+            "SELECT to_regclass($1) IS NOT NULL",
+            &[&format!("{schema}.privacy_meta")],
+        )?
+        .get(0);
+    if !exists {
+        return Ok(0);
+    }
+    Ok(client
+        .query_opt(
+            &format!("SELECT value FROM {schema}.privacy_meta WHERE name = 'schema_version'"),
+            &[],
+        )?
+        .map_or(0, |row| row.get(0)))
+}
+
 /// Creates the schema and tables, or migrates them, under an advisory lock (racing
-/// instances migrate once).
+/// instances migrate once). A current store is only read, so a read-only connection (a
+/// replica, `default_transaction_read_only`) opens one.
 fn migrate(client: &mut Client, schema: &str) -> Result<()> {
+    let too_new = |found| Error::SchemaTooNew {
+        store: "postgres",
+        found,
+        supported: POSTGRES_SCHEMA_VERSION,
+    };
+    let found = schema_version(client, schema)?;
+    if found > POSTGRES_SCHEMA_VERSION {
+        return Err(too_new(found));
+    }
+    if found == POSTGRES_SCHEMA_VERSION {
+        return Ok(());
+    }
     let mut tx = client.transaction()?;
     tx.execute(
         "SELECT pg_advisory_xact_lock(hashtext($1))",
         &[&format!("privacy-core/{schema}")],
     )?;
     tx.batch_execute(&format!("CREATE SCHEMA IF NOT EXISTS {schema}"))?;
-    let exists: bool = tx
-        .query_one(
-            "SELECT to_regclass($1) IS NOT NULL",
-            &[&format!("{schema}.privacy_meta")],
-        )?
-        .get(0);
-    let version: i64 = if exists {
-        tx.query_opt(
-            &format!("SELECT value FROM {schema}.privacy_meta WHERE name = 'schema_version'"),
-            &[],
-        )?
-        .map_or(0, |row| row.get(0))
-    } else {
-        0
-    };
+    let version = schema_version(&mut tx, schema)?;
     if version > POSTGRES_SCHEMA_VERSION {
-        return Err(Error::SchemaTooNew {
-            store: "postgres",
-            found: version,
-            supported: POSTGRES_SCHEMA_VERSION,
-        });
+        return Err(too_new(version));
     }
     if version < 1 {
         tx.batch_execute(&format!(

@@ -71,42 +71,57 @@ impl SqliteKeyStore {
     }
 }
 
+/// The schema version of the file: 0 for an empty file, 1 for the layout before the
+/// version row.
+fn schema_version(conn: &Connection) -> Result<i64> {
+    let table = |name: &str| -> Result<bool> {
+        Ok(conn.query_row(
+            "SELECT count(*) > 0 FROM sqlite_master WHERE type = 'table' AND name = ?1",
+            params![name],
+            |r| r.get(0),
+        )?)
+    };
+    if table("privacy_meta")? {
+        let version: Option<i64> = conn
+            .query_row(
+                "SELECT value FROM privacy_meta WHERE name = 'schema_version'",
+                [],
+                |r| r.get(0),
+            )
+            .optional()?;
+        if let Some(version) = version {
+            return Ok(version);
+        }
+    }
+    Ok(i64::from(table("privacy_data_keys")?))
+}
+
 /// Creates the tables, or brings an older schema to [`SQLITE_SCHEMA_VERSION`], in one
-/// immediate transaction (so racing processes migrate once).
+/// immediate transaction (so racing processes migrate once). A current file is only read,
+/// so a read-only file of the current version opens.
 fn migrate(conn: &mut Connection) -> Result<()> {
+    let found = schema_version(conn)?;
+    if found > SQLITE_SCHEMA_VERSION {
+        return Err(Error::SchemaTooNew {
+            store: "sqlite",
+            found,
+            supported: SQLITE_SCHEMA_VERSION,
+        });
+    }
+    if found == SQLITE_SCHEMA_VERSION {
+        return Ok(());
+    }
     let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
+    // Another process may have migrated while this one waited for the lock.
+    let version = schema_version(&tx)?;
     tx.execute_batch(
         "CREATE TABLE IF NOT EXISTS privacy_meta (
              name TEXT PRIMARY KEY,
              value INTEGER NOT NULL
          );",
     )?;
-    let version: Option<i64> = tx
-        .query_row(
-            "SELECT value FROM privacy_meta WHERE name = 'schema_version'",
-            [],
-            |r| r.get(0),
-        )
-        .optional()?;
-    let legacy: bool = tx.query_row(
-        "SELECT count(*) > 0 FROM sqlite_master WHERE type = 'table' AND name = 'privacy_data_keys'",
-        [],
-        |r| r.get(0),
-    )?;
-    let version = match version {
-        Some(v) => v,
-        None if legacy => 1,
-        None => 0,
-    };
-    if version > SQLITE_SCHEMA_VERSION {
-        return Err(Error::SchemaTooNew {
-            store: "sqlite",
-            found: version,
-            supported: SQLITE_SCHEMA_VERSION,
-        });
-    }
-    if version == SQLITE_SCHEMA_VERSION {
-        return Ok(());
+    if version >= SQLITE_SCHEMA_VERSION {
+        return migrate_done(version);
     }
     if version == 1 {
         // Version 1 had no foreign key: rebuild the data key table with one.
@@ -155,6 +170,18 @@ fn migrate(conn: &mut Connection) -> Result<()> {
         params![SQLITE_SCHEMA_VERSION],
     )?;
     tx.commit()?;
+    Ok(())
+}
+
+/// After waiting for the lock: someone else migrated, to this version or a newer one.
+fn migrate_done(version: i64) -> Result<()> {
+    if version > SQLITE_SCHEMA_VERSION {
+        return Err(Error::SchemaTooNew {
+            store: "sqlite",
+            found: version,
+            supported: SQLITE_SCHEMA_VERSION,
+        });
+    }
     Ok(())
 }
 

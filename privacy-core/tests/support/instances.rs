@@ -120,6 +120,23 @@ pub fn read_reports(child: &mut Child, mut stop: impl FnMut(&str) -> bool) -> Ve
     lines
 }
 
+/// A child whose `@@ ` lines arrive on a channel as it prints them.
+pub fn spawn_reporting(role: &str, spec: &str) -> (Child, std::sync::mpsc::Receiver<String>) {
+    let mut child = spawn_child(role, spec, &[]);
+    let out = child.stdout.take().unwrap();
+    let (tx, rx) = std::sync::mpsc::channel();
+    std::thread::spawn(move || {
+        for line in BufReader::new(out).lines().map_while(Result::ok) {
+            if let Some(report) = line.strip_prefix("@@ ") {
+                if tx.send(report.to_owned()).is_err() {
+                    break;
+                }
+            }
+        }
+    });
+    (child, rx)
+}
+
 fn report(line: &str) {
     let mut out = std::io::stdout().lock();
     writeln!(out, "@@ {line}").unwrap();
@@ -186,14 +203,14 @@ pub fn child_main() {
             }
         }
         // Rotate and rewrap without end: killed mid-transaction. The pause lets the
-        // other process's writers in (SQLite's busy handler does not queue writers).
+        // other process's writers in (SQLite's busy handler backs off; it does not queue).
         "rewrap" => {
             let keyring = open(&spec, master(7)).unwrap();
             loop {
                 keyring.rotate().unwrap();
                 let moved = keyring.rewrap().unwrap();
                 report(&format!("rewrapped {moved}"));
-                std::thread::sleep(Duration::from_millis(3));
+                std::thread::sleep(Duration::from_millis(10));
             }
         }
         // Rotate the master key between 7 and 8 without end: killed mid-transaction.
@@ -509,41 +526,28 @@ pub fn sigkill_mid_operation_loses_nothing_handed_out(spec: &str) {
         .collect();
     drop(base);
     for round in 0..3u64 {
-        let mut rewrapper = spawn_child("rewrap", spec, &[]);
-        let mut burst = spawn_child("burst", spec, &[]);
-        let seen = std::sync::Arc::new(std::sync::atomic::AtomicUsize::new(0));
-        let reader = {
-            let out = burst.stdout.take().unwrap();
-            let seen = std::sync::Arc::clone(&seen);
-            std::thread::spawn(move || {
-                BufReader::new(out)
-                    .lines()
-                    .map_while(Result::ok)
-                    .filter_map(|l| l.strip_prefix("@@ ").map(str::to_owned))
-                    .inspect(|_| {
-                        seen.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
-                    })
-                    .collect::<Vec<_>>()
-            })
-        };
-        // Kill mid-burst: once the burst has handed out its first envelopes (a loaded machine
-        // may take a while to start it), then a little later each round.
-        let deadline = std::time::Instant::now() + Duration::from_secs(30);
-        while seen.load(std::sync::atomic::Ordering::SeqCst) == 0
-            && std::time::Instant::now() < deadline
-        {
-            std::thread::sleep(Duration::from_millis(10));
+        let (mut rewrapper, rewraps) = spawn_reporting("rewrap", spec);
+        let (mut burst, seals) = spawn_reporting("burst", spec);
+        // Kill once both are busy, at a different point of their loops each round.
+        let mut lines = Vec::new();
+        let mut rewrapped = 0;
+        let deadline = Instant::now() + Duration::from_secs(60);
+        while (lines.len() < 5 || rewrapped < 2) && Instant::now() < deadline {
+            lines.extend(seals.try_iter());
+            rewrapped += rewraps.try_iter().count();
+            std::thread::sleep(Duration::from_millis(1));
         }
-        std::thread::sleep(Duration::from_millis(50 + 170 * round));
+        std::thread::sleep(Duration::from_millis(20 + 37 * round));
         rewrapper.kill().unwrap();
         burst.kill().unwrap();
         rewrapper.wait().unwrap();
         burst.wait().unwrap();
-        let lines = reader.join().unwrap();
+        lines.extend(seals.iter());
         let sealed = parse_sealed(&lines);
         assert!(
-            !sealed.is_empty(),
-            "the burst sealed nothing before the kill"
+            sealed.len() >= 5,
+            "the burst sealed {} before the kill",
+            sealed.len()
         );
         handed_out.extend(sealed);
     }
@@ -551,8 +555,9 @@ pub fn sigkill_mid_operation_loses_nothing_handed_out(spec: &str) {
     assert_all_open(&fresh, &handed_out);
     drop(fresh);
     for round in 0..3u64 {
-        let mut rotator = spawn_child("master", spec, &[]);
-        std::thread::sleep(Duration::from_millis(250 + 130 * round));
+        let (mut rotator, rotations) = spawn_reporting("master", spec);
+        let _ = rotations.recv_timeout(Duration::from_secs(60));
+        std::thread::sleep(Duration::from_millis(10 + 23 * round));
         rotator.kill().unwrap();
         rotator.wait().unwrap();
         let fresh = open(spec, master(7))
