@@ -287,7 +287,7 @@ fn a_read_only_connection_opens_what_the_store_holds_and_refuses_new_keys_clearl
         .unwrap_err();
     assert_eq!(
         err.to_string(),
-        "key store: postgres 25006: cannot execute INSERT in a read-only transaction"
+        "key store: postgres 25006: the store is read-only here (read-only transaction)"
     );
     let writable = open(&schema.spec(), master(7)).unwrap();
     writable

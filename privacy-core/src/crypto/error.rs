@@ -169,6 +169,10 @@ impl From<postgres::Error> for Error {
         // A server error's detail and hint can quote row values (`Key (subject)=(...)`): keep
         // only its SQLSTATE and primary message, which name tables and constraints.
         let message = match e.as_db_error() {
+            // The server names the statement kind, which for a combined statement misleads.
+            Some(db) if *db.code() == postgres::error::SqlState::READ_ONLY_SQL_TRANSACTION => {
+                "postgres 25006: the store is read-only here (read-only transaction)".to_owned()
+            }
             Some(db) => format!("postgres {}: {}", db.code().code(), db.message()),
             None => format!("postgres: {e}"),
         };

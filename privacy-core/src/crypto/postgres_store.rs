@@ -6,7 +6,7 @@ use std::time::Duration;
 
 use postgres::error::SqlState;
 use postgres::fallible_iterator::FallibleIterator;
-use postgres::{Client, Config, NoTls, Row, Transaction};
+use postgres::{Client, Config, NoTls, Row, Statement, Transaction};
 
 use super::error::{Error, Result};
 use super::store::{DataKeyRecord, DataKeyState, KeyStore, KeyStoreTx, NewDataKey, WrappedKek};
@@ -44,8 +44,26 @@ pub struct PostgresKeyStore {
     schema: String,
     channel: String,
     sql: Sql,
-    client: Mutex<Option<Client>>,
+    client: Mutex<Option<Conn>>,
     listener: Mutex<Option<Client>>,
+}
+
+/// The connection, with the statements of the hot paths (cache misses, first seals, the
+/// shred log) prepared once: one round trip per call instead of two.
+struct Conn {
+    client: Client,
+    prepared: HashMap<&'static str, Statement>,
+}
+
+impl Conn {
+    fn prepared(&mut self, name: &'static str, sql: &str) -> Result<Statement> {
+        if let Some(statement) = self.prepared.get(name) {
+            return Ok(statement.clone());
+        }
+        let statement = self.client.prepare(sql)?;
+        self.prepared.insert(name, statement.clone());
+        Ok(statement)
+    }
 }
 
 /// The statements, with the schema spelled in.
@@ -60,6 +78,7 @@ struct Sql {
     data_keys: String,
     active_data_keys: String,
     insert_data_keys: String,
+    upsert_data_keys: String,
     rewrap_data_key: String,
     update_data_key: String,
     shred_lock: String,
@@ -96,6 +115,24 @@ impl Sql {
                 "INSERT INTO {s}.privacy_data_keys (subject, kek_version, wrapped)
                  SELECT subject, $2, wrapped FROM unnest($1::text[], $3::bytea[]) AS n(subject, wrapped)
                  ON CONFLICT (subject) DO NOTHING"
+            ),
+            // One statement (so one round trip, committed on its own): the rows inserted,
+            // then the rows that were there before it started. A row another transaction
+            // committed meanwhile is in neither; the caller reads those again.
+            upsert_data_keys: format!(
+                "WITH input AS (
+                     SELECT * FROM unnest($1::text[], $3::bytea[]) AS n(subject, wrapped)
+                 ), ins AS (
+                     INSERT INTO {s}.privacy_data_keys (subject, kek_version, wrapped)
+                     SELECT subject, $2, wrapped FROM input ORDER BY subject
+                     ON CONFLICT (subject) DO NOTHING
+                     RETURNING {cols}
+                 )
+                 SELECT {cols} FROM ins
+                 UNION ALL
+                 SELECT d.key_id, d.subject, d.kek_version, d.wrapped, d.shredded
+                 FROM {s}.privacy_data_keys d JOIN input i ON i.subject = d.subject
+                 WHERE d.subject NOT IN (SELECT subject FROM ins)"
             ),
             rewrap_data_key: format!(
                 "UPDATE {s}.privacy_data_keys SET kek_version = $3, wrapped = $4
@@ -173,22 +210,29 @@ impl PostgresKeyStore {
 
     /// Runs `f` with the connection (reconnecting if it was lost), on a thread of its own
     /// when called from inside a tokio runtime.
-    fn with_client<R: Send>(&self, f: impl FnOnce(&mut Client) -> Result<R> + Send) -> Result<R> {
+    fn with_conn<R: Send>(&self, f: impl FnOnce(&mut Conn) -> Result<R> + Send) -> Result<R> {
         off_runtime(|| {
             let mut guard = self.client.lock()?;
-            if guard.as_ref().is_none_or(Client::is_closed) {
+            if guard.as_ref().is_none_or(|c| c.client.is_closed()) {
                 *guard = None;
-                *guard = Some(self.config.connect(NoTls)?);
+                *guard = Some(Conn {
+                    client: self.config.connect(NoTls)?,
+                    prepared: HashMap::new(),
+                });
             }
-            let client = guard.as_mut().ok_or(Error::Store {
+            let conn = guard.as_mut().ok_or(Error::Store {
                 message: "postgres: no connection".to_owned(),
             })?;
-            let out = f(client);
-            if client.is_closed() {
+            let out = f(conn);
+            if conn.client.is_closed() {
                 *guard = None;
             }
             out
         })
+    }
+
+    fn with_client<R: Send>(&self, f: impl FnOnce(&mut Client) -> Result<R> + Send) -> Result<R> {
+        self.with_conn(|conn| f(&mut conn.client))
     }
 
     fn tx<R: Send>(&self, f: impl FnOnce(&mut Transaction<'_>) -> Result<R> + Send) -> Result<R> {
@@ -310,7 +354,11 @@ impl Drop for PostgresKeyStore {
     fn drop(&mut self) {
         // Closing a blocking client inside a tokio runtime would panic: close it off it.
         let clients = (
-            self.client.get_mut().ok().and_then(Option::take),
+            self.client
+                .get_mut()
+                .ok()
+                .and_then(Option::take)
+                .map(|c| c.client),
             self.listener.get_mut().ok().and_then(Option::take),
         );
         let _ = off_runtime(move || {
@@ -399,8 +447,10 @@ impl KeyStore for PostgresKeyStore {
     }
 
     fn data_key(&self, subject: &str) -> Result<Option<DataKeyRecord>> {
-        self.with_client(|c| {
-            c.query_opt(&self.sql.data_key, &[&subject])?
+        self.with_conn(|c| {
+            let statement = c.prepared("data_key", &self.sql.data_key)?;
+            c.client
+                .query_opt(&statement, &[&subject])?
                 .as_ref()
                 .map(record)
                 .transpose()
@@ -408,38 +458,69 @@ impl KeyStore for PostgresKeyStore {
     }
 
     fn insert_data_keys(&self, keys: &[NewDataKey<'_>]) -> Result<Vec<DataKeyRecord>> {
-        // One statement per KEK version (in practice one), all in one transaction.
         let mut versions: Vec<u32> = keys.iter().map(|k| k.kek_version).collect();
         versions.sort_unstable();
         versions.dedup();
         let subjects: Vec<&str> = keys.iter().map(|k| k.subject).collect();
-        self.tx(|tx| {
-            for &version in &versions {
-                let (names, wrapped): (Vec<&str>, Vec<&[u8]>) = keys
+        let rows = match versions[..] {
+            [] => return Ok(Vec::new()),
+            // The usual case, one KEK version: one statement.
+            [version] => self.with_conn(|c| {
+                let upsert = c.prepared("upsert_data_keys", &self.sql.upsert_data_keys)?;
+                let wrapped: Vec<&[u8]> = keys.iter().map(|k| k.wrapped).collect();
+                let mut rows = HashMap::with_capacity(keys.len());
+                for row in c
+                    .client
+                    .query(&upsert, &[&subjects, &i32_of(version)?, &wrapped])
+                    .map_err(|e| or_fk(e, Error::StaleKek { version }))?
+                {
+                    let r = record(&row)?;
+                    rows.insert(r.subject.clone(), r);
+                }
+                let missing: Vec<&str> = subjects
                     .iter()
-                    .filter(|k| k.kek_version == version)
-                    .map(|k| (k.subject, k.wrapped))
-                    .unzip();
-                tx.execute(
-                    &self.sql.insert_data_keys,
-                    &[&names, &i32_of(version)?, &wrapped],
-                )
-                .map_err(|e| or_fk(e, Error::StaleKek { version }))?;
-            }
-            let mut rows: HashMap<String, DataKeyRecord> = HashMap::with_capacity(keys.len());
-            for row in tx.query(&self.sql.data_keys_any, &[&subjects])? {
-                let r = record(&row)?;
-                rows.insert(r.subject.clone(), r);
-            }
-            subjects
-                .iter()
-                .map(|s| {
-                    rows.get(*s).cloned().ok_or(Error::CorruptStore {
-                        reason: "the store returned fewer rows than keys",
-                    })
+                    .copied()
+                    .filter(|s| !rows.contains_key(*s))
+                    .collect();
+                if !missing.is_empty() {
+                    // Committed by another instance while the statement ran.
+                    for row in c.client.query(&self.sql.data_keys_any, &[&missing])? {
+                        let r = record(&row)?;
+                        rows.insert(r.subject.clone(), r);
+                    }
+                }
+                Ok(rows)
+            })?,
+            // Several versions: one statement each, in one transaction.
+            _ => self.tx(|tx| {
+                for &version in &versions {
+                    let (names, wrapped): (Vec<&str>, Vec<&[u8]>) = keys
+                        .iter()
+                        .filter(|k| k.kek_version == version)
+                        .map(|k| (k.subject, k.wrapped))
+                        .unzip();
+                    tx.execute(
+                        &self.sql.insert_data_keys,
+                        &[&names, &i32_of(version)?, &wrapped],
+                    )
+                    .map_err(|e| or_fk(e, Error::StaleKek { version }))?;
+                }
+                let mut rows = HashMap::with_capacity(keys.len());
+                for row in tx.query(&self.sql.data_keys_any, &[&subjects])? {
+                    let r = record(&row)?;
+                    rows.insert(r.subject.clone(), r);
+                }
+                Ok(rows)
+            })?,
+        };
+        subjects
+            .iter()
+            .map(|s| {
+                rows.get(*s).cloned().ok_or(Error::CorruptStore {
+                    reason: "the store returned fewer rows than keys",
                 })
-                .collect()
-        })
+            })
+            .collect()
     }
 
     fn data_keys(&self) -> Result<Vec<DataKeyRecord>> {
@@ -486,15 +567,16 @@ impl KeyStore for PostgresKeyStore {
     }
 
     fn shreds_since(&self, cursor: Option<u64>) -> Result<(u64, Vec<String>)> {
-        self.with_client(|c| {
+        self.with_conn(|c| {
             let Some(cursor) = cursor else {
-                let end: i64 = c.query_one(&self.sql.shred_log_end, &[])?.get(0);
+                let end: i64 = c.client.query_one(&self.sql.shred_log_end, &[])?.get(0);
                 return Ok((u64::try_from(end).unwrap_or(0), Vec::new()));
             };
             let from = i64::try_from(cursor).unwrap_or(i64::MAX);
             let mut end = from;
             let mut subjects = Vec::new();
-            for row in c.query(&self.sql.shred_log_since, &[&from])? {
+            let since = c.prepared("shred_log_since", &self.sql.shred_log_since)?;
+            for row in c.client.query(&since, &[&from])? {
                 let seq: i64 = row.try_get(0)?;
                 end = end.max(seq);
                 subjects.push(row.try_get(1)?);
