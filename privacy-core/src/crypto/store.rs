@@ -9,10 +9,19 @@ use super::error::{Error, Result};
 /// and one data key per subject wrapped by a KEK. It never sees a key in clear.
 ///
 /// Implementations must make each method atomic (a transaction), because several keyrings
-/// (threads or processes) may share one store. In particular
-/// [`insert_data_key_if_absent`](KeyStore::insert_data_key_if_absent) must let exactly one
-/// concurrent caller win, and nothing may ever replace a data key: a key is only rewrapped
-/// (same key, new wrapping) or shredded.
+/// (threads, processes, machines) may share one store. In particular:
+/// - [`insert_data_keys`](KeyStore::insert_data_keys) lets exactly one concurrent caller win
+///   per subject, and refuses ([`Error::StaleKek`]) a key wrapped by a KEK version that is not
+///   stored, atomically with the insert (a foreign key does it in SQL stores);
+/// - nothing ever replaces a data key: a key is only rewrapped (same key, new wrapping) or
+///   shredded, and a KEK is deleted only while no data key uses it ([`Error::KekInUse`]);
+/// - [`shred`](KeyStore::shred) appends to a log that other keyrings follow through
+///   [`shreds_since`](KeyStore::shreds_since);
+/// - [`transaction`](KeyStore::transaction) gives rotation and rewrapping one transaction
+///   that re-reads what it changes.
+///
+/// [`MemoryKeyStore`](super::MemoryKeyStore), `SqliteKeyStore` (feature `sqlite`) and
+/// `PostgresKeyStore` (feature `postgres`) implement it; so does `Arc<S>` of any of them.
 pub trait KeyStore: Send + Sync {
     /// Every stored KEK.
     fn keks(&self) -> Result<Vec<WrappedKek>>;
