@@ -105,7 +105,7 @@ pub use keyring::{
 pub use master_key::MasterKey;
 pub use memory_store::MemoryKeyStore;
 #[cfg(feature = "postgres")]
-pub use postgres_store::{PostgresKeyStore, POSTGRES_SCHEMA_VERSION};
+pub use postgres_store::{PostgresKeyStore, POSTGRES_POOL_SIZE, POSTGRES_SCHEMA_VERSION};
 pub use sealed::Sealed;
 #[cfg(feature = "sqlite")]
 pub use sqlite_store::{SqliteKeyStore, SQLITE_SCHEMA_VERSION};

@@ -11,6 +11,10 @@ use postgres::{Client, Config, NoTls, Row, Statement, Transaction};
 use super::error::{Error, Result};
 use super::store::{DataKeyRecord, DataKeyState, KeyStore, KeyStoreTx, NewDataKey, WrappedKek};
 
+/// Connections a store opens at most for concurrent calls (plus one that listens for
+/// shreds); a second one opens only when a call finds the first busy.
+pub const POSTGRES_POOL_SIZE: usize = 4;
+
 /// The schema version this build writes (the `privacy_meta` row `schema_version`).
 pub const POSTGRES_SCHEMA_VERSION: i64 = 1;
 
@@ -44,7 +48,8 @@ pub struct PostgresKeyStore {
     schema: String,
     channel: String,
     sql: Sql,
-    client: Mutex<Option<Conn>>,
+    /// Up to [`POSTGRES_POOL_SIZE`] connections, opened as concurrent calls need them.
+    pool: Vec<Mutex<Option<Conn>>>,
     listener: Mutex<Option<Client>>,
 }
 
@@ -201,7 +206,7 @@ impl PostgresKeyStore {
             channel: format!("privacy_shreds_{}", &schema[..schema.len().min(40)]),
             sql: Sql::new(&quoted),
             schema: quoted,
-            client: Mutex::new(None),
+            pool: (0..POSTGRES_POOL_SIZE).map(|_| Mutex::new(None)).collect(),
             listener: Mutex::new(None),
         };
         store.with_client(|client| migrate(client, &store.schema))?;
@@ -212,7 +217,25 @@ impl PostgresKeyStore {
     /// when called from inside a tokio runtime.
     fn with_conn<R: Send>(&self, f: impl FnOnce(&mut Conn) -> Result<R> + Send) -> Result<R> {
         off_runtime(|| {
-            let mut guard = self.client.lock()?;
+            // The first idle connection (opening one if that slot has none), else wait for
+            // the first slot.
+            let mut guard = None;
+            for slot in &self.pool {
+                if let Ok(g) = slot.try_lock() {
+                    guard = Some(g);
+                    break;
+                }
+            }
+            let mut guard = match guard {
+                Some(g) => g,
+                None => self
+                    .pool
+                    .first()
+                    .ok_or(Error::Store {
+                        message: "postgres: no connection".to_owned(),
+                    })?
+                    .lock()?,
+            };
             if guard.as_ref().is_none_or(|c| c.client.is_closed()) {
                 *guard = None;
                 *guard = Some(Conn {
@@ -353,14 +376,13 @@ impl core::fmt::Debug for PostgresKeyStore {
 impl Drop for PostgresKeyStore {
     fn drop(&mut self) {
         // Closing a blocking client inside a tokio runtime would panic: close it off it.
-        let clients = (
-            self.client
-                .get_mut()
-                .ok()
-                .and_then(Option::take)
-                .map(|c| c.client),
-            self.listener.get_mut().ok().and_then(Option::take),
-        );
+        let mut clients: Vec<Client> = self
+            .pool
+            .iter_mut()
+            .filter_map(|slot| slot.get_mut().ok().and_then(Option::take))
+            .map(|c| c.client)
+            .collect();
+        clients.extend(self.listener.get_mut().ok().and_then(Option::take));
         let _ = off_runtime(move || {
             drop(clients);
             Ok(())
