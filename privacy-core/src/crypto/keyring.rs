@@ -9,10 +9,9 @@ use std::time::{Duration, Instant};
 use aes_gcm::aead::AeadInPlace;
 use aes_gcm::{Aes256Gcm, Nonce, Tag};
 use base64::Engine as _;
-use hmac::{Hmac, Mac};
+use hmac::Mac;
 use rustc_hash::FxHashMap;
 use serde::Serialize;
-use sha2::Sha256;
 use zeroize::Zeroizing;
 
 use super::envelope::{Aad, Envelope, HEADER_LEN, MIN_LEN, NONCE_LEN, VERSION};
@@ -547,16 +546,13 @@ impl Keyring {
     }
 
     pub(crate) fn blind_index_json(&self, record: &str, field: &str, json: &[u8]) -> String {
-        let mut out = String::new();
-        if let Ok(mut mac) = Hmac::<Sha256>::new_from_slice(&self.inner.index_key[..]) {
-            for part in [record, field] {
-                mac.update(&(part.len() as u64).to_be_bytes());
-                mac.update(part.as_bytes());
-            }
-            mac.update(json);
-            out = base64::engine::general_purpose::STANDARD.encode(mac.finalize().into_bytes());
+        let mut mac = wrap::hmac(&self.inner.index_key);
+        for part in [record, field] {
+            mac.update(&(part.len() as u64).to_be_bytes());
+            mac.update(part.as_bytes());
         }
-        out
+        mac.update(json);
+        base64::engine::general_purpose::STANDARD.encode(mac.finalize().into_bytes())
     }
 
     /// Runs `f` with the subject's key id and cipher, loading (or, with `create`, creating)
