@@ -357,19 +357,29 @@ impl Keyring {
     /// within their [shred bound](Keyring::with_shred_bound), 1 s by default.
     pub fn shred(&self, subject: &str) -> Result<()> {
         let inner = &*self.inner;
-        inner.store.shred(subject)?;
-        let key_id = match inner.store.data_key(subject)? {
-            Some(record) if record.state == DataKeyState::Shredded => record.key_id,
-            _ => {
-                return Err(Error::CorruptStore {
-                    reason: "the store did not record the shredding",
-                })
-            }
+        let stored = inner.store.shred(subject);
+        // Whatever the store answered, this keyring stops using the key at once (fail
+        // closed: after an error the caller retries the shred).
+        let mark = |key_id: Option<u32>| -> Result<()> {
+            let mut cache = inner.cache.write()?;
+            inner.shred_gen.fetch_add(1, Ordering::AcqRel);
+            let key_id = key_id.or_else(|| cache.get(subject).map(|slot| slot.key_id()));
+            cache.insert(
+                subject.to_owned(),
+                Arc::new(Slot::Shredded {
+                    key_id: key_id.unwrap_or(0),
+                }),
+            );
+            Ok(())
         };
-        let mut cache = inner.cache.write()?;
-        inner.shred_gen.fetch_add(1, Ordering::AcqRel);
-        cache.insert(subject.to_owned(), Arc::new(Slot::Shredded { key_id }));
-        Ok(())
+        mark(None)?;
+        stored?;
+        match inner.store.data_key(subject)? {
+            Some(record) if record.state == DataKeyState::Shredded => mark(Some(record.key_id)),
+            _ => Err(Error::CorruptStore {
+                reason: "the store did not record the shredding",
+            }),
+        }
     }
 
     /// Creates the data keys of every subject in `subjects` that has none yet, in store

@@ -37,8 +37,12 @@ struct Conn {
 }
 
 impl SqliteKeyStore {
-    /// Opens (creating or migrating if needed) the store at `path`.
+    /// Opens (creating or migrating if needed) the store at `path`. A new file is created
+    /// with mode `0600` on Unix (its WAL and shared-memory files get the same mode from
+    /// SQLite), whatever the umask: it holds wrapped keys.
     pub fn open(path: impl AsRef<Path>) -> Result<SqliteKeyStore> {
+        let path = path.as_ref();
+        create_private(path);
         let mut conn = Connection::open(path)?;
         conn.busy_timeout(Duration::from_secs(30))?;
         conn.execute_batch(
@@ -69,6 +73,22 @@ impl SqliteKeyStore {
         tx.commit()?;
         Ok(out)
     }
+}
+
+/// Creates `path` empty with mode `0600` if it does not exist (and is a plain path, not a
+/// `file:` URI or `:memory:`), so that SQLite opens a private file. If it cannot, SQLite's
+/// own open reports why.
+fn create_private(path: &Path) {
+    let text = path.to_string_lossy();
+    if text.starts_with("file:") || text == ":memory:" || text.is_empty() || path.exists() {
+        return;
+    }
+    let mut options = std::fs::OpenOptions::new();
+    options.write(true).create_new(true);
+    #[cfg(unix)]
+    std::os::unix::fs::OpenOptionsExt::mode(&mut options, 0o600);
+    // Another process may have created it first: it set the mode.
+    let _ = options.open(path);
 }
 
 /// The schema version of the file: 0 for an empty file, 1 for the layout before the
@@ -384,6 +404,10 @@ impl KeyStore for SqliteKeyStore {
         })
     }
 
+    /// Also checkpoints the WAL into the main file and truncates it
+    /// (`PRAGMA wal_checkpoint(TRUNCATE)`): the wrapped key's old page images would otherwise
+    /// stay in the `-wal` file until the last connection closes. With `secure_delete` the
+    /// main file keeps no copy either. Copies made before (backups, snapshots) still hold it.
     fn shred(&self, subject: &str) -> Result<()> {
         self.write(|tx| {
             tx.execute(
@@ -397,7 +421,20 @@ impl KeyStore for SqliteKeyStore {
                 params![subject],
             )?;
             Ok(())
-        })
+        })?;
+        let conn = self.conn.lock()?;
+        // Waits (busy timeout) for readers of older snapshots; `busy = 1` if it could not.
+        let busy: i64 = conn
+            .conn
+            .query_row("PRAGMA wal_checkpoint(TRUNCATE)", [], |r| r.get(0))?;
+        if busy != 0 {
+            return Err(Error::Store {
+                message: "the subject is shredded, but the WAL still holds the old key: \
+                          another connection kept reading; shred again to retry"
+                    .to_owned(),
+            });
+        }
+        Ok(())
     }
 
     fn shreds_since(&self, cursor: Option<u64>) -> Result<(u64, Vec<String>)> {
