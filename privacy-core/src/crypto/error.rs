@@ -19,6 +19,12 @@ pub enum Error {
         /// What is wrong with it.
         reason: &'static str,
     },
+    /// The master key file cannot be used.
+    #[error("master key file: {reason}")]
+    KeyFile {
+        /// What is wrong with it.
+        reason: &'static str,
+    },
     /// The key store was created with another master key: its key-encryption keys do not open.
     #[error("wrong master key: the key store's key-encryption key version {version} does not open with it")]
     WrongMasterKey {

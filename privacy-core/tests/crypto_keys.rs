@@ -1,0 +1,185 @@
+//! Key material handling: master key sources (environment, a private key file), decoding,
+//! the permissions of the files a store creates, and what a shred leaves on disk.
+
+use std::io::Write as _;
+use std::os::unix::fs::{OpenOptionsExt as _, PermissionsExt as _};
+use std::path::{Path, PathBuf};
+
+use privacy_core::crypto::{Error, MasterKey};
+
+const KEY_B64: &str = "AAECAwQFBgcICQoLDA0ODxAREhMUFRYXGBkaGxwdHh8=";
+
+/// A unique temporary directory removed on drop.
+struct TempDir(PathBuf);
+
+impl TempDir {
+    fn new(name: &str) -> TempDir {
+        let nanos = std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .unwrap()
+            .as_nanos();
+        let dir = std::env::temp_dir().join(format!(
+            "privacy-keys-{name}-{}-{nanos}",
+            std::process::id()
+        ));
+        std::fs::create_dir_all(&dir).unwrap();
+        TempDir(dir)
+    }
+}
+
+impl Drop for TempDir {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_dir_all(&self.0);
+    }
+}
+
+fn write_key_file(path: &Path, mode: u32, text: &str) {
+    let mut file = std::fs::OpenOptions::new()
+        .write(true)
+        .create_new(true)
+        .mode(mode)
+        .open(path)
+        .unwrap();
+    file.write_all(text.as_bytes()).unwrap();
+    std::fs::set_permissions(path, std::fs::Permissions::from_mode(mode)).unwrap();
+}
+
+fn same_key(a: &MasterKey, b: &MasterKey) -> bool {
+    a.to_base64() == b.to_base64()
+}
+
+#[test]
+fn a_master_key_decodes_once_with_or_without_padding_and_only_at_32_bytes() {
+    let padded = MasterKey::from_base64(KEY_B64).unwrap();
+    let bare = MasterKey::from_base64(KEY_B64.trim_end_matches('=')).unwrap();
+    assert!(same_key(&padded, &bare));
+    assert!(same_key(
+        &padded,
+        &MasterKey::from_base64(&format!("  {KEY_B64}\n")).unwrap()
+    ));
+    let exact = |reason| Error::MalformedMasterKey { reason };
+    assert_eq!(
+        MasterKey::from_base64("c2hvcnQ=").unwrap_err(),
+        exact("it must decode to exactly 32 bytes")
+    );
+    assert_eq!(
+        MasterKey::from_base64(&"QUFB".repeat(11)).unwrap_err(),
+        exact("it must decode to exactly 32 bytes")
+    );
+    assert_eq!(
+        MasterKey::from_base64(&"A".repeat(500)).unwrap_err(),
+        exact("it must decode to exactly 32 bytes")
+    );
+    assert_eq!(
+        MasterKey::from_base64("not base64 at all!").unwrap_err(),
+        exact("not valid base64")
+    );
+}
+
+#[test]
+fn a_key_file_is_read_only_when_no_one_but_its_owner_can_access_it() {
+    let dir = TempDir::new("key-file");
+    let private = dir.0.join("private.key");
+    write_key_file(&private, 0o600, &format!("{KEY_B64}\n"));
+    let key = MasterKey::from_file(&private).unwrap();
+    assert!(same_key(&key, &MasterKey::from_base64(KEY_B64).unwrap()));
+
+    for (name, mode) in [
+        ("group.key", 0o640),
+        ("world.key", 0o644),
+        ("open.key", 0o666),
+    ] {
+        let path = dir.0.join(name);
+        write_key_file(&path, mode, KEY_B64);
+        assert_eq!(
+            MasterKey::from_file(&path).unwrap_err().to_string(),
+            "master key file: the key file is accessible by group or others (chmod 600 it)"
+        );
+    }
+    assert_eq!(
+        MasterKey::from_file(dir.0.join("missing.key")).unwrap_err(),
+        Error::KeyFile {
+            reason: "cannot open the key file"
+        }
+    );
+}
+
+#[test]
+fn from_env_reads_the_variable_or_else_the_key_file_it_names() {
+    let dir = TempDir::new("key-env");
+    let path = dir.0.join("master.key");
+    write_key_file(&path, 0o400, KEY_B64);
+    // The only test of this binary that touches these variables.
+    std::env::remove_var(MasterKey::ENV);
+    std::env::set_var(MasterKey::FILE_ENV, &path);
+    let key = MasterKey::from_env().unwrap();
+    assert!(same_key(&key, &MasterKey::from_base64(KEY_B64).unwrap()));
+    std::env::remove_var(MasterKey::FILE_ENV);
+    assert_eq!(
+        MasterKey::from_env().unwrap_err(),
+        Error::MissingMasterKey {
+            var: "PRIVACY_MASTER_KEY"
+        }
+    );
+}
+
+#[cfg(feature = "sqlite")]
+mod sqlite {
+    use super::*;
+    use privacy_core::crypto::{Aad, DataKeyState, Keyring};
+
+    fn contains(haystack: &[u8], needle: &[u8]) -> bool {
+        haystack.windows(needle.len()).any(|w| w == needle)
+    }
+
+    fn read(path: &Path) -> Vec<u8> {
+        std::fs::read(path).unwrap_or_default()
+    }
+
+    #[test]
+    fn a_new_sqlite_store_and_its_wal_are_private_to_their_owner() {
+        let dir = TempDir::new("mode");
+        let db = dir.0.join("keys.sqlite");
+        let keyring = Keyring::sqlite_with_master_key(&db, MasterKey::from_bytes([3; 32])).unwrap();
+        keyring.seal_bytes(&Aad::new("T", "f", "s"), b"x").unwrap();
+        for path in [db.clone(), dir.0.join("keys.sqlite-wal")] {
+            let mode = std::fs::metadata(&path).unwrap().permissions().mode() & 0o777;
+            assert_eq!(mode, 0o600, "{}", path.display());
+        }
+    }
+
+    #[test]
+    fn after_a_shred_neither_the_sqlite_file_nor_its_wal_holds_the_wrapped_key() {
+        let dir = TempDir::new("wal");
+        let db = dir.0.join("keys.sqlite");
+        let wal = dir.0.join("keys.sqlite-wal");
+        let key = || MasterKey::from_bytes([4; 32]);
+        let a = Keyring::sqlite_with_master_key(&db, key()).unwrap();
+        // A second open connection keeps the WAL from being folded in on close.
+        let b = Keyring::sqlite_with_master_key(&db, key()).unwrap();
+        for i in 0..50 {
+            a.seal_bytes(&Aad::new("T", "f", &format!("other-{i}")), b"x")
+                .unwrap();
+        }
+        a.seal_bytes(&Aad::new("T", "f", "victim"), b"x").unwrap();
+        let Some(DataKeyState::Active { wrapped, .. }) =
+            a.store().data_key("victim").unwrap().map(|r| r.state)
+        else {
+            panic!("no active key");
+        };
+        assert!(
+            contains(&read(&db), &wrapped) || contains(&read(&wal), &wrapped),
+            "the wrapped key is on disk before the shred"
+        );
+        a.shred("victim").unwrap();
+        assert!(
+            !contains(&read(&db), &wrapped),
+            "the main file keeps the key"
+        );
+        assert!(!contains(&read(&wal), &wrapped), "the WAL keeps the key");
+        assert_eq!(
+            b.seal_bytes(&Aad::new("T", "f", "victim"), b"x"),
+            Err(Error::Shredded)
+        );
+    }
+}
