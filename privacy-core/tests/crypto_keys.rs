@@ -182,4 +182,70 @@ mod sqlite {
             Err(Error::Shredded)
         );
     }
+
+    #[test]
+    fn after_a_new_epoch_a_store_backup_from_before_opens_nothing_without_the_old_master_key() {
+        let dir = TempDir::new("epoch");
+        let db = dir.0.join("keys.sqlite");
+        let backup = dir.0.join("backup.sqlite");
+        let (old, new) = (
+            MasterKey::from_bytes([5; 32]),
+            MasterKey::from_bytes([6; 32]),
+        );
+        let mut keyring = Keyring::sqlite_with_master_key(&db, old.clone()).unwrap();
+        let aad = |s| Aad::new("T", "f", s);
+        let victim = keyring.seal_bytes(&aad("victim"), b"secret").unwrap();
+        let kept = keyring.seal_bytes(&aad("kept"), b"kept").unwrap();
+        rusqlite::Connection::open(&db)
+            .unwrap()
+            .execute("VACUUM INTO ?1", [backup.to_str().unwrap()])
+            .unwrap();
+
+        keyring.shred("victim").unwrap();
+        assert_eq!(keyring.new_epoch(&new).unwrap(), 1);
+        assert_eq!(
+            &keyring.open_bytes(&aad("kept"), &kept).unwrap()[..],
+            b"kept"
+        );
+        drop(keyring);
+        let current = Keyring::sqlite_with_master_key(&db, new.clone()).unwrap();
+        assert_eq!(
+            &current.open_bytes(&aad("kept"), &kept).unwrap()[..],
+            b"kept"
+        );
+        assert_eq!(
+            current.open_bytes(&aad("victim"), &victim).unwrap_err(),
+            Error::Shredded
+        );
+
+        // The backup does not open with the current master key...
+        assert!(matches!(
+            Keyring::sqlite_with_master_key(&backup, new).unwrap_err(),
+            Error::WrongMasterKey { .. }
+        ));
+        // ...and the current store holds no KEK that opens a data key of the backup.
+        let conn = rusqlite::Connection::open(&backup).unwrap();
+        let mut stmt = conn
+            .prepare("SELECT DISTINCT kek_version FROM privacy_data_keys WHERE shredded = 0")
+            .unwrap();
+        let in_backup: Vec<u32> = stmt
+            .query_map([], |r| r.get(0))
+            .unwrap()
+            .map(Result::unwrap)
+            .collect();
+        let current_keks: Vec<u32> = current
+            .store()
+            .keks()
+            .unwrap()
+            .iter()
+            .map(|k| k.version)
+            .collect();
+        assert!(in_backup.iter().all(|v| !current_keks.contains(v)));
+        // What remains: the backup with the old master key. Destroy that key.
+        let old_backup = Keyring::sqlite_with_master_key(&backup, old).unwrap();
+        assert_eq!(
+            &old_backup.open_bytes(&aad("victim"), &victim).unwrap()[..],
+            b"secret"
+        );
+    }
 }

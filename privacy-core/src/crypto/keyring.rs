@@ -47,7 +47,8 @@ const STALE_KEK_RETRIES: usize = 20;
 /// versioned for [`rotate`](Keyring::rotate)) held in the [`KeyStore`]; the newest KEK wraps
 /// each subject's random 32-byte data key, created on the subject's first seal. Destroying one
 /// data key ([`shred`](Keyring::shred)) makes everything sealed for that subject unreadable,
-/// in every copy and backup of the sealed data.
+/// in every copy and backup of the *sealed data*, as long as no copy of the *key store* made
+/// before the shred can still be opened: see [`new_epoch`](Keyring::new_epoch).
 ///
 /// A keyring caches the AES-256-GCM cipher of up to [`DEFAULT_CACHE_CAPACITY`] data keys
 /// (key schedule done once; key material zeroized when evicted or dropped). It is `Send +
@@ -355,6 +356,15 @@ impl Keyring {
     ///
     /// Other keyrings sharing the store (threads, processes, machines) refuse the subject
     /// within their [shred bound](Keyring::with_shred_bound), 1 s by default.
+    ///
+    /// What it does not reach: a copy of the key store made before the shred (a backup, a
+    /// replica, a file-system snapshot, a copied `-wal` or journal file) still holds the
+    /// wrapped data key, and opens with the master key. The SQLite store leaves no copy in
+    /// its own WAL (it checkpoints and truncates it), but copies elsewhere are out of its
+    /// reach. To make every earlier copy useless, run [`new_epoch`](Keyring::new_epoch) after
+    /// shredding (e.g. once a day over that day's shreds) and destroy the old master key. Blind
+    /// indexes of the subject stay in the sealed records (they are not encrypted); erase or
+    /// overwrite those records to remove them.
     pub fn shred(&self, subject: &str) -> Result<()> {
         let inner = &*self.inner;
         let stored = inner.store.shred(subject);
@@ -471,6 +481,26 @@ impl Keyring {
         }
         *inner.master_wrap.write()? = new_wrap;
         Ok(())
+    }
+
+    /// Starts a new key epoch, so that copies of the key store made before it (backups,
+    /// replicas, snapshots, WAL or journal copies) open nothing without the old master key:
+    /// [`rotate`](Keyring::rotate) to a new key-encryption key, [`rewrap`](Keyring::rewrap)
+    /// every data key under it (deleting every older KEK, so the store no longer holds a KEK
+    /// that opens a data key in an old copy), then
+    /// [`rotate_master_key`](Keyring::rotate_master_key) to `new`. Each step is one
+    /// transaction; a crash between them leaves a store that opens with the master key of the
+    /// last step that committed. Returns how many data keys were rewrapped.
+    ///
+    /// Then destroy the old master key: a subject shredded before the epoch is unrecoverable
+    /// from any copy of the store, because every copy that still holds its data key needs the
+    /// old master key to open it. (Those copies are then useless for restoring anything, too:
+    /// take a new backup after the epoch.)
+    pub fn new_epoch(&mut self, new: &MasterKey) -> Result<usize> {
+        self.rotate()?;
+        let moved = self.rewrap()?;
+        self.rotate_master_key(new)?;
+        Ok(moved)
     }
 
     /// Rewraps every data key under the newest key-encryption key (ciphertexts are not

@@ -20,7 +20,7 @@
 //! assert_eq!(sealed.blind_index("email"), Some(index.as_str()));
 //! assert_eq!(sealed.open(&keyring).unwrap().email, "ada@example.com");
 //!
-//! keyring.shred("42").unwrap(); // the right to erasure, reaching every backup
+//! keyring.shred("42").unwrap(); // the right to erasure: every copy of the sealed data
 //! assert!(sealed.open(&keyring).is_err());
 //! ```
 //!
@@ -58,6 +58,8 @@
 //!   seal (exactly once, even under concurrent first seals: the store inserts if absent),
 //!   stored wrapped by a KEK, never replaced. [`Keyring::shred`] destroys it (tombstone kept):
 //!   opens then fail with [`Error::Shredded`], and so does sealing new data for the subject.
+//!   A copy of the key store made before the shred still holds the wrapped key;
+//!   [`Keyring::new_epoch`] plus destroying the old master key makes such copies useless.
 //! - Blind index key: stored wrapped like a KEK (row version [`INDEX_KEY_VERSION`]), so
 //!   indexes stay valid across KEK and master-key rotation; see [`Keyring::blind_index`] for
 //!   what a blind index leaks (equality).
