@@ -249,3 +249,100 @@ mod sqlite {
         );
     }
 }
+
+/// A stand-in for a key management service: its key stays inside it (callers get only
+/// wrapped bytes), it counts calls, and it can be made unreachable.
+struct FakeKms {
+    inner: MasterKey,
+    calls: std::sync::Arc<std::sync::atomic::AtomicUsize>,
+    down: std::sync::Arc<std::sync::atomic::AtomicBool>,
+}
+
+impl privacy_core::crypto::KeyWrapper for FakeKms {
+    fn wrap_key(&self, key: &[u8; 32], context: &[u8]) -> Result<Vec<u8>, Error> {
+        self.call()?;
+        self.inner.wrap_key(key, context)
+    }
+
+    fn unwrap_key(
+        &self,
+        wrapped: &[u8],
+        context: &[u8],
+    ) -> Result<Option<zeroize::Zeroizing<[u8; 32]>>, Error> {
+        self.call()?;
+        self.inner.unwrap_key(wrapped, context)
+    }
+}
+
+impl FakeKms {
+    fn call(&self) -> Result<(), Error> {
+        use std::sync::atomic::Ordering;
+        if self.down.load(Ordering::SeqCst) {
+            return Err(Error::KeyWrapper {
+                message: "service unavailable".to_owned(),
+            });
+        }
+        self.calls.fetch_add(1, Ordering::SeqCst);
+        Ok(())
+    }
+}
+
+#[test]
+fn a_key_management_service_can_be_the_root_and_is_not_called_on_seal_or_open() {
+    use privacy_core::crypto::{Aad, KeyWrapper as _, Keyring, MemoryKeyStore};
+    use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
+    use std::sync::Arc;
+
+    let calls = Arc::new(AtomicUsize::new(0));
+    let down = Arc::new(AtomicBool::new(false));
+    let kms = || FakeKms {
+        inner: MasterKey::from_bytes([8; 32]),
+        calls: Arc::clone(&calls),
+        down: Arc::clone(&down),
+    };
+    let store = Arc::new(MemoryKeyStore::new());
+    let mut keyring = Keyring::with_key_wrapper(Arc::clone(&store), kms()).unwrap();
+    let at_start = calls.load(Ordering::SeqCst);
+    assert!(at_start > 0);
+    let aad = Aad::new("T", "f", "s");
+    let env = keyring.seal_bytes(&aad, b"x").unwrap();
+    for _ in 0..100 {
+        keyring.open_bytes(&aad, &env).unwrap();
+        keyring.seal_bytes(&aad, b"y").unwrap();
+    }
+    assert_eq!(
+        calls.load(Ordering::SeqCst),
+        at_start,
+        "no call per seal or open"
+    );
+
+    // Another keyring on the same store with another root fails; with the service it opens.
+    assert!(matches!(
+        Keyring::with_store(Arc::clone(&store), MasterKey::from_bytes([1; 32])).unwrap_err(),
+        Error::WrongMasterKey { .. }
+    ));
+    // The service down while a keyring starts: its error, not a wrong-key error.
+    down.store(true, Ordering::SeqCst);
+    assert_eq!(
+        Keyring::with_key_wrapper(Arc::clone(&store), kms())
+            .unwrap_err()
+            .to_string(),
+        "key wrapper: service unavailable"
+    );
+    // ...while running keyrings keep sealing and opening from their cache.
+    keyring.open_bytes(&aad, &env).unwrap();
+    down.store(false, Ordering::SeqCst);
+
+    // Moving the root from the service to a master key (or back) is one transaction.
+    let master = MasterKey::from_bytes([9; 32]);
+    keyring.rotate_key_wrapper(master.clone()).unwrap();
+    let reopened = Keyring::with_store(Arc::clone(&store), master).unwrap();
+    assert_eq!(&reopened.open_bytes(&aad, &env).unwrap()[..], b"x");
+    assert!(Keyring::with_key_wrapper(Arc::clone(&store), kms()).is_err());
+    // A master key is a KeyWrapper too: what it wraps, it unwraps.
+    let key = [7u8; 32];
+    let k = MasterKey::from_bytes([2; 32]);
+    let wrapped = k.wrap_key(&key, b"ctx").unwrap();
+    assert_eq!(*k.unwrap_key(&wrapped, b"ctx").unwrap().unwrap(), key);
+    assert!(k.unwrap_key(&wrapped, b"other").unwrap().is_none());
+}

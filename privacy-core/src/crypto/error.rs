@@ -19,6 +19,12 @@ pub enum Error {
         /// What is wrong with it.
         reason: &'static str,
     },
+    /// A [`KeyWrapper`](crate::crypto::KeyWrapper) (a key management service) failed.
+    #[error("key wrapper: {message}")]
+    KeyWrapper {
+        /// The wrapper's message, which must not contain key material.
+        message: String,
+    },
     /// The master key file cannot be used.
     #[error("master key file: {reason}")]
     KeyFile {

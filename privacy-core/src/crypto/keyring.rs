@@ -16,6 +16,7 @@ use zeroize::Zeroizing;
 
 use super::envelope::{Aad, Envelope, HEADER_LEN, MIN_LEN, NONCE_LEN, VERSION};
 use super::error::{Error, Result};
+use super::key_wrapper::{KeyWrapper, MasterWrap};
 use super::master_key::MasterKey;
 use super::memory_store::MemoryKeyStore;
 use super::nonce;
@@ -31,9 +32,6 @@ pub const DEFAULT_SHRED_BOUND: Duration = Duration::from_secs(1);
 
 /// Subjects whose data keys [`Keyring::prepare_subjects`] creates per store transaction.
 pub const PREPARE_BATCH: usize = 10_000;
-
-/// Key-derivation label of the key that wraps key-encryption keys under the master key.
-const KEK_WRAP_INFO: &[u8] = b"privacy-core/v1/kek-wrap";
 
 /// The KEK-table version that holds the blind-index key (KEK versions start at 1).
 pub const INDEX_KEY_VERSION: u32 = 0;
@@ -92,7 +90,8 @@ pub struct Keyring {
 
 struct Inner {
     store: Box<dyn KeyStore>,
-    master_wrap: RwLock<Aes256Gcm>,
+    /// The root of the hierarchy: wraps the KEKs and the blind-index key.
+    master_wrap: RwLock<Arc<dyn KeyWrapper>>,
     index_key: KeyBytes,
     keks: RwLock<Keks>,
     /// Ready ciphers by subject. FxHash: subjects are the application's own ids, and this
@@ -210,11 +209,29 @@ impl Keyring {
     // Taking the key by value moves it in, so it is zeroized here, not left with the caller.
     #[allow(clippy::needless_pass_by_value)]
     pub fn with_store(store: impl KeyStore + 'static, master: MasterKey) -> Result<Keyring> {
-        let master_wrap = wrap::cipher(&wrap::derive(master.bytes(), KEK_WRAP_INFO));
         let initial_index_key = wrap::derive(master.bytes(), b"privacy-core/v1/blind-index");
+        Keyring::build(store, Arc::new(MasterWrap::new(&master)), initial_index_key)
+    }
+
+    /// A keyring over any [`KeyStore`] whose key-encryption keys are wrapped by `wrapper`,
+    /// e.g. a key management service: the root key then never enters this process (see
+    /// [`KeyWrapper`]). A new store gets KEK version 1 and a random blind-index key; an
+    /// existing one must open with `wrapper` ([`Error::WrongMasterKey`] otherwise).
+    pub fn with_key_wrapper(
+        store: impl KeyStore + 'static,
+        wrapper: impl KeyWrapper + 'static,
+    ) -> Result<Keyring> {
+        Keyring::build(store, Arc::new(wrapper), wrap::random_key()?)
+    }
+
+    fn build(
+        store: impl KeyStore + 'static,
+        master_wrap: Arc<dyn KeyWrapper>,
+        initial_index_key: KeyBytes,
+    ) -> Result<Keyring> {
         if store.keks()?.iter().all(|k| k.version == INDEX_KEY_VERSION) {
             let kek = wrap::random_key()?;
-            let wrapped = wrap::wrap(&master_wrap, &kek, &wrap::kek_aad(1))?;
+            let wrapped = master_wrap.wrap_key(&kek, &wrap::kek_aad(1))?;
             // Losing a race with another process creating version 1 is fine: load theirs.
             store.insert_kek(&WrappedKek {
                 version: 1,
@@ -222,7 +239,7 @@ impl Keyring {
             })?;
         }
         // Opening the KEKs first names the version that fails with a wrong master key.
-        let ciphers = open_keks(&master_wrap, &store.keks()?)?;
+        let ciphers = open_keks(&*master_wrap, &store.keks()?)?;
         let newest = ciphers
             .keys()
             .next_back()
@@ -230,7 +247,7 @@ impl Keyring {
             .ok_or(Error::CorruptStore {
                 reason: "no key-encryption key",
             })?;
-        let index_key = stored_index_key(&store, &master_wrap, initial_index_key)?;
+        let index_key = stored_index_key(&store, &*master_wrap, initial_index_key)?;
         let shared = store.is_shared();
         let inner = Arc::new(Inner {
             store: Box::new(store),
@@ -423,7 +440,7 @@ impl Keyring {
         let inner = &*self.inner;
         let _admin = inner.admin.lock()?;
         {
-            let master = inner.master_wrap.read()?;
+            let master = Arc::clone(&*inner.master_wrap.read()?);
             let master = &*master;
             inner.store.transaction(&mut |tx| {
                 let keks = open_keks(master, &tx.keks()?)?;
@@ -438,7 +455,7 @@ impl Keyring {
                     reason: "key-encryption key versions exhausted",
                 })?;
                 let kek = wrap::random_key()?;
-                let wrapped = wrap::wrap(master, &kek, &wrap::kek_aad(version))?;
+                let wrapped = master.wrap_key(&kek, &wrap::kek_aad(version))?;
                 if tx.insert_kek(&WrappedKek { version, wrapped })? {
                     Ok(())
                 } else {
@@ -458,28 +475,36 @@ impl Keyring {
     /// with the old key fails; other running keyrings keep their cached keys but cannot
     /// rotate until restarted with `new`.
     pub fn rotate_master_key(&mut self, new: &MasterKey) -> Result<()> {
+        self.rotate_key_wrapper(MasterWrap::new(new))
+    }
+
+    /// [`rotate_master_key`](Keyring::rotate_master_key) to any [`KeyWrapper`], e.g. from a
+    /// master key to a key management service, or to a new key version of the service.
+    pub fn rotate_key_wrapper(&mut self, new: impl KeyWrapper + 'static) -> Result<()> {
         let inner = &*self.inner;
         let _admin = inner.admin.lock()?;
-        let new_wrap = wrap::cipher(&wrap::derive(new.bytes(), KEK_WRAP_INFO));
+        let new: Arc<dyn KeyWrapper> = Arc::new(new);
         {
-            let master = inner.master_wrap.read()?;
-            let (master, new_wrap) = (&*master, &new_wrap);
+            let master = Arc::clone(&*inner.master_wrap.read()?);
+            let (master, new) = (&*master, &*new);
             inner.store.transaction(&mut |tx| {
                 for kek in tx.keks()? {
                     let aad = wrap::kek_aad(kek.version);
                     let key =
-                        wrap::unwrap(master, &kek.wrapped, &aad).ok_or(Error::WrongMasterKey {
-                            version: kek.version,
-                        })?;
+                        master
+                            .unwrap_key(&kek.wrapped, &aad)?
+                            .ok_or(Error::WrongMasterKey {
+                                version: kek.version,
+                            })?;
                     tx.update_kek(&WrappedKek {
                         version: kek.version,
-                        wrapped: wrap::wrap(new_wrap, &key, &aad)?,
+                        wrapped: new.wrap_key(&key, &aad)?,
                     })?;
                 }
                 Ok(())
             })?;
         }
-        *inner.master_wrap.write()? = new_wrap;
+        *inner.master_wrap.write()? = new;
         Ok(())
     }
 
@@ -512,7 +537,7 @@ impl Keyring {
         let _admin = inner.admin.lock()?;
         let mut moved = 0;
         {
-            let master = inner.master_wrap.read()?;
+            let master = Arc::clone(&*inner.master_wrap.read()?);
             let (master, moved) = (&*master, &mut moved);
             inner.store.transaction(&mut |tx| {
                 *moved = 0;
@@ -823,7 +848,8 @@ impl Inner {
     /// Reads and opens every KEK of the store.
     fn load_keks(&self) -> Result<()> {
         let stored = self.store.keks()?;
-        let ciphers = open_keks(&*self.master_wrap.read()?, &stored)?;
+        let master = Arc::clone(&*self.master_wrap.read()?);
+        let ciphers = open_keks(&*master, &stored)?;
         let newest = ciphers
             .keys()
             .next_back()
@@ -862,17 +888,17 @@ impl Inner {
 }
 
 /// Opens every KEK in `stored` (the blind-index row aside) with the master wrapping key.
-fn open_keks(master: &Aes256Gcm, stored: &[WrappedKek]) -> Result<BTreeMap<u32, Aes256Gcm>> {
+fn open_keks(master: &dyn KeyWrapper, stored: &[WrappedKek]) -> Result<BTreeMap<u32, Aes256Gcm>> {
     let mut ciphers = BTreeMap::new();
     for kek in stored {
         if kek.version == INDEX_KEY_VERSION {
             continue;
         }
-        let key = wrap::unwrap(master, &kek.wrapped, &wrap::kek_aad(kek.version)).ok_or(
-            Error::WrongMasterKey {
+        let key = master
+            .unwrap_key(&kek.wrapped, &wrap::kek_aad(kek.version))?
+            .ok_or(Error::WrongMasterKey {
                 version: kek.version,
-            },
-        )?;
+            })?;
         ciphers.insert(kek.version, wrap::cipher(&key));
     }
     Ok(ciphers)
@@ -883,7 +909,7 @@ fn open_keks(master: &Aes256Gcm, stored: &[WrappedKek]) -> Result<BTreeMap<u32, 
 /// gets `initial` (the key earlier versions derived from the master key).
 fn stored_index_key(
     store: &dyn KeyStore,
-    master: &Aes256Gcm,
+    master: &dyn KeyWrapper,
     initial: KeyBytes,
 ) -> Result<KeyBytes> {
     let aad = wrap::kek_aad(INDEX_KEY_VERSION);
@@ -898,7 +924,7 @@ fn stored_index_key(
     } else {
         let row = WrappedKek {
             version: INDEX_KEY_VERSION,
-            wrapped: wrap::wrap(master, &initial, &aad)?,
+            wrapped: master.wrap_key(&initial, &aad)?,
         };
         if store.insert_kek(&row)? {
             return Ok(initial);
@@ -908,9 +934,11 @@ fn stored_index_key(
             reason: "the blind-index key vanished",
         })?
     };
-    wrap::unwrap(master, &row.wrapped, &aad).ok_or(Error::WrongMasterKey {
-        version: INDEX_KEY_VERSION,
-    })
+    master
+        .unwrap_key(&row.wrapped, &aad)?
+        .ok_or(Error::WrongMasterKey {
+            version: INDEX_KEY_VERSION,
+        })
 }
 
 /// Starts the thread that applies the store's shred log to the cache of `inner`.

@@ -87,6 +87,7 @@
 
 mod envelope;
 mod error;
+mod key_wrapper;
 mod keyring;
 mod master_key;
 mod memory_store;
@@ -101,6 +102,7 @@ mod wrap;
 
 pub use envelope::{key_id, Aad, HEADER_LEN, MIN_LEN, NONCE_LEN, TAG_LEN, VERSION};
 pub use error::{Error, Result};
+pub use key_wrapper::KeyWrapper;
 pub use keyring::{
     Keyring, DEFAULT_CACHE_CAPACITY, DEFAULT_SHRED_BOUND, INDEX_KEY_VERSION, PREPARE_BATCH,
 };
