@@ -205,6 +205,39 @@ fn seal_open_and_shred_from_tasks_of_a_multi_thread_tokio_runtime_never_panic() 
 }
 
 #[test]
+fn seal_counts_are_kept_in_the_store_and_limit_every_keyring() {
+    let Some(schema) = Schema::new("limit") else {
+        return;
+    };
+    instances::seal_counts_limit_every_keyring(&schema.spec());
+}
+
+#[test]
+fn a_version_1_store_gets_seal_counts_and_its_keys_still_open() {
+    let Some(schema) = Schema::new("v1") else {
+        return;
+    };
+    let env = open(&schema.spec(), master(7))
+        .unwrap()
+        .seal_bytes(&Aad::new("T", "f", "old"), b"from v1")
+        .unwrap();
+    // Back to the version-1 layout: no seal counts.
+    schema.sql(&format!(
+        "ALTER TABLE \"{0}\".privacy_data_keys DROP COLUMN seals;
+         UPDATE \"{0}\".privacy_meta SET value = 1 WHERE name = 'schema_version'",
+        schema.name
+    ));
+    let keyring = open(&schema.spec(), master(7)).unwrap();
+    assert_eq!(
+        &keyring
+            .open_bytes(&Aad::new("T", "f", "old"), &env)
+            .unwrap()[..],
+        b"from v1"
+    );
+    assert_eq!(keyring.store().data_key("old").unwrap().unwrap().seals, 0);
+}
+
+#[test]
 fn a_store_of_a_newer_schema_version_is_refused_and_left_unchanged() {
     let Some(schema) = Schema::new("newer") else {
         return;

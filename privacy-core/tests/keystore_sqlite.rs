@@ -87,6 +87,11 @@ fn prepare_subjects_creates_each_data_key_once_in_bulk() {
 }
 
 #[test]
+fn seal_counts_are_kept_in_the_store_and_limit_every_keyring() {
+    instances::seal_counts_limit_every_keyring(&TempDir::new("limit").spec());
+}
+
+#[test]
 fn a_store_of_a_newer_schema_version_is_refused_and_left_unchanged() {
     let dir = TempDir::new("newer");
     let keyring = open(&dir.spec(), master(7)).unwrap();
@@ -145,7 +150,8 @@ fn a_version_1_store_is_migrated_and_its_keys_still_open() {
              wrapped BLOB,
              shredded INTEGER NOT NULL DEFAULT 0
          );
-         INSERT INTO privacy_data_keys SELECT * FROM old;
+         INSERT INTO privacy_data_keys
+             SELECT key_id, subject, kek_version, wrapped, shredded FROM old;
          DROP TABLE old;",
     )
     .unwrap();

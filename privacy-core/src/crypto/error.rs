@@ -113,6 +113,16 @@ pub enum Error {
         /// What is inconsistent.
         reason: &'static str,
     },
+    /// The subject's data key has sealed as many envelopes as the keyring's limit allows
+    /// ([`Keyring::with_seal_limit`](crate::crypto::Keyring::with_seal_limit)); envelopes
+    /// already sealed keep opening.
+    #[error(
+        "the data key reached its limit of {limit} seals (random 96-bit nonces allow one key 2^32)"
+    )]
+    KeyUsageLimit {
+        /// The limit.
+        limit: u64,
+    },
     /// A key-encryption key cannot be retired because data keys are still wrapped by it.
     #[error("key-encryption key version {version} still wraps data keys")]
     KekInUse {

@@ -30,6 +30,12 @@ pub const DEFAULT_CACHE_CAPACITY: usize = 4096;
 /// sharing its store shredded it: see [`Keyring::with_shred_bound`].
 pub const DEFAULT_SHRED_BOUND: Duration = Duration::from_secs(1);
 
+/// The default number of envelopes a keyring seals under one data key before refusing with
+/// [`Error::KeyUsageLimit`]: half the 2^32 that NIST SP 800-38D allows one key with random
+/// 96-bit nonces, leaving the other half for seals of other keyrings this one has not seen
+/// yet (counts are flushed to the store in batches and read when a key is loaded).
+pub const DEFAULT_SEAL_LIMIT: u64 = 1 << 31;
+
 /// Subjects whose data keys [`Keyring::prepare_subjects`] creates per store transaction.
 pub const PREPARE_BATCH: usize = 10_000;
 
@@ -98,6 +104,10 @@ struct Inner {
     /// lookup sits on every seal and open.
     cache: RwLock<FxHashMap<String, Arc<Slot>>>,
     capacity: AtomicUsize,
+    /// Seals allowed per data key, counting those the store had recorded when it was loaded.
+    seal_limit: AtomicU64,
+    /// Serializes flushes of seal counts.
+    flushing: Mutex<()>,
     /// The shred bound in nanoseconds.
     shred_bound: AtomicU64,
     /// Bumped (under the cache's write lock) whenever the cache learns of shreds or is
@@ -119,8 +129,18 @@ struct Keks {
 // Slots live behind an `Arc`, so the size difference costs nothing.
 #[allow(clippy::large_enum_variant)]
 enum Slot {
-    Active { key_id: u32, cipher: Aes256Gcm },
-    Shredded { key_id: u32 },
+    Active {
+        key_id: u32,
+        cipher: Aes256Gcm,
+        /// Seals the store had counted when the key was loaded.
+        base: u64,
+        /// Seals by this keyring since, and how many of them were flushed to the store.
+        sealed: AtomicU64,
+        flushed: AtomicU64,
+    },
+    Shredded {
+        key_id: u32,
+    },
 }
 
 impl Slot {
@@ -256,6 +276,8 @@ impl Keyring {
             keks: RwLock::new(Keks { newest, ciphers }),
             cache: RwLock::new(FxHashMap::default()),
             capacity: AtomicUsize::new(DEFAULT_CACHE_CAPACITY),
+            seal_limit: AtomicU64::new(DEFAULT_SEAL_LIMIT),
+            flushing: Mutex::new(()),
             shred_bound: AtomicU64::new(nanos(DEFAULT_SHRED_BOUND)),
             shred_gen: AtomicU64::new(0),
             closed: AtomicBool::new(false),
@@ -274,6 +296,18 @@ impl Keyring {
         self.inner
             .capacity
             .store(capacity.max(1), Ordering::Relaxed);
+        self
+    }
+
+    /// The same keyring refusing to seal more than `limit` envelopes under one data key
+    /// (default [`DEFAULT_SEAL_LIMIT`]) with [`Error::KeyUsageLimit`]; opening is never
+    /// limited. Counts are kept per data key in the store: each keyring adds its own in
+    /// batches (every shred bound / 10, with the shred log), and a keyring counts from what
+    /// the store had recorded when it loaded the key, so seals made elsewhere after that, or
+    /// by a process that died before flushing, are not seen: keep `limit` well below 2^32.
+    #[must_use]
+    pub fn with_seal_limit(self, limit: u64) -> Keyring {
+        self.inner.seal_limit.store(limit, Ordering::Relaxed);
         self
     }
 
@@ -628,14 +662,15 @@ impl Keyring {
         create: bool,
         f: impl FnOnce(u32, &Aes256Gcm) -> Result<R>,
     ) -> Result<R> {
+        let limit = self.inner.seal_limit.load(Ordering::Relaxed);
         {
             let cache = self.inner.cache.read()?;
             if let Some(slot) = cache.get(subject) {
-                return run(slot, f);
+                return run(slot, create.then_some(limit), f);
             }
         }
         let slot = self.inner.load(subject, create)?;
-        run(&slot, f)
+        run(&slot, create.then_some(limit), f)
     }
 }
 
@@ -684,6 +719,9 @@ impl Inner {
                 Slot::Active {
                     key_id: record.key_id,
                     cipher,
+                    base: record.seals,
+                    sealed: AtomicU64::new(0),
+                    flushed: AtomicU64::new(0),
                 }
             }
         })
@@ -874,6 +912,39 @@ impl Inner {
         Ok(())
     }
 
+    /// Adds the seals counted since the last flush to the store, in one batch.
+    fn flush_seals(&self) -> Result<()> {
+        let _flushing = self.flushing.lock()?;
+        let mut batch = Vec::new();
+        for slot in self.cache.read()?.values() {
+            if let Slot::Active {
+                key_id,
+                sealed,
+                flushed,
+                ..
+            } = &**slot
+            {
+                let delta = sealed
+                    .load(Ordering::Relaxed)
+                    .saturating_sub(flushed.load(Ordering::Relaxed));
+                if delta > 0 {
+                    batch.push((*key_id, delta, Arc::clone(slot)));
+                }
+            }
+        }
+        if batch.is_empty() {
+            return Ok(());
+        }
+        let counts: Vec<(u32, u64)> = batch.iter().map(|(id, n, _)| (*id, *n)).collect();
+        self.store.add_seals(&counts)?;
+        for (_, delta, slot) in batch {
+            if let Slot::Active { flushed, .. } = &*slot {
+                flushed.fetch_add(delta, Ordering::Relaxed);
+            }
+        }
+        Ok(())
+    }
+
     /// Drops every cached key (the shred log could not be read for a whole bound).
     fn forget_all(&self) -> Result<()> {
         let mut cache = self.cache.write()?;
@@ -982,6 +1053,8 @@ fn follow(weak: &Weak<Inner>, mut cursor: u64) {
             }
             Err(_) => {}
         }
+        // Best effort: a failed flush is retried with the next one.
+        let _ = inner.flush_seals();
         let _ = inner.store.wait_for_change(bound / 10);
     }
 }
@@ -990,9 +1063,29 @@ fn nanos(d: Duration) -> u64 {
     u64::try_from(d.as_nanos()).unwrap_or(u64::MAX)
 }
 
-fn run<R>(slot: &Slot, f: impl FnOnce(u32, &Aes256Gcm) -> Result<R>) -> Result<R> {
+/// Runs `f` with an active slot's key; with `seal_limit`, counts one seal against it first.
+fn run<R>(
+    slot: &Slot,
+    seal_limit: Option<u64>,
+    f: impl FnOnce(u32, &Aes256Gcm) -> Result<R>,
+) -> Result<R> {
     match slot {
-        Slot::Active { key_id, cipher } => f(*key_id, cipher),
+        Slot::Active {
+            key_id,
+            cipher,
+            base,
+            sealed,
+            ..
+        } => {
+            if let Some(limit) = seal_limit {
+                let n = sealed.fetch_add(1, Ordering::Relaxed).saturating_add(1);
+                if base.saturating_add(n) > limit {
+                    sealed.fetch_sub(1, Ordering::Relaxed);
+                    return Err(Error::KeyUsageLimit { limit });
+                }
+            }
+            f(*key_id, cipher)
+        }
         Slot::Shredded { .. } => Err(Error::Shredded),
     }
 }

@@ -15,8 +15,9 @@ use super::store::{DataKeyRecord, DataKeyState, KeyStore, KeyStoreTx, NewDataKey
 /// shreds); a second one opens only when a call finds the first busy.
 pub const POSTGRES_POOL_SIZE: usize = 4;
 
-/// The schema version this build writes (the `privacy_meta` row `schema_version`).
-pub const POSTGRES_SCHEMA_VERSION: i64 = 1;
+/// The schema version this build writes (the `privacy_meta` row `schema_version`): 2 added
+/// the seal count of each data key; older schemas are migrated when a store connects.
+pub const POSTGRES_SCHEMA_VERSION: i64 = 2;
 
 /// A [`KeyStore`] in a PostgreSQL database (feature `postgres`): the store for several
 /// instances (replicas, workers, machines) sharing keys.
@@ -84,6 +85,7 @@ struct Sql {
     active_data_keys: String,
     insert_data_keys: String,
     upsert_data_keys: String,
+    add_seals: String,
     rewrap_data_key: String,
     update_data_key: String,
     shred_lock: String,
@@ -96,7 +98,7 @@ struct Sql {
 
 impl Sql {
     fn new(s: &str) -> Sql {
-        let cols = "key_id, subject, kek_version, wrapped, shredded";
+        let cols = "key_id, subject, kek_version, wrapped, shredded, seals";
         Sql {
             keks: format!("SELECT version, wrapped FROM {s}.privacy_keks"),
             insert_kek: format!(
@@ -135,9 +137,13 @@ impl Sql {
                  )
                  SELECT {cols} FROM ins
                  UNION ALL
-                 SELECT d.key_id, d.subject, d.kek_version, d.wrapped, d.shredded
+                 SELECT d.key_id, d.subject, d.kek_version, d.wrapped, d.shredded, d.seals
                  FROM {s}.privacy_data_keys d JOIN input i ON i.subject = d.subject
                  WHERE d.subject NOT IN (SELECT subject FROM ins)"
+            ),
+            add_seals: format!(
+                "UPDATE {s}.privacy_data_keys AS d SET seals = d.seals + u.n
+                 FROM unnest($1::int4[], $2::int8[]) AS u(key_id, n) WHERE d.key_id = u.key_id"
             ),
             rewrap_data_key: format!(
                 "UPDATE {s}.privacy_data_keys SET kek_version = $3, wrapped = $4
@@ -349,7 +355,13 @@ fn migrate(client: &mut Client, schema: &str) -> Result<()> {
              );"
         ))?;
     }
-    // Later versions: `if version < 2 { ... }`, each step in this transaction.
+    if version < 2 {
+        tx.batch_execute(&format!(
+            "ALTER TABLE {schema}.privacy_data_keys
+                 ADD COLUMN IF NOT EXISTS seals bigint NOT NULL DEFAULT 0"
+        ))?;
+    }
+    // Later versions: `if version < 3 { ... }`, each step in this transaction.
     if version < POSTGRES_SCHEMA_VERSION {
         tx.execute(
             &format!(
@@ -406,6 +418,7 @@ fn record(row: &Row) -> Result<DataKeyRecord> {
     let kek_version: Option<i32> = row.try_get(2)?;
     let wrapped: Option<Vec<u8>> = row.try_get(3)?;
     let shredded: bool = row.try_get(4)?;
+    let seals: i64 = row.try_get(5)?;
     let state = match (shredded, kek_version, wrapped) {
         (false, Some(v), Some(wrapped)) => DataKeyState::Active {
             kek_version: u32_of(v, "kek version out of range")?,
@@ -422,6 +435,7 @@ fn record(row: &Row) -> Result<DataKeyRecord> {
         key_id: u32_of(key_id, "key id out of range")?,
         subject,
         state,
+        seals: u64::try_from(seals).unwrap_or(0),
     })
 }
 
@@ -574,6 +588,21 @@ impl KeyStore for PostgresKeyStore {
                     )
                 })?;
             Ok(n == 1)
+        })
+    }
+
+    fn add_seals(&self, counts: &[(u32, u64)]) -> Result<()> {
+        let ids = counts
+            .iter()
+            .map(|&(id, _)| i32_of(id))
+            .collect::<Result<Vec<i32>>>()?;
+        let ns: Vec<i64> = counts
+            .iter()
+            .map(|&(_, n)| i64::try_from(n).unwrap_or(i64::MAX))
+            .collect();
+        self.with_client(|c| {
+            c.execute(&self.sql.add_seals, &[&ids, &ns])?;
+            Ok(())
         })
     }
 

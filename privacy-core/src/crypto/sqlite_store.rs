@@ -10,8 +10,9 @@ use super::error::{Error, Result};
 use super::store::{DataKeyRecord, DataKeyState, KeyStore, KeyStoreTx, NewDataKey, WrappedKek};
 
 /// The schema version this build writes: 2 added the version row, the foreign key from data
-/// keys to their KEK and the shred log; a version-1 file (no version row) is migrated.
-pub const SQLITE_SCHEMA_VERSION: i64 = 2;
+/// keys to their KEK and the shred log, 3 the seal count of each data key; older files (a
+/// version-1 file has no version row) are migrated when opened.
+pub const SQLITE_SCHEMA_VERSION: i64 = 3;
 
 /// A [`KeyStore`] in a SQLite database file (bundled SQLite: nothing to install).
 ///
@@ -143,6 +144,22 @@ fn migrate(conn: &mut Connection) -> Result<()> {
     if version >= SQLITE_SCHEMA_VERSION {
         return migrate_done(version);
     }
+    if version < 2 {
+        create_v2(&tx, version)?;
+    }
+    // Version 3: the seal count of each data key.
+    tx.execute_batch("ALTER TABLE privacy_data_keys ADD COLUMN seals INTEGER NOT NULL DEFAULT 0;")?;
+    tx.execute(
+        "INSERT INTO privacy_meta (name, value) VALUES ('schema_version', ?1)
+         ON CONFLICT(name) DO UPDATE SET value = excluded.value",
+        params![SQLITE_SCHEMA_VERSION],
+    )?;
+    tx.commit()?;
+    Ok(())
+}
+
+/// The version-2 tables, from nothing or from a version-1 file.
+fn create_v2(tx: &Transaction<'_>, version: i64) -> Result<()> {
     if version == 1 {
         // Version 1 had no foreign key: rebuild the data key table with one.
         tx.execute_batch("ALTER TABLE privacy_data_keys RENAME TO privacy_data_keys_v1;")?;
@@ -184,12 +201,6 @@ fn migrate(conn: &mut Connection) -> Result<()> {
              DROP TABLE privacy_data_keys_v1;",
         )?;
     }
-    tx.execute(
-        "INSERT INTO privacy_meta (name, value) VALUES ('schema_version', ?1)
-         ON CONFLICT(name) DO UPDATE SET value = excluded.value",
-        params![SQLITE_SCHEMA_VERSION],
-    )?;
-    tx.commit()?;
     Ok(())
 }
 
@@ -219,7 +230,7 @@ impl core::fmt::Debug for SqliteKeyStore {
 }
 
 const SELECT_DATA_KEY: &str =
-    "SELECT key_id, subject, kek_version, wrapped, shredded FROM privacy_data_keys";
+    "SELECT key_id, subject, kek_version, wrapped, shredded, seals FROM privacy_data_keys";
 
 fn data_key_row(row: &rusqlite::Row<'_>) -> rusqlite::Result<RawRow> {
     Ok(RawRow {
@@ -228,6 +239,7 @@ fn data_key_row(row: &rusqlite::Row<'_>) -> rusqlite::Result<RawRow> {
         kek_version: row.get(2)?,
         wrapped: row.get(3)?,
         shredded: row.get(4)?,
+        seals: row.get(5)?,
     })
 }
 
@@ -237,6 +249,7 @@ struct RawRow {
     kek_version: Option<i64>,
     wrapped: Option<Vec<u8>>,
     shredded: i64,
+    seals: i64,
 }
 
 impl RawRow {
@@ -255,6 +268,7 @@ impl RawRow {
             key_id,
             subject: self.subject,
             state,
+            seals: u64::try_from(self.seals).unwrap_or(0),
         })
     }
 }
@@ -363,6 +377,7 @@ impl KeyStore for SqliteKeyStore {
                             kek_version: key.kek_version,
                             wrapped: key.wrapped.to_vec(),
                         },
+                        seals: 0,
                     },
                     None => select
                         .query_row(params![key.subject], data_key_row)?
@@ -401,6 +416,18 @@ impl KeyStore for SqliteKeyStore {
                 params![key_id, from_version, to_version, wrapped],
             )?;
             Ok(n == 1)
+        })
+    }
+
+    fn add_seals(&self, counts: &[(u32, u64)]) -> Result<()> {
+        self.write(|tx| {
+            let mut update = tx.prepare_cached(
+                "UPDATE privacy_data_keys SET seals = seals + ?2 WHERE key_id = ?1",
+            )?;
+            for &(key_id, n) in counts {
+                update.execute(params![key_id, i64::try_from(n).unwrap_or(i64::MAX)])?;
+            }
+            Ok(())
         })
     }
 

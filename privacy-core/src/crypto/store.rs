@@ -92,6 +92,10 @@ pub trait KeyStore: Send + Sync {
         wrapped: &[u8],
     ) -> Result<bool>;
 
+    /// Adds to the seal counts of data keys (`(key_id, seals)` pairs), in one transaction:
+    /// keyrings flush their counts in batches, so a count may lag by one flush interval.
+    fn add_seals(&self, counts: &[(u32, u64)]) -> Result<()>;
+
     /// Destroys the data key of `subject`, keeping a tombstone row (a subject without a row
     /// gets a tombstone too, so nothing is ever sealed for it afterwards), and appends the
     /// subject to the shred log other keyrings follow ([`shreds_since`](KeyStore::shreds_since)).
@@ -193,6 +197,9 @@ impl<S: KeyStore + ?Sized> KeyStore for std::sync::Arc<S> {
     ) -> Result<bool> {
         (**self).rewrap_data_key(key_id, from_version, to_version, wrapped)
     }
+    fn add_seals(&self, counts: &[(u32, u64)]) -> Result<()> {
+        (**self).add_seals(counts)
+    }
     fn shred(&self, subject: &str) -> Result<()> {
         (**self).shred(subject)
     }
@@ -240,6 +247,9 @@ pub struct DataKeyRecord {
     pub subject: String,
     /// The wrapped key, or the tombstone left by shredding.
     pub state: DataKeyState,
+    /// Envelopes sealed under the key, as flushed by the keyrings (see
+    /// [`Keyring::with_seal_limit`](super::Keyring::with_seal_limit)).
+    pub seals: u64,
 }
 
 /// Whether a data key still exists.
@@ -265,6 +275,7 @@ impl fmt::Debug for DataKeyRecord {
         f.debug_struct("DataKeyRecord")
             .field("key_id", &self.key_id)
             .field("state", &format_args!("{state}"))
+            .field("seals", &self.seals)
             .finish_non_exhaustive()
     }
 }
