@@ -346,3 +346,14 @@ fn a_key_management_service_can_be_the_root_and_is_not_called_on_seal_or_open() 
     assert_eq!(*k.unwrap_key(&wrapped, b"ctx").unwrap().unwrap(), key);
     assert!(k.unwrap_key(&wrapped, b"other").unwrap().is_none());
 }
+
+#[test]
+fn a_new_store_gets_a_random_blind_index_key_not_one_the_master_key_derives() {
+    use privacy_core::crypto::{Keyring, MemoryKeyStore};
+    let master = MasterKey::from_bytes([3; 32]);
+    let a = Keyring::with_store(MemoryKeyStore::new(), master.clone()).unwrap();
+    let b = Keyring::with_store(MemoryKeyStore::new(), master).unwrap();
+    let index = |k: &Keyring| k.blind_index("Account", "email", "ada@example.com").unwrap();
+    assert_ne!(index(&a), index(&b), "the same master key, unrelated indexes");
+    assert_eq!(index(&a), index(&a));
+}

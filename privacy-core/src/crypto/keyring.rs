@@ -229,7 +229,14 @@ impl Keyring {
     // Taking the key by value moves it in, so it is zeroized here, not left with the caller.
     #[allow(clippy::needless_pass_by_value)]
     pub fn with_store(store: impl KeyStore + 'static, master: MasterKey) -> Result<Keyring> {
-        let initial_index_key = wrap::derive(master.bytes(), b"privacy-core/v1/blind-index");
+        // A new store gets a random blind-index key (kept wrapped in the store, so the master
+        // key alone never yields it); a store from before the index key row keeps the key
+        // those versions derived from the master key, so its indexes stay valid.
+        let initial_index_key = if store.keks()?.is_empty() {
+            wrap::random_key()?
+        } else {
+            wrap::derive(master.bytes(), b"privacy-core/v1/blind-index")
+        };
         Keyring::build(store, Arc::new(MasterWrap::new(&master)), initial_index_key)
     }
 
@@ -622,7 +629,7 @@ impl Keyring {
     /// The blind index of `value` for `field` of `record`: what [`seal`](Keyring::seal)
     /// stores beside the envelope of a `blind_index` field, to find records by exact value.
     ///
-    /// It is HMAC-SHA-256, under a key derived from the master key, of the record type, the
+    /// It is HMAC-SHA-256, under the store's random blind-index key, of the record type, the
     /// field name and the value's JSON. Leakage: equal values of the same field have equal
     /// indexes, so whoever reads the sealed data learns which records share a value (and how
     /// often each value occurs), and can confirm a guessed value only with the master key.
