@@ -353,7 +353,14 @@ fn a_new_store_gets_a_random_blind_index_key_not_one_the_master_key_derives() {
     let master = MasterKey::from_bytes([3; 32]);
     let a = Keyring::with_store(MemoryKeyStore::new(), master.clone()).unwrap();
     let b = Keyring::with_store(MemoryKeyStore::new(), master).unwrap();
-    let index = |k: &Keyring| k.blind_index("Account", "email", "ada@example.com").unwrap();
-    assert_ne!(index(&a), index(&b), "the same master key, unrelated indexes");
+    let index = |k: &Keyring| {
+        k.blind_index("Account", "email", "ada@example.com")
+            .unwrap()
+    };
+    assert_ne!(
+        index(&a),
+        index(&b),
+        "the same master key, unrelated indexes"
+    );
     assert_eq!(index(&a), index(&a));
 }
