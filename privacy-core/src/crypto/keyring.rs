@@ -3,7 +3,7 @@
 
 use std::collections::BTreeMap;
 use std::sync::atomic::{AtomicBool, AtomicU64, AtomicUsize, Ordering};
-use std::sync::{Arc, Condvar, Mutex, RwLock, Weak};
+use std::sync::{Arc, Mutex, RwLock, Weak};
 use std::time::{Duration, Instant};
 
 use aes_gcm::aead::AeadInPlace;
@@ -16,6 +16,7 @@ use zeroize::Zeroizing;
 
 use super::envelope::{Aad, Envelope, HEADER_LEN, MIN_LEN, NONCE_LEN, VERSION};
 use super::error::{Error, Result};
+use super::group_commit::GroupCommit;
 use super::key_wrapper::{KeyWrapper, MasterWrap};
 use super::master_key::MasterKey;
 use super::memory_store::MemoryKeyStore;
@@ -118,7 +119,7 @@ struct Inner {
     /// Serializes rotation, rewrapping and master-key rotation within this keyring.
     admin: Mutex<()>,
     /// Group commit of concurrent first seals.
-    creator: Creator,
+    creator: GroupCommit<Arc<Slot>>,
 }
 
 struct Keks {
@@ -150,23 +151,6 @@ impl Slot {
         }
     }
 }
-
-/// First seals waiting for a data key: the first waiter leads, creating the keys of every
-/// subject queued so far in one store transaction, while later ones queue for the next.
-#[derive(Default)]
-struct Creator {
-    queue: Mutex<CreateQueue>,
-    done: Condvar,
-}
-
-#[derive(Default)]
-struct CreateQueue {
-    pending: Vec<(String, Arc<Ticket>)>,
-    leading: bool,
-}
-
-#[derive(Default)]
-struct Ticket(Mutex<Option<Result<Arc<Slot>>>>);
 
 impl Keyring {
     /// A keyring over a [`MemoryKeyStore`] with a random master key: nothing survives the
@@ -289,7 +273,7 @@ impl Keyring {
             shred_gen: AtomicU64::new(0),
             closed: AtomicBool::new(false),
             admin: Mutex::new(()),
-            creator: Creator::default(),
+            creator: GroupCommit::new(),
         });
         if shared {
             follow_shreds(&inner)?;
@@ -765,37 +749,8 @@ impl Inner {
     /// A first seal's data key, through group commit: concurrent first seals share one store
     /// transaction.
     fn create_one(&self, subject: &str) -> Result<Arc<Slot>> {
-        let ticket = Arc::new(Ticket::default());
-        let mut queue = self.creator.queue.lock()?;
-        queue
-            .pending
-            .push((subject.to_owned(), Arc::clone(&ticket)));
-        loop {
-            if let Some(result) = ticket.0.lock()?.take() {
-                return result;
-            }
-            if queue.leading {
-                queue = self.creator.done.wait(queue)?;
-                continue;
-            }
-            queue.leading = true;
-            let batch = std::mem::take(&mut queue.pending);
-            drop(queue);
-            let ids: Vec<&str> = batch.iter().map(|(s, _)| s.as_str()).collect();
-            let outcome = self.create_keys(&ids);
-            for (i, (_, waiter)) in batch.iter().enumerate() {
-                let result = match &outcome {
-                    Ok((slots, _)) => slots.get(i).cloned().ok_or(Error::CorruptStore {
-                        reason: "the store returned fewer rows than keys",
-                    }),
-                    Err(e) => Err(e.clone()),
-                };
-                *waiter.0.lock()? = Some(result);
-            }
-            queue = self.creator.queue.lock()?;
-            queue.leading = false;
-            self.creator.done.notify_all();
-        }
+        self.creator
+            .run(subject, |subjects| Ok(self.create_keys(subjects)?.0))
     }
 
     /// Creates the data keys of `subjects` that have none, in one store transaction; returns

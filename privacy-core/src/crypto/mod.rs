@@ -87,6 +87,7 @@
 
 mod envelope;
 mod error;
+mod group_commit;
 mod key_wrapper;
 mod keyring;
 mod master_key;
