@@ -204,7 +204,9 @@ impl PostgresKeyStore {
             .keepalives_idle(Duration::from_secs(10))
             .tcp_user_timeout(Duration::from_secs(10));
         if config.get_application_name().is_none() {
-            config.application_name("privacy-core key store");
+            // Names the schema, so an operator can tell the stores' connections apart.
+            let name = format!("privacy-core keys {schema}");
+            config.application_name(&name[..name.len().min(63)]);
         }
         let quoted = format!("\"{schema}\"");
         let store = PostgresKeyStore {
@@ -219,9 +221,13 @@ impl PostgresKeyStore {
         Ok(store)
     }
 
-    /// Runs `f` with the connection (reconnecting if it was lost), on a thread of its own
-    /// when called from inside a tokio runtime.
-    fn with_conn<R: Send>(&self, f: impl FnOnce(&mut Conn) -> Result<R> + Send) -> Result<R> {
+    /// Runs `f` with a connection of the pool, on a thread of its own when called from inside
+    /// a tokio runtime. A connection found closed is reopened; if `f` fails because the
+    /// connection broke (a server restart, a fail-over, an idle timeout), `f` runs once more
+    /// on a new one: every store operation is safe to repeat (inserts are if-absent, rewraps
+    /// compare and swap, a second shred changes nothing; a repeated seal count only counts
+    /// high, which errs on the safe side).
+    fn with_conn<R: Send>(&self, mut f: impl FnMut(&mut Conn) -> Result<R> + Send) -> Result<R> {
         off_runtime(|| {
             // The first idle connection (opening one if that slot has none), else wait for
             // the first slot.
@@ -242,29 +248,42 @@ impl PostgresKeyStore {
                     })?
                     .lock()?,
             };
-            if guard.as_ref().is_none_or(|c| c.client.is_closed()) {
+            let mut retried = false;
+            loop {
+                if guard.as_ref().is_none_or(|c| c.client.is_closed()) {
+                    *guard = None;
+                    *guard = Some(Conn {
+                        client: self.config.connect(NoTls)?,
+                        prepared: HashMap::new(),
+                    });
+                }
+                let conn = guard.as_mut().ok_or(Error::Store {
+                    message: "postgres: no connection".to_owned(),
+                })?;
+                let out = f(conn);
+                if !conn.client.is_closed() {
+                    return out;
+                }
                 *guard = None;
-                *guard = Some(Conn {
-                    client: self.config.connect(NoTls)?,
-                    prepared: HashMap::new(),
-                });
+                if out.is_ok() || retried {
+                    return out;
+                }
+                retried = true;
             }
-            let conn = guard.as_mut().ok_or(Error::Store {
-                message: "postgres: no connection".to_owned(),
-            })?;
-            let out = f(conn);
-            if conn.client.is_closed() {
-                *guard = None;
-            }
-            out
         })
     }
 
-    fn with_client<R: Send>(&self, f: impl FnOnce(&mut Client) -> Result<R> + Send) -> Result<R> {
+    fn with_client<R: Send>(
+        &self,
+        mut f: impl FnMut(&mut Client) -> Result<R> + Send,
+    ) -> Result<R> {
         self.with_conn(|conn| f(&mut conn.client))
     }
 
-    fn tx<R: Send>(&self, f: impl FnOnce(&mut Transaction<'_>) -> Result<R> + Send) -> Result<R> {
+    fn tx<R: Send>(
+        &self,
+        mut f: impl FnMut(&mut Transaction<'_>) -> Result<R> + Send,
+    ) -> Result<R> {
         self.with_client(|client| {
             let mut tx = client.transaction()?;
             let out = f(&mut tx)?;
