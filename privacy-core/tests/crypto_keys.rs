@@ -364,3 +364,115 @@ fn a_new_store_gets_a_random_blind_index_key_not_one_the_master_key_derives() {
     );
     assert_eq!(index(&a), index(&a));
 }
+
+/// A shared store that can be cut off, to test what a keyring does when it cannot read the
+/// shred log.
+struct Flaky {
+    inner: privacy_core::crypto::MemoryKeyStore,
+    down: std::sync::atomic::AtomicBool,
+}
+
+impl Flaky {
+    fn check(&self) -> Result<(), Error> {
+        if self.down.load(std::sync::atomic::Ordering::SeqCst) {
+            Err(Error::Store {
+                message: "unreachable".to_owned(),
+            })
+        } else {
+            Ok(())
+        }
+    }
+}
+
+impl privacy_core::crypto::KeyStore for Flaky {
+    fn keks(&self) -> Result<Vec<privacy_core::crypto::WrappedKek>, Error> {
+        self.check()?;
+        self.inner.keks()
+    }
+    fn insert_kek(&self, kek: &privacy_core::crypto::WrappedKek) -> Result<bool, Error> {
+        self.check()?;
+        self.inner.insert_kek(kek)
+    }
+    fn delete_kek(&self, version: u32) -> Result<(), Error> {
+        self.check()?;
+        self.inner.delete_kek(version)
+    }
+    fn data_key(
+        &self,
+        subject: &str,
+    ) -> Result<Option<privacy_core::crypto::DataKeyRecord>, Error> {
+        self.check()?;
+        self.inner.data_key(subject)
+    }
+    fn insert_data_keys(
+        &self,
+        keys: &[privacy_core::crypto::NewDataKey<'_>],
+    ) -> Result<Vec<privacy_core::crypto::DataKeyRecord>, Error> {
+        self.check()?;
+        self.inner.insert_data_keys(keys)
+    }
+    fn data_keys(&self) -> Result<Vec<privacy_core::crypto::DataKeyRecord>, Error> {
+        self.check()?;
+        self.inner.data_keys()
+    }
+    fn rewrap_data_key(&self, id: u32, from: u32, to: u32, w: &[u8]) -> Result<bool, Error> {
+        self.check()?;
+        self.inner.rewrap_data_key(id, from, to, w)
+    }
+    fn add_seals(&self, counts: &[(u32, u64)]) -> Result<(), Error> {
+        self.check()?;
+        self.inner.add_seals(counts)
+    }
+    fn shred(&self, subject: &str) -> Result<(), Error> {
+        self.check()?;
+        self.inner.shred(subject)
+    }
+    fn shreds_since(&self, cursor: Option<u64>) -> Result<(u64, Vec<String>), Error> {
+        self.check()?;
+        self.inner.shreds_since(cursor)
+    }
+    fn transaction(
+        &self,
+        f: &mut (dyn FnMut(&mut dyn privacy_core::crypto::KeyStoreTx) -> Result<(), Error> + Send),
+    ) -> Result<(), Error> {
+        self.check()?;
+        self.inner.transaction(f)
+    }
+}
+
+#[test]
+fn a_keyring_that_cannot_read_the_shred_log_for_a_whole_bound_drops_its_keys() {
+    use privacy_core::crypto::{Aad, KeyStore as _, Keyring};
+    use std::sync::atomic::Ordering;
+    use std::sync::Arc;
+    use std::time::{Duration, Instant};
+
+    let store = Arc::new(Flaky {
+        inner: privacy_core::crypto::MemoryKeyStore::new(),
+        down: std::sync::atomic::AtomicBool::new(false),
+    });
+    assert!(store.is_shared(), "a store of our own counts as shared");
+    let keyring = Keyring::with_store(Arc::clone(&store), MasterKey::from_bytes([6; 32]))
+        .unwrap()
+        .with_shred_bound(Duration::from_millis(100));
+    let aad = Aad::new("T", "f", "s");
+    let env = keyring.seal_bytes(&aad, b"x").unwrap();
+    store.down.store(true, Ordering::SeqCst);
+    // Within the bound the cached key still serves...
+    keyring.open_bytes(&aad, &env).unwrap();
+    // ...after it, the keyring fails closed: it cannot know whether the subject was shredded.
+    let cut = Instant::now();
+    while keyring.open_bytes(&aad, &env).is_ok() {
+        assert!(
+            cut.elapsed() < Duration::from_millis(500),
+            "still served from cache"
+        );
+        std::thread::sleep(Duration::from_millis(5));
+    }
+    assert_eq!(
+        keyring.seal_bytes(&aad, b"y").unwrap_err().to_string(),
+        "key store: unreachable"
+    );
+    store.down.store(false, Ordering::SeqCst);
+    assert_eq!(&keyring.open_bytes(&aad, &env).unwrap()[..], b"x");
+}
