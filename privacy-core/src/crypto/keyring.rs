@@ -3,8 +3,8 @@
 
 use std::collections::BTreeMap;
 use std::sync::atomic::{AtomicBool, AtomicU64, AtomicUsize, Ordering};
-use std::sync::{Arc, Mutex, RwLock, Weak};
-use std::time::{Duration, Instant};
+use std::sync::{Arc, Mutex, RwLock};
+use std::time::Duration;
 
 use aes_gcm::aead::AeadInPlace;
 use aes_gcm::{Aes256Gcm, Nonce, Tag};
@@ -21,6 +21,7 @@ use super::key_wrapper::{KeyWrapper, MasterWrap};
 use super::master_key::MasterKey;
 use super::memory_store::MemoryKeyStore;
 use super::nonce;
+use super::shred_follower;
 use super::store::{DataKeyRecord, DataKeyState, KeyStore, NewDataKey, WrappedKek};
 use super::wrap::{self, KeyBytes};
 
@@ -95,8 +96,8 @@ pub struct Keyring {
     inner: Arc<Inner>,
 }
 
-struct Inner {
-    store: Box<dyn KeyStore>,
+pub(super) struct Inner {
+    pub(super) store: Box<dyn KeyStore>,
     /// The root of the hierarchy: wraps the KEKs and the blind-index key.
     master_wrap: RwLock<Arc<dyn KeyWrapper>>,
     index_key: KeyBytes,
@@ -115,7 +116,7 @@ struct Inner {
     /// dropped, so that a load that read the store before can tell and read again.
     shred_gen: AtomicU64,
     /// Set when the [`Keyring`] is dropped: the background thread stops.
-    closed: AtomicBool,
+    pub(super) closed: AtomicBool,
     /// Serializes rotation, rewrapping and master-key rotation within this keyring.
     admin: Mutex<()>,
     /// Group commit of concurrent first seals.
@@ -276,7 +277,7 @@ impl Keyring {
             creator: GroupCommit::new(),
         });
         if shared {
-            follow_shreds(&inner)?;
+            shred_follower::start(&inner)?;
         }
         Ok(Keyring { inner })
     }
@@ -870,7 +871,7 @@ impl Inner {
     }
 
     /// Marks cached keys of `subjects` shredded (another keyring shredded them).
-    fn forget_shredded(&self, subjects: &[String]) -> Result<()> {
+    pub(super) fn forget_shredded(&self, subjects: &[String]) -> Result<()> {
         let mut cache = self.cache.write()?;
         self.shred_gen.fetch_add(1, Ordering::AcqRel);
         for subject in subjects {
@@ -883,7 +884,7 @@ impl Inner {
     }
 
     /// Adds the seals counted since the last flush to the store, in one batch.
-    fn flush_seals(&self) -> Result<()> {
+    pub(super) fn flush_seals(&self) -> Result<()> {
         let _flushing = self.flushing.lock()?;
         let mut batch = Vec::new();
         for slot in self.cache.read()?.values() {
@@ -916,14 +917,14 @@ impl Inner {
     }
 
     /// Drops every cached key (the shred log could not be read for a whole bound).
-    fn forget_all(&self) -> Result<()> {
+    pub(super) fn forget_all(&self) -> Result<()> {
         let mut cache = self.cache.write()?;
         self.shred_gen.fetch_add(1, Ordering::AcqRel);
         cache.clear();
         Ok(())
     }
 
-    fn shred_bound(&self) -> Duration {
+    pub(super) fn shred_bound(&self) -> Duration {
         Duration::from_nanos(self.shred_bound.load(Ordering::Relaxed))
     }
 }
@@ -980,53 +981,6 @@ fn stored_index_key(
         .ok_or(Error::WrongMasterKey {
             version: INDEX_KEY_VERSION,
         })
-}
-
-/// Starts the thread that applies the store's shred log to the cache of `inner`.
-fn follow_shreds(inner: &Arc<Inner>) -> Result<()> {
-    let (cursor, _) = inner.store.shreds_since(None)?;
-    let weak = Arc::downgrade(inner);
-    std::thread::Builder::new()
-        .name("privacy-keyring-shreds".to_owned())
-        .spawn(move || follow(&weak, cursor))
-        .map_err(|_| Error::Store {
-            message: "cannot start the thread that follows the shred log".to_owned(),
-        })?;
-    Ok(())
-}
-
-fn follow(weak: &Weak<Inner>, mut cursor: u64) {
-    let mut last_read = Instant::now();
-    loop {
-        let Some(inner) = weak.upgrade() else { return };
-        if inner.closed.load(Ordering::Acquire) {
-            return;
-        }
-        let bound = inner.shred_bound();
-        let applied = inner
-            .store
-            .shreds_since(Some(cursor))
-            .and_then(|(next, subjects)| {
-                if !subjects.is_empty() {
-                    inner.forget_shredded(&subjects)?;
-                }
-                Ok(next)
-            });
-        match applied {
-            Ok(next) => {
-                cursor = next;
-                last_read = Instant::now();
-            }
-            Err(_) if last_read.elapsed() >= bound => {
-                // Fail closed: without the log, no cached key may outlive a shred.
-                let _ = inner.forget_all();
-            }
-            Err(_) => {}
-        }
-        // Best effort: a failed flush is retried with the next one.
-        let _ = inner.flush_seals();
-        let _ = inner.store.wait_for_change(bound / 10);
-    }
 }
 
 fn nanos(d: Duration) -> u64 {

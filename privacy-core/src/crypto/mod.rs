@@ -96,6 +96,7 @@ mod nonce;
 #[cfg(feature = "postgres")]
 mod postgres_store;
 mod sealed;
+mod shred_follower;
 #[cfg(feature = "sqlite")]
 mod sqlite_store;
 mod store;
