@@ -183,6 +183,39 @@ fn a_version_1_store_is_migrated_and_its_keys_still_open() {
 }
 
 #[test]
+fn a_version_2_store_gets_seal_counts_and_its_keys_still_open() {
+    let dir = TempDir::new("v2");
+    let env = open(&dir.spec(), master(7))
+        .unwrap()
+        .seal_bytes(&Aad::new("T", "f", "old"), b"from v2")
+        .unwrap();
+    let conn = rusqlite::Connection::open(dir.db()).unwrap();
+    conn.execute_batch(
+        "ALTER TABLE privacy_data_keys DROP COLUMN seals;
+         UPDATE privacy_meta SET value = 2 WHERE name = 'schema_version';",
+    )
+    .unwrap();
+    drop(conn);
+    let keyring = open(&dir.spec(), master(7)).unwrap();
+    assert_eq!(
+        &keyring
+            .open_bytes(&Aad::new("T", "f", "old"), &env)
+            .unwrap()[..],
+        b"from v2"
+    );
+    assert_eq!(keyring.store().data_key("old").unwrap().unwrap().seals, 0);
+    let conn = rusqlite::Connection::open(dir.db()).unwrap();
+    let version: i64 = conn
+        .query_row(
+            "SELECT value FROM privacy_meta WHERE name = 'schema_version'",
+            [],
+            |r| r.get(0),
+        )
+        .unwrap();
+    assert_eq!(version, SQLITE_SCHEMA_VERSION);
+}
+
+#[test]
 fn an_unreachable_store_is_a_clear_error() {
     let err = SqliteKeyStore::open("/nonexistent-dir/keys.sqlite").unwrap_err();
     assert!(
