@@ -47,8 +47,10 @@
 //!
 //! # Keys
 //!
-//! - [`MasterKey`]: 32 bytes from `PRIVACY_MASTER_KEY` (base64) or given explicitly; never
-//!   stored. A persistent keyring without one is an error, never a generated key.
+//! - [`MasterKey`]: 32 bytes from `PRIVACY_MASTER_KEY` (base64), from the owner-only file
+//!   named by `PRIVACY_MASTER_KEY_FILE`, or given explicitly; never stored. A persistent
+//!   keyring without one is an error, never a generated key. Or a [`KeyWrapper`] instead: a
+//!   key management service, so that the root key never enters the process.
 //! - Key-encryption keys (KEKs): random, versioned, stored wrapped (AES-256-GCM) by a key
 //!   derived from the master key (HKDF-Expand with HMAC-SHA-256). [`Keyring::rotate`] adds a
 //!   version; [`Keyring::rewrap`] moves every data key to the newest and deletes the old ones;
@@ -58,6 +60,8 @@
 //!   seal (exactly once, even under concurrent first seals: the store inserts if absent),
 //!   stored wrapped by a KEK, never replaced. [`Keyring::shred`] destroys it (tombstone kept):
 //!   opens then fail with [`Error::Shredded`], and so does sealing new data for the subject.
+//!   Seals per data key are counted in the store and limited
+//!   ([`Keyring::with_seal_limit`], default 2^31, inside the 2^32 of random nonces).
 //!   A copy of the key store made before the shred still holds the wrapped key;
 //!   [`Keyring::new_epoch`] plus destroying the old master key makes such copies useless.
 //! - Blind index key: stored wrapped like a KEK (row version [`INDEX_KEY_VERSION`]), so
