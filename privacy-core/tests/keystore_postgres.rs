@@ -205,6 +205,74 @@ fn seal_open_and_shred_from_tasks_of_a_multi_thread_tokio_runtime_never_panic() 
 }
 
 #[test]
+fn seal_counts_are_kept_in_the_store_and_limit_every_keyring() {
+    let Some(schema) = Schema::new("limit") else {
+        return;
+    };
+    instances::seal_counts_limit_every_keyring(&schema.spec());
+}
+
+#[test]
+fn a_version_1_store_gets_seal_counts_and_its_keys_still_open() {
+    let Some(schema) = Schema::new("v1") else {
+        return;
+    };
+    let env = open(&schema.spec(), master(7))
+        .unwrap()
+        .seal_bytes(&Aad::new("T", "f", "old"), b"from v1")
+        .unwrap();
+    // Back to the version-1 layout: no seal counts.
+    schema.sql(&format!(
+        "ALTER TABLE \"{0}\".privacy_data_keys DROP COLUMN seals;
+         UPDATE \"{0}\".privacy_meta SET value = 1 WHERE name = 'schema_version'",
+        schema.name
+    ));
+    let keyring = open(&schema.spec(), master(7)).unwrap();
+    assert_eq!(
+        &keyring
+            .open_bytes(&Aad::new("T", "f", "old"), &env)
+            .unwrap()[..],
+        b"from v1"
+    );
+    assert_eq!(keyring.store().data_key("old").unwrap().unwrap().seals, 0);
+}
+
+#[test]
+fn a_keyring_reconnects_after_the_server_drops_its_connections() {
+    let Some(schema) = Schema::new("reconnect") else {
+        return;
+    };
+    let keyring = open(&schema.spec(), master(7)).unwrap();
+    let other = open(&schema.spec(), master(7)).unwrap();
+    let aad = |s| Aad::new("T", "f", s);
+    let before = keyring.seal_bytes(&aad("a"), b"a").unwrap();
+    assert_eq!(&other.open_bytes(&aad("a"), &before).unwrap()[..], b"a");
+    // What a server restart or a fail-over does to every open connection of this store,
+    // the listening ones included.
+    let app = format!("privacy-core keys {}", schema.name);
+    schema.sql(&format!(
+        "SELECT pg_terminate_backend(pid) FROM pg_stat_activity
+         WHERE application_name = '{}'",
+        &app[..app.len().min(63)]
+    ));
+    // A cache miss and a first seal on the dropped connection: retried on a new one.
+    let after = keyring.seal_bytes(&aad("b"), b"b").unwrap();
+    let fresh = open(&schema.spec(), master(7)).unwrap();
+    assert_eq!(&fresh.open_bytes(&aad("a"), &before).unwrap()[..], b"a");
+    assert_eq!(&fresh.open_bytes(&aad("b"), &after).unwrap()[..], b"b");
+    // The other keyring's shred-log reader reconnects too: the bound still holds.
+    keyring.shred("a").unwrap();
+    let shredded = std::time::Instant::now();
+    while other.open_bytes(&aad("a"), &before).is_ok() {
+        assert!(
+            shredded.elapsed() < Duration::from_secs(1),
+            "the shred did not arrive"
+        );
+        std::thread::sleep(Duration::from_millis(5));
+    }
+}
+
+#[test]
 fn a_store_of_a_newer_schema_version_is_refused_and_left_unchanged() {
     let Some(schema) = Schema::new("newer") else {
         return;
@@ -287,7 +355,7 @@ fn a_read_only_connection_opens_what_the_store_holds_and_refuses_new_keys_clearl
         .unwrap_err();
     assert_eq!(
         err.to_string(),
-        "key store: postgres 25006: cannot execute INSERT in a read-only transaction"
+        "key store: postgres 25006: the store is read-only here (read-only transaction)"
     );
     let writable = open(&schema.spec(), master(7)).unwrap();
     writable

@@ -87,6 +87,11 @@ fn prepare_subjects_creates_each_data_key_once_in_bulk() {
 }
 
 #[test]
+fn seal_counts_are_kept_in_the_store_and_limit_every_keyring() {
+    instances::seal_counts_limit_every_keyring(&TempDir::new("limit").spec());
+}
+
+#[test]
 fn a_store_of_a_newer_schema_version_is_refused_and_left_unchanged() {
     let dir = TempDir::new("newer");
     let keyring = open(&dir.spec(), master(7)).unwrap();
@@ -145,7 +150,8 @@ fn a_version_1_store_is_migrated_and_its_keys_still_open() {
              wrapped BLOB,
              shredded INTEGER NOT NULL DEFAULT 0
          );
-         INSERT INTO privacy_data_keys SELECT * FROM old;
+         INSERT INTO privacy_data_keys
+             SELECT key_id, subject, kek_version, wrapped, shredded FROM old;
          DROP TABLE old;",
     )
     .unwrap();
@@ -174,6 +180,39 @@ fn a_version_1_store_is_migrated_and_its_keys_still_open() {
             .unwrap_err(),
         Error::StaleKek { version: 99 }
     );
+}
+
+#[test]
+fn a_version_2_store_gets_seal_counts_and_its_keys_still_open() {
+    let dir = TempDir::new("v2");
+    let env = open(&dir.spec(), master(7))
+        .unwrap()
+        .seal_bytes(&Aad::new("T", "f", "old"), b"from v2")
+        .unwrap();
+    let conn = rusqlite::Connection::open(dir.db()).unwrap();
+    conn.execute_batch(
+        "ALTER TABLE privacy_data_keys DROP COLUMN seals;
+         UPDATE privacy_meta SET value = 2 WHERE name = 'schema_version';",
+    )
+    .unwrap();
+    drop(conn);
+    let keyring = open(&dir.spec(), master(7)).unwrap();
+    assert_eq!(
+        &keyring
+            .open_bytes(&Aad::new("T", "f", "old"), &env)
+            .unwrap()[..],
+        b"from v2"
+    );
+    assert_eq!(keyring.store().data_key("old").unwrap().unwrap().seals, 0);
+    let conn = rusqlite::Connection::open(dir.db()).unwrap();
+    let version: i64 = conn
+        .query_row(
+            "SELECT value FROM privacy_meta WHERE name = 'schema_version'",
+            [],
+            |r| r.get(0),
+        )
+        .unwrap();
+    assert_eq!(version, SQLITE_SCHEMA_VERSION);
 }
 
 #[test]

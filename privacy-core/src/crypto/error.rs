@@ -19,6 +19,18 @@ pub enum Error {
         /// What is wrong with it.
         reason: &'static str,
     },
+    /// A [`KeyWrapper`](crate::crypto::KeyWrapper) (a key management service) failed.
+    #[error("key wrapper: {message}")]
+    KeyWrapper {
+        /// The wrapper's message, which must not contain key material.
+        message: String,
+    },
+    /// The master key file cannot be used.
+    #[error("master key file: {reason}")]
+    KeyFile {
+        /// What is wrong with it.
+        reason: &'static str,
+    },
     /// The key store was created with another master key: its key-encryption keys do not open.
     #[error("wrong master key: the key store's key-encryption key version {version} does not open with it")]
     WrongMasterKey {
@@ -108,6 +120,16 @@ pub enum Error {
         /// What is inconsistent.
         reason: &'static str,
     },
+    /// The subject's data key has sealed as many envelopes as the keyring's limit allows
+    /// ([`Keyring::with_seal_limit`](crate::crypto::Keyring::with_seal_limit)); envelopes
+    /// already sealed keep opening.
+    #[error(
+        "the data key reached its limit of {limit} seals (random 96-bit nonces allow one key 2^32)"
+    )]
+    KeyUsageLimit {
+        /// The limit.
+        limit: u64,
+    },
     /// A key-encryption key cannot be retired because data keys are still wrapped by it.
     #[error("key-encryption key version {version} still wraps data keys")]
     KekInUse {
@@ -176,6 +198,10 @@ impl From<postgres::Error> for Error {
         // A server error's detail and hint can quote row values (`Key (subject)=(...)`): keep
         // only its SQLSTATE and primary message, which name tables and constraints.
         let message = match e.as_db_error() {
+            // The server names the statement kind, which for a combined statement misleads.
+            Some(db) if *db.code() == postgres::error::SqlState::READ_ONLY_SQL_TRANSACTION => {
+                "postgres 25006: the store is read-only here (read-only transaction)".to_owned()
+            }
             Some(db) => format!("postgres {}: {}", db.code().code(), db.message()),
             None => format!("postgres: {e}"),
         };

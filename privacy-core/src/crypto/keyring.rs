@@ -3,23 +3,25 @@
 
 use std::collections::BTreeMap;
 use std::sync::atomic::{AtomicBool, AtomicU64, AtomicUsize, Ordering};
-use std::sync::{Arc, Condvar, Mutex, RwLock, Weak};
-use std::time::{Duration, Instant};
+use std::sync::{Arc, Mutex, RwLock};
+use std::time::Duration;
 
 use aes_gcm::aead::AeadInPlace;
 use aes_gcm::{Aes256Gcm, Nonce, Tag};
 use base64::Engine as _;
-use hmac::{Hmac, Mac};
+use hmac::Mac;
 use rustc_hash::FxHashMap;
 use serde::Serialize;
-use sha2::Sha256;
 use zeroize::Zeroizing;
 
 use super::envelope::{Aad, Envelope, HEADER_LEN, MIN_LEN, NONCE_LEN, VERSION};
 use super::error::{Error, Result};
+use super::group_commit::GroupCommit;
+use super::key_wrapper::{KeyWrapper, MasterWrap};
 use super::master_key::MasterKey;
 use super::memory_store::MemoryKeyStore;
 use super::nonce;
+use super::shred_follower;
 use super::store::{DataKeyRecord, DataKeyState, KeyStore, NewDataKey, WrappedKek};
 use super::wrap::{self, KeyBytes};
 
@@ -30,11 +32,14 @@ pub const DEFAULT_CACHE_CAPACITY: usize = 4096;
 /// sharing its store shredded it: see [`Keyring::with_shred_bound`].
 pub const DEFAULT_SHRED_BOUND: Duration = Duration::from_secs(1);
 
+/// The default number of envelopes a keyring seals under one data key before refusing with
+/// [`Error::KeyUsageLimit`]: half the 2^32 that NIST SP 800-38D allows one key with random
+/// 96-bit nonces, leaving the other half for seals of other keyrings this one has not seen
+/// yet (counts are flushed to the store in batches and read when a key is loaded).
+pub const DEFAULT_SEAL_LIMIT: u64 = 1 << 31;
+
 /// Subjects whose data keys [`Keyring::prepare_subjects`] creates per store transaction.
 pub const PREPARE_BATCH: usize = 10_000;
-
-/// Key-derivation label of the key that wraps key-encryption keys under the master key.
-const KEK_WRAP_INFO: &[u8] = b"privacy-core/v1/kek-wrap";
 
 /// The KEK-table version that holds the blind-index key (KEK versions start at 1).
 pub const INDEX_KEY_VERSION: u32 = 0;
@@ -48,7 +53,8 @@ const STALE_KEK_RETRIES: usize = 20;
 /// versioned for [`rotate`](Keyring::rotate)) held in the [`KeyStore`]; the newest KEK wraps
 /// each subject's random 32-byte data key, created on the subject's first seal. Destroying one
 /// data key ([`shred`](Keyring::shred)) makes everything sealed for that subject unreadable,
-/// in every copy and backup of the sealed data.
+/// in every copy and backup of the *sealed data*, as long as no copy of the *key store* made
+/// before the shred can still be opened: see [`new_epoch`](Keyring::new_epoch).
 ///
 /// A keyring caches the AES-256-GCM cipher of up to [`DEFAULT_CACHE_CAPACITY`] data keys
 /// (key schedule done once; key material zeroized when evicted or dropped). It is `Send +
@@ -90,26 +96,31 @@ pub struct Keyring {
     inner: Arc<Inner>,
 }
 
-struct Inner {
-    store: Box<dyn KeyStore>,
-    master_wrap: RwLock<Aes256Gcm>,
+pub(super) struct Inner {
+    pub(super) store: Box<dyn KeyStore>,
+    /// The root of the hierarchy: wraps the KEKs and the blind-index key.
+    master_wrap: RwLock<Arc<dyn KeyWrapper>>,
     index_key: KeyBytes,
     keks: RwLock<Keks>,
     /// Ready ciphers by subject. FxHash: subjects are the application's own ids, and this
     /// lookup sits on every seal and open.
     cache: RwLock<FxHashMap<String, Arc<Slot>>>,
     capacity: AtomicUsize,
+    /// Seals allowed per data key, counting those the store had recorded when it was loaded.
+    seal_limit: AtomicU64,
+    /// Serializes flushes of seal counts.
+    flushing: Mutex<()>,
     /// The shred bound in nanoseconds.
     shred_bound: AtomicU64,
     /// Bumped (under the cache's write lock) whenever the cache learns of shreds or is
     /// dropped, so that a load that read the store before can tell and read again.
     shred_gen: AtomicU64,
     /// Set when the [`Keyring`] is dropped: the background thread stops.
-    closed: AtomicBool,
+    pub(super) closed: AtomicBool,
     /// Serializes rotation, rewrapping and master-key rotation within this keyring.
     admin: Mutex<()>,
     /// Group commit of concurrent first seals.
-    creator: Creator,
+    creator: GroupCommit<Arc<Slot>>,
 }
 
 struct Keks {
@@ -120,8 +131,18 @@ struct Keks {
 // Slots live behind an `Arc`, so the size difference costs nothing.
 #[allow(clippy::large_enum_variant)]
 enum Slot {
-    Active { key_id: u32, cipher: Aes256Gcm },
-    Shredded { key_id: u32 },
+    Active {
+        key_id: u32,
+        cipher: Aes256Gcm,
+        /// Seals the store had counted when the key was loaded.
+        base: u64,
+        /// Seals by this keyring since, and how many of them were flushed to the store.
+        sealed: AtomicU64,
+        flushed: AtomicU64,
+    },
+    Shredded {
+        key_id: u32,
+    },
 }
 
 impl Slot {
@@ -131,23 +152,6 @@ impl Slot {
         }
     }
 }
-
-/// First seals waiting for a data key: the first waiter leads, creating the keys of every
-/// subject queued so far in one store transaction, while later ones queue for the next.
-#[derive(Default)]
-struct Creator {
-    queue: Mutex<CreateQueue>,
-    done: Condvar,
-}
-
-#[derive(Default)]
-struct CreateQueue {
-    pending: Vec<(String, Arc<Ticket>)>,
-    leading: bool,
-}
-
-#[derive(Default)]
-struct Ticket(Mutex<Option<Result<Arc<Slot>>>>);
 
 impl Keyring {
     /// A keyring over a [`MemoryKeyStore`] with a random master key: nothing survives the
@@ -210,11 +214,36 @@ impl Keyring {
     // Taking the key by value moves it in, so it is zeroized here, not left with the caller.
     #[allow(clippy::needless_pass_by_value)]
     pub fn with_store(store: impl KeyStore + 'static, master: MasterKey) -> Result<Keyring> {
-        let master_wrap = wrap::cipher(&wrap::derive(master.bytes(), KEK_WRAP_INFO));
-        let initial_index_key = wrap::derive(master.bytes(), b"privacy-core/v1/blind-index");
+        // A new store gets a random blind-index key (kept wrapped in the store, so the master
+        // key alone never yields it); a store from before the index key row keeps the key
+        // those versions derived from the master key, so its indexes stay valid.
+        let initial_index_key = if store.keks()?.is_empty() {
+            wrap::random_key()?
+        } else {
+            wrap::derive(master.bytes(), b"privacy-core/v1/blind-index")
+        };
+        Keyring::build(store, Arc::new(MasterWrap::new(&master)), initial_index_key)
+    }
+
+    /// A keyring over any [`KeyStore`] whose key-encryption keys are wrapped by `wrapper`,
+    /// e.g. a key management service: the root key then never enters this process (see
+    /// [`KeyWrapper`]). A new store gets KEK version 1 and a random blind-index key; an
+    /// existing one must open with `wrapper` ([`Error::WrongMasterKey`] otherwise).
+    pub fn with_key_wrapper(
+        store: impl KeyStore + 'static,
+        wrapper: impl KeyWrapper + 'static,
+    ) -> Result<Keyring> {
+        Keyring::build(store, Arc::new(wrapper), wrap::random_key()?)
+    }
+
+    fn build(
+        store: impl KeyStore + 'static,
+        master_wrap: Arc<dyn KeyWrapper>,
+        initial_index_key: KeyBytes,
+    ) -> Result<Keyring> {
         if store.keks()?.iter().all(|k| k.version == INDEX_KEY_VERSION) {
             let kek = wrap::random_key()?;
-            let wrapped = wrap::wrap(&master_wrap, &kek, &wrap::kek_aad(1))?;
+            let wrapped = master_wrap.wrap_key(&kek, &wrap::kek_aad(1))?;
             // Losing a race with another process creating version 1 is fine: load theirs.
             store.insert_kek(&WrappedKek {
                 version: 1,
@@ -222,7 +251,7 @@ impl Keyring {
             })?;
         }
         // Opening the KEKs first names the version that fails with a wrong master key.
-        let ciphers = open_keks(&master_wrap, &store.keks()?)?;
+        let ciphers = open_keks(&*master_wrap, &store.keks()?)?;
         let newest = ciphers
             .keys()
             .next_back()
@@ -230,7 +259,7 @@ impl Keyring {
             .ok_or(Error::CorruptStore {
                 reason: "no key-encryption key",
             })?;
-        let index_key = stored_index_key(&store, &master_wrap, initial_index_key)?;
+        let index_key = stored_index_key(&store, &*master_wrap, initial_index_key)?;
         let shared = store.is_shared();
         let inner = Arc::new(Inner {
             store: Box::new(store),
@@ -239,14 +268,16 @@ impl Keyring {
             keks: RwLock::new(Keks { newest, ciphers }),
             cache: RwLock::new(FxHashMap::default()),
             capacity: AtomicUsize::new(DEFAULT_CACHE_CAPACITY),
+            seal_limit: AtomicU64::new(DEFAULT_SEAL_LIMIT),
+            flushing: Mutex::new(()),
             shred_bound: AtomicU64::new(nanos(DEFAULT_SHRED_BOUND)),
             shred_gen: AtomicU64::new(0),
             closed: AtomicBool::new(false),
             admin: Mutex::new(()),
-            creator: Creator::default(),
+            creator: GroupCommit::new(),
         });
         if shared {
-            follow_shreds(&inner)?;
+            shred_follower::start(&inner)?;
         }
         Ok(Keyring { inner })
     }
@@ -257,6 +288,18 @@ impl Keyring {
         self.inner
             .capacity
             .store(capacity.max(1), Ordering::Relaxed);
+        self
+    }
+
+    /// The same keyring refusing to seal more than `limit` envelopes under one data key
+    /// (default [`DEFAULT_SEAL_LIMIT`]) with [`Error::KeyUsageLimit`]; opening is never
+    /// limited. Counts are kept per data key in the store: each keyring adds its own in
+    /// batches (every shred bound / 10, with the shred log), and a keyring counts from what
+    /// the store had recorded when it loaded the key, so seals made elsewhere after that, or
+    /// by a process that died before flushing, are not seen: keep `limit` well below 2^32.
+    #[must_use]
+    pub fn with_seal_limit(self, limit: u64) -> Keyring {
+        self.inner.seal_limit.store(limit, Ordering::Relaxed);
         self
     }
 
@@ -356,21 +399,40 @@ impl Keyring {
     ///
     /// Other keyrings sharing the store (threads, processes, machines) refuse the subject
     /// within their [shred bound](Keyring::with_shred_bound), 1 s by default.
+    ///
+    /// What it does not reach: a copy of the key store made before the shred (a backup, a
+    /// replica, a file-system snapshot, a copied `-wal` or journal file) still holds the
+    /// wrapped data key, and opens with the master key. The SQLite store leaves no copy in
+    /// its own WAL (it checkpoints and truncates it), but copies elsewhere are out of its
+    /// reach. To make every earlier copy useless, run [`new_epoch`](Keyring::new_epoch) after
+    /// shredding (e.g. once a day over that day's shreds) and destroy the old master key. Blind
+    /// indexes of the subject stay in the sealed records (they are not encrypted); erase or
+    /// overwrite those records to remove them.
     pub fn shred(&self, subject: &str) -> Result<()> {
         let inner = &*self.inner;
-        inner.store.shred(subject)?;
-        let key_id = match inner.store.data_key(subject)? {
-            Some(record) if record.state == DataKeyState::Shredded => record.key_id,
-            _ => {
-                return Err(Error::CorruptStore {
-                    reason: "the store did not record the shredding",
-                })
-            }
+        let stored = inner.store.shred(subject);
+        // Whatever the store answered, this keyring stops using the key at once (fail
+        // closed: after an error the caller retries the shred).
+        let mark = |key_id: Option<u32>| -> Result<()> {
+            let mut cache = inner.cache.write()?;
+            inner.shred_gen.fetch_add(1, Ordering::AcqRel);
+            let key_id = key_id.or_else(|| cache.get(subject).map(|slot| slot.key_id()));
+            cache.insert(
+                subject.to_owned(),
+                Arc::new(Slot::Shredded {
+                    key_id: key_id.unwrap_or(0),
+                }),
+            );
+            Ok(())
         };
-        let mut cache = inner.cache.write()?;
-        inner.shred_gen.fetch_add(1, Ordering::AcqRel);
-        cache.insert(subject.to_owned(), Arc::new(Slot::Shredded { key_id }));
-        Ok(())
+        mark(None)?;
+        stored?;
+        match inner.store.data_key(subject)? {
+            Some(record) if record.state == DataKeyState::Shredded => mark(Some(record.key_id)),
+            _ => Err(Error::CorruptStore {
+                reason: "the store did not record the shredding",
+            }),
+        }
     }
 
     /// Creates the data keys of every subject in `subjects` that has none yet, in store
@@ -404,7 +466,7 @@ impl Keyring {
         let inner = &*self.inner;
         let _admin = inner.admin.lock()?;
         {
-            let master = inner.master_wrap.read()?;
+            let master = Arc::clone(&*inner.master_wrap.read()?);
             let master = &*master;
             inner.store.transaction(&mut |tx| {
                 let keks = open_keks(master, &tx.keks()?)?;
@@ -419,7 +481,7 @@ impl Keyring {
                     reason: "key-encryption key versions exhausted",
                 })?;
                 let kek = wrap::random_key()?;
-                let wrapped = wrap::wrap(master, &kek, &wrap::kek_aad(version))?;
+                let wrapped = master.wrap_key(&kek, &wrap::kek_aad(version))?;
                 if tx.insert_kek(&WrappedKek { version, wrapped })? {
                     Ok(())
                 } else {
@@ -439,29 +501,65 @@ impl Keyring {
     /// with the old key fails; other running keyrings keep their cached keys but cannot
     /// rotate until restarted with `new`.
     pub fn rotate_master_key(&mut self, new: &MasterKey) -> Result<()> {
+        self.rotate_key_wrapper(MasterWrap::new(new))
+    }
+
+    /// [`rotate_master_key`](Keyring::rotate_master_key) to any [`KeyWrapper`], e.g. from a
+    /// master key to a key management service, or to a new key version of the service.
+    pub fn rotate_key_wrapper(&mut self, new: impl KeyWrapper + 'static) -> Result<()> {
         let inner = &*self.inner;
         let _admin = inner.admin.lock()?;
-        let new_wrap = wrap::cipher(&wrap::derive(new.bytes(), KEK_WRAP_INFO));
+        let new: Arc<dyn KeyWrapper> = Arc::new(new);
         {
-            let master = inner.master_wrap.read()?;
-            let (master, new_wrap) = (&*master, &new_wrap);
-            inner.store.transaction(&mut |tx| {
+            let master = Arc::clone(&*inner.master_wrap.read()?);
+            let (master, new) = (&*master, &*new);
+            let rotated = inner.store.transaction(&mut |tx| {
                 for kek in tx.keks()? {
                     let aad = wrap::kek_aad(kek.version);
                     let key =
-                        wrap::unwrap(master, &kek.wrapped, &aad).ok_or(Error::WrongMasterKey {
-                            version: kek.version,
-                        })?;
+                        master
+                            .unwrap_key(&kek.wrapped, &aad)?
+                            .ok_or(Error::WrongMasterKey {
+                                version: kek.version,
+                            })?;
                     tx.update_kek(&WrappedKek {
                         version: kek.version,
-                        wrapped: wrap::wrap(new_wrap, &key, &aad)?,
+                        wrapped: new.wrap_key(&key, &aad)?,
                     })?;
                 }
                 Ok(())
-            })?;
+            });
+            match rotated {
+                Ok(()) => {}
+                // A store that repeated the transaction after a lost commit acknowledgement
+                // finds the KEKs already under `new`: done, not a wrong key.
+                Err(Error::WrongMasterKey { .. })
+                    if open_keks(new, &inner.store.keks()?).is_ok() => {}
+                Err(e) => return Err(e),
+            }
         }
-        *inner.master_wrap.write()? = new_wrap;
+        *inner.master_wrap.write()? = new;
         Ok(())
+    }
+
+    /// Starts a new key epoch, so that copies of the key store made before it (backups,
+    /// replicas, snapshots, WAL or journal copies) open nothing without the old master key:
+    /// [`rotate`](Keyring::rotate) to a new key-encryption key, [`rewrap`](Keyring::rewrap)
+    /// every data key under it (deleting every older KEK, so the store no longer holds a KEK
+    /// that opens a data key in an old copy), then
+    /// [`rotate_master_key`](Keyring::rotate_master_key) to `new`. Each step is one
+    /// transaction; a crash between them leaves a store that opens with the master key of the
+    /// last step that committed. Returns how many data keys were rewrapped.
+    ///
+    /// Then destroy the old master key: a subject shredded before the epoch is unrecoverable
+    /// from any copy of the store, because every copy that still holds its data key needs the
+    /// old master key to open it. (Those copies are then useless for restoring anything, too:
+    /// take a new backup after the epoch.)
+    pub fn new_epoch(&mut self, new: &MasterKey) -> Result<usize> {
+        self.rotate()?;
+        let moved = self.rewrap()?;
+        self.rotate_master_key(new)?;
+        Ok(moved)
     }
 
     /// Rewraps every data key under the newest key-encryption key (ciphertexts are not
@@ -473,7 +571,7 @@ impl Keyring {
         let _admin = inner.admin.lock()?;
         let mut moved = 0;
         {
-            let master = inner.master_wrap.read()?;
+            let master = Arc::clone(&*inner.master_wrap.read()?);
             let (master, moved) = (&*master, &mut moved);
             inner.store.transaction(&mut |tx| {
                 *moved = 0;
@@ -524,7 +622,7 @@ impl Keyring {
     /// The blind index of `value` for `field` of `record`: what [`seal`](Keyring::seal)
     /// stores beside the envelope of a `blind_index` field, to find records by exact value.
     ///
-    /// It is HMAC-SHA-256, under a key derived from the master key, of the record type, the
+    /// It is HMAC-SHA-256, under the store's random blind-index key, of the record type, the
     /// field name and the value's JSON. Leakage: equal values of the same field have equal
     /// indexes, so whoever reads the sealed data learns which records share a value (and how
     /// often each value occurs), and can confirm a guessed value only with the master key.
@@ -547,16 +645,13 @@ impl Keyring {
     }
 
     pub(crate) fn blind_index_json(&self, record: &str, field: &str, json: &[u8]) -> String {
-        let mut out = String::new();
-        if let Ok(mut mac) = Hmac::<Sha256>::new_from_slice(&self.inner.index_key[..]) {
-            for part in [record, field] {
-                mac.update(&(part.len() as u64).to_be_bytes());
-                mac.update(part.as_bytes());
-            }
-            mac.update(json);
-            out = base64::engine::general_purpose::STANDARD.encode(mac.finalize().into_bytes());
+        let mut mac = wrap::hmac(&self.inner.index_key);
+        for part in [record, field] {
+            mac.update(&(part.len() as u64).to_be_bytes());
+            mac.update(part.as_bytes());
         }
-        out
+        mac.update(json);
+        base64::engine::general_purpose::STANDARD.encode(mac.finalize().into_bytes())
     }
 
     /// Runs `f` with the subject's key id and cipher, loading (or, with `create`, creating)
@@ -567,14 +662,15 @@ impl Keyring {
         create: bool,
         f: impl FnOnce(u32, &Aes256Gcm) -> Result<R>,
     ) -> Result<R> {
+        let limit = self.inner.seal_limit.load(Ordering::Relaxed);
         {
             let cache = self.inner.cache.read()?;
             if let Some(slot) = cache.get(subject) {
-                return run(slot, f);
+                return run(slot, create.then_some(limit), f);
             }
         }
         let slot = self.inner.load(subject, create)?;
-        run(&slot, f)
+        run(&slot, create.then_some(limit), f)
     }
 }
 
@@ -623,6 +719,9 @@ impl Inner {
                 Slot::Active {
                     key_id: record.key_id,
                     cipher,
+                    base: record.seals,
+                    sealed: AtomicU64::new(0),
+                    flushed: AtomicU64::new(0),
                 }
             }
         })
@@ -659,37 +758,8 @@ impl Inner {
     /// A first seal's data key, through group commit: concurrent first seals share one store
     /// transaction.
     fn create_one(&self, subject: &str) -> Result<Arc<Slot>> {
-        let ticket = Arc::new(Ticket::default());
-        let mut queue = self.creator.queue.lock()?;
-        queue
-            .pending
-            .push((subject.to_owned(), Arc::clone(&ticket)));
-        loop {
-            if let Some(result) = ticket.0.lock()?.take() {
-                return result;
-            }
-            if queue.leading {
-                queue = self.creator.done.wait(queue)?;
-                continue;
-            }
-            queue.leading = true;
-            let batch = std::mem::take(&mut queue.pending);
-            drop(queue);
-            let ids: Vec<&str> = batch.iter().map(|(s, _)| s.as_str()).collect();
-            let outcome = self.create_keys(&ids);
-            for (i, (_, waiter)) in batch.iter().enumerate() {
-                let result = match &outcome {
-                    Ok((slots, _)) => slots.get(i).cloned().ok_or(Error::CorruptStore {
-                        reason: "the store returned fewer rows than keys",
-                    }),
-                    Err(e) => Err(e.clone()),
-                };
-                *waiter.0.lock()? = Some(result);
-            }
-            queue = self.creator.queue.lock()?;
-            queue.leading = false;
-            self.creator.done.notify_all();
-        }
+        self.creator
+            .run(subject, |subjects| Ok(self.create_keys(subjects)?.0))
     }
 
     /// Creates the data keys of `subjects` that have none, in one store transaction; returns
@@ -787,7 +857,8 @@ impl Inner {
     /// Reads and opens every KEK of the store.
     fn load_keks(&self) -> Result<()> {
         let stored = self.store.keks()?;
-        let ciphers = open_keks(&*self.master_wrap.read()?, &stored)?;
+        let master = Arc::clone(&*self.master_wrap.read()?);
+        let ciphers = open_keks(&*master, &stored)?;
         let newest = ciphers
             .keys()
             .next_back()
@@ -800,7 +871,7 @@ impl Inner {
     }
 
     /// Marks cached keys of `subjects` shredded (another keyring shredded them).
-    fn forget_shredded(&self, subjects: &[String]) -> Result<()> {
+    pub(super) fn forget_shredded(&self, subjects: &[String]) -> Result<()> {
         let mut cache = self.cache.write()?;
         self.shred_gen.fetch_add(1, Ordering::AcqRel);
         for subject in subjects {
@@ -812,31 +883,64 @@ impl Inner {
         Ok(())
     }
 
+    /// Adds the seals counted since the last flush to the store, in one batch.
+    pub(super) fn flush_seals(&self) -> Result<()> {
+        let _flushing = self.flushing.lock()?;
+        let mut batch = Vec::new();
+        for slot in self.cache.read()?.values() {
+            if let Slot::Active {
+                key_id,
+                sealed,
+                flushed,
+                ..
+            } = &**slot
+            {
+                let delta = sealed
+                    .load(Ordering::Relaxed)
+                    .saturating_sub(flushed.load(Ordering::Relaxed));
+                if delta > 0 {
+                    batch.push((*key_id, delta, Arc::clone(slot)));
+                }
+            }
+        }
+        if batch.is_empty() {
+            return Ok(());
+        }
+        let counts: Vec<(u32, u64)> = batch.iter().map(|(id, n, _)| (*id, *n)).collect();
+        self.store.add_seals(&counts)?;
+        for (_, delta, slot) in batch {
+            if let Slot::Active { flushed, .. } = &*slot {
+                flushed.fetch_add(delta, Ordering::Relaxed);
+            }
+        }
+        Ok(())
+    }
+
     /// Drops every cached key (the shred log could not be read for a whole bound).
-    fn forget_all(&self) -> Result<()> {
+    pub(super) fn forget_all(&self) -> Result<()> {
         let mut cache = self.cache.write()?;
         self.shred_gen.fetch_add(1, Ordering::AcqRel);
         cache.clear();
         Ok(())
     }
 
-    fn shred_bound(&self) -> Duration {
+    pub(super) fn shred_bound(&self) -> Duration {
         Duration::from_nanos(self.shred_bound.load(Ordering::Relaxed))
     }
 }
 
 /// Opens every KEK in `stored` (the blind-index row aside) with the master wrapping key.
-fn open_keks(master: &Aes256Gcm, stored: &[WrappedKek]) -> Result<BTreeMap<u32, Aes256Gcm>> {
+fn open_keks(master: &dyn KeyWrapper, stored: &[WrappedKek]) -> Result<BTreeMap<u32, Aes256Gcm>> {
     let mut ciphers = BTreeMap::new();
     for kek in stored {
         if kek.version == INDEX_KEY_VERSION {
             continue;
         }
-        let key = wrap::unwrap(master, &kek.wrapped, &wrap::kek_aad(kek.version)).ok_or(
-            Error::WrongMasterKey {
+        let key = master
+            .unwrap_key(&kek.wrapped, &wrap::kek_aad(kek.version))?
+            .ok_or(Error::WrongMasterKey {
                 version: kek.version,
-            },
-        )?;
+            })?;
         ciphers.insert(kek.version, wrap::cipher(&key));
     }
     Ok(ciphers)
@@ -847,7 +951,7 @@ fn open_keks(master: &Aes256Gcm, stored: &[WrappedKek]) -> Result<BTreeMap<u32, 
 /// gets `initial` (the key earlier versions derived from the master key).
 fn stored_index_key(
     store: &dyn KeyStore,
-    master: &Aes256Gcm,
+    master: &dyn KeyWrapper,
     initial: KeyBytes,
 ) -> Result<KeyBytes> {
     let aad = wrap::kek_aad(INDEX_KEY_VERSION);
@@ -862,7 +966,7 @@ fn stored_index_key(
     } else {
         let row = WrappedKek {
             version: INDEX_KEY_VERSION,
-            wrapped: wrap::wrap(master, &initial, &aad)?,
+            wrapped: master.wrap_key(&initial, &aad)?,
         };
         if store.insert_kek(&row)? {
             return Ok(initial);
@@ -872,63 +976,40 @@ fn stored_index_key(
             reason: "the blind-index key vanished",
         })?
     };
-    wrap::unwrap(master, &row.wrapped, &aad).ok_or(Error::WrongMasterKey {
-        version: INDEX_KEY_VERSION,
-    })
-}
-
-/// Starts the thread that applies the store's shred log to the cache of `inner`.
-fn follow_shreds(inner: &Arc<Inner>) -> Result<()> {
-    let (cursor, _) = inner.store.shreds_since(None)?;
-    let weak = Arc::downgrade(inner);
-    std::thread::Builder::new()
-        .name("privacy-keyring-shreds".to_owned())
-        .spawn(move || follow(&weak, cursor))
-        .map_err(|_| Error::Store {
-            message: "cannot start the thread that follows the shred log".to_owned(),
-        })?;
-    Ok(())
-}
-
-fn follow(weak: &Weak<Inner>, mut cursor: u64) {
-    let mut last_read = Instant::now();
-    loop {
-        let Some(inner) = weak.upgrade() else { return };
-        if inner.closed.load(Ordering::Acquire) {
-            return;
-        }
-        let bound = inner.shred_bound();
-        let applied = inner
-            .store
-            .shreds_since(Some(cursor))
-            .and_then(|(next, subjects)| {
-                if !subjects.is_empty() {
-                    inner.forget_shredded(&subjects)?;
-                }
-                Ok(next)
-            });
-        match applied {
-            Ok(next) => {
-                cursor = next;
-                last_read = Instant::now();
-            }
-            Err(_) if last_read.elapsed() >= bound => {
-                // Fail closed: without the log, no cached key may outlive a shred.
-                let _ = inner.forget_all();
-            }
-            Err(_) => {}
-        }
-        let _ = inner.store.wait_for_change(bound / 10);
-    }
+    master
+        .unwrap_key(&row.wrapped, &aad)?
+        .ok_or(Error::WrongMasterKey {
+            version: INDEX_KEY_VERSION,
+        })
 }
 
 fn nanos(d: Duration) -> u64 {
     u64::try_from(d.as_nanos()).unwrap_or(u64::MAX)
 }
 
-fn run<R>(slot: &Slot, f: impl FnOnce(u32, &Aes256Gcm) -> Result<R>) -> Result<R> {
+/// Runs `f` with an active slot's key; with `seal_limit`, counts one seal against it first.
+fn run<R>(
+    slot: &Slot,
+    seal_limit: Option<u64>,
+    f: impl FnOnce(u32, &Aes256Gcm) -> Result<R>,
+) -> Result<R> {
     match slot {
-        Slot::Active { key_id, cipher } => f(*key_id, cipher),
+        Slot::Active {
+            key_id,
+            cipher,
+            base,
+            sealed,
+            ..
+        } => {
+            if let Some(limit) = seal_limit {
+                let n = sealed.fetch_add(1, Ordering::Relaxed).saturating_add(1);
+                if base.saturating_add(n) > limit {
+                    sealed.fetch_sub(1, Ordering::Relaxed);
+                    return Err(Error::KeyUsageLimit { limit });
+                }
+            }
+            f(*key_id, cipher)
+        }
         Slot::Shredded { .. } => Err(Error::Shredded),
     }
 }

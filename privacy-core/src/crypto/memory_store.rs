@@ -85,6 +85,7 @@ impl KeyStore for MemoryKeyStore {
                     kek_version: key.kek_version,
                     wrapped: key.wrapped.to_vec(),
                 },
+                seals: 0,
             };
             inner
                 .data_keys
@@ -128,6 +129,18 @@ impl KeyStore for MemoryKeyStore {
         }
     }
 
+    fn add_seals(&self, counts: &[(u32, u64)]) -> Result<()> {
+        let mut inner = self.inner.lock()?;
+        for record in inner.data_keys.values_mut() {
+            for &(key_id, n) in counts {
+                if record.key_id == key_id {
+                    record.seals = record.seals.saturating_add(n);
+                }
+            }
+        }
+        Ok(())
+    }
+
     fn shred(&self, subject: &str) -> Result<()> {
         let mut inner = self.inner.lock()?;
         inner.shred_log.push(subject.to_owned());
@@ -145,6 +158,7 @@ impl KeyStore for MemoryKeyStore {
                 key_id,
                 subject: subject.to_owned(),
                 state: DataKeyState::Shredded,
+                seals: 0,
             },
         );
         Ok(())

@@ -20,7 +20,7 @@
 //! assert_eq!(sealed.blind_index("email"), Some(index.as_str()));
 //! assert_eq!(sealed.open(&keyring).unwrap().email, "ada@example.com");
 //!
-//! keyring.shred("42").unwrap(); // the right to erasure, reaching every backup
+//! keyring.shred("42").unwrap(); // the right to erasure: every copy of the sealed data
 //! assert!(sealed.open(&keyring).is_err());
 //! ```
 //!
@@ -47,8 +47,10 @@
 //!
 //! # Keys
 //!
-//! - [`MasterKey`]: 32 bytes from `PRIVACY_MASTER_KEY` (base64) or given explicitly; never
-//!   stored. A persistent keyring without one is an error, never a generated key.
+//! - [`MasterKey`]: 32 bytes from `PRIVACY_MASTER_KEY` (base64), from the owner-only file
+//!   named by `PRIVACY_MASTER_KEY_FILE`, or given explicitly; never stored. A persistent
+//!   keyring without one is an error, never a generated key. Or a [`KeyWrapper`] instead: a
+//!   key management service, so that the root key never enters the process.
 //! - Key-encryption keys (KEKs): random, versioned, stored wrapped (AES-256-GCM) by a key
 //!   derived from the master key (HKDF-Expand with HMAC-SHA-256). [`Keyring::rotate`] adds a
 //!   version; [`Keyring::rewrap`] moves every data key to the newest and deletes the old ones;
@@ -58,6 +60,10 @@
 //!   seal (exactly once, even under concurrent first seals: the store inserts if absent),
 //!   stored wrapped by a KEK, never replaced. [`Keyring::shred`] destroys it (tombstone kept):
 //!   opens then fail with [`Error::Shredded`], and so does sealing new data for the subject.
+//!   Seals per data key are counted in the store and limited
+//!   ([`Keyring::with_seal_limit`], default 2^31, inside the 2^32 of random nonces).
+//!   A copy of the key store made before the shred still holds the wrapped key;
+//!   [`Keyring::new_epoch`] plus destroying the old master key makes such copies useless.
 //! - Blind index key: stored wrapped like a KEK (row version [`INDEX_KEY_VERSION`]), so
 //!   indexes stay valid across KEK and master-key rotation; see [`Keyring::blind_index`] for
 //!   what a blind index leaks (equality).
@@ -85,6 +91,8 @@
 
 mod envelope;
 mod error;
+mod group_commit;
+mod key_wrapper;
 mod keyring;
 mod master_key;
 mod memory_store;
@@ -92,6 +100,7 @@ mod nonce;
 #[cfg(feature = "postgres")]
 mod postgres_store;
 mod sealed;
+mod shred_follower;
 #[cfg(feature = "sqlite")]
 mod sqlite_store;
 mod store;
@@ -99,13 +108,15 @@ mod wrap;
 
 pub use envelope::{key_id, Aad, HEADER_LEN, MIN_LEN, NONCE_LEN, TAG_LEN, VERSION};
 pub use error::{Error, Result};
+pub use key_wrapper::KeyWrapper;
 pub use keyring::{
-    Keyring, DEFAULT_CACHE_CAPACITY, DEFAULT_SHRED_BOUND, INDEX_KEY_VERSION, PREPARE_BATCH,
+    Keyring, DEFAULT_CACHE_CAPACITY, DEFAULT_SEAL_LIMIT, DEFAULT_SHRED_BOUND, INDEX_KEY_VERSION,
+    PREPARE_BATCH,
 };
 pub use master_key::MasterKey;
 pub use memory_store::MemoryKeyStore;
 #[cfg(feature = "postgres")]
-pub use postgres_store::{PostgresKeyStore, POSTGRES_SCHEMA_VERSION};
+pub use postgres_store::{PostgresKeyStore, POSTGRES_POOL_SIZE, POSTGRES_SCHEMA_VERSION};
 pub use sealed::Sealed;
 #[cfg(feature = "sqlite")]
 pub use sqlite_store::{SqliteKeyStore, SQLITE_SCHEMA_VERSION};

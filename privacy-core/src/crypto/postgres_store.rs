@@ -6,13 +6,18 @@ use std::time::Duration;
 
 use postgres::error::SqlState;
 use postgres::fallible_iterator::FallibleIterator;
-use postgres::{Client, Config, NoTls, Row, Transaction};
+use postgres::{Client, Config, NoTls, Row, Statement, Transaction};
 
 use super::error::{Error, Result};
 use super::store::{DataKeyRecord, DataKeyState, KeyStore, KeyStoreTx, NewDataKey, WrappedKek};
 
-/// The schema version this build writes (the `privacy_meta` row `schema_version`).
-pub const POSTGRES_SCHEMA_VERSION: i64 = 1;
+/// Connections a store opens at most for concurrent calls (plus one that listens for
+/// shreds); a second one opens only when a call finds the first busy.
+pub const POSTGRES_POOL_SIZE: usize = 4;
+
+/// The schema version this build writes (the `privacy_meta` row `schema_version`): 2 added
+/// the seal count of each data key; older schemas are migrated when a store connects.
+pub const POSTGRES_SCHEMA_VERSION: i64 = 2;
 
 /// A [`KeyStore`] in a PostgreSQL database (feature `postgres`): the store for several
 /// instances (replicas, workers, machines) sharing keys.
@@ -44,8 +49,27 @@ pub struct PostgresKeyStore {
     schema: String,
     channel: String,
     sql: Sql,
-    client: Mutex<Option<Client>>,
+    /// Up to [`POSTGRES_POOL_SIZE`] connections, opened as concurrent calls need them.
+    pool: Vec<Mutex<Option<Conn>>>,
     listener: Mutex<Option<Client>>,
+}
+
+/// The connection, with the statements of the hot paths (cache misses, first seals, the
+/// shred log) prepared once: one round trip per call instead of two.
+struct Conn {
+    client: Client,
+    prepared: HashMap<&'static str, Statement>,
+}
+
+impl Conn {
+    fn prepared(&mut self, name: &'static str, sql: &str) -> Result<Statement> {
+        if let Some(statement) = self.prepared.get(name) {
+            return Ok(statement.clone());
+        }
+        let statement = self.client.prepare(sql)?;
+        self.prepared.insert(name, statement.clone());
+        Ok(statement)
+    }
 }
 
 /// The statements, with the schema spelled in.
@@ -60,6 +84,8 @@ struct Sql {
     data_keys: String,
     active_data_keys: String,
     insert_data_keys: String,
+    upsert_data_keys: String,
+    add_seals: String,
     rewrap_data_key: String,
     update_data_key: String,
     shred_lock: String,
@@ -72,7 +98,7 @@ struct Sql {
 
 impl Sql {
     fn new(s: &str) -> Sql {
-        let cols = "key_id, subject, kek_version, wrapped, shredded";
+        let cols = "key_id, subject, kek_version, wrapped, shredded, seals";
         Sql {
             keks: format!("SELECT version, wrapped FROM {s}.privacy_keks"),
             insert_kek: format!(
@@ -96,6 +122,28 @@ impl Sql {
                 "INSERT INTO {s}.privacy_data_keys (subject, kek_version, wrapped)
                  SELECT subject, $2, wrapped FROM unnest($1::text[], $3::bytea[]) AS n(subject, wrapped)
                  ON CONFLICT (subject) DO NOTHING"
+            ),
+            // One statement (so one round trip, committed on its own): the rows inserted,
+            // then the rows that were there before it started. A row another transaction
+            // committed meanwhile is in neither; the caller reads those again.
+            upsert_data_keys: format!(
+                "WITH input AS (
+                     SELECT * FROM unnest($1::text[], $3::bytea[]) AS n(subject, wrapped)
+                 ), ins AS (
+                     INSERT INTO {s}.privacy_data_keys (subject, kek_version, wrapped)
+                     SELECT subject, $2, wrapped FROM input ORDER BY subject
+                     ON CONFLICT (subject) DO NOTHING
+                     RETURNING {cols}
+                 )
+                 SELECT {cols} FROM ins
+                 UNION ALL
+                 SELECT d.key_id, d.subject, d.kek_version, d.wrapped, d.shredded, d.seals
+                 FROM {s}.privacy_data_keys d JOIN input i ON i.subject = d.subject
+                 WHERE d.subject NOT IN (SELECT subject FROM ins)"
+            ),
+            add_seals: format!(
+                "UPDATE {s}.privacy_data_keys AS d SET seals = d.seals + u.n
+                 FROM unnest($1::int4[], $2::int8[]) AS u(key_id, n) WHERE d.key_id = u.key_id"
             ),
             rewrap_data_key: format!(
                 "UPDATE {s}.privacy_data_keys SET kek_version = $3, wrapped = $4
@@ -156,7 +204,9 @@ impl PostgresKeyStore {
             .keepalives_idle(Duration::from_secs(10))
             .tcp_user_timeout(Duration::from_secs(10));
         if config.get_application_name().is_none() {
-            config.application_name("privacy-core key store");
+            // Names the schema, so an operator can tell the stores' connections apart.
+            let name = format!("privacy-core keys {schema}");
+            config.application_name(&name[..name.len().min(63)]);
         }
         let quoted = format!("\"{schema}\"");
         let store = PostgresKeyStore {
@@ -164,34 +214,76 @@ impl PostgresKeyStore {
             channel: format!("privacy_shreds_{}", &schema[..schema.len().min(40)]),
             sql: Sql::new(&quoted),
             schema: quoted,
-            client: Mutex::new(None),
+            pool: (0..POSTGRES_POOL_SIZE).map(|_| Mutex::new(None)).collect(),
             listener: Mutex::new(None),
         };
         store.with_client(|client| migrate(client, &store.schema))?;
         Ok(store)
     }
 
-    /// Runs `f` with the connection (reconnecting if it was lost), on a thread of its own
-    /// when called from inside a tokio runtime.
-    fn with_client<R: Send>(&self, f: impl FnOnce(&mut Client) -> Result<R> + Send) -> Result<R> {
+    /// Runs `f` with a connection of the pool, on a thread of its own when called from inside
+    /// a tokio runtime. A connection found closed is reopened; if `f` fails because the
+    /// connection broke (a server restart, a fail-over, an idle timeout), `f` runs once more
+    /// on a new one: every store operation is safe to repeat (inserts are if-absent, rewraps
+    /// compare and swap, a second shred changes nothing; a repeated seal count only counts
+    /// high, which errs on the safe side).
+    fn with_conn<R: Send>(&self, mut f: impl FnMut(&mut Conn) -> Result<R> + Send) -> Result<R> {
         off_runtime(|| {
-            let mut guard = self.client.lock()?;
-            if guard.as_ref().is_none_or(Client::is_closed) {
-                *guard = None;
-                *guard = Some(self.config.connect(NoTls)?);
+            // The first idle connection (opening one if that slot has none), else wait for
+            // the first slot.
+            let mut guard = None;
+            for slot in &self.pool {
+                if let Ok(g) = slot.try_lock() {
+                    guard = Some(g);
+                    break;
+                }
             }
-            let client = guard.as_mut().ok_or(Error::Store {
-                message: "postgres: no connection".to_owned(),
-            })?;
-            let out = f(client);
-            if client.is_closed() {
+            let mut guard = match guard {
+                Some(g) => g,
+                None => self
+                    .pool
+                    .first()
+                    .ok_or(Error::Store {
+                        message: "postgres: no connection".to_owned(),
+                    })?
+                    .lock()?,
+            };
+            let mut retried = false;
+            loop {
+                if guard.as_ref().is_none_or(|c| c.client.is_closed()) {
+                    *guard = None;
+                    *guard = Some(Conn {
+                        client: self.config.connect(NoTls)?,
+                        prepared: HashMap::new(),
+                    });
+                }
+                let conn = guard.as_mut().ok_or(Error::Store {
+                    message: "postgres: no connection".to_owned(),
+                })?;
+                let out = f(conn);
+                if !conn.client.is_closed() {
+                    return out;
+                }
                 *guard = None;
+                if out.is_ok() || retried {
+                    return out;
+                }
+                retried = true;
             }
-            out
         })
     }
 
-    fn tx<R: Send>(&self, f: impl FnOnce(&mut Transaction<'_>) -> Result<R> + Send) -> Result<R> {
+    fn with_client<R: Send>(
+        &self,
+        mut f: impl FnMut(&mut Client) -> Result<R> + Send,
+    ) -> Result<R> {
+        self.with_conn(|conn| f(&mut conn.client))
+    }
+
+    fn tx<R: Send>(
+        &self,
+        mut f: impl FnMut(&mut Transaction<'_>) -> Result<R> + Send,
+    ) -> Result<R> {
         self.with_client(|client| {
             let mut tx = client.transaction()?;
             let out = f(&mut tx)?;
@@ -282,7 +374,13 @@ fn migrate(client: &mut Client, schema: &str) -> Result<()> {
              );"
         ))?;
     }
-    // Later versions: `if version < 2 { ... }`, each step in this transaction.
+    if version < 2 {
+        tx.batch_execute(&format!(
+            "ALTER TABLE {schema}.privacy_data_keys
+                 ADD COLUMN IF NOT EXISTS seals bigint NOT NULL DEFAULT 0"
+        ))?;
+    }
+    // Later versions: `if version < 3 { ... }`, each step in this transaction.
     if version < POSTGRES_SCHEMA_VERSION {
         tx.execute(
             &format!(
@@ -309,10 +407,13 @@ impl core::fmt::Debug for PostgresKeyStore {
 impl Drop for PostgresKeyStore {
     fn drop(&mut self) {
         // Closing a blocking client inside a tokio runtime would panic: close it off it.
-        let clients = (
-            self.client.get_mut().ok().and_then(Option::take),
-            self.listener.get_mut().ok().and_then(Option::take),
-        );
+        let mut clients: Vec<Client> = self
+            .pool
+            .iter_mut()
+            .filter_map(|slot| slot.get_mut().ok().and_then(Option::take))
+            .map(|c| c.client)
+            .collect();
+        clients.extend(self.listener.get_mut().ok().and_then(Option::take));
         let _ = off_runtime(move || {
             drop(clients);
             Ok(())
@@ -336,6 +437,7 @@ fn record(row: &Row) -> Result<DataKeyRecord> {
     let kek_version: Option<i32> = row.try_get(2)?;
     let wrapped: Option<Vec<u8>> = row.try_get(3)?;
     let shredded: bool = row.try_get(4)?;
+    let seals: i64 = row.try_get(5)?;
     let state = match (shredded, kek_version, wrapped) {
         (false, Some(v), Some(wrapped)) => DataKeyState::Active {
             kek_version: u32_of(v, "kek version out of range")?,
@@ -352,6 +454,7 @@ fn record(row: &Row) -> Result<DataKeyRecord> {
         key_id: u32_of(key_id, "key id out of range")?,
         subject,
         state,
+        seals: u64::try_from(seals).unwrap_or(0),
     })
 }
 
@@ -399,8 +502,10 @@ impl KeyStore for PostgresKeyStore {
     }
 
     fn data_key(&self, subject: &str) -> Result<Option<DataKeyRecord>> {
-        self.with_client(|c| {
-            c.query_opt(&self.sql.data_key, &[&subject])?
+        self.with_conn(|c| {
+            let statement = c.prepared("data_key", &self.sql.data_key)?;
+            c.client
+                .query_opt(&statement, &[&subject])?
                 .as_ref()
                 .map(record)
                 .transpose()
@@ -408,38 +513,69 @@ impl KeyStore for PostgresKeyStore {
     }
 
     fn insert_data_keys(&self, keys: &[NewDataKey<'_>]) -> Result<Vec<DataKeyRecord>> {
-        // One statement per KEK version (in practice one), all in one transaction.
         let mut versions: Vec<u32> = keys.iter().map(|k| k.kek_version).collect();
         versions.sort_unstable();
         versions.dedup();
         let subjects: Vec<&str> = keys.iter().map(|k| k.subject).collect();
-        self.tx(|tx| {
-            for &version in &versions {
-                let (names, wrapped): (Vec<&str>, Vec<&[u8]>) = keys
+        let rows = match versions[..] {
+            [] => return Ok(Vec::new()),
+            // The usual case, one KEK version: one statement.
+            [version] => self.with_conn(|c| {
+                let upsert = c.prepared("upsert_data_keys", &self.sql.upsert_data_keys)?;
+                let wrapped: Vec<&[u8]> = keys.iter().map(|k| k.wrapped).collect();
+                let mut rows = HashMap::with_capacity(keys.len());
+                for row in c
+                    .client
+                    .query(&upsert, &[&subjects, &i32_of(version)?, &wrapped])
+                    .map_err(|e| or_fk(e, Error::StaleKek { version }))?
+                {
+                    let r = record(&row)?;
+                    rows.insert(r.subject.clone(), r);
+                }
+                let missing: Vec<&str> = subjects
                     .iter()
-                    .filter(|k| k.kek_version == version)
-                    .map(|k| (k.subject, k.wrapped))
-                    .unzip();
-                tx.execute(
-                    &self.sql.insert_data_keys,
-                    &[&names, &i32_of(version)?, &wrapped],
-                )
-                .map_err(|e| or_fk(e, Error::StaleKek { version }))?;
-            }
-            let mut rows: HashMap<String, DataKeyRecord> = HashMap::with_capacity(keys.len());
-            for row in tx.query(&self.sql.data_keys_any, &[&subjects])? {
-                let r = record(&row)?;
-                rows.insert(r.subject.clone(), r);
-            }
-            subjects
-                .iter()
-                .map(|s| {
-                    rows.get(*s).cloned().ok_or(Error::CorruptStore {
-                        reason: "the store returned fewer rows than keys",
-                    })
+                    .copied()
+                    .filter(|s| !rows.contains_key(*s))
+                    .collect();
+                if !missing.is_empty() {
+                    // Committed by another instance while the statement ran.
+                    for row in c.client.query(&self.sql.data_keys_any, &[&missing])? {
+                        let r = record(&row)?;
+                        rows.insert(r.subject.clone(), r);
+                    }
+                }
+                Ok(rows)
+            })?,
+            // Several versions: one statement each, in one transaction.
+            _ => self.tx(|tx| {
+                for &version in &versions {
+                    let (names, wrapped): (Vec<&str>, Vec<&[u8]>) = keys
+                        .iter()
+                        .filter(|k| k.kek_version == version)
+                        .map(|k| (k.subject, k.wrapped))
+                        .unzip();
+                    tx.execute(
+                        &self.sql.insert_data_keys,
+                        &[&names, &i32_of(version)?, &wrapped],
+                    )
+                    .map_err(|e| or_fk(e, Error::StaleKek { version }))?;
+                }
+                let mut rows = HashMap::with_capacity(keys.len());
+                for row in tx.query(&self.sql.data_keys_any, &[&subjects])? {
+                    let r = record(&row)?;
+                    rows.insert(r.subject.clone(), r);
+                }
+                Ok(rows)
+            })?,
+        };
+        subjects
+            .iter()
+            .map(|s| {
+                rows.get(*s).cloned().ok_or(Error::CorruptStore {
+                    reason: "the store returned fewer rows than keys",
                 })
-                .collect()
-        })
+            })
+            .collect()
     }
 
     fn data_keys(&self) -> Result<Vec<DataKeyRecord>> {
@@ -474,6 +610,21 @@ impl KeyStore for PostgresKeyStore {
         })
     }
 
+    fn add_seals(&self, counts: &[(u32, u64)]) -> Result<()> {
+        let ids = counts
+            .iter()
+            .map(|&(id, _)| i32_of(id))
+            .collect::<Result<Vec<i32>>>()?;
+        let ns: Vec<i64> = counts
+            .iter()
+            .map(|&(_, n)| i64::try_from(n).unwrap_or(i64::MAX))
+            .collect();
+        self.with_client(|c| {
+            c.execute(&self.sql.add_seals, &[&ids, &ns])?;
+            Ok(())
+        })
+    }
+
     fn shred(&self, subject: &str) -> Result<()> {
         self.tx(|tx| {
             // Serializes shreds, so log positions grow in commit order.
@@ -486,15 +637,16 @@ impl KeyStore for PostgresKeyStore {
     }
 
     fn shreds_since(&self, cursor: Option<u64>) -> Result<(u64, Vec<String>)> {
-        self.with_client(|c| {
+        self.with_conn(|c| {
             let Some(cursor) = cursor else {
-                let end: i64 = c.query_one(&self.sql.shred_log_end, &[])?.get(0);
+                let end: i64 = c.client.query_one(&self.sql.shred_log_end, &[])?.get(0);
                 return Ok((u64::try_from(end).unwrap_or(0), Vec::new()));
             };
             let from = i64::try_from(cursor).unwrap_or(i64::MAX);
             let mut end = from;
             let mut subjects = Vec::new();
-            for row in c.query(&self.sql.shred_log_since, &[&from])? {
+            let since = c.prepared("shred_log_since", &self.sql.shred_log_since)?;
+            for row in c.client.query(&since, &[&from])? {
                 let seq: i64 = row.try_get(0)?;
                 end = end.max(seq);
                 subjects.push(row.try_get(1)?);

@@ -10,8 +10,9 @@ use super::error::{Error, Result};
 use super::store::{DataKeyRecord, DataKeyState, KeyStore, KeyStoreTx, NewDataKey, WrappedKek};
 
 /// The schema version this build writes: 2 added the version row, the foreign key from data
-/// keys to their KEK and the shred log; a version-1 file (no version row) is migrated.
-pub const SQLITE_SCHEMA_VERSION: i64 = 2;
+/// keys to their KEK and the shred log, 3 the seal count of each data key; older files (a
+/// version-1 file has no version row) are migrated when opened.
+pub const SQLITE_SCHEMA_VERSION: i64 = 3;
 
 /// A [`KeyStore`] in a SQLite database file (bundled SQLite: nothing to install).
 ///
@@ -37,8 +38,12 @@ struct Conn {
 }
 
 impl SqliteKeyStore {
-    /// Opens (creating or migrating if needed) the store at `path`.
+    /// Opens (creating or migrating if needed) the store at `path`. A new file is created
+    /// with mode `0600` on Unix (its WAL and shared-memory files get the same mode from
+    /// SQLite), whatever the umask: it holds wrapped keys.
     pub fn open(path: impl AsRef<Path>) -> Result<SqliteKeyStore> {
+        let path = path.as_ref();
+        create_private(path);
         let mut conn = Connection::open(path)?;
         conn.busy_timeout(Duration::from_secs(30))?;
         conn.execute_batch(
@@ -69,6 +74,22 @@ impl SqliteKeyStore {
         tx.commit()?;
         Ok(out)
     }
+}
+
+/// Creates `path` empty with mode `0600` if it does not exist (and is a plain path, not a
+/// `file:` URI or `:memory:`), so that SQLite opens a private file. If it cannot, SQLite's
+/// own open reports why.
+fn create_private(path: &Path) {
+    let text = path.to_string_lossy();
+    if text.starts_with("file:") || text == ":memory:" || text.is_empty() || path.exists() {
+        return;
+    }
+    let mut options = std::fs::OpenOptions::new();
+    options.write(true).create_new(true);
+    #[cfg(unix)]
+    std::os::unix::fs::OpenOptionsExt::mode(&mut options, 0o600);
+    // Another process may have created it first: it set the mode.
+    let _ = options.open(path);
 }
 
 /// The schema version of the file: 0 for an empty file, 1 for the layout before the
@@ -123,6 +144,22 @@ fn migrate(conn: &mut Connection) -> Result<()> {
     if version >= SQLITE_SCHEMA_VERSION {
         return migrate_done(version);
     }
+    if version < 2 {
+        create_v2(&tx, version)?;
+    }
+    // Version 3: the seal count of each data key.
+    tx.execute_batch("ALTER TABLE privacy_data_keys ADD COLUMN seals INTEGER NOT NULL DEFAULT 0;")?;
+    tx.execute(
+        "INSERT INTO privacy_meta (name, value) VALUES ('schema_version', ?1)
+         ON CONFLICT(name) DO UPDATE SET value = excluded.value",
+        params![SQLITE_SCHEMA_VERSION],
+    )?;
+    tx.commit()?;
+    Ok(())
+}
+
+/// The version-2 tables, from nothing or from a version-1 file.
+fn create_v2(tx: &Transaction<'_>, version: i64) -> Result<()> {
     if version == 1 {
         // Version 1 had no foreign key: rebuild the data key table with one.
         tx.execute_batch("ALTER TABLE privacy_data_keys RENAME TO privacy_data_keys_v1;")?;
@@ -164,12 +201,6 @@ fn migrate(conn: &mut Connection) -> Result<()> {
              DROP TABLE privacy_data_keys_v1;",
         )?;
     }
-    tx.execute(
-        "INSERT INTO privacy_meta (name, value) VALUES ('schema_version', ?1)
-         ON CONFLICT(name) DO UPDATE SET value = excluded.value",
-        params![SQLITE_SCHEMA_VERSION],
-    )?;
-    tx.commit()?;
     Ok(())
 }
 
@@ -199,7 +230,7 @@ impl core::fmt::Debug for SqliteKeyStore {
 }
 
 const SELECT_DATA_KEY: &str =
-    "SELECT key_id, subject, kek_version, wrapped, shredded FROM privacy_data_keys";
+    "SELECT key_id, subject, kek_version, wrapped, shredded, seals FROM privacy_data_keys";
 
 fn data_key_row(row: &rusqlite::Row<'_>) -> rusqlite::Result<RawRow> {
     Ok(RawRow {
@@ -208,6 +239,7 @@ fn data_key_row(row: &rusqlite::Row<'_>) -> rusqlite::Result<RawRow> {
         kek_version: row.get(2)?,
         wrapped: row.get(3)?,
         shredded: row.get(4)?,
+        seals: row.get(5)?,
     })
 }
 
@@ -217,6 +249,7 @@ struct RawRow {
     kek_version: Option<i64>,
     wrapped: Option<Vec<u8>>,
     shredded: i64,
+    seals: i64,
 }
 
 impl RawRow {
@@ -235,6 +268,7 @@ impl RawRow {
             key_id,
             subject: self.subject,
             state,
+            seals: u64::try_from(self.seals).unwrap_or(0),
         })
     }
 }
@@ -343,6 +377,7 @@ impl KeyStore for SqliteKeyStore {
                             kek_version: key.kek_version,
                             wrapped: key.wrapped.to_vec(),
                         },
+                        seals: 0,
                     },
                     None => select
                         .query_row(params![key.subject], data_key_row)?
@@ -384,6 +419,22 @@ impl KeyStore for SqliteKeyStore {
         })
     }
 
+    fn add_seals(&self, counts: &[(u32, u64)]) -> Result<()> {
+        self.write(|tx| {
+            let mut update = tx.prepare_cached(
+                "UPDATE privacy_data_keys SET seals = seals + ?2 WHERE key_id = ?1",
+            )?;
+            for &(key_id, n) in counts {
+                update.execute(params![key_id, i64::try_from(n).unwrap_or(i64::MAX)])?;
+            }
+            Ok(())
+        })
+    }
+
+    /// Also checkpoints the WAL into the main file and truncates it
+    /// (`PRAGMA wal_checkpoint(TRUNCATE)`): the wrapped key's old page images would otherwise
+    /// stay in the `-wal` file until the last connection closes. With `secure_delete` the
+    /// main file keeps no copy either. Copies made before (backups, snapshots) still hold it.
     fn shred(&self, subject: &str) -> Result<()> {
         self.write(|tx| {
             tx.execute(
@@ -397,7 +448,20 @@ impl KeyStore for SqliteKeyStore {
                 params![subject],
             )?;
             Ok(())
-        })
+        })?;
+        let conn = self.conn.lock()?;
+        // Waits (busy timeout) for readers of older snapshots; `busy = 1` if it could not.
+        let busy: i64 = conn
+            .conn
+            .query_row("PRAGMA wal_checkpoint(TRUNCATE)", [], |r| r.get(0))?;
+        if busy != 0 {
+            return Err(Error::Store {
+                message: "the subject is shredded, but the WAL still holds the old key: \
+                          another connection kept reading; shred again to retry"
+                    .to_owned(),
+            });
+        }
+        Ok(())
     }
 
     fn shreds_since(&self, cursor: Option<u64>) -> Result<(u64, Vec<String>)> {

@@ -9,10 +9,19 @@ use super::error::{Error, Result};
 /// and one data key per subject wrapped by a KEK. It never sees a key in clear.
 ///
 /// Implementations must make each method atomic (a transaction), because several keyrings
-/// (threads or processes) may share one store. In particular
-/// [`insert_data_key_if_absent`](KeyStore::insert_data_key_if_absent) must let exactly one
-/// concurrent caller win, and nothing may ever replace a data key: a key is only rewrapped
-/// (same key, new wrapping) or shredded.
+/// (threads, processes, machines) may share one store. In particular:
+/// - [`insert_data_keys`](KeyStore::insert_data_keys) lets exactly one concurrent caller win
+///   per subject, and refuses ([`Error::StaleKek`]) a key wrapped by a KEK version that is not
+///   stored, atomically with the insert (a foreign key does it in SQL stores);
+/// - nothing ever replaces a data key: a key is only rewrapped (same key, new wrapping) or
+///   shredded, and a KEK is deleted only while no data key uses it ([`Error::KekInUse`]);
+/// - [`shred`](KeyStore::shred) appends to a log that other keyrings follow through
+///   [`shreds_since`](KeyStore::shreds_since);
+/// - [`transaction`](KeyStore::transaction) gives rotation and rewrapping one transaction
+///   that re-reads what it changes.
+///
+/// [`MemoryKeyStore`](super::MemoryKeyStore), `SqliteKeyStore` (feature `sqlite`) and
+/// `PostgresKeyStore` (feature `postgres`) implement it; so does `Arc<S>` of any of them.
 pub trait KeyStore: Send + Sync {
     /// Every stored KEK.
     fn keks(&self) -> Result<Vec<WrappedKek>>;
@@ -82,6 +91,10 @@ pub trait KeyStore: Send + Sync {
         to_version: u32,
         wrapped: &[u8],
     ) -> Result<bool>;
+
+    /// Adds to the seal counts of data keys (`(key_id, seals)` pairs), in one transaction:
+    /// keyrings flush their counts in batches, so a count may lag by one flush interval.
+    fn add_seals(&self, counts: &[(u32, u64)]) -> Result<()>;
 
     /// Destroys the data key of `subject`, keeping a tombstone row (a subject without a row
     /// gets a tombstone too, so nothing is ever sealed for it afterwards), and appends the
@@ -184,6 +197,9 @@ impl<S: KeyStore + ?Sized> KeyStore for std::sync::Arc<S> {
     ) -> Result<bool> {
         (**self).rewrap_data_key(key_id, from_version, to_version, wrapped)
     }
+    fn add_seals(&self, counts: &[(u32, u64)]) -> Result<()> {
+        (**self).add_seals(counts)
+    }
     fn shred(&self, subject: &str) -> Result<()> {
         (**self).shred(subject)
     }
@@ -231,6 +247,9 @@ pub struct DataKeyRecord {
     pub subject: String,
     /// The wrapped key, or the tombstone left by shredding.
     pub state: DataKeyState,
+    /// Envelopes sealed under the key, as flushed by the keyrings (see
+    /// [`Keyring::with_seal_limit`](super::Keyring::with_seal_limit)).
+    pub seals: u64,
 }
 
 /// Whether a data key still exists.
@@ -256,6 +275,7 @@ impl fmt::Debug for DataKeyRecord {
         f.debug_struct("DataKeyRecord")
             .field("key_id", &self.key_id)
             .field("state", &format_args!("{state}"))
+            .field("seals", &self.seals)
             .finish_non_exhaustive()
     }
 }

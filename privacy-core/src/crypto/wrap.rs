@@ -19,14 +19,23 @@ pub(crate) const WRAPPED_LEN: usize = NONCE_LEN + 32 + TAG_LEN;
 /// HKDF-Expand (RFC 5869) of one block with the master key as the pseudorandom key (it is
 /// already 32 uniformly random bytes, so HKDF-Extract adds nothing): `HMAC(master, info || 1)`.
 pub(crate) fn derive(master: &[u8; 32], info: &[u8]) -> KeyBytes {
+    let mut mac = hmac(master);
+    mac.update(info);
+    mac.update(&[1]);
     let mut out = Zeroizing::new([0u8; 32]);
-    // HMAC accepts keys of any length, so this cannot fail.
-    if let Ok(mut mac) = <Hmac<Sha256> as Mac>::new_from_slice(master) {
-        mac.update(info);
-        mac.update(&[1]);
-        out.copy_from_slice(&mac.finalize().into_bytes());
-    }
+    out.copy_from_slice(&mac.finalize().into_bytes());
     out
+}
+
+/// HMAC-SHA-256 keyed by a 32-byte key, infallible by its types: the key goes in as the
+/// 64-byte block HMAC itself would zero-pad it to, so there is no error path (and so no
+/// fallback value) to get wrong.
+pub(crate) fn hmac(key: &[u8; 32]) -> Hmac<Sha256> {
+    let mut block = Zeroizing::new([0u8; 64]);
+    block[..32].copy_from_slice(key);
+    <Hmac<Sha256> as KeyInit>::new(aes_gcm::aead::generic_array::GenericArray::from_slice(
+        &block[..],
+    ))
 }
 
 /// A fresh random 32-byte key from the OS.
@@ -88,4 +97,23 @@ pub(crate) fn data_key_aad(kek_version: u32, subject: &str) -> Vec<u8> {
     aad.extend_from_slice(&kek_version.to_be_bytes());
     aad.extend_from_slice(subject.as_bytes());
     aad
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_block_keyed_hmac_equals_hmac_keyed_by_the_32_bytes() {
+        let key = [0x5a; 32];
+        let mut ours = hmac(&key);
+        ours.update(b"privacy-core");
+        let mut reference =
+            <Hmac<Sha256> as Mac>::new_from_slice(&key).expect("HMAC takes any key length");
+        reference.update(b"privacy-core");
+        assert_eq!(
+            ours.finalize().into_bytes(),
+            reference.finalize().into_bytes()
+        );
+    }
 }

@@ -593,3 +593,40 @@ pub fn prepare_subjects_creates_each_key_once(spec: &str) {
         .collect();
     assert_eq!(ids.len(), 25_000);
 }
+
+/// Seal counts per data key: a keyring refuses past its limit (opening still works), flushes
+/// its count to the store, and another keyring counts from what the store recorded.
+pub fn seal_counts_limit_every_keyring(spec: &str) {
+    let a = open(spec, master(7)).unwrap().with_seal_limit(5);
+    let mut envelopes = Vec::new();
+    for i in 0..5 {
+        envelopes.push(
+            a.seal_bytes(&aad("counted"), format!("{i}").as_bytes())
+                .unwrap(),
+        );
+    }
+    assert_eq!(
+        a.seal_bytes(&aad("counted"), b"6th").unwrap_err(),
+        Error::KeyUsageLimit { limit: 5 }
+    );
+    for (i, env) in envelopes.iter().enumerate() {
+        assert_eq!(
+            &a.open_bytes(&aad("counted"), env).unwrap()[..],
+            format!("{i}").as_bytes()
+        );
+    }
+    // The count reaches the store with the next flush (every bound / 10).
+    let deadline = Instant::now() + Duration::from_secs(5);
+    while a.store().data_key("counted").unwrap().unwrap().seals < 5 {
+        assert!(Instant::now() < deadline, "the count was not flushed");
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    assert_eq!(a.store().data_key("counted").unwrap().unwrap().seals, 5);
+    let b = open(spec, master(7)).unwrap().with_seal_limit(7);
+    b.seal_bytes(&aad("counted"), b"6").unwrap();
+    b.seal_bytes(&aad("counted"), b"7").unwrap();
+    assert_eq!(
+        b.seal_bytes(&aad("counted"), b"8").unwrap_err().to_string(),
+        "the data key reached its limit of 7 seals (random 96-bit nonces allow one key 2^32)"
+    );
+}

@@ -1,0 +1,57 @@
+//! The thread that keeps a keyring in step with a shared store: it applies other keyrings'
+//! shreds to the cache (within the shred bound), fails closed when it cannot read the shred
+//! log for a whole bound, and flushes the seal counts.
+
+use std::sync::atomic::Ordering;
+use std::sync::{Arc, Weak};
+use std::time::Instant;
+
+use super::error::{Error, Result};
+use super::keyring::Inner;
+
+/// Starts the thread that applies the store's shred log to the cache of `inner`.
+pub(super) fn start(inner: &Arc<Inner>) -> Result<()> {
+    let (cursor, _) = inner.store.shreds_since(None)?;
+    let weak = Arc::downgrade(inner);
+    std::thread::Builder::new()
+        .name("privacy-keyring-shreds".to_owned())
+        .spawn(move || follow(&weak, cursor))
+        .map_err(|_| Error::Store {
+            message: "cannot start the thread that follows the shred log".to_owned(),
+        })?;
+    Ok(())
+}
+
+fn follow(weak: &Weak<Inner>, mut cursor: u64) {
+    let mut last_read = Instant::now();
+    loop {
+        let Some(inner) = weak.upgrade() else { return };
+        if inner.closed.load(Ordering::Acquire) {
+            return;
+        }
+        let bound = inner.shred_bound();
+        let applied = inner
+            .store
+            .shreds_since(Some(cursor))
+            .and_then(|(next, subjects)| {
+                if !subjects.is_empty() {
+                    inner.forget_shredded(&subjects)?;
+                }
+                Ok(next)
+            });
+        match applied {
+            Ok(next) => {
+                cursor = next;
+                last_read = Instant::now();
+            }
+            Err(_) if last_read.elapsed() >= bound => {
+                // Fail closed: without the log, no cached key may outlive a shred.
+                let _ = inner.forget_all();
+            }
+            Err(_) => {}
+        }
+        // Best effort: a failed flush is retried with the next one.
+        let _ = inner.flush_seals();
+        let _ = inner.store.wait_for_change(bound / 10);
+    }
+}
