@@ -333,6 +333,16 @@ impl Keyring {
     /// Seals `plaintext` for `aad.subject` (creating the subject's data key on first use)
     /// into an envelope; see the [module docs](super) for the byte layout.
     pub fn seal_bytes(&self, aad: &Aad<'_>, plaintext: &[u8]) -> Result<Vec<u8>> {
+        self.seal_bytes_with(aad, plaintext, true)
+    }
+
+    /// [`seal_bytes`](Keyring::seal_bytes) for the envelopes of one record, whose seal drew
+    /// its first nonce with the fork check (see `nonce::fill_in_operation`).
+    pub(crate) fn seal_bytes_in_operation(&self, aad: &Aad<'_>, plaintext: &[u8]) -> Result<Vec<u8>> {
+        self.seal_bytes_with(aad, plaintext, false)
+    }
+
+    fn seal_bytes_with(&self, aad: &Aad<'_>, plaintext: &[u8], check_fork: bool) -> Result<Vec<u8>> {
         self.with_key(aad.subject, true, |key_id, cipher| {
             let mut out = Vec::with_capacity(MIN_LEN + plaintext.len());
             out.push(VERSION);
@@ -342,7 +352,11 @@ impl Keyring {
             let nonce: &mut [u8; NONCE_LEN] = (&mut out[nonce_at..HEADER_LEN])
                 .try_into()
                 .map_err(|_| Error::Random)?;
-            nonce::fill(nonce)?;
+            if check_fork {
+                nonce::fill(nonce)?;
+            } else {
+                nonce::fill_in_operation(nonce)?;
+            }
             out.extend_from_slice(plaintext);
             // The nonce is written and the tag appended in place: moving them through
             // `Result`s cost store-forwarding stalls that showed in the profile.

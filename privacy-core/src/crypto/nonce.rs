@@ -56,8 +56,8 @@ impl Generator {
         })
     }
 
-    fn next(&mut self, nonce: &mut [u8; NONCE_LEN]) -> Result<()> {
-        if self.pid != std::process::id() {
+    fn next(&mut self, nonce: &mut [u8; NONCE_LEN], check_fork: bool) -> Result<()> {
+        if check_fork && self.pid != std::process::id() {
             // A forked child: the state and buffer are the parent's.
             *self = Generator::new()?;
         }
@@ -84,12 +84,25 @@ thread_local! {
 /// Written in place rather than returned: moving a `Result<[u8; 12], Error>` through the
 /// thread-local accessor cost a store-forwarding stall per seal in the profile.
 pub(crate) fn fill(nonce: &mut [u8; NONCE_LEN]) -> Result<()> {
+    draw(nonce, true)
+}
+
+/// [`fill`] without the fork check, for the second and later nonces of one operation (one
+/// record sealed with several envelopes) on the thread that called [`fill`] for its first:
+/// a `fork` in between would be made by this thread, which is busy in the operation, or by
+/// another thread, which a child does not inherit this thread's generator from. Saves one
+/// `getpid` system call per envelope.
+pub(crate) fn fill_in_operation(nonce: &mut [u8; NONCE_LEN]) -> Result<()> {
+    draw(nonce, false)
+}
+
+fn draw(nonce: &mut [u8; NONCE_LEN], check_fork: bool) -> Result<()> {
     GENERATOR
         .try_with(|cell| {
             let mut slot = cell.try_borrow_mut().map_err(|_| Error::Random)?;
             match &mut *slot {
-                Some(generator) => generator.next(nonce),
-                slot => slot.insert(Generator::new()?).next(nonce),
+                Some(generator) => generator.next(nonce, check_fork),
+                slot => slot.insert(Generator::new()?).next(nonce, check_fork),
             }
         })
         .map_err(|_| Error::Random)?
@@ -131,7 +144,7 @@ mod tests {
         generator.left = 0;
         let mut nonce = [0u8; NONCE_LEN];
         for _ in 0..3 * BATCH {
-            generator.next(&mut nonce).expect("nonce");
+            generator.next(&mut nonce, true).expect("nonce");
             assert!(seen.insert(nonce), "a nonce repeated after a reseed");
         }
         assert!(generator.left > RESEED_AFTER - 4 * BATCH, "it reseeded");
@@ -141,7 +154,7 @@ mod tests {
     fn a_generator_from_another_process_reseeds_and_drops_its_buffer() {
         let mut generator = Generator::new().expect("seeded");
         let mut first = [0u8; NONCE_LEN];
-        generator.next(&mut first).expect("nonce");
+        generator.next(&mut first, true).expect("nonce");
         // What a forked child holds: the parent's state, under another process id.
         let mut copy = Generator {
             rng: generator.rng.clone(),
@@ -151,12 +164,12 @@ mod tests {
             pos: generator.pos,
         };
         let (mut a, mut b) = ([0u8; NONCE_LEN], [0u8; NONCE_LEN]);
-        generator.next(&mut a).expect("nonce");
-        copy.next(&mut b).expect("nonce");
+        generator.next(&mut a, true).expect("nonce");
+        copy.next(&mut b, true).expect("nonce");
         assert_eq!(a, b, "a copied generator replays the same nonce");
         copy.pid = copy.pid.wrapping_add(1);
-        copy.next(&mut b).expect("nonce");
-        generator.next(&mut a).expect("nonce");
+        copy.next(&mut b, true).expect("nonce");
+        generator.next(&mut a, true).expect("nonce");
         assert_ne!(a, b, "a generator seeded in another process reseeds");
         assert_eq!(copy.pid, std::process::id());
     }

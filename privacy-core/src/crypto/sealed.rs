@@ -329,7 +329,9 @@ impl Visitor for Targets {
     fn field(&mut self, meta: &'static FieldMeta, value: &dyn FieldValue) {
         if meta.encrypted || meta.retention == Retention::Transient {
             let mut path = String::new();
-            for segment in self.path.iter().chain([&meta.name]) {
+            // The path names the field for its blind index; nothing else needs it.
+            let segments = if meta.blind_index { &self.path[..] } else { &[] };
+            for segment in segments.iter().chain([&meta.name]).filter(|_| meta.blind_index) {
                 if !path.is_empty() {
                     path.push('.');
                 }
@@ -393,7 +395,7 @@ impl SealHook<'_> {
         let json = Zeroizing::new(serde_json::to_vec(value)?);
         let pointer = site.path.pointer();
         let aad = Aad::new(self.schema.name, &pointer, subject).bound_to(self.binding);
-        let envelope = self.keyring.seal_bytes(&aad, &json)?;
+        let envelope = self.keyring.seal_bytes_in_operation(&aad, &json)?;
         let target = &self.targets[at];
         if target.meta.blind_index {
             let indexes = self.blind_index.entry(target.path.clone()).or_default();
@@ -470,6 +472,7 @@ fn locate_encrypted<T: PersonalData + Serialize>(record: &T) -> Result<Vec<Strin
     }
     impl Hook for Locate {
         type Error = core::convert::Infallible;
+        const BUILD: bool = false;
         fn value<V: Serialize + ?Sized>(
             &mut self,
             site: &Site<'_>,

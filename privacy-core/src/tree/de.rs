@@ -87,6 +87,7 @@ impl<'de, 't: 'de, 'o: 't> de::Deserializer<'de> for TreeDeserializer<'t, 'o> {
             Tree::U128(v) => visitor.visit_u128(*v),
             Tree::F64(v) => visitor.visit_f64(*v),
             Tree::Str(v) => visitor.visit_borrowed_str(v),
+            Tree::Key(v) => visitor.visit_borrowed_str(v),
             Tree::Bytes(v) => visitor.visit_borrowed_bytes(v),
             Tree::Seq(items) => visitor.visit_seq(Seq {
                 items: items.iter(),
@@ -122,7 +123,7 @@ impl<'de, 't: 'de, 'o: 't> de::Deserializer<'de> for TreeDeserializer<'t, 'o> {
         visitor: V,
     ) -> Result<V::Value, Error> {
         match self.node {
-            Tree::Str(_) => visitor.visit_enum(Enum {
+            Tree::Str(_) | Tree::Key(_) => visitor.visit_enum(Enum {
                 variant: self,
                 content: None,
             }),

@@ -21,9 +21,11 @@ use zeroize::Zeroize;
 
 /// One node of a serde data tree. Maps keep their order; an externally tagged enum variant is a
 /// one-entry map `{variant: content}`, a unit variant its name, `None` and `()` are `Unit`.
-#[derive(Clone, PartialEq)]
+#[derive(Clone)]
 pub(crate) enum Tree {
     Unit,
+    /// A field or variant name serde gave as `&'static str`: a string, without a copy.
+    Key(&'static str),
     Bool(bool),
     I64(i64),
     U64(u64),
@@ -36,12 +38,43 @@ pub(crate) enum Tree {
     Map(Vec<(Tree, Tree)>),
 }
 
+impl PartialEq for Tree {
+    fn eq(&self, other: &Tree) -> bool {
+        match (self, other) {
+            (Tree::Unit, Tree::Unit) => true,
+            (Tree::Bool(a), Tree::Bool(b)) => a == b,
+            (Tree::I64(a), Tree::I64(b)) => a == b,
+            (Tree::U64(a), Tree::U64(b)) => a == b,
+            (Tree::I128(a), Tree::I128(b)) => a == b,
+            (Tree::U128(a), Tree::U128(b)) => a == b,
+            (Tree::F64(a), Tree::F64(b)) => a == b,
+            (Tree::Bytes(a), Tree::Bytes(b)) => a == b,
+            (Tree::Seq(a), Tree::Seq(b)) => a == b,
+            (Tree::Map(a), Tree::Map(b)) => a == b,
+            (a, b) => match (a.as_str(), b.as_str()) {
+                (Some(a), Some(b)) => a == b,
+                _ => false,
+            },
+        }
+    }
+}
+
 impl Tree {
+    /// The text of a string node.
+    pub(crate) fn as_str(&self) -> Option<&str> {
+        match self {
+            Tree::Str(s) => Some(s),
+            Tree::Key(s) => Some(s),
+            _ => None,
+        }
+    }
+
     /// The text of a map key, as a JSON pointer names it: strings as they are, integers and
     /// booleans in decimal; `None` for keys that cannot be named (maps, sequences).
     pub(crate) fn key_text(&self) -> Option<String> {
         match self {
             Tree::Str(s) => Some(s.clone()),
+            Tree::Key(s) => Some((*s).to_owned()),
             Tree::U64(n) => Some(n.to_string()),
             Tree::I64(n) => Some(n.to_string()),
             Tree::U128(n) => Some(n.to_string()),
@@ -61,6 +94,7 @@ impl Tree {
     pub(crate) fn leaves(&self, out: &mut dyn FnMut(String)) {
         match self {
             Tree::Str(s) if !s.is_empty() => out(s.clone()),
+            Tree::Key(s) if !s.is_empty() => out((*s).to_owned()),
             Tree::I64(n) => out(n.to_string()),
             Tree::U64(n) => out(n.to_string()),
             Tree::I128(n) => out(n.to_string()),
@@ -89,7 +123,7 @@ impl Zeroize for Tree {
             Tree::U128(n) => *n = 0,
             Tree::F64(n) => *n = 0.0,
             Tree::Bool(b) => *b = false,
-            Tree::Unit => {}
+            Tree::Unit | Tree::Key(_) => {}
         }
     }
 }
@@ -105,6 +139,7 @@ impl Serialize for Tree {
             Tree::U128(v) => serializer.serialize_u128(*v),
             Tree::F64(v) => serializer.serialize_f64(*v),
             Tree::Str(v) => serializer.serialize_str(v),
+            Tree::Key(v) => serializer.serialize_str(v),
             Tree::Bytes(v) => serializer.serialize_bytes(v),
             Tree::Seq(items) => {
                 let mut seq = serializer.serialize_seq(Some(items.len()))?;

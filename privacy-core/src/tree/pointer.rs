@@ -26,7 +26,10 @@ pub(crate) fn resolve<'t>(tree: &'t Tree, pointer: &str) -> Option<&'t Tree> {
         node = match node {
             Tree::Map(entries) => entries
                 .iter()
-                .find(|(k, _)| k.key_text().as_deref() == Some(token.as_str()))
+                .find(|(k, _)| match k.as_str() {
+                    Some(text) => text == token,
+                    None => k.key_text().as_deref() == Some(token.as_str()),
+                })
                 .map(|(_, v)| v)?,
             Tree::Seq(items) => {
                 let index: usize = token.parse().ok()?;

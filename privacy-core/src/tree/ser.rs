@@ -12,6 +12,10 @@ pub(crate) trait Hook {
     /// The hook's own error (a crypto error, say).
     type Error: fmt::Debug + fmt::Display;
 
+    /// Whether the tree is wanted: a hook that only watches the values go by (to locate
+    /// them) sets it to `false`, and strings are not copied nor nodes kept.
+    const BUILD: bool = true;
+
     /// Called with every struct field, sequence element, map value, newtype content, `Some`
     /// content and the root. `Ok(Some(tree))` writes `tree` in its place (the value itself is
     /// never serialized); `Ok(None)` serializes it as usual.
@@ -163,9 +167,10 @@ impl<'a, H: Hook> TreeSerializer<'a, H> {
         Compound {
             ser: self,
             kind,
-            items: Vec::with_capacity(if kind.is_seq() { len } else { 0 }),
-            entries: Vec::with_capacity(if kind.is_seq() { 0 } else { len }),
+            items: Vec::with_capacity(if kind.is_seq() && H::BUILD { len } else { 0 }),
+            entries: Vec::with_capacity(if kind.is_seq() || !H::BUILD { 0 } else { len }),
             key: None,
+            index: 0,
         }
     }
 }
@@ -192,13 +197,18 @@ pub(crate) struct Compound<'a, H> {
     items: Vec<Tree>,
     entries: Vec<(Tree, Tree)>,
     key: Option<(Tree, String)>,
+    /// The index of the next sequence element.
+    index: usize,
 }
 
 impl<H: Hook> Compound<'_, H> {
     fn element<T: Serialize + ?Sized>(&mut self, value: &T) -> Result<(), Error<H::Error>> {
-        let index = self.items.len();
+        let index = self.index;
+        self.index += 1;
         let tree = self.ser.child(Segment::Index(index), None, value)?;
-        self.items.push(tree);
+        if H::BUILD {
+            self.items.push(tree);
+        }
         Ok(())
     }
 
@@ -211,7 +221,9 @@ impl<H: Hook> Compound<'_, H> {
         let tree = self
             .ser
             .child(Segment::Key(key), Some((container, key)), value)?;
-        self.entries.push((Tree::Str(key.to_owned()), tree));
+        if H::BUILD {
+            self.entries.push((Tree::Key(key), tree));
+        }
         Ok(())
     }
 
@@ -223,7 +235,7 @@ impl<H: Hook> Compound<'_, H> {
         };
         match self.kind {
             Kind::TupleVariant(variant) | Kind::StructVariant(_, variant) => {
-                Tree::Map(vec![(Tree::Str(variant.to_owned()), body)])
+                Tree::Map(vec![(Tree::Key(variant), body)])
             }
             _ => body,
         }
@@ -284,6 +296,9 @@ impl<'a, H: Hook> ser::Serializer for TreeSerializer<'a, H> {
         Ok(Tree::Str(v.to_string()))
     }
     fn serialize_str(self, v: &str) -> Result<Tree, Self::Error> {
+        if !H::BUILD {
+            return Ok(Tree::Unit);
+        }
         Ok(Tree::Str(v.to_owned()))
     }
     fn serialize_bytes(self, v: &[u8]) -> Result<Tree, Self::Error> {
@@ -307,7 +322,7 @@ impl<'a, H: Hook> ser::Serializer for TreeSerializer<'a, H> {
         _index: u32,
         variant: &'static str,
     ) -> Result<Tree, Self::Error> {
-        Ok(Tree::Str(variant.to_owned()))
+        Ok(Tree::Key(variant))
     }
     fn serialize_newtype_struct<T: Serialize + ?Sized>(
         mut self,
@@ -324,7 +339,7 @@ impl<'a, H: Hook> ser::Serializer for TreeSerializer<'a, H> {
         value: &T,
     ) -> Result<Tree, Self::Error> {
         let content = self.child(Segment::Key(variant), None, value)?;
-        Ok(Tree::Map(vec![(Tree::Str(variant.to_owned()), content)]))
+        Ok(Tree::Map(vec![(Tree::Key(variant), content)]))
     }
     fn serialize_seq(self, len: Option<usize>) -> Result<Compound<'a, H>, Self::Error> {
         Ok(self.compound(Kind::Seq, len))
@@ -420,10 +435,13 @@ impl<H: Hook> ser::SerializeMap for Compound<'_, H> {
     type Ok = Tree;
     type Error = Error<H::Error>;
     fn serialize_key<T: Serialize + ?Sized>(&mut self, key: &T) -> Result<(), Self::Error> {
-        let tree = key.serialize(TreeSerializer {
-            hook: &mut *self.ser.hook,
-            path: &mut *self.ser.path,
-        })?;
+        // Keys are plain values (never personal fields); always built, to name the path.
+        let tree = key
+            .serialize(TreeSerializer {
+                hook: &mut Plain,
+                path: &mut Path::default(),
+            })
+            .map_err(|_| Error::Serialize)?;
         let text = tree.key_text().ok_or(Error::Key)?;
         self.key = Some((tree, text));
         Ok(())
@@ -431,7 +449,9 @@ impl<H: Hook> ser::SerializeMap for Compound<'_, H> {
     fn serialize_value<T: Serialize + ?Sized>(&mut self, value: &T) -> Result<(), Self::Error> {
         let (key, text) = self.key.take().ok_or(Error::Serialize)?;
         let tree = self.ser.child(Segment::Owned(text), None, value)?;
-        self.entries.push((key, tree));
+        if H::BUILD {
+            self.entries.push((key, tree));
+        }
         Ok(())
     }
     fn end(self) -> Result<Tree, Self::Error> {
