@@ -1,6 +1,8 @@
 //! Record-level sealing and opening through the typed model vs the hand-written equivalent,
-//! in the same run: encrypt the field(s) with a prebuilt AES-256-GCM cipher, base64 them and
-//! `serde_json` the record (and the reverse for opening).
+//! in the same run: encrypt the field(s) with a prebuilt AES-256-GCM cipher under a fresh
+//! random nonce (from a ChaCha20 generator seeded once: a fixed nonce would not be a correct
+//! equivalent), base64 nonce and ciphertext, and `serde_json` the record (and the reverse for
+//! opening).
 //!
 //! `cargo bench -p privacy-core --bench seal`; the ratios print at the end.
 
@@ -11,6 +13,8 @@ use aes_gcm::{Aes256Gcm, KeyInit, Nonce};
 use base64::Engine as _;
 use privacy_core::crypto::{Keyring, Sealed};
 use privacy_core::PersonalData;
+use rand_chacha::ChaCha20Rng;
+use rand_core::{RngCore, SeedableRng};
 use serde::{Deserialize, Serialize};
 
 #[path = "support/mod.rs"]

@@ -13,7 +13,7 @@ use crate::PersonalData;
 /// A derived record, or a container of derived records: what `#[personal(nested)]` accepts.
 #[diagnostic::on_unimplemented(
     message = "`{Self}` is not a `#[derive(PersonalData)]` record",
-    label = "`#[personal(nested)]` needs a PersonalData type, or an Option, Vec or Box of one",
+    label = "`#[personal(nested)]` needs a PersonalData type, or an Option, Vec, Box or map (values) of one",
     note = "derive `PersonalData` for the field's type, or classify the field with `category = \"...\"`"
 )]
 pub trait Nested {
@@ -156,3 +156,30 @@ impl<T: Nested + ?Sized> Nested for Box<T> {
         (**self).fmt_nested(f)
     }
 }
+
+/// Map values: the records of a `HashMap` or `BTreeMap` (keys are not records). Their `Debug`
+/// prints each key as `<key>`: a key is often personal (an email, a phone number).
+macro_rules! nested_map {
+    ($($map:ident [$($p:ident),*]),*) => {$(
+        impl<K, V: Nested, $($p),*> Nested for std::collections::$map<K, V, $($p),*> {
+            const SCHEMA: &'static RecordSchema = V::SCHEMA;
+            fn for_each(&self, f: &mut dyn FnMut(&dyn PersonalData)) {
+                for v in self.values() {
+                    v.for_each(f);
+                }
+            }
+            fn for_each_mut(&mut self, f: &mut dyn FnMut(&mut dyn PersonalData)) {
+                for v in self.values_mut() {
+                    v.for_each_mut(f);
+                }
+            }
+            fn fmt_nested(&self, f: &mut Formatter<'_>) -> FmtResult {
+                f.debug_map()
+                    .entries(self.values().map(|v| (crate::redact::TagLiteral("<key>"), Records(v))))
+                    .finish()
+            }
+        }
+    )*};
+}
+
+nested_map!(HashMap [S], BTreeMap []);

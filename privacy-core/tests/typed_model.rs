@@ -967,7 +967,6 @@ fn nested_vec_option_and_box_of_encrypted_addresses_follow_rename_all() {
 // for records and `Option`, `Vec` and `Box` of them only (E0277 "`HashMap<String, Address>` is
 // not a `#[derive(PersonalData)]` record"), although the redacted view's docs speak of "map
 // values". Compiled out until the library supports it; remove the `cfg` to run it.
-#[cfg(any())]
 mod hash_map_values {
     use super::*;
     use std::collections::HashMap;

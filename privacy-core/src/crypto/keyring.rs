@@ -338,11 +338,20 @@ impl Keyring {
 
     /// [`seal_bytes`](Keyring::seal_bytes) for the envelopes of one record, whose seal drew
     /// its first nonce with the fork check (see `nonce::fill_in_operation`).
-    pub(crate) fn seal_bytes_in_operation(&self, aad: &Aad<'_>, plaintext: &[u8]) -> Result<Vec<u8>> {
+    pub(crate) fn seal_bytes_in_operation(
+        &self,
+        aad: &Aad<'_>,
+        plaintext: &[u8],
+    ) -> Result<Vec<u8>> {
         self.seal_bytes_with(aad, plaintext, false)
     }
 
-    fn seal_bytes_with(&self, aad: &Aad<'_>, plaintext: &[u8], check_fork: bool) -> Result<Vec<u8>> {
+    fn seal_bytes_with(
+        &self,
+        aad: &Aad<'_>,
+        plaintext: &[u8],
+        check_fork: bool,
+    ) -> Result<Vec<u8>> {
         self.with_key(aad.subject, true, |key_id, cipher| {
             let mut out = Vec::with_capacity(MIN_LEN + plaintext.len());
             out.push(VERSION);

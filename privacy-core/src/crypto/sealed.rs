@@ -328,15 +328,14 @@ impl Targets {
 impl Visitor for Targets {
     fn field(&mut self, meta: &'static FieldMeta, value: &dyn FieldValue) {
         if meta.encrypted || meta.retention == Retention::Transient {
-            let mut path = String::new();
             // The path names the field for its blind index; nothing else needs it.
-            let segments = if meta.blind_index { &self.path[..] } else { &[] };
-            for segment in segments.iter().chain([&meta.name]).filter(|_| meta.blind_index) {
-                if !path.is_empty() {
-                    path.push('.');
-                }
-                path.push_str(segment);
-            }
+            let path = if meta.blind_index {
+                let mut segments = self.path.clone();
+                segments.push(meta.name);
+                segments.join(".")
+            } else {
+                String::new()
+            };
             self.out.push(Target {
                 id: Identity::of_dyn(value),
                 meta,
