@@ -78,25 +78,29 @@ fn main() {
     let keyring = Keyring::in_memory();
     let cipher = Aes256Gcm::new(&[7u8; 32].into());
     let b64 = base64::engine::general_purpose::STANDARD;
+    let rng = std::cell::RefCell::new(ChaCha20Rng::from_seed([9u8; 32]));
     let enc = |text: &str| {
-        let ct = cipher
-            .encrypt(
-                Nonce::from_slice(&[3u8; 12]),
-                Payload {
-                    msg: text.as_bytes(),
-                    aad: b"",
-                },
-            )
-            .unwrap();
-        b64.encode(ct)
+        let mut nonce = [0u8; 12];
+        rng.borrow_mut().fill_bytes(&mut nonce);
+        let mut out = nonce.to_vec();
+        out.extend(
+            cipher
+                .encrypt(
+                    Nonce::from_slice(&nonce),
+                    Payload {
+                        msg: text.as_bytes(),
+                        aad: b"",
+                    },
+                )
+                .unwrap(),
+        );
+        b64.encode(out)
     };
     let dec = |text: &str| {
-        let ct = b64.decode(text).unwrap();
+        let bytes = b64.decode(text).unwrap();
+        let (nonce, ct) = bytes.split_at(12);
         let pt = cipher
-            .decrypt(
-                Nonce::from_slice(&[3u8; 12]),
-                Payload { msg: &ct, aad: b"" },
-            )
+            .decrypt(Nonce::from_slice(nonce), Payload { msg: ct, aad: b"" })
             .unwrap();
         String::from_utf8(pt).unwrap()
     };

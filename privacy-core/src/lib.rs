@@ -3,7 +3,7 @@
 //! Turn a privacy policy's promises into annotations on the structs that hold personal data,
 //! and generate the code that keeps them.
 #![doc = include_str!("../doc/overview.md")]
-#![forbid(unsafe_code)]
+#![deny(unsafe_code)] // one audited exception: crypto/fork.rs (pthread_atfork)
 #![cfg_attr(
     not(test),
     warn(clippy::unwrap_used, clippy::expect_used, clippy::panic)

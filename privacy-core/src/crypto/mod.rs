@@ -91,6 +91,7 @@
 
 mod envelope;
 mod error;
+mod fork;
 mod group_commit;
 mod key_wrapper;
 mod keyring;

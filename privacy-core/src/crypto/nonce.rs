@@ -15,9 +15,11 @@
 //! Fork safety: a child forked without `exec` starts with a copy of the forking thread's
 //! generator and buffer, so it would hand out the parent's next nonces. Each draw compares
 //! the process id with the one the generator was seeded in and reseeds from the OS (and
-//! drops the buffer) when it differs, so parent and child never share a nonce. The check is
-//! one `getpid` system call per nonce: this crate forbids `unsafe`, which rules out the
-//! cheaper `pthread_atfork` counter or a `MADV_WIPEONFORK` page.
+//! drops the buffer) when it differs, so parent and child never share a nonce. On Unix the
+//! check is a load of a fork generation that a `pthread_atfork` child handler bumps (see
+//! `fork.rs`, the crate's one audited `unsafe` call); elsewhere, or if the handler could not
+//! be registered, it is one `getpid` system call per nonce (about 300 ns on a VM, as much as
+//! the rest of a short seal).
 
 use core::cell::RefCell;
 
@@ -38,6 +40,8 @@ struct Generator {
     rng: ChaCha20Rng,
     /// The process the generator was seeded in.
     pid: u32,
+    /// The fork generation it was seeded in (see `fork.rs`).
+    generation: u64,
     /// Nonces left before the next reseed.
     left: u32,
     /// Generator output not handed out yet: `buf[pos..]`.
@@ -46,10 +50,19 @@ struct Generator {
 }
 
 impl Generator {
+    /// Whether this thread's generator was copied into a forked child.
+    fn forked(&self) -> bool {
+        if super::fork::needs_pid_check() {
+            return self.pid != std::process::id();
+        }
+        self.generation != super::fork::generation()
+    }
+
     fn new() -> Result<Generator> {
         Ok(Generator {
             rng: seeded()?,
             pid: std::process::id(),
+            generation: super::fork::generation(),
             left: RESEED_AFTER,
             buf: [0; BUF_LEN],
             pos: BUF_LEN,
@@ -57,11 +70,15 @@ impl Generator {
     }
 
     fn next(&mut self, nonce: &mut [u8; NONCE_LEN], check_fork: bool) -> Result<()> {
-        if check_fork && self.pid != std::process::id() {
+        if check_fork && self.forked() {
             // A forked child: the state and buffer are the parent's.
             *self = Generator::new()?;
         }
         if self.pos == self.buf.len() {
+            if self.pid != std::process::id() {
+                // A child the atfork handler did not run in (a raw clone): reseed here.
+                *self = Generator::new()?;
+            }
             if self.left == 0 {
                 *self = Generator::new()?;
             }
@@ -156,21 +173,44 @@ mod tests {
         let mut first = [0u8; NONCE_LEN];
         generator.next(&mut first, true).expect("nonce");
         // What a forked child holds: the parent's state, under another process id.
-        let mut copy = Generator {
-            rng: generator.rng.clone(),
-            pid: generator.pid,
-            left: generator.left,
-            buf: generator.buf,
-            pos: generator.pos,
+        let copy_of = |g: &Generator| Generator {
+            rng: g.rng.clone(),
+            pid: g.pid,
+            generation: g.generation,
+            left: g.left,
+            buf: g.buf,
+            pos: g.pos,
         };
+        let mut copy = copy_of(&generator);
         let (mut a, mut b) = ([0u8; NONCE_LEN], [0u8; NONCE_LEN]);
         generator.next(&mut a, true).expect("nonce");
         copy.next(&mut b, true).expect("nonce");
         assert_eq!(a, b, "a copied generator replays the same nonce");
+        // What the atfork handler does in a child: a new fork generation.
+        copy.generation = copy.generation.wrapping_add(1);
         copy.pid = copy.pid.wrapping_add(1);
         copy.next(&mut b, true).expect("nonce");
         generator.next(&mut a, true).expect("nonce");
-        assert_ne!(a, b, "a generator seeded in another process reseeds");
+        assert_ne!(a, b, "a generator seeded before a fork reseeds");
         assert_eq!(copy.pid, std::process::id());
+        assert_eq!(copy.generation, super::super::fork::generation());
+    }
+
+    #[test]
+    fn a_child_no_atfork_handler_ran_in_reseeds_at_its_next_refill() {
+        let mut generator = Generator::new().expect("seeded");
+        let mut copy = Generator {
+            rng: generator.rng.clone(),
+            pid: generator.pid.wrapping_add(1),
+            generation: generator.generation,
+            left: generator.left,
+            buf: generator.buf,
+            pos: BUF_LEN,
+        };
+        generator.pos = BUF_LEN;
+        let (mut a, mut b) = ([0u8; NONCE_LEN], [0u8; NONCE_LEN]);
+        generator.next(&mut a, true).expect("nonce");
+        copy.next(&mut b, true).expect("nonce");
+        assert_ne!(a, b, "the refill compares the process id");
     }
 }
