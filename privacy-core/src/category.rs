@@ -9,10 +9,18 @@
 //! credentials, demographics, payment cards, device identifiers, IP addresses, precise location,
 //! children's data through age and birth date, troubleshooting data). Anything else is a custom
 //! category: `category = "custom:loyalty.tier"`.
+//!
+//! Every name, flag and text comes from one table, `vocabulary::CATEGORIES`,
+//! which the derive reads too; this module gives the rows their types.
 
 use core::fmt;
 
 use serde::{Serialize, Serializer};
+
+use crate::vocabulary::{
+    CategoryEntry, CATEGORIES, CUSTOM_CATEGORY_DESCRIPTION, CUSTOM_CATEGORY_PREFIX,
+    SUBJECT_ID_CATEGORY,
+};
 
 /// A CCPA category of personal information (Cal. Civ. Code 1798.140(v)(1)).
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
@@ -47,6 +55,33 @@ pub enum CcpaCategory {
 }
 
 impl CcpaCategory {
+    const ALL: [CcpaCategory; 12] = [
+        Self::Identifiers,
+        Self::CustomerRecords,
+        Self::ProtectedClassifications,
+        Self::Commercial,
+        Self::Biometric,
+        Self::NetworkActivity,
+        Self::Geolocation,
+        Self::SensoryData,
+        Self::Professional,
+        Self::Education,
+        Self::Inferences,
+        Self::Sensitive,
+    ];
+
+    /// The category with the statute's letter `letter` (`'A'` to `'L'`).
+    const fn from_letter(letter: char) -> Option<CcpaCategory> {
+        let mut i = 0;
+        while i < Self::ALL.len() {
+            if Self::ALL[i].letter() == letter {
+                return Some(Self::ALL[i]);
+            }
+            i += 1;
+        }
+        None
+    }
+
     /// The letter of the statute, `'A'` to `'L'`.
     pub const fn letter(self) -> char {
         match self {
@@ -117,11 +152,7 @@ impl Serialize for CcpaCategory {
 }
 
 macro_rules! categories {
-    ($(
-        $(#[$doc:meta])*
-        $variant:ident = $name:literal, $ccpa:ident, sensitive: $sensitive:literal,
-        special: $special:literal, withheld: $withheld:expr, $description:literal;
-    )*) => {
+    ($($(#[$doc:meta])* $variant:ident,)*) => {
         /// A category of personal data, from the taxonomy or custom.
         ///
         /// The dotted [`name`](Category::name) is what `#[personal(category = "...")]` takes.
@@ -138,190 +169,225 @@ macro_rules! categories {
             /// Every category of the taxonomy (custom ones excluded), in declaration order.
             pub const ALL: &'static [Category] = &[$(Category::$variant),*];
 
-            /// The dotted name, e.g. `"contact.email"`; custom categories keep their `custom:` prefix.
-            pub const fn name(self) -> &'static str {
+            /// The vocabulary row of a taxonomy category, or the spelling of a custom one. The
+            /// row is found by variant name when the crate compiles: a variant without a row is
+            /// a compile error.
+            const fn entry(self) -> Result<&'static CategoryEntry, &'static str> {
                 match self {
-                    $(Self::$variant => $name,)*
-                    Self::Custom(name) => name,
-                }
-            }
-
-            /// A one-line description for notices and inventories.
-            pub const fn description(self) -> &'static str {
-                match self {
-                    $(Self::$variant => $description,)*
-                    Self::Custom(_) => "Custom category declared by the application",
-                }
-            }
-
-            /// The CCPA category (1798.140(v)(1)); custom categories count as identifiers
-            /// (the most conservative choice: they are disclosed and exported).
-            pub const fn ccpa(self) -> CcpaCategory {
-                match self {
-                    $(Self::$variant => CcpaCategory::$ccpa,)*
-                    Self::Custom(_) => CcpaCategory::Identifiers,
-                }
-            }
-
-            /// Whether the category is CPRA "sensitive personal information" (1798.140(ae)).
-            pub const fn is_sensitive(self) -> bool {
-                match self {
-                    $(Self::$variant => $sensitive,)*
-                    Self::Custom(_) => false,
-                }
-            }
-
-            /// Whether the category is a GDPR Art. 9 special category of personal data.
-            pub const fn is_special_category(self) -> bool {
-                match self {
-                    $(Self::$variant => $special,)*
-                    Self::Custom(_) => false,
-                }
-            }
-
-            /// Why the value must not be disclosed in a right-to-know response (11 CCR 7024(d)),
-            /// or `None` when it may be.
-            pub const fn withheld_from_access(self) -> Option<&'static str> {
-                match self {
-                    $(Self::$variant => $withheld,)*
-                    Self::Custom(_) => None,
-                }
-            }
-
-            /// Looks a category up by dotted name. `"custom:x"` gives `Category::Custom("custom:x")`
-            /// only for `'static` input; use [`Category::from_name`] for borrowed text.
-            pub fn from_static_name(name: &'static str) -> Option<Category> {
-                Self::from_name(name).or_else(|| is_custom(name).then_some(Category::Custom(name)))
-            }
-
-            /// Looks a taxonomy category up by its dotted name (custom categories are not found).
-            pub fn from_name(name: &str) -> Option<Category> {
-                match name {
-                    $($name => Some(Self::$variant),)*
-                    _ => None,
+                    $(Self::$variant => Ok(&CATEGORIES[const { row(stringify!($variant)) }]),)*
+                    Self::Custom(name) => Err(name),
                 }
             }
         }
     };
 }
 
-fn is_custom(name: &str) -> bool {
-    name.strip_prefix("custom:")
-        .is_some_and(|rest| !rest.is_empty())
-}
-
-const GOVERNMENT_ID: Option<&str> = Some(
-    "11 CCR 7024(d): government-issued identification numbers are never disclosed in an access response",
-);
-const FINANCIAL: Option<&str> = Some(
-    "11 CCR 7024(d): financial account and card numbers are never disclosed in an access response",
-);
-const CREDENTIALS: Option<&str> = Some(
-    "11 CCR 7024(d): account passwords and security questions or answers are never disclosed in an access response",
-);
-const BIOMETRIC: Option<&str> =
-    Some("11 CCR 7024(d): unique biometric data is never disclosed in an access response");
-
 categories! {
     /// A person's real name, alias or display name.
-    IdentityName = "identity.name", Identifiers, sensitive: false, special: false, withheld: None,
-        "Real name, alias or display name";
+    IdentityName,
     /// An account or customer identifier assigned by the service.
-    IdentityAccountId = "identity.account_id", Identifiers, sensitive: false, special: false, withheld: None,
-        "Account or customer identifier assigned by the service";
+    IdentityAccountId,
     /// A government-issued identifier: SSN, driver's licence, passport, national id.
-    IdentityGovernmentId = "identity.government_id", Identifiers, sensitive: true, special: false, withheld: GOVERNMENT_ID,
-        "Government-issued identifier (SSN, driver's licence, passport)";
+    IdentityGovernmentId,
     /// An email address.
-    ContactEmail = "contact.email", Identifiers, sensitive: false, special: false, withheld: None,
-        "Email address";
+    ContactEmail,
     /// A telephone number.
-    ContactPhone = "contact.phone", CustomerRecords, sensitive: false, special: false, withheld: None,
-        "Telephone number";
+    ContactPhone,
     /// A postal or billing address.
-    ContactPostalAddress = "contact.postal_address", Identifiers, sensitive: false, special: false, withheld: None,
-        "Postal or billing address";
+    ContactPostalAddress,
     /// A login or account name.
-    AccountUsername = "account.username", Identifiers, sensitive: false, special: false, withheld: None,
-        "Login or account name";
+    AccountUsername,
     /// A password or password hash.
-    AccountPassword = "account.password", CustomerRecords, sensitive: true, special: false, withheld: CREDENTIALS,
-        "Password or password hash used to log in";
+    AccountPassword,
     /// A password hint.
-    AccountPasswordHint = "account.password_hint", CustomerRecords, sensitive: true, special: false, withheld: CREDENTIALS,
-        "Password hint";
+    AccountPasswordHint,
     /// An answer to a security question.
-    AccountSecurityAnswer = "account.security_answer", CustomerRecords, sensitive: true, special: false, withheld: CREDENTIALS,
-        "Answer to a security question";
+    AccountSecurityAnswer,
     /// A date of birth.
-    DemographicBirthDate = "demographic.birth_date", ProtectedClassifications, sensitive: false, special: false, withheld: None,
-        "Date of birth";
+    DemographicBirthDate,
     /// An age or age range.
-    DemographicAge = "demographic.age", ProtectedClassifications, sensitive: false, special: false, withheld: None,
-        "Age or age range";
+    DemographicAge,
     /// Sex or gender.
-    DemographicGender = "demographic.gender", ProtectedClassifications, sensitive: false, special: false, withheld: None,
-        "Sex or gender";
+    DemographicGender,
     /// Country of residence.
-    DemographicCountry = "demographic.country", Identifiers, sensitive: false, special: false, withheld: None,
-        "Country of residence";
+    DemographicCountry,
     /// Preferred language.
-    DemographicLanguage = "demographic.language", Inferences, sensitive: false, special: false, withheld: None,
-        "Preferred language";
+    DemographicLanguage,
     /// A payment card number (PAN).
-    FinancialCardNumber = "financial.card_number", CustomerRecords, sensitive: true, special: false, withheld: FINANCIAL,
-        "Payment card number";
+    FinancialCardNumber,
     /// A card security code (CVV/CVC); PCI DSS forbids storing it after authorisation.
-    FinancialCardSecurityCode = "financial.card_security_code", CustomerRecords, sensitive: true, special: false, withheld: FINANCIAL,
-        "Card security code (CVV/CVC)";
+    FinancialCardSecurityCode,
     /// A bank account number or IBAN.
-    FinancialBankAccount = "financial.bank_account", CustomerRecords, sensitive: true, special: false, withheld: FINANCIAL,
-        "Bank account number or IBAN";
+    FinancialBankAccount,
     /// Products or services purchased, subscriptions, transaction history.
-    CommercialPurchase = "commercial.purchase", Commercial, sensitive: false, special: false, withheld: None,
-        "Products or services purchased, subscriptions and transactions";
+    CommercialPurchase,
     /// A device identifier: IMEI, serial number, advertising id.
-    DeviceId = "device.id", Identifiers, sensitive: false, special: false, withheld: None,
-        "Device identifier (IMEI, serial number, advertising id)";
+    DeviceId,
     /// An IP address.
-    DeviceIpAddress = "device.ip_address", Identifiers, sensitive: false, special: false, withheld: None,
-        "IP address";
+    DeviceIpAddress,
     /// A network hardware (MAC) address.
-    DeviceMacAddress = "device.mac_address", Identifiers, sensitive: false, special: false, withheld: None,
-        "Network hardware (MAC) address";
+    DeviceMacAddress,
     /// A cookie or similar online tracking identifier.
-    DeviceCookieId = "device.cookie_id", Identifiers, sensitive: false, special: false, withheld: None,
-        "Cookie or similar online identifier";
+    DeviceCookieId,
     /// Device environment: model, operating system, carrier, settings.
-    DeviceEnvironment = "device.environment", NetworkActivity, sensitive: false, special: false, withheld: None,
-        "Device environment (model, operating system, carrier, settings)";
+    DeviceEnvironment,
     /// A crash or error report sent by the device.
-    DeviceErrorReport = "device.error_report", NetworkActivity, sensitive: false, special: false, withheld: None,
-        "Crash or error report sent by the device";
+    DeviceErrorReport,
     /// Troubleshooting and diagnostic data.
-    DeviceTroubleshooting = "device.troubleshooting", NetworkActivity, sensitive: false, special: false, withheld: None,
-        "Troubleshooting and diagnostic data";
+    DeviceTroubleshooting,
     /// Interactions with the product: features used, clicks, sessions.
-    UsageProductInteraction = "usage.product_interaction", NetworkActivity, sensitive: false, special: false, withheld: None,
-        "Interactions with the product (features used, clicks, sessions)";
+    UsageProductInteraction,
     /// Precise geolocation (within a radius of 1,850 feet, per CPRA 1798.140(w)).
-    LocationPrecise = "location.precise", Geolocation, sensitive: true, special: false, withheld: None,
-        "Precise geolocation (GNSS, Wi-Fi positioning; within 1,850 feet)";
+    LocationPrecise,
     /// Coarse geolocation: city, region, country-level position.
-    LocationImprecise = "location.imprecise", Geolocation, sensitive: false, special: false, withheld: None,
-        "Coarse geolocation (city or region)";
+    LocationImprecise,
     /// A social network profile or handle.
-    SocialProfile = "social.profile", Identifiers, sensitive: false, special: false, withheld: None,
-        "Social network profile or handle";
+    SocialProfile,
     /// Marketing and communication preferences, including opt-outs.
-    MarketingPreference = "marketing.preference", Inferences, sensitive: false, special: false, withheld: None,
-        "Marketing and communication preferences, opt-outs";
+    MarketingPreference,
     /// Health or medical information.
-    Health = "health", CustomerRecords, sensitive: true, special: true, withheld: None,
-        "Health or medical information";
+    Health,
     /// Biometric data: fingerprints, face geometry, voice prints.
-    Biometric = "biometric", Biometric, sensitive: true, special: true, withheld: BIOMETRIC,
-        "Biometric data (fingerprint, face geometry, voice print)";
+    Biometric,
+}
+
+// `Category::ALL[i]` has row `i` of the vocabulary, for every row: so each row has exactly one
+// variant and `ALL` follows the vocabulary's order. Every row's CCPA letter is a real one, and
+// the default category of a subject id is a row.
+const _: () = {
+    assert!(
+        Category::ALL.len() == CATEGORIES.len(),
+        "every row of `vocabulary::CATEGORIES` needs a `Category` variant"
+    );
+    let mut subject_id_category = false;
+    let mut i = 0;
+    while i < CATEGORIES.len() {
+        subject_id_category |= same(CATEGORIES[i].name, SUBJECT_ID_CATEGORY);
+        let same_row = match Category::ALL[i].entry() {
+            Ok(entry) => same(entry.variant, CATEGORIES[i].variant),
+            Err(_) => false,
+        };
+        assert!(
+            same_row,
+            "`Category` variants are declared in the order of `vocabulary::CATEGORIES`"
+        );
+        assert!(
+            CcpaCategory::from_letter(CATEGORIES[i].ccpa).is_some(),
+            "a row of `vocabulary::CATEGORIES` has a CCPA letter outside A-L"
+        );
+        i += 1;
+    }
+    assert!(
+        subject_id_category,
+        "`vocabulary::SUBJECT_ID_CATEGORY` is not a row of `vocabulary::CATEGORIES`"
+    );
+};
+
+impl Category {
+    /// The dotted name, e.g. `"contact.email"`; custom categories keep their `custom:` prefix.
+    pub const fn name(self) -> &'static str {
+        match self.entry() {
+            Ok(entry) => entry.name,
+            Err(custom) => custom,
+        }
+    }
+
+    /// A one-line description for notices and inventories.
+    pub const fn description(self) -> &'static str {
+        match self.entry() {
+            Ok(entry) => entry.description,
+            Err(_) => CUSTOM_CATEGORY_DESCRIPTION,
+        }
+    }
+
+    /// The CCPA category (1798.140(v)(1)); custom categories count as identifiers
+    /// (the most conservative choice: they are disclosed and exported).
+    pub const fn ccpa(self) -> CcpaCategory {
+        let letter = match self.entry() {
+            Ok(entry) => entry.ccpa,
+            Err(_) => 'A',
+        };
+        match CcpaCategory::from_letter(letter) {
+            Some(ccpa) => ccpa,
+            // Unreachable: every row's letter is checked above when the crate compiles.
+            None => CcpaCategory::Identifiers,
+        }
+    }
+
+    /// Whether the category is CPRA "sensitive personal information" (1798.140(ae)).
+    pub const fn is_sensitive(self) -> bool {
+        match self.entry() {
+            Ok(entry) => entry.sensitive,
+            Err(_) => false,
+        }
+    }
+
+    /// Whether the category is a GDPR Art. 9 special category of personal data.
+    pub const fn is_special_category(self) -> bool {
+        match self.entry() {
+            Ok(entry) => entry.special,
+            Err(_) => false,
+        }
+    }
+
+    /// Why the value must not be disclosed in a right-to-know response (11 CCR 7024(d)),
+    /// or `None` when it may be.
+    pub const fn withheld_from_access(self) -> Option<&'static str> {
+        match self.entry() {
+            Ok(entry) => entry.withheld,
+            Err(_) => None,
+        }
+    }
+
+    /// Looks a category up by dotted name. `"custom:x"` gives `Category::Custom("custom:x")`
+    /// only for `'static` input; use [`Category::from_name`] for borrowed text.
+    pub fn from_static_name(name: &'static str) -> Option<Category> {
+        Self::from_name(name).or_else(|| is_custom(name).then_some(Category::Custom(name)))
+    }
+
+    /// Looks a taxonomy category up by its dotted name (custom categories are not found).
+    pub fn from_name(name: &str) -> Option<Category> {
+        CATEGORIES
+            .iter()
+            .position(|entry| entry.name == name)
+            .map(|i| Self::ALL[i])
+    }
+}
+
+/// The index of the vocabulary row of the `Category` variant named `variant`; evaluated when
+/// the crate compiles, so a missing row fails the build.
+const fn row(variant: &str) -> usize {
+    let mut i = 0;
+    while i < CATEGORIES.len() && !same(CATEGORIES[i].variant, variant) {
+        i += 1;
+    }
+    assert!(
+        i < CATEGORIES.len(),
+        "a `Category` variant has no row in `vocabulary::CATEGORIES`"
+    );
+    i
+}
+
+/// `a == b` in `const` context.
+pub(crate) const fn same(a: &str, b: &str) -> bool {
+    let (a, b) = (a.as_bytes(), b.as_bytes());
+    if a.len() != b.len() {
+        return false;
+    }
+    let mut i = 0;
+    while i < a.len() {
+        if a[i] != b[i] {
+            return false;
+        }
+        i += 1;
+    }
+    true
+}
+
+/// `custom:<name>` with a non-blank name (the derive's rule too).
+pub(crate) fn is_custom(name: &str) -> bool {
+    name.strip_prefix(CUSTOM_CATEGORY_PREFIX)
+        .is_some_and(|rest| !rest.trim().is_empty())
 }
 
 impl fmt::Debug for Category {
@@ -344,6 +410,8 @@ impl Serialize for Category {
 
 #[cfg(test)]
 mod tests {
+    use core::fmt::Write;
+
     use super::*;
 
     #[test]
@@ -355,13 +423,27 @@ mod tests {
     }
 
     #[test]
+    fn every_category_reads_its_row_of_the_vocabulary() {
+        for (c, entry) in Category::ALL.iter().zip(CATEGORIES) {
+            assert_eq!(format!("{c:?}"), entry.name);
+            assert_eq!(c.ccpa().letter(), entry.ccpa);
+            assert_eq!(c.description(), entry.description);
+            assert_eq!(c.is_sensitive(), entry.sensitive);
+            assert_eq!(c.is_special_category(), entry.special);
+            assert_eq!(c.withheld_from_access(), entry.withheld);
+        }
+        assert_eq!(Category::ContactPhone.ccpa(), CcpaCategory::CustomerRecords);
+        assert_eq!(
+            Category::Custom("custom:x").description(),
+            CUSTOM_CATEGORY_DESCRIPTION
+        );
+    }
+
+    #[test]
     fn labels_join_letter_and_title() {
-        for c in Category::ALL {
-            let ccpa = c.ccpa();
-            assert_eq!(
-                ccpa.label(),
-                format!("({}) {}", ccpa.letter(), ccpa.title())
-            );
+        for c in CcpaCategory::ALL {
+            assert_eq!(CcpaCategory::from_letter(c.letter()), Some(c));
+            assert_eq!(c.label(), format!("({}) {}", c.letter(), c.title()));
         }
     }
 
@@ -372,6 +454,35 @@ mod tests {
             Some(Category::Custom("custom:loyalty.tier"))
         );
         assert_eq!(Category::from_static_name("custom:"), None);
+        assert_eq!(Category::from_static_name("custom: "), None);
         assert_eq!(Category::from_static_name("contact.mail"), None);
+    }
+
+    /// The README's category table is this table rendered; on a change, paste the printed one.
+    #[test]
+    fn the_readme_category_table_is_the_vocabulary() {
+        let mut table = String::from(
+            "| category | description | CCPA | CPRA sensitive | GDPR Art. 9 | withheld from access (7024(d)) |\n\
+             |---|---|---|---|---|---|\n",
+        );
+        let yes = |b: bool| if b { "yes" } else { "" };
+        for e in CATEGORIES {
+            writeln!(
+                table,
+                "| `{}` | {} | {} | {} | {} | {} |",
+                e.name,
+                e.description,
+                e.ccpa,
+                yes(e.sensitive),
+                yes(e.special),
+                yes(e.withheld.is_some()),
+            )
+            .unwrap();
+        }
+        let readme = include_str!("../../README.md");
+        assert!(
+            readme.contains(&table),
+            "README.md's category table differs from vocabulary::CATEGORIES; it should read:\n{table}"
+        );
     }
 }

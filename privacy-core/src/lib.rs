@@ -27,6 +27,7 @@ mod subject;
 pub mod testing;
 mod tree;
 pub mod visit;
+mod vocabulary;
 
 #[doc(hidden)]
 #[path = "__private.rs"]

@@ -9,6 +9,11 @@ use std::time::SystemTime;
 
 use serde::{Serialize, Serializer};
 
+use crate::category::same;
+use crate::vocabulary::{
+    AnonymizerEntry, RetentionUnitEntry, ANONYMIZERS, RETENTION_ACCOUNT, RETENTION_TRANSIENT,
+    RETENTION_UNITS,
+};
 use crate::Category;
 
 /// The schema of one `#[derive(PersonalData)]` type.
@@ -246,22 +251,45 @@ pub enum RetentionUnit {
 
 impl RetentionUnit {
     const fn days(self) -> u64 {
-        match self {
-            Self::Days => 1,
-            Self::Weeks => 7,
-            Self::Months => 30,
-            Self::Years => 365,
-        }
+        self.entry().days
     }
 
     const fn suffix(self) -> &'static str {
-        match self {
-            Self::Days => "d",
-            Self::Weeks => "w",
-            Self::Months => "mo",
-            Self::Years => "y",
-        }
+        self.entry().suffix
     }
+}
+
+macro_rules! retention_units {
+    ($($variant:ident),* $(,)?) => {
+        impl RetentionUnit {
+            /// The unit's vocabulary row, found by variant name when the crate compiles.
+            const fn entry(self) -> &'static RetentionUnitEntry {
+                let row = match self {
+                    $(Self::$variant => const { unit_row(stringify!($variant)) },)*
+                };
+                &RETENTION_UNITS[row]
+            }
+        }
+        const _: () = assert!(
+            [$(stringify!($variant)),*].len() == RETENTION_UNITS.len(),
+            "every row of `vocabulary::RETENTION_UNITS` needs a `RetentionUnit` variant"
+        );
+    };
+}
+
+retention_units!(Days, Weeks, Months, Years);
+
+/// The index of the vocabulary row of the `RetentionUnit` variant named `variant`.
+const fn unit_row(variant: &str) -> usize {
+    let mut i = 0;
+    while i < RETENTION_UNITS.len() && !same(RETENTION_UNITS[i].variant, variant) {
+        i += 1;
+    }
+    assert!(
+        i < RETENTION_UNITS.len(),
+        "a `RetentionUnit` variant has no row in `vocabulary::RETENTION_UNITS`"
+    );
+    i
 }
 
 impl Retention {
@@ -297,8 +325,8 @@ impl fmt::Display for Retention {
         match self {
             Self::Unspecified => f.write_str("unspecified"),
             Self::Period { amount, unit } => write!(f, "{amount}{}", unit.suffix()),
-            Self::Account => f.write_str("account"),
-            Self::Transient => f.write_str("transient"),
+            Self::Account => f.write_str(RETENTION_ACCOUNT),
+            Self::Transient => f.write_str(RETENTION_TRANSIENT),
         }
     }
 }
@@ -307,8 +335,8 @@ impl Serialize for Retention {
     fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         match self {
             Self::Unspecified => serializer.serialize_str("unspecified"),
-            Self::Account => serializer.serialize_str("account"),
-            Self::Transient => serializer.serialize_str("transient"),
+            Self::Account => serializer.serialize_str(RETENTION_ACCOUNT),
+            Self::Transient => serializer.serialize_str(RETENTION_TRANSIENT),
             Self::Period { .. } => serializer.collect_str(self),
         }
     }
@@ -358,21 +386,58 @@ pub enum Anonymizer {
 impl Anonymizer {
     /// The attribute spelling, e.g. `"bin_last4"`; custom anonymizers give their path.
     pub const fn name(self) -> &'static str {
-        match self {
-            Self::Redact => "redact",
-            Self::Ip => "ip",
-            Self::Email => "email",
-            Self::Phone => "phone",
-            Self::Last4 => "last4",
-            Self::BinLast4 => "bin_last4",
-            Self::Initials => "initials",
-            Self::CoarseLocation => "coarse_location",
-            Self::Year => "year",
-            Self::AgeBand => "age_band",
-            Self::Pseudonym => "pseudonym",
-            Self::Custom(path) => path,
+        match self.entry() {
+            Ok(entry) => entry.name,
+            Err(path) => path,
         }
     }
+}
+
+macro_rules! builtin_anonymizers {
+    ($($variant:ident),* $(,)?) => {
+        impl Anonymizer {
+            /// The vocabulary row of a built-in anonymizer, found by variant name when the
+            /// crate compiles; the path of a custom one.
+            const fn entry(self) -> Result<&'static AnonymizerEntry, &'static str> {
+                let row = match self {
+                    $(Self::$variant => const { anonymizer_row(stringify!($variant)) },)*
+                    Self::Custom(path) => return Err(path),
+                };
+                Ok(&ANONYMIZERS[row])
+            }
+        }
+        const _: () = assert!(
+            [$(stringify!($variant)),*].len() == ANONYMIZERS.len(),
+            "every row of `vocabulary::ANONYMIZERS` needs an `Anonymizer` variant"
+        );
+    };
+}
+
+builtin_anonymizers!(
+    Redact,
+    Ip,
+    Email,
+    Phone,
+    Last4,
+    BinLast4,
+    Initials,
+    CoarseLocation,
+    Year,
+    AgeBand,
+    Pseudonym,
+);
+
+/// The index of the vocabulary row of the `Anonymizer` variant named `variant`.
+const fn anonymizer_row(variant: &str) -> usize {
+    let mut i = 0;
+    while i < ANONYMIZERS.len() && !same(ANONYMIZERS[i].variant, variant) {
+        i += 1;
+    }
+    assert!(
+        i < ANONYMIZERS.len(),
+        "an `Anonymizer` variant has no row in `vocabulary::ANONYMIZERS`"
+    );
+    i
 }
 
 impl fmt::Display for Anonymizer {
@@ -406,5 +471,25 @@ mod tests {
         assert!(!Retention::Account.is_expired(Some(at), limit));
         assert!(Retention::Transient.is_expired(None, at));
         assert_eq!(r.to_string(), "30d");
+    }
+
+    #[test]
+    fn units_and_anonymizers_read_their_rows_of_the_vocabulary() {
+        let units = [
+            RetentionUnit::Days,
+            RetentionUnit::Weeks,
+            RetentionUnit::Months,
+            RetentionUnit::Years,
+        ];
+        for (unit, entry) in units.into_iter().zip(RETENTION_UNITS) {
+            assert_eq!(format!("{unit:?}"), entry.variant);
+            assert_eq!((unit.suffix(), unit.days()), (entry.suffix, entry.days));
+        }
+        assert_eq!(Anonymizer::BinLast4.name(), "bin_last4");
+        assert_eq!(Anonymizer::Custom("crate::mask").name(), "crate::mask");
+        for entry in ANONYMIZERS {
+            let named = ANONYMIZERS.iter().filter(|e| e.name == entry.name).count();
+            assert_eq!(named, 1, "`{}` is spelled once", entry.name);
+        }
     }
 }

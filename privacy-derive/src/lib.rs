@@ -16,6 +16,10 @@ mod model;
 mod serde_attr;
 mod taxonomy;
 mod valid;
+// A symlink to privacy-core's `src/vocabulary.rs`: one table for both crates. The derive reads
+// the spellings and variants; the legal columns are the runtime's.
+#[allow(dead_code)]
+mod vocabulary;
 
 use proc_macro::TokenStream;
 use syn::{parse_macro_input, DeriveInput};

@@ -1,61 +1,35 @@
-//! What the derive knows of privacy-core's vocabulary: category names (with the enum variant
-//! each maps to), anonymizer names, and the closest-name suggestion for typos.
-//!
-//! Kept in step with `privacy_core::Category` by privacy-core's test that derives a struct
-//! using every category (a name here without its variant there fails to compile).
+//! The derive's lookups in the shared vocabulary (`vocabulary.rs`, the very file privacy-core
+//! compiles): categories, anonymizers and retention units by their attribute spelling, and the
+//! closest-name suggestion for typos.
 
-/// `(dotted name, privacy_core::Category variant)` for every category of the taxonomy.
-pub const CATEGORIES: &[(&str, &str)] = &[
-    ("identity.name", "IdentityName"),
-    ("identity.account_id", "IdentityAccountId"),
-    ("identity.government_id", "IdentityGovernmentId"),
-    ("contact.email", "ContactEmail"),
-    ("contact.phone", "ContactPhone"),
-    ("contact.postal_address", "ContactPostalAddress"),
-    ("account.username", "AccountUsername"),
-    ("account.password", "AccountPassword"),
-    ("account.password_hint", "AccountPasswordHint"),
-    ("account.security_answer", "AccountSecurityAnswer"),
-    ("demographic.birth_date", "DemographicBirthDate"),
-    ("demographic.age", "DemographicAge"),
-    ("demographic.gender", "DemographicGender"),
-    ("demographic.country", "DemographicCountry"),
-    ("demographic.language", "DemographicLanguage"),
-    ("financial.card_number", "FinancialCardNumber"),
-    ("financial.card_security_code", "FinancialCardSecurityCode"),
-    ("financial.bank_account", "FinancialBankAccount"),
-    ("commercial.purchase", "CommercialPurchase"),
-    ("device.id", "DeviceId"),
-    ("device.ip_address", "DeviceIpAddress"),
-    ("device.mac_address", "DeviceMacAddress"),
-    ("device.cookie_id", "DeviceCookieId"),
-    ("device.environment", "DeviceEnvironment"),
-    ("device.error_report", "DeviceErrorReport"),
-    ("device.troubleshooting", "DeviceTroubleshooting"),
-    ("usage.product_interaction", "UsageProductInteraction"),
-    ("location.precise", "LocationPrecise"),
-    ("location.imprecise", "LocationImprecise"),
-    ("social.profile", "SocialProfile"),
-    ("marketing.preference", "MarketingPreference"),
-    ("health", "Health"),
-    ("biometric", "Biometric"),
-];
+use crate::vocabulary::{
+    AnonymizerEntry, CategoryEntry, RetentionUnitEntry, ANONYMIZERS, CATEGORIES, RETENTION_UNITS,
+};
 
-/// `(attribute spelling, privacy_core::Anonymizer variant)` of the built-in anonymizers; the
-/// spelling is also the marker type in `privacy_core::anonymize::strategies`.
-pub const ANONYMIZERS: &[(&str, &str)] = &[
-    ("redact", "Redact"),
-    ("ip", "Ip"),
-    ("email", "Email"),
-    ("phone", "Phone"),
-    ("last4", "Last4"),
-    ("bin_last4", "BinLast4"),
-    ("initials", "Initials"),
-    ("coarse_location", "CoarseLocation"),
-    ("year", "Year"),
-    ("age_band", "AgeBand"),
-    ("pseudonym", "Pseudonym"),
-];
+/// The taxonomy category spelled `name` (custom categories are not in it).
+pub fn category(name: &str) -> Option<&'static CategoryEntry> {
+    CATEGORIES.iter().find(|c| c.name == name)
+}
+
+/// Every category name, for help lines.
+pub fn category_names() -> impl Iterator<Item = &'static str> + Clone {
+    CATEGORIES.iter().map(|c| c.name)
+}
+
+/// The built-in anonymizer spelled `name`.
+pub fn anonymizer(name: &str) -> Option<&'static AnonymizerEntry> {
+    ANONYMIZERS.iter().find(|a| a.name == name)
+}
+
+/// Every built-in anonymizer name, for help lines.
+pub fn anonymizer_names() -> impl Iterator<Item = &'static str> + Clone {
+    ANONYMIZERS.iter().map(|a| a.name)
+}
+
+/// The retention unit written `suffix` (`"mo"`).
+pub fn retention_unit(suffix: &str) -> Option<&'static RetentionUnitEntry> {
+    RETENTION_UNITS.iter().find(|u| u.suffix == suffix)
+}
 
 /// The candidate closest to `input`, if it is close enough to be a likely typo.
 pub fn closest<'a>(input: &str, candidates: impl IntoIterator<Item = &'a str>) -> Option<&'a str> {

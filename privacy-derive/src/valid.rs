@@ -13,7 +13,11 @@ use crate::model::{
     Role,
 };
 use crate::serde_attr;
-use crate::taxonomy::{self, ANONYMIZERS, CATEGORIES};
+use crate::taxonomy;
+use crate::vocabulary::{
+    CUSTOM_CATEGORY_PREFIX, DEFAULT_SUBJECT_KIND, RETENTION_ACCOUNT, RETENTION_TRANSIENT,
+    SUBJECT_ID_CATEGORY,
+};
 use syn::ext::IdentExt;
 
 const CLASSIFY_HELP: &str = "every field says what it holds: `category = \"...\"`, `subject_id`, `collected_at`, `nested`, or `not_personal`";
@@ -178,7 +182,7 @@ fn subject_kind(cx: &Ctxt, input: &Container<'_>) -> String {
             }
             value
         }
-        None => "user".to_owned(),
+        None => DEFAULT_SUBJECT_KIND.to_owned(),
     }
 }
 
@@ -322,9 +326,9 @@ fn personal(cx: &Ctxt, field: &Field<'_>, has_collected_at: bool) -> Option<Pers
     }
     let category = match a.category.get() {
         Some(lit) => category(cx, lit),
-        None => Some(CategoryRef::Known {
-            name: "identity.account_id",
-            variant: "IdentityAccountId",
+        None => taxonomy::category(SUBJECT_ID_CATEGORY).map(|c| CategoryRef::Known {
+            name: c.name,
+            variant: c.variant,
         }),
     };
     let retention = a
@@ -415,7 +419,7 @@ fn personal(cx: &Ctxt, field: &Field<'_>, has_collected_at: bool) -> Option<Pers
 
 fn category(cx: &Ctxt, lit: &LitStr) -> Option<CategoryRef> {
     let name = lit.value();
-    if let Some(custom) = name.strip_prefix("custom:") {
+    if let Some(custom) = name.strip_prefix(CUSTOM_CATEGORY_PREFIX) {
         if custom.trim().is_empty() {
             cx.error(
                 lit.span(),
@@ -426,16 +430,19 @@ fn category(cx: &Ctxt, lit: &LitStr) -> Option<CategoryRef> {
         }
         return Some(CategoryRef::Custom(name));
     }
-    if let Some((name, variant)) = CATEGORIES.iter().find(|(n, _)| *n == name) {
-        return Some(CategoryRef::Known { name, variant });
+    if let Some(c) = taxonomy::category(&name) {
+        return Some(CategoryRef::Known {
+            name: c.name,
+            variant: c.variant,
+        });
     }
-    let help = match taxonomy::closest(&name, CATEGORIES.iter().map(|(n, _)| *n)) {
+    let help = match taxonomy::closest(&name, taxonomy::category_names()) {
         Some(close) => {
             format!("did you mean `{close}`? custom categories are written `custom:{name}`")
         }
         None => format!(
             "known categories: {}; custom categories are written `custom:{name}`",
-            taxonomy::list(CATEGORIES.iter().map(|(n, _)| *n))
+            taxonomy::list(taxonomy::category_names())
         ),
     };
     cx.error(
@@ -449,8 +456,8 @@ fn category(cx: &Ctxt, lit: &LitStr) -> Option<CategoryRef> {
 fn retention(cx: &Ctxt, lit: &LitStr) -> Option<RetentionRef> {
     let text = lit.value();
     let parsed = match text.as_str() {
-        "account" => Some(RetentionRef::Account),
-        "transient" => Some(RetentionRef::Transient),
+        RETENTION_ACCOUNT => Some(RetentionRef::Account),
+        RETENTION_TRANSIENT => Some(RetentionRef::Transient),
         _ => period(&text),
     };
     if parsed.is_none() {
@@ -467,13 +474,7 @@ fn period(text: &str) -> Option<RetentionRef> {
     let digits = text.find(|c: char| !c.is_ascii_digit())?;
     let (amount, unit) = text.split_at(digits);
     let amount: u32 = amount.parse().ok().filter(|n| *n > 0)?;
-    let unit = match unit {
-        "d" => "Days",
-        "w" => "Weeks",
-        "mo" => "Months",
-        "y" => "Years",
-        _ => return None,
-    };
+    let unit = taxonomy::retention_unit(unit)?.variant;
     Some(RetentionRef::Period { amount, unit })
 }
 
@@ -491,14 +492,14 @@ fn anonymizer(cx: &Ctxt, a: &FieldAttrs) -> Option<AnonymizerRef> {
     }
     let lit = a.anonymize.get()?;
     let name = lit.value();
-    if let Some((name, variant)) = ANONYMIZERS.iter().find(|(n, _)| *n == name) {
+    if let Some(builtin) = taxonomy::anonymizer(&name) {
         return Some(AnonymizerRef::Builtin {
-            name,
-            variant,
+            name: builtin.name,
+            variant: builtin.variant,
             span: lit.span(),
         });
     }
-    let names = ANONYMIZERS.iter().map(|(n, _)| *n);
+    let names = taxonomy::anonymizer_names();
     let help = match taxonomy::closest(&name, names.clone()) {
         Some(close) => format!(
             "did you mean `{close}`? anonymizers: {}; or `anonymize_with = path::to::fn`",

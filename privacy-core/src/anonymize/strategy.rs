@@ -7,6 +7,8 @@ use std::net::{IpAddr, Ipv4Addr, Ipv6Addr, SocketAddr};
 
 use super::date::{AgeBand, CivilDate};
 use super::location::GeoPoint;
+use crate::category::same;
+use crate::vocabulary::ANONYMIZERS;
 
 /// A field type that the anonymizer `S` can make non-identifying in place.
 #[diagnostic::on_unimplemented(
@@ -27,40 +29,53 @@ pub trait Strategy {
 }
 
 macro_rules! strategies {
-    ($($(#[$doc:meta])* $ty:ident = $name:literal;)*) => {$(
-        $(#[$doc])*
-        #[derive(Debug, Clone, Copy)]
-        #[allow(non_camel_case_types)]
-        pub struct $ty;
-        impl Strategy for $ty {
-            const NAME: &'static str = $name;
-        }
-    )*};
+    ($($ty:ident),* $(,)?) => {
+        $(
+            #[doc = concat!("`anonymize = \"", stringify!($ty), "\"`")]
+            #[derive(Debug, Clone, Copy)]
+            #[allow(non_camel_case_types)]
+            pub struct $ty;
+            impl Strategy for $ty {
+                const NAME: &'static str = stringify!($ty);
+            }
+            const _: () = assert!(
+                is_anonymizer(stringify!($ty)),
+                "an anonymizer marker has no row in `vocabulary::ANONYMIZERS`"
+            );
+        )*
+        const _: () = assert!(
+            [$(stringify!($ty)),*].len() == ANONYMIZERS.len(),
+            "every row of `vocabulary::ANONYMIZERS` needs a marker type"
+        );
+    };
 }
 
-strategies! {
-    /// `anonymize = "redact"`
-    redact = "redact";
-    /// `anonymize = "ip"`
-    ip = "ip";
-    /// `anonymize = "email"`
-    email = "email";
-    /// `anonymize = "phone"`
-    phone = "phone";
-    /// `anonymize = "last4"`
-    last4 = "last4";
-    /// `anonymize = "bin_last4"`
-    bin_last4 = "bin_last4";
-    /// `anonymize = "initials"`
-    initials = "initials";
-    /// `anonymize = "coarse_location"`
-    coarse_location = "coarse_location";
-    /// `anonymize = "year"`
-    year = "year";
-    /// `anonymize = "age_band"`
-    age_band = "age_band";
-    /// `anonymize = "pseudonym"`
-    pseudonym = "pseudonym";
+// One marker per row of `vocabulary::ANONYMIZERS`, named by its attribute spelling (the
+// derive writes `strategies::<spelling>`); checked against the table when the crate compiles.
+strategies!(
+    redact,
+    ip,
+    email,
+    phone,
+    last4,
+    bin_last4,
+    initials,
+    coarse_location,
+    year,
+    age_band,
+    pseudonym,
+);
+
+/// Whether `name` is the spelling of a built-in anonymizer.
+const fn is_anonymizer(name: &str) -> bool {
+    let mut i = 0;
+    while i < ANONYMIZERS.len() {
+        if same(ANONYMIZERS[i].name, name) {
+            return true;
+        }
+        i += 1;
+    }
+    false
 }
 
 impl<S: Strategy, T: Anonymize<S>> Anonymize<S> for Option<T> {

@@ -17,7 +17,7 @@ use super::RIGHTS;
 use crate::schema::{FieldKind, FieldMeta, Retention};
 
 /// The subject kind a record gets when `#[personal(subject = "...")]` is not written.
-pub(crate) const DEFAULT_SUBJECT_KIND: &str = "user";
+pub(crate) const DEFAULT_SUBJECT_KIND: &str = crate::vocabulary::DEFAULT_SUBJECT_KIND;
 
 /// The subject kind of a record nested in a parent of kind `parent`: a nested record that
 /// does not name its own kind describes the parent's subject.

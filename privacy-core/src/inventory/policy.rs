@@ -76,8 +76,7 @@ impl Policy {
     pub fn from_toml_str(text: &str) -> Result<Policy, PolicyError> {
         let File { policy: b } = toml::from_str(text)?;
         for c in &b.categories {
-            let custom = c.strip_prefix("custom:").is_some_and(|n| !n.is_empty());
-            if !custom && Category::from_name(c).is_none() {
+            if !crate::category::is_custom(c) && Category::from_name(c).is_none() {
                 return Err(PolicyError::UnknownCategory(c.clone()));
             }
         }

@@ -7,6 +7,7 @@ use quote::quote;
 use syn::{DeriveInput, LitStr};
 
 use super::private;
+use crate::vocabulary::DEFAULT_SUBJECT_KIND;
 
 pub fn fallback(input: &DeriveInput) -> TokenStream {
     let ident = &input.ident;
@@ -26,7 +27,7 @@ pub fn fallback(input: &DeriveInput) -> TokenStream {
                 const SCHEMA: &'static #p::RecordSchema = &#p::RecordSchema {
                     type_name: #name,
                     name: #name,
-                    subject_kind: "user",
+                    subject_kind: #DEFAULT_SUBJECT_KIND,
                     shape: #p::Shape::Unit,
                     fields: &[],
                 };

@@ -1,0 +1,1 @@
+../../privacy-core/src/vocabulary.rs
