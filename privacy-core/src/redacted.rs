@@ -80,11 +80,13 @@ struct Target {
 
 impl Target {
     fn tag(&self) -> Tree {
-        Tree::Str(match (self.meta.kind, self.meta.category) {
-            (FieldKind::CollectedAt, _) => "<collected_at>".to_owned(),
-            (_, Some(category)) => format!("<{}>", category.name()),
-            (_, None) => "<redacted>".to_owned(),
-        })
+        Tree::Str(compact_str::CompactString::from(
+            match (self.meta.kind, self.meta.category) {
+                (FieldKind::CollectedAt, _) => "<collected_at>".to_owned(),
+                (_, Some(category)) => format!("<{}>", category.name()),
+                (_, None) => "<redacted>".to_owned(),
+            },
+        ))
     }
 }
 

@@ -423,7 +423,9 @@ impl SealHook<'_> {
         }
         self.sealed.push(pointer);
         Ok(Tree::Str(
-            base64::engine::general_purpose::STANDARD.encode(envelope),
+            base64::engine::general_purpose::STANDARD
+                .encode(envelope)
+                .into(),
         ))
     }
 }

@@ -14,6 +14,7 @@ pub(crate) mod ser;
 
 use core::fmt;
 
+use compact_str::CompactString;
 use serde::de::{Deserialize, Deserializer, MapAccess, SeqAccess, Visitor};
 use serde::ser::{SerializeMap, SerializeSeq};
 use serde::{Serialize, Serializer};
@@ -32,7 +33,9 @@ pub(crate) enum Tree {
     I128(i128),
     U128(u128),
     F64(f64),
-    Str(String),
+    /// A string; short ones (up to 24 bytes: most keys and many values) are stored inline,
+    /// without an allocation.
+    Str(CompactString),
     Bytes(Vec<u8>),
     Seq(Vec<Tree>),
     Map(Vec<(Tree, Tree)>),
@@ -73,7 +76,7 @@ impl Tree {
     /// booleans in decimal; `None` for keys that cannot be named (maps, sequences).
     pub(crate) fn key_text(&self) -> Option<String> {
         match self {
-            Tree::Str(s) => Some(s.clone()),
+            Tree::Str(s) => Some(s.to_string()),
             Tree::Key(s) => Some((*s).to_owned()),
             Tree::U64(n) => Some(n.to_string()),
             Tree::I64(n) => Some(n.to_string()),
@@ -93,7 +96,7 @@ impl Tree {
     /// values a leak scanner looks for.
     pub(crate) fn leaves(&self, out: &mut dyn FnMut(String)) {
         match self {
-            Tree::Str(s) if !s.is_empty() => out(s.clone()),
+            Tree::Str(s) if !s.is_empty() => out(s.to_string()),
             Tree::Key(s) if !s.is_empty() => out((*s).to_owned()),
             Tree::I64(n) => out(n.to_string()),
             Tree::U64(n) => out(n.to_string()),
@@ -215,11 +218,11 @@ impl<'de> Visitor<'de> for TreeVisitor {
     }
 
     fn visit_str<E>(self, v: &str) -> Result<Tree, E> {
-        Ok(Tree::Str(v.to_owned()))
+        Ok(Tree::Str(CompactString::from(v)))
     }
 
     fn visit_string<E>(self, v: String) -> Result<Tree, E> {
-        Ok(Tree::Str(v))
+        Ok(Tree::Str(CompactString::from(v)))
     }
 
     fn visit_bytes<E>(self, v: &[u8]) -> Result<Tree, E> {

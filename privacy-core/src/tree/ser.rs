@@ -63,7 +63,7 @@ enum Segment {
 impl Path {
     /// The path as a JSON pointer (`/devices/1/serial`).
     pub(crate) fn pointer(&self) -> String {
-        let mut out = String::new();
+        let mut out = String::with_capacity(32);
         for segment in &self.segments {
             match segment {
                 Segment::Key(k) => pointer::push(&mut out, k),
@@ -293,13 +293,15 @@ impl<'a, H: Hook> ser::Serializer for TreeSerializer<'a, H> {
         Ok(Tree::F64(v))
     }
     fn serialize_char(self, v: char) -> Result<Tree, Self::Error> {
-        Ok(Tree::Str(v.to_string()))
+        Ok(Tree::Str(compact_str::ToCompactString::to_compact_string(
+            &v,
+        )))
     }
     fn serialize_str(self, v: &str) -> Result<Tree, Self::Error> {
         if !H::BUILD {
             return Ok(Tree::Unit);
         }
-        Ok(Tree::Str(v.to_owned()))
+        Ok(Tree::Str(compact_str::CompactString::from(v)))
     }
     fn serialize_bytes(self, v: &[u8]) -> Result<Tree, Self::Error> {
         Ok(Tree::Bytes(v.to_vec()))
