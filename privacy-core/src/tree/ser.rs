@@ -388,38 +388,27 @@ impl<'a, H: Hook> ser::Serializer for TreeSerializer<'a, H> {
     }
 }
 
-impl<H: Hook> ser::SerializeSeq for Compound<'_, H> {
-    type Ok = Tree;
-    type Error = Error<H::Error>;
-    fn serialize_element<T: Serialize + ?Sized>(&mut self, value: &T) -> Result<(), Self::Error> {
-        self.element(value)
-    }
-    fn end(self) -> Result<Tree, Self::Error> {
-        Ok(self.finish())
-    }
+/// The three sequence-shaped compounds: each element is a value under its index.
+macro_rules! sequence_compound {
+    ($($trait:ident :: $method:ident),*) => {$(
+        impl<H: Hook> ser::$trait for Compound<'_, H> {
+            type Ok = Tree;
+            type Error = Error<H::Error>;
+            fn $method<T: Serialize + ?Sized>(&mut self, value: &T) -> Result<(), Self::Error> {
+                self.element(value)
+            }
+            fn end(self) -> Result<Tree, Self::Error> {
+                Ok(self.finish())
+            }
+        }
+    )*};
 }
 
-impl<H: Hook> ser::SerializeTuple for Compound<'_, H> {
-    type Ok = Tree;
-    type Error = Error<H::Error>;
-    fn serialize_element<T: Serialize + ?Sized>(&mut self, value: &T) -> Result<(), Self::Error> {
-        self.element(value)
-    }
-    fn end(self) -> Result<Tree, Self::Error> {
-        Ok(self.finish())
-    }
-}
-
-impl<H: Hook> ser::SerializeTupleStruct for Compound<'_, H> {
-    type Ok = Tree;
-    type Error = Error<H::Error>;
-    fn serialize_field<T: Serialize + ?Sized>(&mut self, value: &T) -> Result<(), Self::Error> {
-        self.element(value)
-    }
-    fn end(self) -> Result<Tree, Self::Error> {
-        Ok(self.finish())
-    }
-}
+sequence_compound!(
+    SerializeSeq::serialize_element,
+    SerializeTuple::serialize_element,
+    SerializeTupleStruct::serialize_field
+);
 
 impl<H: Hook> ser::SerializeTupleVariant for Compound<'_, H> {
     type Ok = Tree;
