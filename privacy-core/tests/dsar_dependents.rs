@@ -60,7 +60,10 @@ fn the_markdown_marks_the_dependents_records() {
         md.contains("Also on behalf of, in the requester's care: `c-2001`  \n"),
         "{md}"
     );
-    assert!(md.contains("- **ChildProfile** (on behalf of `c-2001`)\n"), "{md}");
+    assert!(
+        md.contains("- **ChildProfile** (on behalf of `c-2001`)\n"),
+        "{md}"
+    );
     assert!(md.contains("- **AccountHolder**\n"), "{md}");
 }
 
@@ -79,7 +82,10 @@ fn the_streamed_document_equals_the_one_in_memory() {
     let mut md = DsarWriter::markdown(Vec::new(), "u-1001").with_dependents(["c-2001"]);
     md.add(&child()).unwrap();
     let md = String::from_utf8(md.finish().unwrap()).unwrap();
-    assert!(md.contains("- **ChildProfile** (on behalf of `c-2001`)\n"), "{md}");
+    assert!(
+        md.contains("- **ChildProfile** (on behalf of `c-2001`)\n"),
+        "{md}"
+    );
     assert!(md.contains("Also on behalf of, in the requester's care: `c-2001`"));
 }
 

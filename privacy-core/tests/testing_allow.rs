@@ -75,10 +75,7 @@ fn an_allowed_category_is_not_reported() {
         .unwrap()
         .allow([Allow::category(Category::ContactEmail)]);
     assert_eq!(fields(&scanner, LOG), ["Account.id", "Device.id"]);
-    assert_eq!(
-        scanner.allowed(),
-        [Allow::category(Category::ContactEmail)]
-    );
+    assert_eq!(scanner.allowed(), [Allow::category(Category::ContactEmail)]);
 }
 
 #[test]

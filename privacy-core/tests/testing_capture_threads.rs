@@ -71,7 +71,10 @@ fn a_leak_from_a_task_on_a_multi_thread_runtime_is_caught() {
         });
     });
     let message = failure(|| assert_no_pii!(logs, &customer));
-    assert!(message.contains("Customer.email <contact.email>"), "{message}");
+    assert!(
+        message.contains("Customer.email <contact.email>"),
+        "{message}"
+    );
 }
 
 #[test]

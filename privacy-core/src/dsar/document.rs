@@ -225,8 +225,8 @@ impl Dsar {
     ///
     /// This is the document [`DsarWriter::json`] streams, read back into a tree.
     pub fn to_json(&self) -> Value {
-        let mut writer = DsarWriter::json(Vec::new(), &self.subject_id)
-            .with_dependents(&self.dependents);
+        let mut writer =
+            DsarWriter::json(Vec::new(), &self.subject_id).with_dependents(&self.dependents);
         writer.set_generated_at(self.generated_at);
         for r in &self.records {
             // Checked when added; writing into a `Vec` cannot fail.
@@ -265,7 +265,10 @@ impl Dsar {
 }
 
 /// Adds ids to a list of dependents, each once.
-pub(crate) fn add_dependents<S: AsRef<str>>(list: &mut Vec<String>, ids: impl IntoIterator<Item = S>) {
+pub(crate) fn add_dependents<S: AsRef<str>>(
+    list: &mut Vec<String>,
+    ids: impl IntoIterator<Item = S>,
+) {
     for id in ids {
         let id = id.as_ref();
         if !list.iter().any(|d| d == id) {

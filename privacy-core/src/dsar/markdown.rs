@@ -157,7 +157,12 @@ const NESTED_LINE: usize = 2;
 impl RecordLines {
     /// Writes a top-level record, marked as included on behalf of `behalf` when given (a
     /// dependent of the requester).
-    pub(crate) fn write_on_behalf(&mut self, out: &mut String, r: &RecordExport, behalf: Option<&str>) {
+    pub(crate) fn write_on_behalf(
+        &mut self,
+        out: &mut String,
+        r: &RecordExport,
+        behalf: Option<&str>,
+    ) {
         let Some(id) = behalf else {
             return self.write(out, r, 0);
         };
