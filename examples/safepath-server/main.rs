@@ -54,12 +54,11 @@ async fn run() -> Result<(), Box<dyn std::error::Error>> {
             env("SAFEPATH_KEYS").map_or_else(|| db.with_extension("keys"), PathBuf::from),
         ),
     };
-    let master_key = match service::master_key_from_env()? {
-        Some(key) => key,
-        None => {
-            tracing::warn!("PRIVACY_MASTER_KEY is not set; using the fixed demo master key (never do this in production)");
-            service::demo_master_key()
-        }
+    let master_key = if let Some(key) = service::master_key_from_env()? {
+        key
+    } else {
+        tracing::warn!("PRIVACY_MASTER_KEY is not set; using the fixed demo master key (never do this in production)");
+        service::demo_master_key()
     };
     let sweep_secs = env("SAFEPATH_SWEEP_SECS")
         .map(|s| s.parse::<u64>())

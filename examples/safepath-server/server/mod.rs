@@ -178,12 +178,8 @@ async fn log_request(
         .map_or("(no route)", MatchedPath::as_str)
         .to_owned();
     let span = tracing::info_span!("request", n = number);
-    let response = {
-        let _enter = span.enter();
-        tracing::debug!(%method, %route, "request received");
-        drop(_enter);
-        next.run(request).await
-    };
+    span.in_scope(|| tracing::debug!(%method, %route, "request received"));
+    let response = next.run(request).await;
     let _enter = span.enter();
     let status = response.status().as_u16();
     let micros = u64::try_from(started.elapsed().as_micros()).unwrap_or(u64::MAX);

@@ -136,6 +136,7 @@ impl Store {
     }
 
     /// The names of the `meta` entries that start with `prefix` and hold `value`, ordered.
+    #[allow(dead_code)] // Used by the HTTP service, not by the command-line demo.
     pub fn meta_names(&self, prefix: &str, value: &str) -> Result<Vec<String>, StoreError> {
         let mut stmt = self.conn.prepare(
             "SELECT name FROM meta WHERE substr(name, 1, length(?1)) = ?1 AND value = ?2 ORDER BY name",

@@ -252,8 +252,9 @@ impl<W: Write> DsarWriter<W> {
                         let json = export.json();
                         self.buf.push_str("{\"on_behalf_of\":");
                         self.buf.push_str(&json_string(id));
-                        match json.strip_prefix('{') {
-                            Some("}") => self.buf.push('}'),
+                        // `{"fields":…}` continues after the new member; an empty object
+                        // (or anything else) just closes it.
+                        match json.strip_prefix('{').filter(|rest| *rest != "}") {
                             Some(rest) => {
                                 self.buf.push(',');
                                 self.buf.push_str(rest);

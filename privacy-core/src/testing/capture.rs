@@ -121,8 +121,9 @@ impl core::fmt::Debug for LogCapture {
     /// The capture's size, not its text (which may hold what a test is about to find).
     fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
         f.debug_struct("LogCapture")
+            .field("id", &self.id)
             .field("bytes", &lock(&self.buffer.0).len())
-            .finish()
+            .finish_non_exhaustive()
     }
 }
 
