@@ -12,7 +12,7 @@ mod service;
 use std::net::SocketAddr;
 use std::path::PathBuf;
 use std::sync::OnceLock;
-use std::time::{Duration, SystemTime};
+use std::time::Duration;
 
 use privacy_core::testing::{CaptureWriter, LogCapture};
 use privacy_core::{assert_no_pii, PersonalData, PersonalValue};
@@ -623,5 +623,50 @@ async fn a_leak_from_a_handler_is_caught() {
         message.contains("Contact.email <contact.email> found raw"),
         "{message}"
     );
-    let _ = SystemTime::now();
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_parent_erases_one_child_and_keeps_the_other() {
+    let logs = capture();
+    let server = start("child-erasure").await;
+    let f = server.family("childerasure", 2).await;
+    let (gone, kept) = (&f.children[0], &f.children[1]);
+    let (status, text) = server
+        .send(
+            reqwest::Method::DELETE,
+            &format!("/children/{gone}"),
+            Some(&f.token),
+            None,
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK, "{text}");
+    let erased: Value = serde_json::from_str(&text).unwrap();
+    assert_eq!(erased["subjects"], json!([gone]));
+    assert_eq!(erased["deleted_records"], 1 + 1 + 2);
+    assert!(
+        !text.contains("childerasure"),
+        "the report names fields, never values"
+    );
+
+    let (_, text) = server.export(&f, &f.token).await;
+    let doc: Value = serde_json::from_str(&text).unwrap();
+    let behalf: Vec<_> = records(&doc).into_iter().map(|(_, b)| b).collect();
+    assert!(!behalf.contains(gone) && behalf.contains(kept));
+    assert_eq!(count(&doc, "ParentAccount"), 1);
+    assert_eq!(count(&doc, "LocationPing"), 2);
+
+    let (status, text) = server
+        .send(
+            reqwest::Method::DELETE,
+            &format!("/children/{gone}"),
+            Some(&f.token),
+            None,
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK);
+    assert_eq!(
+        serde_json::from_str::<Value>(&text).unwrap()["already_erased"],
+        true
+    );
+    assert_no_pii_values(&logs.text(), &[&f]);
 }

@@ -27,10 +27,10 @@ pub enum ApiError {
 }
 
 impl ApiError {
-    /// A 500 for `what`, logging the cause. Causes here are the service's own errors, which
-    /// name files, kinds and records, never values.
-    pub fn internal(what: &'static str, cause: &dyn std::fmt::Display) -> ApiError {
-        tracing::error!(what, cause = %cause, "internal error");
+    /// A 500 for `what`. Only the step and the cause's type are logged: a cause's message
+    /// may name a record key, which holds a subject id.
+    pub fn internal<E: ?Sized>(what: &'static str, _cause: &E) -> ApiError {
+        tracing::error!(what, cause = std::any::type_name::<E>(), "internal error");
         ApiError::Internal(what)
     }
 

@@ -156,12 +156,12 @@ impl Dsar {
     ///     #[personal(subject_id)]
     ///     child: String,
     ///     #[personal(category = "location.precise")]
-    ///     at: (f64, f64),
+    ///     at: Option<(f64, f64)>,
     /// }
     ///
     /// let mut request = Dsar::new("p-1").with_dependents(["c-7"]);
-    /// request.add(&Ping { child: "c-7".into(), at: (48.85, 2.35) })?;
-    /// assert!(request.add(&Ping { child: "c-8".into(), at: (0.0, 0.0) }).is_err());
+    /// request.add(&Ping { child: "c-7".into(), at: Some((48.85, 2.35)) })?;
+    /// assert!(request.add(&Ping { child: "c-8".into(), at: None }).is_err());
     /// let doc = request.to_json();
     /// assert_eq!(doc["records"][0]["on_behalf_of"], "c-7");
     /// assert_eq!(doc["subject"]["dependents"][0], "c-7");
