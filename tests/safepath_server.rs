@@ -48,12 +48,22 @@ impl Drop for Server {
 
 /// Starts the service on 127.0.0.1:0 with its own data and key files, plus extra routes.
 async fn start_with(name: &str, extra: axum::Router) -> Server {
+    let keys = |dir: &std::path::Path| server::KeyStore::Sqlite(dir.join("keys.sqlite"));
+    start_with_keys(name, keys, extra).await
+}
+
+/// [`start_with`] with the key store `keys` gives for the server's directory.
+async fn start_with_keys(
+    name: &str,
+    keys: impl FnOnce(&std::path::Path) -> server::KeyStore,
+    extra: axum::Router,
+) -> Server {
     let dir = std::env::temp_dir().join(format!("safepath-server-{name}-{}", std::process::id()));
     let _ = std::fs::remove_dir_all(&dir);
     std::fs::create_dir_all(&dir).unwrap();
     let config = server::Config {
         db: dir.join("data.sqlite"),
-        keys: server::KeyStore::Sqlite(dir.join("keys.sqlite")),
+        keys: keys(&dir),
         master_key: service::demo_master_key(),
         sweep_every: Duration::from_secs(3600),
         max_body: 4 * 1024,
@@ -669,4 +679,49 @@ async fn a_parent_erases_one_child_and_keeps_the_other() {
         true
     );
     assert_no_pii_values(&logs.text(), &[&f]);
+}
+
+/// The key store on PostgreSQL (`PRIVACY_TEST_POSTGRES_URL`), in a schema of its own: the
+/// lifecycle works the same, the shred included.
+#[cfg(feature = "postgres")]
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_key_store_can_live_in_postgresql() {
+    let Some(url) = std::env::var("PRIVACY_TEST_POSTGRES_URL")
+        .ok()
+        .filter(|u| !u.is_empty())
+    else {
+        eprintln!("skipped: PRIVACY_TEST_POSTGRES_URL is not set");
+        return;
+    };
+    let schema = format!("safepath_server_{}", std::process::id());
+    let keys = {
+        let (url, schema) = (url.clone(), schema.clone());
+        move |_: &std::path::Path| server::KeyStore::Postgres { url, schema }
+    };
+    let server = start_with_keys("postgres", keys, axum::Router::new()).await;
+    let f = server.family("postgres", 1).await;
+    let (_, text) = server.export(&f, &f.token).await;
+    let doc: Value = serde_json::from_str(&text).unwrap();
+    assert_eq!(count(&doc, "ChildProfile"), 2);
+    assert!(text.contains("postgres.parent@example.com"));
+    let (status, _) = server
+        .send(
+            reqwest::Method::DELETE,
+            &format!("/parents/{}", f.id),
+            Some(&f.token),
+            None,
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK);
+    let (_, text) = server.export(&f, &f.token).await;
+    let doc: Value = serde_json::from_str(&text).unwrap();
+    assert_eq!(records(&doc), [("Invoice".to_owned(), f.id.clone())]);
+    tokio::task::spawn_blocking(move || {
+        let mut client = postgres_client::Client::connect(&url, postgres_client::NoTls).unwrap();
+        client
+            .batch_execute(&format!("DROP SCHEMA IF EXISTS {schema} CASCADE"))
+            .unwrap();
+    })
+    .await
+    .unwrap();
 }

@@ -9,7 +9,8 @@
 //! Settings (environment): `SAFEPATH_ADDR` (default `127.0.0.1:8080`), `SAFEPATH_DB`
 //! (default `target/safepath-server/safepath.sqlite`), `SAFEPATH_KEYS` (the SQLite key store,
 //! default: beside the database, `.keys`), `SAFEPATH_KEYS_URL` (a PostgreSQL URL for the key
-//! store; build with `--features postgres`), `PRIVACY_MASTER_KEY` (base64 of 32 bytes; a
+//! store; build with `--features postgres`; `SAFEPATH_KEYS_SCHEMA` names its schema, default
+//! `public`), `PRIVACY_MASTER_KEY` (base64 of 32 bytes; a
 //! fixed demo key when unset), `SAFEPATH_SWEEP_SECS` (retention sweep period, default 3600).
 
 mod server;
@@ -47,7 +48,10 @@ async fn run() -> Result<(), Box<dyn std::error::Error>> {
     }
     let keys = match env("SAFEPATH_KEYS_URL") {
         #[cfg(feature = "postgres")]
-        Some(url) => server::KeyStore::Postgres(url),
+        Some(url) => server::KeyStore::Postgres {
+            url,
+            schema: env("SAFEPATH_KEYS_SCHEMA").unwrap_or_else(|| "public".into()),
+        },
         #[cfg(not(feature = "postgres"))]
         Some(_) => return Err("SAFEPATH_KEYS_URL needs `--features postgres`".into()),
         None => server::KeyStore::Sqlite(

@@ -30,9 +30,15 @@ pub enum KeyStore {
     /// An SQLite file of its own: never the data file (two writers on one SQLite file wait on
     /// each other's locks and fail with `database is locked`).
     Sqlite(PathBuf),
-    /// A PostgreSQL database, shared by every instance of the service.
+    /// A PostgreSQL database, shared by every instance of the service: the tables live in
+    /// `schema` (`public` by default; another schema keeps several stores in one database).
     #[cfg(feature = "postgres")]
-    Postgres(String),
+    Postgres {
+        /// The connection string.
+        url: String,
+        /// The schema of the key tables.
+        schema: String,
+    },
 }
 
 /// How the service runs.
@@ -63,14 +69,17 @@ pub async fn open(config: &Config) -> Result<Arc<AppState>, ApiError> {
     let keys = match &config.keys {
         KeyStore::Sqlite(path) => KeySource::Sqlite(path.clone()),
         #[cfg(feature = "postgres")]
-        KeyStore::Postgres(url) => KeySource::Postgres(url.clone()),
+        KeyStore::Postgres { url, schema } => KeySource::Postgres(url.clone(), schema.clone()),
     };
     let vault = tokio::task::spawn_blocking(move || -> Result<Vault, ApiError> {
         let store = Store::open(&db).map_err(|e| ApiError::internal("open database", &e))?;
         let keyring = match keys {
             KeySource::Sqlite(path) => Keyring::sqlite_with_master_key(path, master),
             #[cfg(feature = "postgres")]
-            KeySource::Postgres(url) => Keyring::postgres_with_master_key(&url, master),
+            KeySource::Postgres(url, schema) => {
+                privacy_core::crypto::PostgresKeyStore::connect_in_schema(&url, &schema)
+                    .and_then(|store| Keyring::with_store(store, master))
+            }
         }
         .map_err(|e| ApiError::internal("open key store", &e))?;
         Ok(Vault { store, keyring })
@@ -86,7 +95,7 @@ pub async fn open(config: &Config) -> Result<Arc<AppState>, ApiError> {
 enum KeySource {
     Sqlite(PathBuf),
     #[cfg(feature = "postgres")]
-    Postgres(String),
+    Postgres(String, String),
 }
 
 impl AppState {
