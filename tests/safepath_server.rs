@@ -388,10 +388,33 @@ async fn a_family_signs_up_exports_and_is_erased_and_the_logs_stay_clean() {
         "an erased child takes no more data"
     );
 
+    let (status, text) = server
+        .send(reqwest::Method::GET, "/inventory", None, None)
+        .await;
+    assert_eq!(status, StatusCode::OK);
+    let inventory: Value = serde_json::from_str(&text).unwrap();
+    assert!(inventory["fields"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .any(|f| f["record"] == "LocationPing" && f["field"] == "position"));
+    let inventory = server
+        .client
+        .get(server.url("/inventory"))
+        .header("accept", "text/markdown")
+        .send()
+        .await
+        .unwrap();
+    assert!(inventory.text().await.unwrap().contains("| LocationPing |"));
+
     let text = logs.text();
     assert!(
         text.contains(r#""route":"/children/{id}/pings""#),
         "the requests are logged"
+    );
+    assert!(
+        text.contains("retention sweep done"),
+        "the background sweep ran at start"
     );
     assert!(
         text.lines()
