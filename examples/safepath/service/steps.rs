@@ -297,7 +297,7 @@ pub fn delete(vault: &mut Vault, parent_id: &str, out: &Path) -> Result<DeleteAn
     })
 }
 
-fn erase_kind<T: Stored>(
+pub fn erase_kind<T: Stored>(
     vault: &Vault,
     subject: &str,
     report: &mut ErasureReport,

@@ -135,6 +135,18 @@ impl Store {
         Ok(())
     }
 
+    /// The names of the `meta` entries that start with `prefix` and hold `value`, ordered.
+    #[allow(dead_code)] // Used by the HTTP service, not by the command-line demo.
+    pub fn meta_names(&self, prefix: &str, value: &str) -> Result<Vec<String>, StoreError> {
+        let mut stmt = self.conn.prepare(
+            "SELECT name FROM meta WHERE substr(name, 1, length(?1)) = ?1 AND value = ?2 ORDER BY name",
+        )?;
+        let names = stmt
+            .query_map(params![prefix, value], |r| r.get(0))?
+            .collect::<Result<_, _>>()?;
+        Ok(names)
+    }
+
     /// Moves the write-ahead log into the database and truncates it, then rebuilds the file so
     /// no free page keeps an old copy of a deleted value.
     pub fn compact(&self) -> Result<(), StoreError> {

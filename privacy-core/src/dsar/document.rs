@@ -86,6 +86,7 @@ pub const RIGHTS: &[&str] = &[
 #[derive(Debug, Clone)]
 pub struct Dsar {
     subject_id: String,
+    dependents: Vec<String>,
     subject_kind: Option<String>,
     generated_at: Option<SystemTime>,
     records: Vec<RecordExport>,
@@ -96,6 +97,7 @@ impl Dsar {
     pub fn new(subject_id: &str) -> Dsar {
         Dsar {
             subject_id: subject_id.to_owned(),
+            dependents: Vec::new(),
             subject_kind: None,
             generated_at: None,
             records: Vec::new(),
@@ -135,9 +137,51 @@ impl Dsar {
         self
     }
 
+    /// Makes the request also on behalf of these subjects: people in the requester's care
+    /// (a parent for a child, COPPA 312.6; a guardian or other authorised agent, CCPA
+    /// 1798.185(a)(7), GDPR Art. 8). Their records are accepted, and the document says on
+    /// whose behalf each record is included: every JSON record gets an `on_behalf_of` member
+    /// (the requester's own records name the requester), `subject` lists the `dependents`,
+    /// and in Markdown each dependent's record is marked "on behalf of" that id.
+    ///
+    /// Verifying that the requester may act for them is the caller's job. Without
+    /// dependents the document is exactly what it was.
+    ///
+    /// ```
+    /// use privacy_core::{dsar::Dsar, PersonalData};
+    ///
+    /// #[derive(PersonalData)]
+    /// #[personal(subject = "child")]
+    /// struct Ping {
+    ///     #[personal(subject_id)]
+    ///     child: String,
+    ///     #[personal(category = "location.precise")]
+    ///     at: Option<(f64, f64)>,
+    /// }
+    ///
+    /// let mut request = Dsar::new("p-1").with_dependents(["c-7"]);
+    /// request.add(&Ping { child: "c-7".into(), at: Some((48.85, 2.35)) })?;
+    /// assert!(request.add(&Ping { child: "c-8".into(), at: None }).is_err());
+    /// let doc = request.to_json();
+    /// assert_eq!(doc["records"][0]["on_behalf_of"], "c-7");
+    /// assert_eq!(doc["subject"]["dependents"][0], "c-7");
+    /// # Ok::<(), privacy_core::dsar::DsarError>(())
+    /// ```
+    #[must_use]
+    pub fn with_dependents<S: AsRef<str>>(mut self, ids: impl IntoIterator<Item = S>) -> Dsar {
+        add_dependents(&mut self.dependents, ids);
+        self
+    }
+
     /// The subject's id.
     pub fn subject_id(&self) -> &str {
         &self.subject_id
+    }
+
+    /// The ids of the subjects the request is also made for
+    /// ([`with_dependents`](Dsar::with_dependents)).
+    pub fn dependents(&self) -> &[String] {
+        &self.dependents
     }
 
     /// The kind of subject the request is restricted to, if any.
@@ -166,7 +210,12 @@ impl Dsar {
     /// # Errors
     /// As [`Dsar::add`].
     pub fn add_export(&mut self, export: RecordExport) -> Result<(), DsarError> {
-        check(&export, &self.subject_id, self.subject_kind.as_deref())?;
+        check(
+            &export,
+            &self.subject_id,
+            &self.dependents,
+            self.subject_kind.as_deref(),
+        )?;
         self.records.push(export);
         Ok(())
     }
@@ -176,7 +225,8 @@ impl Dsar {
     ///
     /// This is the document [`DsarWriter::json`] streams, read back into a tree.
     pub fn to_json(&self) -> Value {
-        let mut writer = DsarWriter::json(Vec::new(), &self.subject_id);
+        let mut writer =
+            DsarWriter::json(Vec::new(), &self.subject_id).with_dependents(&self.dependents);
         writer.set_generated_at(self.generated_at);
         for r in &self.records {
             // Checked when added; writing into a `Vec` cannot fail.
@@ -204,26 +254,48 @@ impl Dsar {
     pub fn to_markdown(&self) -> String {
         let s = Summary::of(&self.records);
         let at = self.generated_at.map(iso8601);
-        markdown::render(&self.subject_id, at.as_deref(), &self.records, &s)
+        markdown::render(
+            &self.subject_id,
+            &self.dependents,
+            at.as_deref(),
+            &self.records,
+            &s,
+        )
+    }
+}
+
+/// Adds ids to a list of dependents, each once.
+pub(crate) fn add_dependents<S: AsRef<str>>(
+    list: &mut Vec<String>,
+    ids: impl IntoIterator<Item = S>,
+) {
+    for id in ids {
+        let id = id.as_ref();
+        if !list.iter().any(|d| d == id) {
+            list.push(id.to_owned());
+        }
     }
 }
 
 /// The checks of [`Dsar::add_export`] and [`DsarWriter::add_export`]: the record belongs to
-/// `subject_id`, is of the `kind` of subject asked for (if any), and holds no nested record
-/// of another subject.
+/// `subject_id` or one of its `dependents`, is of the `kind` of subject asked for (if any),
+/// and holds no nested record of another subject.
 pub(crate) fn check(
     export: &RecordExport,
     subject_id: &str,
+    dependents: &[String],
     kind: Option<&str>,
 ) -> Result<(), DsarError> {
     match export.subject_id() {
         None => Err(DsarError::NoSubject {
             record: export.record(),
         }),
-        Some(id) if id != subject_id => Err(DsarError::OtherSubject {
-            record: export.record(),
-        }),
-        Some(_) => {
+        Some(id) if id != subject_id && !dependents.iter().any(|d| d == id) => {
+            Err(DsarError::OtherSubject {
+                record: export.record(),
+            })
+        }
+        Some(id) => {
             if let Some(kind) = kind {
                 if export.subject_kind() != kind {
                     return Err(DsarError::OtherKind {
@@ -232,7 +304,7 @@ pub(crate) fn check(
                     });
                 }
             }
-            check_nested(export, subject_id)
+            check_nested(export, id)
         }
     }
 }

@@ -14,18 +14,22 @@ use crate::schema::{Retention, RetentionUnit};
 /// streamed layout ([`DsarWriter`](super::DsarWriter)) moves the overview after the records.
 pub(crate) fn render(
     subject_id: &str,
+    dependents: &[String],
     generated_at: Option<&str>,
     records: &[RecordExport],
     s: &Summary,
 ) -> String {
     let mut out = String::new();
     out.push_str(TITLE);
-    overview(&mut out, subject_id, generated_at, s);
+    overview(&mut out, subject_id, dependents, generated_at, s);
     out.push('\n');
     out.push_str(DATA_HEADING);
     let mut lines = RecordLines::default();
     for r in records {
-        lines.write(&mut out, r, 0);
+        let behalf = r
+            .subject_id()
+            .filter(|id| !dependents.is_empty() && *id != subject_id);
+        lines.write_on_behalf(&mut out, r, behalf);
     }
     closing(&mut out, s);
     out
@@ -50,11 +54,20 @@ pub(crate) const SUMMARY_HEADING: &str = "\n## Summary\n\n";
 pub(crate) fn overview(
     out: &mut String,
     subject_id: &str,
+    dependents: &[String],
     generated_at: Option<&str>,
     s: &Summary,
 ) {
     let kinds = s.kinds.iter().copied().collect::<Vec<_>>().join(", ");
     let _ = writeln!(out, "Subject: {} ({})  ", code(subject_id), text(&kinds));
+    if !dependents.is_empty() {
+        let ids: Vec<String> = dependents.iter().map(|d| code(d)).collect();
+        let _ = writeln!(
+            out,
+            "Also on behalf of, in the requester's care: {}  ",
+            ids.join(", ")
+        );
+    }
     if let Some(at) = generated_at {
         let _ = writeln!(out, "Prepared: {at}  ");
     }
@@ -142,6 +155,25 @@ const VALUE_LINE: usize = 1;
 const NESTED_LINE: usize = 2;
 
 impl RecordLines {
+    /// Writes a top-level record, marked as included on behalf of `behalf` when given (a
+    /// dependent of the requester).
+    pub(crate) fn write_on_behalf(
+        &mut self,
+        out: &mut String,
+        r: &RecordExport,
+        behalf: Option<&str>,
+    ) {
+        let Some(id) = behalf else {
+            return self.write(out, r, 0);
+        };
+        let mut record = String::new();
+        self.write(&mut record, r, 0);
+        // The first line is `- **Record**`: the mark goes at its end.
+        let (first, rest) = record.split_once('\n').unwrap_or((&record, ""));
+        let _ = writeln!(out, "{first} (on behalf of {})", code(id));
+        out.push_str(rest);
+    }
+
     /// Writes `r` and the records nested in it at `depth` (0 for a top-level record).
     pub(crate) fn write(&mut self, out: &mut String, r: &RecordExport, depth: usize) {
         let schema = core::ptr::from_ref(r.schema()) as usize;

@@ -6,7 +6,7 @@ use core::fmt;
 use std::io::{self, Write};
 use std::time::SystemTime;
 
-use super::document::{check, DsarError};
+use super::document::{add_dependents, check, DsarError};
 use super::export::RecordExport;
 use super::markdown::{self, RecordLines};
 use super::summary::Summary;
@@ -100,6 +100,7 @@ pub struct DsarWriter<W: Write> {
     buf: String,
     format: Format,
     subject_id: String,
+    dependents: Vec<String>,
     subject_kind: Option<String>,
     generated_at: Option<SystemTime>,
     summary: Summary,
@@ -143,6 +144,7 @@ impl<W: Write> DsarWriter<W> {
             buf: String::new(),
             format,
             subject_id: subject_id.to_owned(),
+            dependents: Vec::new(),
             subject_kind: None,
             generated_at: None,
             summary: Summary::default(),
@@ -167,6 +169,18 @@ impl<W: Write> DsarWriter<W> {
     #[must_use]
     pub fn with_subject_kind(mut self, kind: &str) -> DsarWriter<W> {
         self.subject_kind = Some(kind.to_owned());
+        self
+    }
+
+    /// Makes the document also answer for these subjects (people in the requester's care),
+    /// as [`Dsar::with_dependents`](super::Dsar::with_dependents): their records are
+    /// accepted and each record says on whose behalf it is included.
+    #[must_use]
+    pub fn with_dependents<S: AsRef<str>>(
+        mut self,
+        ids: impl IntoIterator<Item = S>,
+    ) -> DsarWriter<W> {
+        add_dependents(&mut self.dependents, ids);
         self
     }
 
@@ -207,7 +221,12 @@ impl<W: Write> DsarWriter<W> {
         if self.state == State::Broken {
             return Err(DsarWriteError::Broken);
         }
-        check(export, &self.subject_id, self.subject_kind.as_deref())?;
+        check(
+            export,
+            &self.subject_id,
+            &self.dependents,
+            self.subject_kind.as_deref(),
+        )?;
         self.write_checked(export)
     }
 
@@ -215,14 +234,41 @@ impl<W: Write> DsarWriter<W> {
     pub(crate) fn write_checked(&mut self, export: &RecordExport) -> Result<(), DsarWriteError> {
         self.start()?;
         self.summary.add(export);
+        // Only a request with dependents says on whose behalf each record is included, so a
+        // request without them gives the same bytes as before dependents existed.
+        let behalf = if self.dependents.is_empty() {
+            None
+        } else {
+            Some(export.subject_id().unwrap_or(&self.subject_id))
+        };
         match self.format {
             Format::Json => {
                 if self.records > 0 {
                     self.buf.push(',');
                 }
-                self.buf.push_str(export.json());
+                match behalf {
+                    None => self.buf.push_str(export.json()),
+                    Some(id) => {
+                        let json = export.json();
+                        self.buf.push_str("{\"on_behalf_of\":");
+                        self.buf.push_str(&json_string(id));
+                        // `{"fields":…}` continues after the new member; an empty object
+                        // (or anything else) just closes it.
+                        match json.strip_prefix('{').filter(|rest| *rest != "}") {
+                            Some(rest) => {
+                                self.buf.push(',');
+                                self.buf.push_str(rest);
+                            }
+                            None => self.buf.push('}'),
+                        }
+                    }
+                }
             }
-            Format::Markdown => self.lines.write(&mut self.buf, export, 0),
+            Format::Markdown => {
+                // The requester's own records are not marked.
+                let behalf = behalf.filter(|id| *id != self.subject_id);
+                self.lines.write_on_behalf(&mut self.buf, export, behalf);
+            }
         }
         self.records += 1;
         if self.buf.len() >= FLUSH_AT {
@@ -260,7 +306,12 @@ impl<W: Write> DsarWriter<W> {
         self.start()?;
         match self.format {
             Format::Json => {
-                let members = self.summary.to_json(&self.subject_id);
+                let mut members = self.summary.to_json(&self.subject_id);
+                if !self.dependents.is_empty() {
+                    if let Some(serde_json::Value::Object(subject)) = members.get_mut("subject") {
+                        subject.insert("dependents".into(), self.dependents.clone().into());
+                    }
+                }
                 let members = serde_json::to_string(&members).map_err(io::Error::from);
                 let members = self.io(members)?;
                 // `{"subject":…}` without its `{`: the members continue the document's object.
@@ -274,6 +325,7 @@ impl<W: Write> DsarWriter<W> {
                 markdown::overview(
                     &mut self.buf,
                     &self.subject_id,
+                    &self.dependents,
                     at.as_deref(),
                     &self.summary,
                 );
@@ -334,7 +386,13 @@ impl<W: Write> fmt::Debug for DsarWriter<W> {
         f.debug_struct("DsarWriter")
             .field("format", &self.format)
             .field("subject_kind", &self.subject_kind)
+            .field("dependents", &self.dependents.len())
             .field("records", &self.records)
             .finish_non_exhaustive()
     }
+}
+
+/// `s` as a JSON string literal.
+fn json_string(s: &str) -> String {
+    serde_json::Value::from(s).to_string()
 }

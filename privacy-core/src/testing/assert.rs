@@ -3,7 +3,7 @@
 
 use core::fmt::Write as _;
 
-use super::{detect, LeakScanner};
+use super::{detect, Allow, LeakScanner};
 use crate::PersonalData;
 
 /// Asserts that `text` holds no personal value of the given records, raw or encoded.
@@ -20,8 +20,40 @@ use crate::PersonalData;
 ///
 /// See [`LeakScanner`](crate::testing::LeakScanner) for what is searched and how short values
 /// are treated.
+///
+/// # Allow-list
+/// After the records, `; allow = [...]` names the fields and categories that may appear
+/// (see [`Allow`](crate::testing::Allow)): `field("id")` (any record's `id`),
+/// `field("Account.id")`, `category(Category::IdentityAccountId)`. Everything else is still
+/// reported, and the failure message lists the allow-list after the leaks.
+///
+/// ```
+/// use privacy_core::{assert_no_pii, Category, PersonalData};
+///
+/// #[derive(PersonalData)]
+/// struct Account {
+///     #[personal(subject_id)]
+///     id: String,
+///     #[personal(category = "contact.email")]
+///     email: String,
+/// }
+///
+/// let account = Account { id: "u-4242".into(), email: "jane@example.com".into() };
+/// let log = "password reset for user=u-4242";
+/// assert_no_pii!(log, &account; allow = [field("id")]);
+/// assert_no_pii!(log, &account; allow = [category(Category::IdentityAccountId)]);
+/// let caught = std::panic::catch_unwind(|| assert_no_pii!(log, &account));
+/// assert!(caught.is_err());
+/// ```
 #[macro_export]
 macro_rules! assert_no_pii {
+    ($text:expr, $($record:expr),+ ; allow = [$($rule:ident ( $($arg:tt)* )),* $(,)?] $(,)?) => {
+        $crate::testing::__assert_no_pii_allowing(
+            ::core::convert::AsRef::<str>::as_ref(&$text),
+            &[$($record as &dyn $crate::PersonalData),+],
+            ::std::vec![$($crate::testing::Allow::$rule($($arg)*)),*],
+        )
+    };
     ($text:expr, $($record:expr),+ $(,)?) => {
         $crate::testing::__assert_no_pii(
             ::core::convert::AsRef::<str>::as_ref(&$text),
@@ -33,6 +65,11 @@ macro_rules! assert_no_pii {
 /// Runs a closure under [`capture_logs`](crate::testing::capture_logs) and asserts, like
 /// [`assert_no_pii!`], that its `tracing` output holds no personal value of the records.
 /// Evaluates to the captured text.
+///
+/// What the closure's thread logs is captured, and so is what every other thread (spawned
+/// threads, async runtime workers, a server's handlers) logs meanwhile through the global
+/// subscriber; see [`capture_logs`](crate::testing::capture_logs). The allow-list form of
+/// [`assert_no_pii!`] works here too: `assert_no_pii_in_logs!(f, &r; allow = [field("id")])`.
 ///
 /// ```
 /// use privacy_core::PersonalData;
@@ -53,6 +90,15 @@ macro_rules! assert_no_pii {
 /// ```
 #[macro_export]
 macro_rules! assert_no_pii_in_logs {
+    ($f:expr, $($record:expr),+ ; allow = [$($rule:ident ( $($arg:tt)* )),* $(,)?] $(,)?) => {{
+        let __logs = $crate::testing::capture_logs($f);
+        $crate::testing::__assert_no_pii_allowing(
+            &__logs,
+            &[$($record as &dyn $crate::PersonalData),+],
+            ::std::vec![$($crate::testing::Allow::$rule($($arg)*)),*],
+        );
+        __logs
+    }};
     ($f:expr, $($record:expr),+ $(,)?) => {{
         let __logs = $crate::testing::capture_logs($f);
         $crate::testing::__assert_no_pii(
@@ -77,8 +123,15 @@ macro_rules! assert_no_detected_pii {
 #[track_caller]
 #[allow(clippy::panic)]
 pub fn __assert_no_pii(text: &str, records: &[&dyn PersonalData]) {
+    __assert_no_pii_allowing(text, records, Vec::new());
+}
+
+#[doc(hidden)]
+#[track_caller]
+#[allow(clippy::panic)]
+pub fn __assert_no_pii_allowing(text: &str, records: &[&dyn PersonalData], allow: Vec<Allow>) {
     let scanner = match LeakScanner::new(records) {
-        Ok(scanner) => scanner,
+        Ok(scanner) => scanner.allow(allow),
         Err(e) => panic!("assert_no_pii!: {e}"),
     };
     let leaks = scanner.scan(text);
@@ -93,6 +146,10 @@ pub fn __assert_no_pii(text: &str, records: &[&dyn PersonalData]) {
     for leak in &leaks {
         // Writing to a String cannot fail.
         let _ = write!(message, "\n  {leak}");
+    }
+    if !scanner.allowed().is_empty() {
+        let rules: Vec<String> = scanner.allowed().iter().map(ToString::to_string).collect();
+        let _ = write!(message, "\n(allowed: {})", rules.join(", "));
     }
     panic!("{message}");
 }

@@ -4,6 +4,7 @@ use core::fmt;
 
 use aho_corasick::{AhoCorasick, AhoCorasickKind, Anchored, Input, Match, MatchKind, StartKind};
 
+use super::allow::Allow;
 use super::encoding::{encoded_patterns, Encoding};
 use super::prefilter::Prefilter;
 use crate::{Category, PersonalData, PersonalValue};
@@ -50,12 +51,17 @@ pub const MIN_ENCODED_LEN: usize = 8;
 ///   `user=4242 ok` but not in `took 14242ms`. Their encoded forms are listed in `skipped`
 ///   with [`SkipReason::EncodedFormsTooShort`] (the base64 of four bytes is five characters:
 ///   noise).
+///
+/// # Allowed values
+/// A test that logs a user id on purpose states so with [`allow`](LeakScanner::allow): values
+/// of the allowed fields or categories are still searched but not reported.
 pub struct LeakScanner {
     values: Vec<ScannedValue>,
     /// For each automaton pattern, the values and encodings it stands for.
     origins: Vec<Vec<Origin>>,
     search: Option<Search>,
     skipped: Vec<Skipped>,
+    allowed: Vec<Allow>,
 }
 
 /// How the patterns are searched: a sampling prefilter in front of an anchored automaton, or
@@ -153,6 +159,8 @@ struct ScannedValue {
     field: &'static str,
     category: Category,
     boundary: Boundary,
+    /// Matched by a rule of [`LeakScanner::allow`]: not reported.
+    allowed: bool,
 }
 
 #[derive(Clone, Copy, PartialEq, Eq)]
@@ -184,6 +192,7 @@ impl LeakScanner {
             origins: Vec::new(),
             search: None,
             skipped: Vec::new(),
+            allowed: Vec::new(),
         };
         let mut patterns: Vec<Vec<u8>> = Vec::new();
         let mut index: std::collections::HashMap<Vec<u8>, usize> = std::collections::HashMap::new();
@@ -223,6 +232,7 @@ impl LeakScanner {
                 } else {
                     Boundary::None
                 },
+                allowed: false,
             });
             let raw = Origin {
                 value,
@@ -282,10 +292,14 @@ impl LeakScanner {
         leaks
     }
 
-    /// Adds the leaks a match stands for: one per value whose boundary rule it meets.
+    /// Adds the leaks a match stands for: one per value not allowed whose boundary rule it
+    /// meets.
     fn report(&self, text: &[u8], m: Match, leaks: &mut Vec<Leak>) {
         for origin in &self.origins[m.pattern().as_usize()] {
             let value = &self.values[origin.value];
+            if value.allowed {
+                continue;
+            }
             if value.boundary == Boundary::Word && !at_word_boundary(text, m.start(), m.end()) {
                 continue;
             }
@@ -298,6 +312,25 @@ impl LeakScanner {
                 len: m.len(),
             });
         }
+    }
+
+    /// Adds rules to the allow-list: values of a field or category they name are no longer
+    /// reported by [`scan`](LeakScanner::scan). See [`Allow`].
+    #[must_use]
+    pub fn allow(mut self, rules: impl IntoIterator<Item = Allow>) -> LeakScanner {
+        self.allowed.extend(rules);
+        for value in &mut self.values {
+            value.allowed = self
+                .allowed
+                .iter()
+                .any(|rule| rule.allows(value.record, value.field, value.category));
+        }
+        self
+    }
+
+    /// The allow-list: the rules given to [`allow`](LeakScanner::allow).
+    pub fn allowed(&self) -> &[Allow] {
+        &self.allowed
     }
 
     /// Whether `text` holds no leak: [`scan`](LeakScanner::scan) finds nothing.
@@ -322,6 +355,7 @@ impl fmt::Debug for LeakScanner {
             .field("values", &self.values.len())
             .field("patterns", &self.origins.len())
             .field("skipped", &self.skipped.len())
+            .field("allowed", &self.allowed.len())
             .field(
                 "stride",
                 &match &self.search {
@@ -407,12 +441,14 @@ mod tests {
             field,
             category: Category::ContactEmail,
             boundary: Boundary::None,
+            allowed: false,
         };
         let scanner = LeakScanner {
             values: vec![scanned("short"), scanned("long")],
             origins: vec![origin(0), origin(1)],
             search: Some(search),
             skipped: Vec::new(),
+            allowed: Vec::new(),
         };
         let found: Vec<_> = scanner
             .scan("x abc y abcdef")
