@@ -34,10 +34,14 @@ fn capture() -> LogCapture {
     LogCapture::start()
 }
 
+/// The retention sweep's period in these tests: often enough to see it work.
+const SWEEP_EVERY: Duration = Duration::from_millis(200);
+
 struct Server {
     base: String,
     dir: PathBuf,
     client: Client,
+    state: std::sync::Arc<server::AppState>,
 }
 
 impl Drop for Server {
@@ -65,12 +69,12 @@ async fn start_with_keys(
         db: dir.join("data.sqlite"),
         keys: keys(&dir),
         master_key: service::demo_master_key(),
-        sweep_every: Duration::from_secs(3600),
+        sweep_every: SWEEP_EVERY,
         max_body: 4 * 1024,
     };
     let state = server::open(&config).await.unwrap();
     server::spawn_sweep(state.clone(), config.sweep_every);
-    let app = server::router(state, config.max_body).merge(extra);
+    let app = server::router(state.clone(), config.max_body).merge(extra);
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let addr: SocketAddr = listener.local_addr().unwrap();
     tokio::spawn(async move { axum::serve(listener, app).await });
@@ -78,6 +82,7 @@ async fn start_with_keys(
         base: format!("http://{addr}"),
         dir,
         client: Client::new(),
+        state,
     }
 }
 
@@ -747,4 +752,44 @@ async fn the_key_store_can_live_in_postgresql() {
     })
     .await
     .unwrap();
+}
+
+/// The background retention sweep deletes a location ping older than its 30 days, and
+/// leaves the fresh ones.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_background_sweep_deletes_pings_past_their_retention() {
+    let server = start("sweep").await;
+    let f = server.family("sweep", 1).await;
+    let child = f.children[0].clone();
+    let old = service::model::LocationPing {
+        child_id: child,
+        position: Some((1.0, 2.0)),
+        recorded_at: std::time::SystemTime::now() - Duration::from_secs(31 * 24 * 3600),
+        seq: 999_999,
+    };
+    server
+        .state
+        .db(move |v| {
+            v.save(&old)
+                .map_err(|e| server::ApiError::internal("save", &e))
+        })
+        .await
+        .unwrap();
+    let pings = || async {
+        let (_, text) = server.export(&f, &f.token).await;
+        count(&serde_json::from_str(&text).unwrap(), "LocationPing")
+    };
+    assert_eq!(pings().await, 3, "the old ping is stored");
+    let mut left = 3;
+    for _ in 0..50 {
+        tokio::time::sleep(SWEEP_EVERY).await;
+        left = pings().await;
+        if left == 2 {
+            break;
+        }
+    }
+    assert_eq!(
+        left, 2,
+        "the sweep deleted the expired ping and kept the fresh ones"
+    );
 }
