@@ -1661,3 +1661,54 @@ fn a_blind_indexed_vec_has_one_index_per_element_and_any_element_finds_the_recor
     assert_eq!(back.blind_indexes("emails"), indexes);
     assert!(back.open(&keyring).expect("opens") == r);
 }
+
+mod with_escape_hatch {
+    use super::*;
+    use std::num::NonZeroU64;
+    use std::time::{Duration, SystemTime};
+
+    fn id_text(id: &NonZeroU64) -> Option<String> {
+        Some(format!("user-{id}"))
+    }
+
+    fn epoch_seconds(at: &i64) -> Option<SystemTime> {
+        u64::try_from(*at)
+            .ok()
+            .map(|s| SystemTime::UNIX_EPOCH + Duration::from_secs(s))
+    }
+
+    #[derive(PersonalData, Serialize, Deserialize, PartialEq)]
+    struct Legacy {
+        #[personal(subject_id, with = id_text)]
+        id: NonZeroU64,
+        #[personal(record_id, with = id_text)]
+        row: NonZeroU64,
+        #[personal(category = "contact.email", encrypt, retention = "30d")]
+        email: Option<String>,
+        #[personal(collected_at, with = epoch_seconds)]
+        created: i64,
+    }
+
+    #[test]
+    fn foreign_types_serve_as_subject_id_record_id_and_collection_time_through_with() {
+        let mut r = Legacy {
+            id: NonZeroU64::new(7).unwrap(),
+            row: NonZeroU64::new(99).unwrap(),
+            email: Some("legacy@example.com".into()),
+            created: 1_000,
+        };
+        assert_eq!(r.subject_id().as_deref(), Some("user-7"));
+        assert_eq!(r.record_id().as_deref(), Some("user-99"));
+        assert_eq!(
+            r.collected_at(),
+            Some(SystemTime::UNIX_EPOCH + Duration::from_secs(1_000))
+        );
+        let keyring = Keyring::in_memory();
+        let sealed = keyring.seal(&r).unwrap();
+        assert_eq!(sealed.subject(), Some("user-7"));
+        assert!(sealed.open(&keyring).unwrap() == r);
+        let report = r.expire(SystemTime::UNIX_EPOCH + Duration::from_secs(1_000 + 31 * 86_400));
+        assert_eq!(report.changed(), 1);
+        assert_eq!(r.email, None);
+    }
+}

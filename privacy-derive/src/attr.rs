@@ -33,6 +33,7 @@ pub const SOURCE: &str = "source";
 pub const SHARED_WITH: &str = "shared_with";
 pub const EXPORT: &str = "export";
 pub const RECORD_ID: &str = "record_id";
+pub const WITH: &str = "with";
 
 // Container keys.
 pub const SUBJECT: &str = "subject";
@@ -56,6 +57,7 @@ const FIELD_KEYS: &[&str] = &[
     SHARED_WITH,
     EXPORT,
     RECORD_ID,
+    WITH,
 ];
 const CONTAINER_KEYS: &[&str] = &[SUBJECT, NAME];
 
@@ -125,6 +127,9 @@ pub struct FieldAttrs {
     pub shared_with: Attr<LitStr>,
     pub export: Attr<LitBool>,
     pub record_id: Attr<()>,
+    /// `with = path`: how a `subject_id`, `collected_at` or `record_id` field of a type the
+    /// library does not know is read.
+    pub with: Attr<Path>,
     /// Whether a key was not recognised (already reported; the field's classification may
     /// have been the misspelled key, so "not classified" would only repeat the mistake).
     pub had_unknown_key: bool,
@@ -188,6 +193,7 @@ impl FieldAttrs {
             shared_with: Attr::none(SHARED_WITH),
             export: Attr::none(EXPORT),
             record_id: Attr::none(RECORD_ID),
+            with: Attr::none(WITH),
             had_unknown_key: false,
         };
         for attr in personal_attrs(attrs) {
@@ -232,6 +238,8 @@ impl FieldAttrs {
             self.retention.set(cx, key, meta.value()?.parse()?);
         } else if p.is_ident(ANONYMIZE) {
             self.anonymize.set(cx, key, meta.value()?.parse()?);
+        } else if p.is_ident(WITH) {
+            self.with.set(cx, key, meta.value()?.parse()?);
         } else if p.is_ident(ANONYMIZE_WITH) {
             self.anonymize_with.set(cx, key, meta.value()?.parse()?);
         } else if p.is_ident(ENCRYPT) {

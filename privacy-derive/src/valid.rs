@@ -36,6 +36,7 @@ pub fn validate<'a>(cx: &Ctxt, input: &'a Container<'a>) -> Option<Record<'a>> {
                 .any(|f| f.variant == field.variant && f.attrs.collected_at.is_set());
             let role = role(cx, field, has_collected_at)?;
             check_serde_field(cx, field, &role);
+            check_with(cx, field, &role);
             let serde_key = serde_key(input, field);
             Some(FieldPlan {
                 field,
@@ -148,6 +149,26 @@ fn check_no_derived_debug(cx: &Ctxt, input: &Container<'_>) {
             }
             Ok(())
         });
+    }
+}
+
+/// `with = path` reads a subject id, collection time or record id from a type the library
+/// has no impl for (the orphan rule forbids the user's own); it means nothing elsewhere.
+fn check_with(cx: &Ctxt, field: &Field<'_>, role: &Role) {
+    let Some(span) = field.attrs.with.key_span() else {
+        return;
+    };
+    let applies = match role {
+        Role::Personal(p) => p.subject_id,
+        Role::CollectedAt | Role::RecordId => true,
+        Role::Nested | Role::NotPersonal => false,
+    };
+    if !applies {
+        cx.error(
+            span,
+            "`with` applies to `subject_id`, `collected_at` and `record_id` fields",
+            Some("`with = path` names a function reading the field: `fn(&T) -> Option<String>` for a subject or record id, `fn(&T) -> Option<SystemTime>` for a collection time; to anonymize, use `anonymize_with`"),
+        );
     }
 }
 

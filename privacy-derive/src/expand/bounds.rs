@@ -26,7 +26,7 @@ pub fn personal_bounds(record: &Record<'_>) -> Vec<WherePredicate> {
     predicates.extend(bounds(record, |plan| match &plan.role {
         Role::Personal(x) => {
             let mut traits = vec![quote!(#p::SerializeTrait)];
-            if x.subject_id {
+            if x.subject_id && !plan.field.attrs.with.is_set() {
                 traits.push(quote!(#p::SubjectIdValue));
             }
             if x.may_delete() {
@@ -38,7 +38,9 @@ pub fn personal_bounds(record: &Record<'_>) -> Vec<WherePredicate> {
             }
             traits
         }
+        Role::CollectedAt if plan.field.attrs.with.is_set() => vec![quote!(#p::SerializeTrait)],
         Role::CollectedAt => vec![quote!(#p::CollectedAtValue), quote!(#p::SerializeTrait)],
+        Role::RecordId if plan.field.attrs.with.is_set() => Vec::new(),
         Role::RecordId => vec![quote!(#p::SubjectIdValue)],
         Role::Nested | Role::NotPersonal => Vec::new(),
     }));

@@ -18,6 +18,11 @@ pub fn impl_personal_data(record: &Record<'_>) -> TokenStream {
             if !role(&plan.role) {
                 return TokenStream::new();
             }
+            if let Some(with) = plan.field.attrs.with.get() {
+                let span = span_of(with);
+                let place = place(span);
+                return quote_spanned!(span=> return #with(&#place););
+            }
             let span = type_span(plan);
             let (p, place) = (private_at(span), place(span));
             quote_spanned!(span=> return #p::#call(&#place);)
