@@ -1667,10 +1667,13 @@ mod with_escape_hatch {
     use std::num::NonZeroU64;
     use std::time::{Duration, SystemTime};
 
+    // `with` functions take the field by reference and may find no value.
+    #[allow(clippy::trivially_copy_pass_by_ref, clippy::unnecessary_wraps)]
     fn id_text(id: &NonZeroU64) -> Option<String> {
         Some(format!("user-{id}"))
     }
 
+    #[allow(clippy::trivially_copy_pass_by_ref)]
     fn epoch_seconds(at: &i64) -> Option<SystemTime> {
         u64::try_from(*at)
             .ok()

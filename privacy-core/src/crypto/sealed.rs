@@ -13,6 +13,7 @@ use core::marker::PhantomData;
 use std::collections::BTreeMap;
 
 use base64::Engine as _;
+use compact_str::CompactString;
 use serde::de::DeserializeOwned;
 use serde::{Deserialize, Serialize};
 use zeroize::{Zeroize, Zeroizing};
@@ -72,11 +73,11 @@ use crate::PersonalData;
 #[serde(bound = "", deny_unknown_fields)]
 pub struct Sealed<T> {
     #[serde(rename = "type")]
-    type_name: String,
-    subject: Option<String>,
-    record: String,
+    type_name: CompactString,
+    subject: Option<CompactString>,
+    record: CompactString,
     #[serde(rename = "sealed", default, skip_serializing_if = "Vec::is_empty")]
-    envelopes: Vec<String>,
+    envelopes: Vec<CompactString>,
     #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
     blind_index: BTreeMap<String, Vec<String>>,
     body: Tree,
@@ -103,7 +104,7 @@ impl<T> Sealed<T> {
 
     /// The JSON pointers (RFC 6901) of the envelopes in [`body`](Sealed::body).
     pub fn envelopes(&self) -> impl Iterator<Item = &str> {
-        self.envelopes.iter().map(String::as_str)
+        self.envelopes.iter().map(CompactString::as_str)
     }
 
     /// The first blind index stored for the `blind_index` field at `field` (a path of Rust
@@ -146,13 +147,15 @@ impl<T: PersonalData + Serialize + DeserializeOwned> Sealed<T> {
             tree.zeroize();
         }
         let record = record?;
-        if schema.has_encrypted_fields() && record.subject_id() != self.subject {
+        if schema.has_encrypted_fields()
+            && record.subject_id().as_deref() != self.subject.as_deref()
+        {
             return Err(Error::RecordMismatch {
                 reason: "the record names another subject than its envelopes",
             });
         }
         let mut expected = locate_encrypted(&record)?;
-        let mut found: Vec<&str> = self.envelopes.iter().map(String::as_str).collect();
+        let mut found: Vec<&str> = self.envelopes.iter().map(CompactString::as_str).collect();
         expected.sort_unstable();
         found.sort_unstable();
         if expected != found {
@@ -277,9 +280,9 @@ impl Keyring {
         hook.check_all_seen()?;
         let (sealed, blind_index) = (hook.sealed, hook.blind_index);
         Ok(Sealed {
-            type_name: schema.name.to_owned(),
-            subject,
-            record: binding,
+            type_name: schema.name.into(),
+            subject: subject.map(CompactString::from),
+            record: binding.into(),
             envelopes: sealed,
             blind_index,
             body,
@@ -360,7 +363,7 @@ struct SealHook<'a> {
     subject: Option<&'a str>,
     binding: &'a str,
     targets: Vec<Target>,
-    sealed: Vec<String>,
+    sealed: Vec<CompactString>,
     blind_index: BTreeMap<String, Vec<String>>,
 }
 
@@ -421,7 +424,7 @@ impl SealHook<'_> {
                 }
             }
         }
-        self.sealed.push(pointer);
+        self.sealed.push(pointer.into());
         Ok(Tree::Str(
             base64::engine::general_purpose::STANDARD
                 .encode(envelope)
