@@ -99,7 +99,9 @@ impl<T> Sealed<T> {
 
     /// The sealed serde form of the record, as JSON (envelopes in place of encrypted values).
     pub fn body(&self) -> serde_json::Value {
-        serde_json::to_value(&self.body).unwrap_or(serde_json::Value::Null)
+        // Read straight out of the tree (no serialization round trip).
+        serde_json::Value::deserialize(TreeDeserializer::new(&self.body, &[]))
+            .unwrap_or(serde_json::Value::Null)
     }
 
     /// The JSON pointers (RFC 6901) of the envelopes in [`body`](Sealed::body).
