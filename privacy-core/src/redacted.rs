@@ -119,7 +119,11 @@ impl Hook for RedactHook {
         let by_key = |t: &Target| {
             t.meta.serde.opaque
                 && site.field.is_some_and(|(container, key)| {
-                    t.meta.serde.container == container && t.meta.serde.key == key
+                    // An enum's fields reach serde under names that depend on its
+                    // representation: the schema leaves their container empty, and the key
+                    // alone decides.
+                    (t.meta.serde.container.is_empty() || t.meta.serde.container == container)
+                        && t.meta.serde.key == key
                 })
         };
         match self

@@ -1715,3 +1715,32 @@ mod with_escape_hatch {
         assert_eq!(r.email, None);
     }
 }
+
+mod serialize_with_in_an_enum_variant {
+    use super::*;
+
+    fn shout<S: serde::Serializer>(v: &str, s: S) -> Result<S::Ok, S::Error> {
+        s.serialize_str(&v.to_uppercase())
+    }
+
+    #[derive(PersonalData, Serialize)]
+    #[serde(tag = "kind")]
+    enum Note {
+        Spoken {
+            #[personal(category = "identity.name")]
+            #[serde(serialize_with = "shout")]
+            speaker: String,
+        },
+    }
+
+    #[test]
+    fn a_serialize_with_field_of_an_enum_variant_is_redacted_by_its_key() {
+        let n = Note::Spoken {
+            speaker: "Ada Lovelace".into(),
+        };
+        assert_eq!(
+            n.redacted().to_string(),
+            r#"{"kind":"Spoken","speaker":"<identity.name>"}"#
+        );
+    }
+}
