@@ -15,6 +15,7 @@ mod category;
 pub mod crypto;
 pub mod dsar;
 mod erase;
+mod field_set;
 pub mod inventory;
 mod nested;
 mod personal;

@@ -5,10 +5,10 @@ use core::fmt;
 
 use serde::{Serialize, Serializer};
 
+use crate::field_set::{FieldSet, Wanted};
 use crate::schema::{FieldKind, FieldMeta};
 use crate::tree::ser::{self, Hook, Site};
 use crate::tree::Tree;
-use crate::visit::{FieldValue, Identity, Visitor};
 use crate::PersonalData;
 
 /// A record seen through [`PersonalData::redacted`](crate::PersonalData::redacted): serializes
@@ -33,14 +33,12 @@ pub struct Redacted<'a, T: ?Sized>(pub(crate) &'a T);
 
 impl<T: PersonalData + Serialize> Serialize for Redacted<'_, T> {
     fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        let mut targets = Targets::default();
-        self.0.visit(&mut targets);
-        let mut hook = RedactHook(targets.out);
+        let mut hook = RedactHook(FieldSet::collect(self.0, |_| true, |_| false));
         // The error message of the record's own `Serialize` could quote a value: replace it.
         let tree = ser::to_tree(&mut hook, self.0).map_err(|_| {
             serde::ser::Error::custom("the record could not be serialized for redaction")
         })?;
-        if let Some(missed) = hook.0.iter().find(|t| !t.seen && !t.meta.serde.may_skip()) {
+        if let Some(missed) = hook.0.missed(|_| true) {
             return Err(serde::ser::Error::custom(format_args!(
                 "redaction cannot see where the record's Serialize writes field `{}`",
                 missed.meta.name
@@ -71,41 +69,18 @@ impl<T: ?Sized> Clone for Redacted<'_, T> {
 
 impl<T: ?Sized> Copy for Redacted<'_, T> {}
 
-/// A value to write as its tag.
-struct Target {
-    id: Identity,
-    meta: &'static FieldMeta,
-    seen: bool,
+/// The tag a field's value is written as.
+fn tag(meta: &FieldMeta) -> Tree {
+    Tree::Str(compact_str::CompactString::from(
+        match (meta.kind, meta.category) {
+            (FieldKind::CollectedAt, _) => "<collected_at>".to_owned(),
+            (_, Some(category)) => format!("<{}>", category.name()),
+            (_, None) => "<redacted>".to_owned(),
+        },
+    ))
 }
 
-impl Target {
-    fn tag(&self) -> Tree {
-        Tree::Str(compact_str::CompactString::from(
-            match (self.meta.kind, self.meta.category) {
-                (FieldKind::CollectedAt, _) => "<collected_at>".to_owned(),
-                (_, Some(category)) => format!("<{}>", category.name()),
-                (_, None) => "<redacted>".to_owned(),
-            },
-        ))
-    }
-}
-
-#[derive(Default)]
-struct Targets {
-    out: Vec<Target>,
-}
-
-impl Visitor for Targets {
-    fn field(&mut self, meta: &'static FieldMeta, value: &dyn FieldValue) {
-        self.out.push(Target {
-            id: Identity::of_dyn(value),
-            meta,
-            seen: false,
-        });
-    }
-}
-
-struct RedactHook(Vec<Target>);
+struct RedactHook(FieldSet);
 
 impl Hook for RedactHook {
     type Error = core::convert::Infallible;
@@ -115,27 +90,18 @@ impl Hook for RedactHook {
         site: &Site<'_>,
         value: &T,
     ) -> Result<Option<Tree>, Self::Error> {
-        let id = Identity::of(value);
-        let by_key = |t: &Target| {
-            t.meta.serde.opaque
+        // A `serialize_with` field hands serde a wrapper, not its value: it is recognised by
+        // its struct and key instead.
+        let by_key = |w: &Wanted| {
+            w.meta.serde.opaque
                 && site.field.is_some_and(|(container, key)| {
                     // An enum's fields reach serde under names that depend on its
                     // representation: the schema leaves their container empty, and the key
                     // alone decides.
-                    (t.meta.serde.container.is_empty() || t.meta.serde.container == container)
-                        && t.meta.serde.key == key
+                    (w.meta.serde.container.is_empty() || w.meta.serde.container == container)
+                        && w.meta.serde.key == key
                 })
         };
-        match self
-            .0
-            .iter_mut()
-            .find(|t| !t.seen && (t.id.matches(&id) || by_key(t)))
-        {
-            Some(target) => {
-                target.seen = true;
-                Ok(Some(target.tag()))
-            }
-            None => Ok(None),
-        }
+        Ok(self.0.take(value, by_key).map(|w| tag(w.meta)))
     }
 }

@@ -21,11 +21,11 @@ use zeroize::{Zeroize, Zeroizing};
 use super::envelope::Aad;
 use super::error::{Error, Result};
 use super::keyring::Keyring;
+use crate::field_set::FieldSet;
 use crate::schema::{FieldMeta, RecordSchema, Retention};
 use crate::tree::de::TreeDeserializer;
 use crate::tree::ser::{self, Hook, Site};
 use crate::tree::{pointer, Tree};
-use crate::visit::{FieldValue, Identity, Visitor};
 use crate::PersonalData;
 
 /// A record ready to store: its serde form with every `#[personal(encrypt)]` value replaced by
@@ -258,7 +258,11 @@ impl Keyring {
             binding.push(':');
             binding.push_str(&id);
         }
-        let targets = Targets::of(record);
+        let targets = FieldSet::collect(
+            record,
+            |meta| meta.encrypted || meta.retention == Retention::Transient,
+            |meta| meta.blind_index,
+        );
         if subject.is_none() && targets.iter().any(|t| t.meta.encrypted) {
             return Err(Error::MissingSubject {
                 record: schema.name,
@@ -306,65 +310,12 @@ impl Keyring {
     }
 }
 
-/// A value sealing must act on: an `encrypt` or `transient` field, found by the visitor.
-struct Target {
-    id: Identity,
-    meta: &'static FieldMeta,
-    /// The path of Rust field names from the record (`devices.serial`).
-    path: String,
-    seen: bool,
-}
-
-/// Collects the sealing targets of a record through the typed model.
-#[derive(Default)]
-struct Targets {
-    out: Vec<Target>,
-    path: Vec<&'static str>,
-}
-
-impl Targets {
-    fn of(record: &dyn PersonalData) -> Vec<Target> {
-        let mut targets = Targets::default();
-        record.visit(&mut targets);
-        targets.out
-    }
-}
-
-impl Visitor for Targets {
-    fn field(&mut self, meta: &'static FieldMeta, value: &dyn FieldValue) {
-        if meta.encrypted || meta.retention == Retention::Transient {
-            // The path names the field for its blind index; nothing else needs it.
-            let path = if meta.blind_index {
-                let mut segments = self.path.clone();
-                segments.push(meta.name);
-                segments.join(".")
-            } else {
-                String::new()
-            };
-            self.out.push(Target {
-                id: Identity::of_dyn(value),
-                meta,
-                path,
-                seen: false,
-            });
-        }
-    }
-
-    fn enter(&mut self, meta: &'static FieldMeta) {
-        self.path.push(meta.name);
-    }
-
-    fn leave(&mut self, _meta: &'static FieldMeta) {
-        self.path.pop();
-    }
-}
-
 struct SealHook<'a> {
     keyring: &'a Keyring,
     schema: &'static RecordSchema,
     subject: Option<&'a str>,
     binding: &'a str,
-    targets: Vec<Target>,
+    targets: FieldSet,
     sealed: Vec<CompactString>,
     blind_index: BTreeMap<String, Vec<String>>,
 }
@@ -373,11 +324,7 @@ impl SealHook<'_> {
     /// Fails closed when an encrypted value was never handed over by serde (unless its field
     /// is one serde may skip: then it was not written at all).
     fn check_all_seen(&self) -> Result<()> {
-        match self
-            .targets
-            .iter()
-            .find(|t| !t.seen && t.meta.encrypted && !t.meta.serde.may_skip())
-        {
+        match self.targets.missed(|meta| meta.encrypted) {
             Some(t) => Err(Error::FieldLayout {
                 record: self.schema.name,
                 field: t.meta.name,
@@ -387,9 +334,11 @@ impl SealHook<'_> {
         }
     }
 
+    /// Seals `value`, the value of `meta` (whose Rust path is `path`, for its blind index).
     fn seal_value<T: Serialize + ?Sized>(
         &mut self,
-        at: usize,
+        meta: &'static FieldMeta,
+        path: &str,
         site: &Site<'_>,
         value: &T,
     ) -> Result<Tree> {
@@ -400,9 +349,8 @@ impl SealHook<'_> {
         let pointer = site.path.pointer();
         let aad = Aad::new(self.schema.name, &pointer, subject).bound_to(self.binding);
         let envelope = self.keyring.seal_bytes_in_operation(&aad, &json)?;
-        let target = &self.targets[at];
-        if target.meta.blind_index {
-            let indexes = self.blind_index.entry(target.path.clone()).or_default();
+        if meta.blind_index {
+            let indexes = self.blind_index.entry(path.to_owned()).or_default();
             // A sequence is indexed element by element, so any one element finds the record.
             match serde_json::from_slice::<Tree>(&json)? {
                 Tree::Seq(mut items) => {
@@ -410,7 +358,7 @@ impl SealHook<'_> {
                         let item_json = Zeroizing::new(serde_json::to_vec(item)?);
                         indexes.push(self.keyring.blind_index_json(
                             self.schema.name,
-                            &target.path,
+                            path,
                             &item_json,
                         ));
                     }
@@ -418,11 +366,7 @@ impl SealHook<'_> {
                 }
                 mut other => {
                     other.zeroize();
-                    indexes.push(self.keyring.blind_index_json(
-                        self.schema.name,
-                        &target.path,
-                        &json,
-                    ));
+                    indexes.push(self.keyring.blind_index_json(self.schema.name, path, &json));
                 }
             }
         }
@@ -442,16 +386,10 @@ impl Hook for SealHook<'_> {
         if self.targets.is_empty() {
             return Ok(None);
         }
-        let id = Identity::of(value);
-        let Some(at) = self
-            .targets
-            .iter()
-            .position(|t| !t.seen && t.id.matches(&id))
-        else {
+        let Some(found) = self.targets.take(value, |_| false) else {
             return Ok(None);
         };
-        self.targets[at].seen = true;
-        let meta = self.targets[at].meta;
+        let (meta, path) = (found.meta, found.path.clone());
         if meta.retention == Retention::Transient {
             let tree = ser::to_tree(&mut ser::Plain, value).map_err(|_| Error::Serde {
                 reason: "a transient value does not serialize".to_owned(),
@@ -464,7 +402,7 @@ impl Hook for SealHook<'_> {
             }
         }
         if meta.encrypted {
-            return self.seal_value(at, site, value).map(Some);
+            return self.seal_value(meta, &path, site, value).map(Some);
         }
         Ok(None)
     }
@@ -473,7 +411,7 @@ impl Hook for SealHook<'_> {
 /// The JSON pointers at which the record's own `Serialize` writes its encrypted values.
 fn locate_encrypted<T: PersonalData + Serialize>(record: &T) -> Result<Vec<String>> {
     struct Locate {
-        targets: Vec<Target>,
+        targets: FieldSet,
         found: Vec<String>,
     }
     impl Hook for Locate {
@@ -484,23 +422,14 @@ fn locate_encrypted<T: PersonalData + Serialize>(record: &T) -> Result<Vec<Strin
             site: &Site<'_>,
             value: &V,
         ) -> core::result::Result<Option<Tree>, Self::Error> {
-            let id = Identity::of(value);
-            match self
-                .targets
-                .iter_mut()
-                .find(|t| !t.seen && t.id.matches(&id))
-            {
-                Some(t) => {
-                    t.seen = true;
-                    self.found.push(site.path.pointer());
-                    Ok(Some(Tree::Unit))
-                }
-                None => Ok(None),
+            if self.targets.take(value, |_| false).is_none() {
+                return Ok(None);
             }
+            self.found.push(site.path.pointer());
+            Ok(Some(Tree::Unit))
         }
     }
-    let mut targets = Targets::of(record);
-    targets.retain(|t| t.meta.encrypted);
+    let targets = FieldSet::collect(record, |meta| meta.encrypted, |_| false);
     if targets.is_empty() {
         return Ok(Vec::new());
     }
