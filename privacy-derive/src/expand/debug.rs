@@ -7,7 +7,7 @@ use syn::ext::IdentExt;
 use syn::LitStr;
 
 use super::bounds::{debug_bounds, with_bounds};
-use super::{private, private_at, spanned_member, type_span};
+use super::{private, private_at, spanned_member, type_span, Place};
 use crate::ast::{Body, Style};
 use crate::model::{FieldPlan, Record, Role};
 
@@ -18,7 +18,7 @@ pub fn impl_debug(record: &Record<'_>) -> TokenStream {
     let body = match &input.body {
         Body::Struct(style) => {
             let name = LitStr::new(&ident.unraw().to_string(), ident.span());
-            group(&name, *style, &record.fields, &|plan, span| {
+            group(&name, *style, &record.fields, &|_, plan, span| {
                 let member = spanned_member(&plan.field.member, span);
                 quote_spanned!(span=> self.#member)
             })
@@ -40,13 +40,8 @@ pub fn impl_debug(record: &Record<'_>) -> TokenStream {
                     Style::Tuple => quote!(Self::#v(#(#locals),*)),
                 };
                 let start = variant.range.start;
-                let body = group(&name, variant.style, fields, &|plan, span| {
-                    let index = record
-                        .fields
-                        .iter()
-                        .position(|p| core::ptr::eq(p, plan))
-                        .unwrap_or(start);
-                    let mut local = format_ident!("__f{}", index);
+                let body = group(&name, variant.style, fields, &|index, _, span| {
+                    let mut local = format_ident!("__f{}", start + index);
                     local.set_span(span);
                     quote_spanned!(span=> (*#local))
                 });
@@ -69,19 +64,22 @@ pub fn impl_debug(record: &Record<'_>) -> TokenStream {
     }
 }
 
+/// A field of a struct or variant as a place expression, from its index in the group.
+type GroupPlace<'a> = dyn Fn(usize, &FieldPlan<'_>, Span) -> TokenStream + 'a;
+
 /// The debug builder of one struct or variant.
 fn group(
     name: &LitStr,
     style: Style,
     fields: &[FieldPlan<'_>],
-    place: &dyn Fn(&FieldPlan<'_>, Span) -> TokenStream,
+    place: &GroupPlace<'_>,
 ) -> TokenStream {
     if style == Style::Unit {
         return quote!(::core::fmt::Formatter::write_str(__f, #name));
     }
     let named = style == Style::Named;
-    let fields = fields.iter().map(|plan| {
-        let value = debug_value(plan, place);
+    let fields = fields.iter().enumerate().map(|(index, plan)| {
+        let value = debug_value(plan, &|span| place(index, plan, span));
         if named {
             let field_name = LitStr::new(&plan.field.name, plan.field.span);
             quote!(__x.field(#field_name, #value);)
@@ -101,10 +99,7 @@ fn group(
     }
 }
 
-fn debug_value(
-    plan: &FieldPlan<'_>,
-    place: &dyn Fn(&FieldPlan<'_>, Span) -> TokenStream,
-) -> TokenStream {
+fn debug_value(plan: &FieldPlan<'_>, place: Place<'_>) -> TokenStream {
     let p = private();
     match &plan.role {
         Role::Personal(personal) => {
@@ -114,11 +109,11 @@ fn debug_value(
         Role::CollectedAt => quote!(&#p::TagLiteral("<collected_at>")),
         Role::Nested => {
             let span = type_span(plan);
-            let (p, place) = (private_at(span), place(plan, span));
+            let (p, place) = (private_at(span), place(span));
             quote_spanned!(span=> &#p::NestedDebug((&#p::NestedRef(&#place)).get()))
         }
         Role::NotPersonal | Role::RecordId => {
-            let place = place(plan, Span::call_site());
+            let place = place(Span::call_site());
             quote!(&#place)
         }
     }
