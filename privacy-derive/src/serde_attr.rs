@@ -13,10 +13,10 @@ use syn::{Attribute, LitStr, Token};
 pub struct SerdeContainer {
     /// `rename = "..."` (serialize side).
     pub rename: Option<String>,
-    /// `rename_all = "..."` (serialize side), with its span for errors.
-    pub rename_all: Option<(String, Span)>,
+    /// `rename_all = "..."` (serialize side).
+    pub rename_all: Option<String>,
     /// `rename_all_fields = "..."` (enums: applies to the fields of every struct variant).
-    pub rename_all_fields: Option<(String, Span)>,
+    pub rename_all_fields: Option<String>,
     /// `transparent`, with its span.
     pub transparent: Option<Span>,
 }
@@ -27,7 +27,7 @@ pub struct SerdeVariant {
     /// `rename = "..."`.
     pub rename: Option<String>,
     /// `rename_all = "..."` for the variant's fields.
-    pub rename_all: Option<(String, Span)>,
+    pub rename_all: Option<String>,
     /// `skip` / `skip_serializing`.
     pub skipped: bool,
 }
@@ -43,8 +43,6 @@ pub struct SerdeField {
     pub skipped: bool,
     /// `with`, `serialize_with` (the span of the key, for errors).
     pub serialize_with: Option<Span>,
-    /// `deserialize_with` (the span of the key).
-    pub deserialize_with: Option<Span>,
     /// `flatten` (its span).
     pub flatten: Option<Span>,
 }
@@ -102,9 +100,9 @@ impl SerdeContainer {
             if meta.path.is_ident("rename") {
                 out.rename = serialize_name(meta)?;
             } else if meta.path.is_ident("rename_all") {
-                out.rename_all = serialize_name(meta)?.map(|r| (r, span));
+                out.rename_all = serialize_name(meta)?;
             } else if meta.path.is_ident("rename_all_fields") {
-                out.rename_all_fields = serialize_name(meta)?.map(|r| (r, span));
+                out.rename_all_fields = serialize_name(meta)?;
             } else if meta.path.is_ident("transparent") {
                 out.transparent = Some(span);
             } else {
@@ -120,11 +118,10 @@ impl SerdeVariant {
     pub fn parse(attrs: &[Attribute]) -> Self {
         let mut out = SerdeVariant::default();
         read(attrs, |meta| {
-            let span = meta.path.span();
             if meta.path.is_ident("rename") {
                 out.rename = serialize_name(meta)?;
             } else if meta.path.is_ident("rename_all") {
-                out.rename_all = serialize_name(meta)?.map(|r| (r, span));
+                out.rename_all = serialize_name(meta)?;
             } else if meta.path.is_ident("skip") || meta.path.is_ident("skip_serializing") {
                 out.skipped = true;
             } else {
@@ -148,15 +145,8 @@ impl SerdeField {
             } else if meta.path.is_ident("skip_serializing_if") {
                 out.skip_if = true;
                 return Ok(false);
-            } else if meta.path.is_ident("with") {
+            } else if meta.path.is_ident("with") || meta.path.is_ident("serialize_with") {
                 out.serialize_with = Some(span);
-                out.deserialize_with = Some(span);
-                return Ok(false);
-            } else if meta.path.is_ident("serialize_with") {
-                out.serialize_with = Some(span);
-                return Ok(false);
-            } else if meta.path.is_ident("deserialize_with") {
-                out.deserialize_with = Some(span);
                 return Ok(false);
             } else if meta.path.is_ident("flatten") {
                 out.flatten = Some(span);

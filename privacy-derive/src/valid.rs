@@ -102,7 +102,7 @@ fn serde_key(input: &Container<'_>, field: &Field<'_>) -> String {
             .or(input.serde.rename_all_fields.as_ref()),
         None => input.serde.rename_all.as_ref(),
     };
-    rule.and_then(|(rule, _)| serde_attr::apply_rule(rule, &field.name, false))
+    rule.and_then(|rule| serde_attr::apply_rule(rule, &field.name, false))
         .unwrap_or_else(|| field.name.clone())
 }
 
