@@ -767,19 +767,25 @@ async fn the_background_sweep_deletes_pings_past_their_retention() {
         recorded_at: std::time::SystemTime::now() - Duration::from_secs(31 * 24 * 3600),
         seq: 999_999,
     };
-    server
+    // Counted under the same database lock as the save: the sweep may run any time after.
+    let stored = server
         .state
         .db(move |v| {
+            let subject = old.child_id.clone();
             v.save(&old)
-                .map_err(|e| server::ApiError::internal("save", &e))
+                .map_err(|e| server::ApiError::internal("save", &e))?;
+            v.of_subject::<service::model::LocationPing>(&subject)
+                .map(|pings| pings.len())
+                .map_err(|e| server::ApiError::internal("count", &e))
         })
         .await
         .unwrap();
+    // This child's fresh ping and the old one (the family export counts both children's).
+    assert_eq!(stored, 2, "the old ping is stored");
     let pings = || async {
         let (_, text) = server.export(&f, &f.token).await;
         count(&serde_json::from_str(&text).unwrap(), "LocationPing")
     };
-    assert_eq!(pings().await, 3, "the old ping is stored");
     let mut left = 3;
     for _ in 0..50 {
         tokio::time::sleep(SWEEP_EVERY).await;
