@@ -76,6 +76,52 @@ where
     assert!(back == sealed, "sealed JSON reads back to the same Sealed");
     assert_eq!(&back.open(&keyring).expect("sealed record opens"), opened);
 
+    // (b') The streamed paths write and read that same form, in JSON and MessagePack.
+    let streamed = keyring.seal_json(record).expect("record seals streamed");
+    for plain in case.encrypted {
+        assert!(
+            !streamed.contains(plain),
+            "streamed sealed JSON holds the plaintext of an encrypted value"
+        );
+    }
+    let streamed_back: Sealed<T> = serde_json::from_str(&streamed).expect("streamed JSON reads");
+    assert_eq!(
+        streamed_back.envelopes().collect::<Vec<_>>(),
+        case.sealed,
+        "streamed envelope pointers"
+    );
+    assert_eq!(
+        &streamed_back.open(&keyring).expect("streamed opens"),
+        opened
+    );
+    assert_eq!(
+        &keyring.open_json::<T>(&streamed).expect("opens streamed"),
+        opened
+    );
+    assert_eq!(
+        &keyring.open_json::<T>(&json).expect("opens streamed"),
+        opened
+    );
+    let mut packed = Vec::new();
+    keyring
+        .seal_into(
+            record,
+            &mut rmp_serde::Serializer::new(&mut packed).with_struct_map(),
+        )
+        .expect("record seals into MessagePack");
+    for plain in case.encrypted {
+        assert!(
+            memchr::memmem::find(&packed, plain.as_bytes()).is_none(),
+            "sealed MessagePack holds the plaintext of an encrypted value"
+        );
+    }
+    let from_packed = keyring
+        .open_from::<T, _>(&mut rmp_serde::Deserializer::new(&packed[..]))
+        .expect("opens from MessagePack");
+    assert_eq!(&from_packed, opened);
+    let packed_back: Sealed<T> = rmp_serde::from_slice(&packed).expect("MessagePack reads back");
+    assert_eq!(&packed_back.open(&keyring).expect("opens"), opened);
+
     // (c) Export holds the values.
     let export = record.export();
     let export_json = export.json();
@@ -113,12 +159,53 @@ fn sealed_value<T: PersonalData + Serialize>(keyring: &Keyring, record: &T) -> V
     serde_json::to_value(keyring.seal(record).expect("record seals")).expect("json")
 }
 
-fn open_value<T: PersonalData + Serialize + DeserializeOwned>(
+/// Opens `sealed` three ways: through the tree, streamed (the fields in the order sealing
+/// writes them) and streamed with `body` first (as `jsonb` reorders keys; read through the
+/// tree). All must agree: the same record, or the same kind of error.
+#[track_caller]
+fn open_value<T: PersonalData + Serialize + DeserializeOwned + PartialEq>(
     keyring: &Keyring,
     sealed: Value,
 ) -> Result<T, Error> {
+    let object = sealed.as_object().expect("an object");
+    let mut in_order = String::from("{");
+    for key in ["type", "subject", "record", "sealed", "blind_index", "body"] {
+        if let Some(value) = object.get(key) {
+            if in_order.len() > 1 {
+                in_order.push(',');
+            }
+            in_order.push_str(&json!(key).to_string());
+            in_order.push(':');
+            in_order.push_str(&value.to_string());
+        }
+    }
+    in_order.push('}');
+    let body_first = serde_json::to_string(&sealed).expect("json");
+    assert!(body_first.starts_with(r#"{"blind_index""#) || body_first.starts_with(r#"{"body""#));
+    let streamed = keyring.open_json::<T>(&in_order);
+    let buffered = keyring.open_json::<T>(&body_first);
     let sealed: Sealed<T> = serde_json::from_value(sealed).expect("still a Sealed");
-    sealed.open(keyring)
+    let opened = sealed.open(keyring);
+    agree(&opened, &buffered);
+    agree(&opened, &streamed);
+    opened
+}
+
+#[track_caller]
+fn agree<T: PartialEq>(opened: &Result<T, Error>, streamed: &Result<T, Error>) {
+    match (opened, streamed) {
+        (Ok(a), Ok(b)) => assert!(a == b, "the streamed open reads another record"),
+        (Err(a), Err(b)) => assert_eq!(
+            core::mem::discriminant(a),
+            core::mem::discriminant(b),
+            "the tree says {a:?}, the stream {b:?}"
+        ),
+        (a, b) => panic!(
+            "the tree and the stream disagree: {:?} against {:?}",
+            a.as_ref().err(),
+            b.as_ref().err()
+        ),
+    }
 }
 
 // ---------------------------------------------------------------------------------------------

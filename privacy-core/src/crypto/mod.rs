@@ -105,6 +105,7 @@ mod shred_follower;
 #[cfg(feature = "sqlite")]
 mod sqlite_store;
 mod store;
+mod stream;
 mod wrap;
 
 pub use envelope::{key_id, Aad, HEADER_LEN, MIN_LEN, NONCE_LEN, TAG_LEN, VERSION};

@@ -123,6 +123,27 @@ impl<T> Sealed<T> {
     }
 }
 
+impl<T> Sealed<T> {
+    /// A sealed record from its fields, as read by a streaming reader.
+    pub(crate) fn from_parts(
+        type_name: &str,
+        subject: Option<CompactString>,
+        record: CompactString,
+        envelopes: Vec<CompactString>,
+        body: Tree,
+    ) -> Sealed<T> {
+        Sealed {
+            type_name: type_name.into(),
+            subject,
+            record,
+            envelopes,
+            blind_index: BTreeMap::new(),
+            body,
+            marker: PhantomData,
+        }
+    }
+}
+
 impl<T: PersonalData + Serialize + DeserializeOwned> Sealed<T> {
     /// Opens every envelope and deserializes the record with its own `Deserialize`.
     ///
@@ -149,23 +170,7 @@ impl<T: PersonalData + Serialize + DeserializeOwned> Sealed<T> {
             tree.zeroize();
         }
         let record = record?;
-        if schema.has_encrypted_fields()
-            && record.subject_id().as_deref() != self.subject.as_deref()
-        {
-            return Err(Error::RecordMismatch {
-                reason: "the record names another subject than its envelopes",
-            });
-        }
-        let mut expected = locate_encrypted(&record)?;
-        let mut found: Vec<&str> = self.envelopes.iter().map(CompactString::as_str).collect();
-        expected.sort_unstable();
-        found.sort_unstable();
-        if expected != found {
-            return Err(Error::RecordMismatch {
-                reason:
-                    "the encrypted values of the record are not the envelopes it was sealed with",
-            });
-        }
+        check_opened(&record, self.subject.as_deref(), &self.envelopes)?;
         Ok(record)
     }
 
@@ -249,6 +254,31 @@ impl Keyring {
     /// "transient"` field holds a value ([`Error::TransientField`]), or when the subject was
     /// shredded ([`Error::Shredded`]).
     pub fn seal<T: PersonalData + Serialize>(&self, record: &T) -> Result<Sealed<T>> {
+        let mut hook = self.seal_hook(record)?;
+        let body = ser::to_tree(&mut hook, record).map_err(|e| match e {
+            ser::Error::Hook(e) => e,
+            other => Error::Serde {
+                reason: other.to_string(),
+            },
+        })?;
+        hook.check_all_seen()?;
+        Ok(Sealed {
+            type_name: hook.schema.name.into(),
+            subject: hook.subject.map(CompactString::from),
+            record: hook.binding.into(),
+            envelopes: hook.sealed,
+            blind_index: hook.blind_index,
+            body,
+            marker: PhantomData,
+        })
+    }
+
+    /// What sealing `record` needs: its subject, a fresh record binding, and the encrypted
+    /// (and transient) fields serde must hand over.
+    pub(crate) fn seal_hook<'k, T: PersonalData + Serialize>(
+        &'k self,
+        record: &T,
+    ) -> Result<SealHook<'k>> {
         let schema = T::schema();
         let subject = record.subject_id();
         let mut seal_id = [0u8; super::envelope::NONCE_LEN];
@@ -268,31 +298,14 @@ impl Keyring {
                 record: schema.name,
             });
         }
-        let mut hook = SealHook {
+        Ok(SealHook {
             keyring: self,
             schema,
-            subject: subject.as_deref(),
-            binding: &binding,
+            subject,
+            binding,
             targets,
             sealed: Vec::new(),
             blind_index: BTreeMap::new(),
-        };
-        let body = ser::to_tree(&mut hook, record).map_err(|e| match e {
-            ser::Error::Hook(e) => e,
-            other => Error::Serde {
-                reason: other.to_string(),
-            },
-        })?;
-        hook.check_all_seen()?;
-        let (sealed, blind_index) = (hook.sealed, hook.blind_index);
-        Ok(Sealed {
-            type_name: schema.name.into(),
-            subject: subject.map(CompactString::from),
-            record: binding.into(),
-            envelopes: sealed,
-            blind_index,
-            body,
-            marker: PhantomData,
         })
     }
 
@@ -310,25 +323,31 @@ impl Keyring {
     }
 }
 
-struct SealHook<'a> {
+const NOT_HANDED_OVER: &str = "a value serde hands over by reference (no custom Serialize, transparent or serialize_with around it)";
+
+/// Seals the encrypted values of one record as serde hands them over (into a tree, or
+/// streamed), noting where each envelope went and the blind indexes.
+pub(crate) struct SealHook<'a> {
     keyring: &'a Keyring,
-    schema: &'static RecordSchema,
-    subject: Option<&'a str>,
-    binding: &'a str,
+    pub schema: &'static RecordSchema,
+    pub subject: Option<String>,
+    /// The record binding: the seal id and the `record_id` value.
+    pub binding: String,
     targets: FieldSet,
-    sealed: Vec<CompactString>,
-    blind_index: BTreeMap<String, Vec<String>>,
+    /// The JSON pointers of the envelopes written, in order.
+    pub sealed: Vec<CompactString>,
+    pub blind_index: BTreeMap<String, Vec<String>>,
 }
 
 impl SealHook<'_> {
     /// Fails closed when an encrypted value was never handed over by serde (unless its field
     /// is one serde may skip: then it was not written at all).
-    fn check_all_seen(&self) -> Result<()> {
+    pub(crate) fn check_all_seen(&self) -> Result<()> {
         match self.targets.missed(|meta| meta.encrypted) {
             Some(t) => Err(Error::FieldLayout {
                 record: self.schema.name,
                 field: t.meta.name,
-                expected: "a value serde hands over by reference (no custom Serialize, transparent or serialize_with around it)",
+                expected: NOT_HANDED_OVER,
             }),
             None => Ok(()),
         }
@@ -342,12 +361,12 @@ impl SealHook<'_> {
         site: &Site<'_>,
         value: &T,
     ) -> Result<Tree> {
-        let subject = self.subject.ok_or(Error::MissingSubject {
+        let subject = self.subject.as_deref().ok_or(Error::MissingSubject {
             record: self.schema.name,
         })?;
         let json = Zeroizing::new(serde_json::to_vec(value)?);
         let pointer = site.path.pointer();
-        let aad = Aad::new(self.schema.name, &pointer, subject).bound_to(self.binding);
+        let aad = Aad::new(self.schema.name, &pointer, subject).bound_to(&self.binding);
         let envelope = self.keyring.seal_bytes_in_operation(&aad, &json)?;
         if meta.blind_index {
             let indexes = self.blind_index.entry(path.to_owned()).or_default();
@@ -408,8 +427,36 @@ impl Hook for SealHook<'_> {
     }
 }
 
-/// The JSON pointers at which the record's own `Serialize` writes its encrypted values.
-fn locate_encrypted<T: PersonalData + Serialize>(record: &T) -> Result<Vec<String>> {
+/// The checks after opening: the opened record names the subject its envelopes were sealed
+/// for, and each of its encrypted values came out of an envelope sealed for its place.
+pub(crate) fn check_opened<T: PersonalData + Serialize>(
+    record: &T,
+    subject: Option<&str>,
+    envelopes: &[CompactString],
+) -> Result<()> {
+    if T::schema().has_encrypted_fields() && record.subject_id().as_deref() != subject {
+        return Err(Error::RecordMismatch {
+            reason: "the record names another subject than its envelopes",
+        });
+    }
+    let mut expected = locate_encrypted(record, false)?;
+    let mut found: Vec<&str> = envelopes.iter().map(CompactString::as_str).collect();
+    expected.sort_unstable();
+    found.sort_unstable();
+    if expected != found {
+        return Err(Error::RecordMismatch {
+            reason: "the encrypted values of the record are not the envelopes it was sealed with",
+        });
+    }
+    Ok(())
+}
+
+/// The JSON pointers at which the record's own `Serialize` writes its encrypted values, in
+/// order; with `all`, fails closed ([`Error::FieldLayout`]) when serde did not hand one over.
+pub(crate) fn locate_encrypted<T: PersonalData + Serialize>(
+    record: &T,
+    all: bool,
+) -> Result<Vec<String>> {
     struct Locate {
         targets: FieldSet,
         found: Vec<String>,
@@ -440,5 +487,14 @@ fn locate_encrypted<T: PersonalData + Serialize>(record: &T) -> Result<Vec<Strin
     ser::to_tree(&mut hook, record).map_err(|e| Error::Serde {
         reason: e.to_string(),
     })?;
+    if all {
+        if let Some(t) = hook.targets.missed(|_| true) {
+            return Err(Error::FieldLayout {
+                record: T::schema().name,
+                field: t.meta.name,
+                expected: NOT_HANDED_OVER,
+            });
+        }
+    }
     Ok(hook.found)
 }

@@ -1,5 +1,9 @@
 //! [`TreeDeserializer`]: deserializes a value from a borrowed [`Tree`], with some nodes
 //! replaced (the opened envelopes) without copying the tree.
+//!
+//! It never lends the tree's strings to the value (`visit_str`, not `visit_borrowed_str`),
+//! so it is a deserializer for any `'de`: an opened plaintext, short-lived, can be read where
+//! the outer input's lifetime is expected.
 
 use serde::de::{self, DeserializeSeed, IntoDeserializer, Visitor};
 use serde::forward_to_deserialize_any;
@@ -74,7 +78,7 @@ fn kind(unexp: &de::Unexpected<'_>) -> &'static str {
     }
 }
 
-impl<'de, 't: 'de, 'o: 't> de::Deserializer<'de> for TreeDeserializer<'t, 'o> {
+impl<'de, 't, 'o: 't> de::Deserializer<'de> for TreeDeserializer<'t, 'o> {
     type Error = Error;
 
     fn deserialize_any<V: Visitor<'de>>(self, visitor: V) -> Result<V::Value, Error> {
@@ -86,9 +90,9 @@ impl<'de, 't: 'de, 'o: 't> de::Deserializer<'de> for TreeDeserializer<'t, 'o> {
             Tree::I128(v) => visitor.visit_i128(*v),
             Tree::U128(v) => visitor.visit_u128(*v),
             Tree::F64(v) => visitor.visit_f64(*v),
-            Tree::Str(v) => visitor.visit_borrowed_str(v),
-            Tree::Key(v) => visitor.visit_borrowed_str(v),
-            Tree::Bytes(v) => visitor.visit_borrowed_bytes(v),
+            Tree::Str(v) => visitor.visit_str(v),
+            Tree::Key(v) => visitor.visit_str(v),
+            Tree::Bytes(v) => visitor.visit_bytes(v),
             Tree::Seq(items) => visitor.visit_seq(Seq {
                 items: items.iter(),
                 overlay: self.overlay,
@@ -152,7 +156,7 @@ struct Seq<'t, 'o> {
     overlay: &'o Overlay<'o>,
 }
 
-impl<'de, 't: 'de, 'o: 't> de::SeqAccess<'de> for Seq<'t, 'o> {
+impl<'de, 't, 'o: 't> de::SeqAccess<'de> for Seq<'t, 'o> {
     type Error = Error;
 
     fn next_element_seed<T: DeserializeSeed<'de>>(
@@ -176,7 +180,7 @@ struct Map<'t, 'o> {
     overlay: &'o Overlay<'o>,
 }
 
-impl<'de, 't: 'de, 'o: 't> de::MapAccess<'de> for Map<'t, 'o> {
+impl<'de, 't, 'o: 't> de::MapAccess<'de> for Map<'t, 'o> {
     type Error = Error;
 
     fn next_key_seed<K: DeserializeSeed<'de>>(
@@ -211,7 +215,7 @@ struct Enum<'t, 'o> {
     content: Option<TreeDeserializer<'t, 'o>>,
 }
 
-impl<'de, 't: 'de, 'o: 't> de::EnumAccess<'de> for Enum<'t, 'o> {
+impl<'de, 't, 'o: 't> de::EnumAccess<'de> for Enum<'t, 'o> {
     type Error = Error;
     type Variant = Variant<'t, 'o>;
 
@@ -233,7 +237,7 @@ struct Variant<'t, 'o> {
     content: Option<TreeDeserializer<'t, 'o>>,
 }
 
-impl<'de, 't: 'de, 'o: 't> de::VariantAccess<'de> for Variant<'t, 'o> {
+impl<'de, 't, 'o: 't> de::VariantAccess<'de> for Variant<'t, 'o> {
     type Error = Error;
 
     fn unit_variant(self) -> Result<(), Error> {

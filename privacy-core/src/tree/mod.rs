@@ -11,6 +11,8 @@
 pub(crate) mod de;
 pub(crate) mod pointer;
 pub(crate) mod ser;
+pub(crate) mod stream_de;
+pub(crate) mod stream_ser;
 
 use core::fmt;
 

@@ -54,13 +54,21 @@ pub(crate) struct Path {
     segments: Vec<Segment>,
 }
 
-enum Segment {
+pub(crate) enum Segment {
     Key(&'static str),
     Owned(String),
     Index(usize),
 }
 
 impl Path {
+    pub(crate) fn push(&mut self, segment: Segment) {
+        self.segments.push(segment);
+    }
+
+    pub(crate) fn pop(&mut self) {
+        self.segments.pop();
+    }
+
     /// The path as a JSON pointer (`/devices/1/serial`).
     pub(crate) fn pointer(&self) -> String {
         let mut out = String::with_capacity(32);
@@ -121,6 +129,19 @@ pub(crate) fn to_tree<H: Hook, T: Serialize + ?Sized>(
         hook,
         path: &mut path,
     })
+}
+
+/// A map key as a tree and as the text a JSON pointer names it by. Keys are plain values
+/// (never personal fields); always built, to name the path.
+pub(crate) fn key_tree<T: Serialize + ?Sized, E>(key: &T) -> Result<(Tree, String), Error<E>> {
+    let tree = key
+        .serialize(TreeSerializer {
+            hook: &mut Plain,
+            path: &mut Path::default(),
+        })
+        .map_err(|_| Error::Serialize)?;
+    let text = tree.key_text().ok_or(Error::Key)?;
+    Ok((tree, text))
 }
 
 /// The serializer; see the module docs.
@@ -426,15 +447,7 @@ impl<H: Hook> ser::SerializeMap for Compound<'_, H> {
     type Ok = Tree;
     type Error = Error<H::Error>;
     fn serialize_key<T: Serialize + ?Sized>(&mut self, key: &T) -> Result<(), Self::Error> {
-        // Keys are plain values (never personal fields); always built, to name the path.
-        let tree = key
-            .serialize(TreeSerializer {
-                hook: &mut Plain,
-                path: &mut Path::default(),
-            })
-            .map_err(|_| Error::Serialize)?;
-        let text = tree.key_text().ok_or(Error::Key)?;
-        self.key = Some((tree, text));
+        self.key = Some(key_tree(key)?);
         Ok(())
     }
     fn serialize_value<T: Serialize + ?Sized>(&mut self, value: &T) -> Result<(), Self::Error> {
