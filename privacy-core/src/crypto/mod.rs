@@ -89,6 +89,7 @@
 //! Several keyrings over one store behave as one: see [`Keyring`] for the guarantees and
 //! the shred bound.
 
+mod blind_index;
 mod envelope;
 mod error;
 mod fork;
@@ -107,6 +108,7 @@ mod sqlite_store;
 mod store;
 mod wrap;
 
+pub use blind_index::{INDEX_KEY_BASE, LEGACY_INDEX_VERSION};
 pub use envelope::{key_id, Aad, HEADER_LEN, MIN_LEN, NONCE_LEN, TAG_LEN, VERSION};
 pub use error::{Error, Result};
 pub use key_wrapper::KeyWrapper;
@@ -118,6 +120,7 @@ pub use master_key::MasterKey;
 pub use memory_store::MemoryKeyStore;
 #[cfg(feature = "postgres")]
 pub use postgres_store::{PostgresKeyStore, POSTGRES_POOL_SIZE, POSTGRES_SCHEMA_VERSION};
+pub use crate::schema::DEFAULT_BLIND_INDEX_BITS;
 pub use sealed::Sealed;
 #[cfg(feature = "sqlite")]
 pub use sqlite_store::{SqliteKeyStore, SQLITE_SCHEMA_VERSION};
