@@ -150,7 +150,10 @@ fn indexes_keep_the_declared_bits_and_default_to_64() {
     assert_eq!(index_bytes(s.blind_index("phone").unwrap()).1.len(), 4);
     assert_eq!(Short::schema().field("email").unwrap().blind_index_bits, 16);
     assert_eq!(Short::schema().field("phone").unwrap().blind_index_bits, 32);
-    assert_eq!(Account::schema().field("email").unwrap().blind_index_bits, 64);
+    assert_eq!(
+        Account::schema().field("email").unwrap().blind_index_bits,
+        64
+    );
     assert_eq!(
         s.blind_index("phone"),
         Some(
@@ -165,7 +168,10 @@ fn indexes_keep_the_declared_bits_and_default_to_64() {
         .blind_index_bits("Short", "phone", 256, "+1 555 0100")
         .unwrap();
     assert_eq!(index_bytes(&long).1.len(), 32);
-    assert_eq!(index_bytes(&long).1[..4], index_bytes(s.blind_index("phone").unwrap()).1[..]);
+    assert_eq!(
+        index_bytes(&long).1[..4],
+        index_bytes(s.blind_index("phone").unwrap()).1[..]
+    );
     for bits in [0, 8, 12, 33, 264, 512] {
         assert_eq!(
             keyring.blind_index_bits("Short", "phone", bits, "x"),
@@ -196,10 +202,8 @@ fn a_truncation_collision_is_removed_by_the_recheck_of_the_opened_value() {
             let index = keyring
                 .blind_index_for::<Short, _>("email", &email)
                 .unwrap();
-            match seen.insert(index, email.clone()) {
-                Some(other) => Some((other, email)),
-                None => None,
-            }
+            seen.insert(index, email.clone())
+                .map(|other| (other, email))
         })
         .expect("a 16-bit collision among 5000 values");
     let rows: Vec<Sealed<Short>> = [&first, &second, "other@example.com"]
@@ -213,7 +217,11 @@ fn a_truncation_collision_is_removed_by_the_recheck_of_the_opened_value() {
         .unwrap();
     let by_index = rows
         .iter()
-        .filter(|r| r.blind_indexes("email").iter().any(|i| candidates.contains(i)))
+        .filter(|r| {
+            r.blind_indexes("email")
+                .iter()
+                .any(|i| candidates.contains(i))
+        })
         .count();
     assert_eq!(by_index, 2);
     // The re-check keeps the one that really holds the value.
@@ -227,7 +235,10 @@ fn a_truncation_collision_is_removed_by_the_recheck_of_the_opened_value() {
         .is_empty());
     // A shredded subject's record is erased: skipped, not an error.
     keyring.shred("0").unwrap();
-    assert!(keyring.find("email", first.as_str(), &rows).unwrap().is_empty());
+    assert!(keyring
+        .find("email", first.as_str(), &rows)
+        .unwrap()
+        .is_empty());
     assert_eq!(
         keyring.find("name", "Ada", &rows),
         Err(Error::NotBlindIndexed {
@@ -315,7 +326,9 @@ fn index_key_rotation_reindex_and_retirement() {
     assert_eq!(candidates[0], new);
     assert!(candidates.contains(&old));
     assert_eq!(
-        keyring.find("email", "ada@example.com", [&old_row]).unwrap(),
+        keyring
+            .find("email", "ada@example.com", [&old_row])
+            .unwrap(),
         vec![account(1, "ada@example.com", "SN-1")]
     );
     // New seals use the new version; reindex moves old records to it.
@@ -325,9 +338,15 @@ fn index_key_rotation_reindex_and_retirement() {
     assert_eq!(fresh.blind_index("email"), Some(new.as_str()));
     let rebuilt = keyring.reindex(&old_row).unwrap();
     assert_eq!(rebuilt.blind_index("email"), Some(new.as_str()));
-    assert_ne!(rebuilt.blind_index("device.serial"), old_row.blind_index("device.serial"));
+    assert_ne!(
+        rebuilt.blind_index("device.serial"),
+        old_row.blind_index("device.serial")
+    );
     assert_eq!(rebuilt.body(), old_row.body());
-    assert_eq!(rebuilt.open(&keyring).unwrap(), account(1, "ada@example.com", "SN-1"));
+    assert_eq!(
+        rebuilt.open(&keyring).unwrap(),
+        account(1, "ada@example.com", "SN-1")
+    );
     // A shredded subject cannot be reindexed (its record is to be erased).
     keyring.shred("2").unwrap();
     assert_eq!(keyring.reindex(&gone).unwrap_err(), Error::Shredded);
@@ -356,7 +375,10 @@ fn index_key_rotation_reindex_and_retirement() {
         keyring.retire_index_key(2),
         Err(Error::CurrentIndexKey { version: 2 })
     );
-    assert_eq!(keyring.retire_index_key(0), Err(Error::UnknownIndexKey { version: 0 }));
+    assert_eq!(
+        keyring.retire_index_key(0),
+        Err(Error::UnknownIndexKey { version: 0 })
+    );
     assert_eq!(keyring.rotate_index_key().unwrap(), 3);
 }
 
@@ -367,7 +389,9 @@ fn rotation_and_retirement_survive_kek_and_master_key_rotation_and_reopening() {
     let mut keyring = Keyring::with_store(Arc::clone(&store), master.clone()).unwrap();
     keyring.rotate_index_key().unwrap();
     keyring.retire_index_key(1).unwrap();
-    let index = keyring.blind_index("Account", "email", "ada@example.com").unwrap();
+    let index = keyring
+        .blind_index("Account", "email", "ada@example.com")
+        .unwrap();
     let new_master = MasterKey::from_bytes([10; 32]);
     keyring.new_epoch(&new_master).unwrap();
     assert_eq!(keyring.kek_version().unwrap(), 2);
@@ -378,7 +402,9 @@ fn rotation_and_retirement_survive_kek_and_master_key_rotation_and_reopening() {
     let reopened = Keyring::with_store(Arc::clone(&store), new_master).unwrap();
     assert_eq!(reopened.index_key_versions().unwrap(), vec![2]);
     assert_eq!(
-        reopened.blind_index("Account", "email", "ada@example.com").unwrap(),
+        reopened
+            .blind_index("Account", "email", "ada@example.com")
+            .unwrap(),
         index
     );
     // Index keys are rows of the KEK table beside the KEKs, never used as KEKs.
@@ -409,7 +435,9 @@ fn indexes_of_the_format_before_versions_are_found_and_migrated_by_reindex() {
     let store = Arc::new(MemoryKeyStore::new());
     // A store from before the index key row: a KEK and no index key.
     drop(Keyring::with_store(Arc::clone(&store), MasterKey::from_bytes(bytes)).unwrap());
-    store.delete_kek(privacy_core::crypto::INDEX_KEY_VERSION).unwrap();
+    store
+        .delete_kek(privacy_core::crypto::INDEX_KEY_VERSION)
+        .unwrap();
     let keyring = Keyring::with_store(Arc::clone(&store), MasterKey::from_bytes(bytes)).unwrap();
     let legacy = legacy_index(bytes, "Account", "email", "\"ada@example.com\"");
     assert!(keyring
@@ -425,7 +453,10 @@ fn indexes_of_the_format_before_versions_are_found_and_migrated_by_reindex() {
     let old: Sealed<Account> = serde_json::from_value(json).unwrap();
     assert_eq!(old.blind_index("email"), Some(legacy.as_str()));
     assert_eq!(
-        keyring.find("email", "ada@example.com", [&old]).unwrap().len(),
+        keyring
+            .find("email", "ada@example.com", [&old])
+            .unwrap()
+            .len(),
         1
     );
     // reindex is the migration: the record gets the versioned index.

@@ -86,10 +86,13 @@ pub(crate) struct IndexKeys {
     pub(crate) keys: BTreeMap<u32, Arc<IndexKey>>,
 }
 
+/// Subkeys by record name, then by field path (two lookups by `&str`, no allocation).
+type Subkeys = FxHashMap<Box<str>, FxHashMap<Box<str>, KeyBytes>>;
+
 /// One version of the blind-index key and its subkeys, each derived once.
 pub(crate) struct IndexKey {
     key: KeyBytes,
-    subkeys: RwLock<FxHashMap<Box<str>, FxHashMap<Box<str>, KeyBytes>>>,
+    subkeys: RwLock<Subkeys>,
 }
 
 impl IndexKey {

@@ -235,6 +235,8 @@ impl Keyring {
         Keyring::build(store, Arc::new(wrapper), wrap::random_key()?)
     }
 
+    // The initial index key is moved in so that it is zeroized here, whatever happens.
+    #[allow(clippy::needless_pass_by_value)]
     fn build(
         store: impl KeyStore + 'static,
         master_wrap: Arc<dyn KeyWrapper>,
@@ -262,7 +264,7 @@ impl Keyring {
             .ok_or(Error::CorruptStore {
                 reason: "no key-encryption key",
             })?;
-        let index = stored_index_keys(&store, &*master_wrap, initial_index_key)?;
+        let index = stored_index_keys(&store, &*master_wrap, &initial_index_key)?;
         let shared = store.is_shared();
         let inner = Arc::new(Inner {
             store: Box::new(store),
@@ -1040,7 +1042,7 @@ fn open_keks(master: &dyn KeyWrapper, stored: &[WrappedKek]) -> Result<BTreeMap<
 fn stored_index_keys(
     store: &dyn KeyStore,
     master: &dyn KeyWrapper,
-    initial: KeyBytes,
+    initial: &KeyBytes,
 ) -> Result<IndexKeys> {
     if !store
         .keks()?
@@ -1049,7 +1051,7 @@ fn stored_index_keys(
     {
         let row = WrappedKek {
             version: INDEX_KEY_VERSION,
-            wrapped: master.wrap_key(&initial, &wrap::kek_aad(INDEX_KEY_VERSION))?,
+            wrapped: master.wrap_key(initial, &wrap::kek_aad(INDEX_KEY_VERSION))?,
         };
         // Losing the race to another keyring is fine: its key is read below.
         store.insert_kek(&row)?;

@@ -637,7 +637,10 @@ pub fn index_key_rotation_reaches_every_keyring(spec: &str) {
     let bound = Duration::from_millis(200);
     let a = open(spec, master(7)).unwrap().with_shred_bound(bound);
     let b = open(spec, master(7)).unwrap().with_shred_bound(bound);
-    let index = |k: &Keyring| k.blind_index("Account", "email", "ada@example.com").unwrap();
+    let index = |k: &Keyring| {
+        k.blind_index("Account", "email", "ada@example.com")
+            .unwrap()
+    };
     let old = index(&a);
     assert_eq!(index(&b), old);
     let version = a.rotate_index_key().unwrap();
@@ -647,10 +650,7 @@ pub fn index_key_rotation_reaches_every_keyring(spec: &str) {
     let within = |k: &Keyring, done: &dyn Fn(&Keyring) -> bool| {
         let start = Instant::now();
         while !done(k) {
-            assert!(
-                start.elapsed() < bound * 5,
-                "not seen within five bounds"
-            );
+            assert!(start.elapsed() < bound * 5, "not seen within five bounds");
             std::thread::sleep(Duration::from_millis(10));
         }
     };
