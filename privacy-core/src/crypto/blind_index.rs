@@ -559,3 +559,47 @@ fn indexed_values<T: PersonalData + Serialize>(
     })?;
     Ok(hook.out)
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn cached(key: &IndexKey) -> usize {
+        key.subkeys
+            .read()
+            .map(|c| c.values().map(FxHashMap::len).sum())
+            .unwrap_or(usize::MAX)
+    }
+
+    #[test]
+    fn a_subkey_is_derived_once_per_record_and_path_and_reused() {
+        let key = IndexKey::new(Zeroizing::new([7; 32]));
+        let a = key.index(1, "Account", "email", 8, b"\"x\"").unwrap();
+        assert_eq!(cached(&key), 1);
+        assert_eq!(key.index(1, "Account", "email", 8, b"\"x\"").unwrap(), a);
+        assert_eq!(cached(&key), 1);
+        key.index(1, "Account", "device.serial", 8, b"\"x\"")
+            .unwrap();
+        key.index(1, "Employee", "email", 8, b"\"x\"").unwrap();
+        assert_eq!(cached(&key), 3);
+        // The cache is bounded.
+        for i in 0..MAX_SUBKEYS + 10 {
+            key.index(1, "R", &format!("f{i}"), 8, b"1").unwrap();
+        }
+        assert!(cached(&key) <= MAX_SUBKEYS);
+        assert_eq!(key.index(1, "Account", "email", 8, b"\"x\"").unwrap(), a);
+    }
+
+    #[test]
+    fn index_rows_and_versions_map_both_ways_and_stay_clear_of_kek_versions() {
+        assert_eq!(index_row(1).unwrap(), INDEX_KEY_VERSION);
+        assert_eq!(row_version(INDEX_KEY_VERSION), Some(1));
+        for v in [2, 3, 1000] {
+            assert_eq!(row_version(index_row(v).unwrap()), Some(v));
+        }
+        assert!(!is_index_row(1) && !is_index_row(INDEX_KEY_BASE - 1));
+        assert!(index_row(0).is_err() && index_row(u32::MAX).is_err());
+        // PostgreSQL keeps versions in an `integer`.
+        assert!(i32::try_from(index_row(INDEX_KEY_BASE - 2).unwrap()).is_ok());
+    }
+}
