@@ -567,8 +567,7 @@ mod tests {
     fn cached(key: &IndexKey) -> usize {
         key.subkeys
             .read()
-            .map(|c| c.values().map(FxHashMap::len).sum())
-            .unwrap_or(usize::MAX)
+            .map_or(usize::MAX, |c| c.values().map(FxHashMap::len).sum())
     }
 
     #[test]
