@@ -16,6 +16,11 @@ use crate::vocabulary::{
 };
 use crate::Category;
 
+/// The bits kept of a blind index written `blind_index` without `bits`: a lookup among `n`
+/// rows then matches about `n / 2^64` rows by accident (none in practice), while equal
+/// values still give equal indexes. See [`FieldMeta::blind_index_bits`].
+pub const DEFAULT_BLIND_INDEX_BITS: u16 = 64;
+
 /// The schema of one `#[derive(PersonalData)]` type.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 pub struct RecordSchema {
@@ -101,6 +106,11 @@ pub struct FieldMeta {
     pub encrypted: bool,
     /// Whether an equality-only blind index is stored beside the envelope (`blind_index`).
     pub blind_index: bool,
+    /// How many bits of each blind index are kept (`blind_index(bits = N)`: a multiple of 8
+    /// from 16 to 256; default [`DEFAULT_BLIND_INDEX_BITS`]). Fewer bits link fewer records
+    /// for sure but give about `rows / 2^bits` false positives per lookup, which
+    /// [`Keyring::find`](crate::crypto::Keyring::find) removes by opening the candidates.
+    pub blind_index_bits: u16,
     /// What erasure does with the field.
     pub on_erase: ErasePolicy,
     /// Why the value survives erasure (`legal_basis`), required with `on_erase = "retain"`.
@@ -157,6 +167,7 @@ impl FieldMeta {
             anonymizer: None,
             encrypted: false,
             blind_index: false,
+            blind_index_bits: DEFAULT_BLIND_INDEX_BITS,
             on_erase: ErasePolicy::Delete,
             legal_basis: None,
             source: None,

@@ -62,6 +62,14 @@ impl Drop for Schema {
 }
 
 #[test]
+fn a_rotated_and_retired_index_key_reaches_every_keyring() {
+    let Some(schema) = Schema::new("index_key") else {
+        return;
+    };
+    instances::index_key_rotation_reaches_every_keyring(&schema.spec());
+}
+
+#[test]
 fn racing_first_seals_from_keyrings_and_processes_give_one_data_key() {
     let Some(schema) = Schema::new("race") else {
         return;

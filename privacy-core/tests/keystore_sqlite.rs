@@ -50,6 +50,12 @@ impl Drop for TempDir {
 }
 
 #[test]
+fn a_rotated_and_retired_index_key_reaches_every_keyring() {
+    let dir = TempDir::new("index-key");
+    instances::index_key_rotation_reaches_every_keyring(&dir.spec());
+}
+
+#[test]
 fn racing_first_seals_from_keyrings_and_processes_give_one_data_key() {
     instances::racing_first_seals_give_one_data_key(&TempDir::new("race").spec());
 }

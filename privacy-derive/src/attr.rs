@@ -7,7 +7,7 @@
 use proc_macro2::Span;
 use syn::meta::ParseNestedMeta;
 use syn::spanned::Spanned;
-use syn::{Attribute, LitBool, LitStr, Path, Token};
+use syn::{Attribute, LitBool, LitInt, LitStr, Path, Token};
 
 use crate::ctxt::Ctxt;
 use crate::taxonomy;
@@ -27,6 +27,8 @@ pub const ANONYMIZE: &str = "anonymize";
 pub const ANONYMIZE_WITH: &str = "anonymize_with";
 pub const ENCRYPT: &str = "encrypt";
 pub const BLIND_INDEX: &str = "blind_index";
+/// The one key inside `blind_index(...)`.
+pub const BITS: &str = "bits";
 pub const ON_ERASE: &str = "on_erase";
 pub const LEGAL_BASIS: &str = "legal_basis";
 pub const SOURCE: &str = "source";
@@ -120,7 +122,8 @@ pub struct FieldAttrs {
     pub anonymize: Attr<LitStr>,
     pub anonymize_with: Attr<Path>,
     pub encrypt: Attr<()>,
-    pub blind_index: Attr<()>,
+    /// `blind_index` (`None`) or `blind_index(bits = N)` (`Some(N)`).
+    pub blind_index: Attr<Option<LitInt>>,
     pub on_erase: Attr<LitStr>,
     pub legal_basis: Attr<LitStr>,
     pub source: Attr<LitStr>,
@@ -245,7 +248,7 @@ impl FieldAttrs {
         } else if p.is_ident(ENCRYPT) {
             flag(&mut self.encrypt)?;
         } else if p.is_ident(BLIND_INDEX) {
-            flag(&mut self.blind_index)?;
+            self.parse_blind_index(cx, meta)?;
         } else if p.is_ident(ON_ERASE) {
             self.on_erase.set(cx, key, meta.value()?.parse()?);
         } else if p.is_ident(LEGAL_BASIS) {
@@ -267,6 +270,44 @@ impl FieldAttrs {
             self.had_unknown_key = true;
             unknown_key(cx, meta, FIELD_KEYS, "field")?;
         }
+        Ok(())
+    }
+
+    /// `blind_index` or `blind_index(bits = N)`.
+    fn parse_blind_index(&mut self, cx: &Ctxt, meta: &ParseNestedMeta<'_>) -> syn::Result<()> {
+        let key = meta.path.span();
+        if meta.input.peek(Token![=]) {
+            cx.error(
+                key,
+                "`blind_index` takes no value",
+                Some("write `blind_index`, or `blind_index(bits = 32)` to truncate the index"),
+            );
+            return skip_value(meta);
+        }
+        let mut bits = None;
+        if meta.input.peek(syn::token::Paren) {
+            meta.parse_nested_meta(|inner| {
+                if inner.path.is_ident(BITS) {
+                    let lit: LitInt = inner.value()?.parse()?;
+                    if bits.is_some() {
+                        cx.error(lit.span(), "duplicate `bits`", Some("give `bits` once"));
+                    }
+                    bits = Some(lit);
+                } else {
+                    cx.error(
+                        inner.path.span(),
+                        format!(
+                            "unknown key `{}` in `blind_index(...)`",
+                            path_name(&inner.path)
+                        ),
+                        Some("the only key is `bits`, e.g. `blind_index(bits = 32)`"),
+                    );
+                    skip_value(&inner)?;
+                }
+                Ok(())
+            })?;
+        }
+        self.blind_index.set(cx, key, bits);
         Ok(())
     }
 }

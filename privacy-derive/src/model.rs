@@ -48,6 +48,8 @@ pub struct Personal {
     pub anonymizer: Option<AnonymizerRef>,
     pub encrypted: bool,
     pub blind_index: bool,
+    /// The bits kept of each blind index (`blind_index(bits = N)`, or the default).
+    pub blind_index_bits: u16,
     pub on_erase: ErasePlan,
     pub legal_basis: Option<String>,
     pub source: Option<String>,

@@ -325,6 +325,27 @@ fn reject_personal_keys(cx: &Ctxt, a: &FieldAttrs, class: &str) {
     }
 }
 
+/// The default bits of a blind index: `privacy_core::schema::DEFAULT_BLIND_INDEX_BITS`.
+const DEFAULT_BLIND_INDEX_BITS: u16 = 64;
+
+/// The bits of `blind_index(bits = N)`: a multiple of 8 from 16 to 256, or the default.
+fn blind_index_bits(cx: &Ctxt, a: &FieldAttrs) -> u16 {
+    let Some(Some(lit)) = a.blind_index.get() else {
+        return DEFAULT_BLIND_INDEX_BITS;
+    };
+    match lit.base10_parse::<u16>() {
+        Ok(bits) if (16..=256).contains(&bits) && bits % 8 == 0 => bits,
+        _ => {
+            cx.error(
+                lit.span(),
+                format!("`bits = {lit}` is not a valid blind index length"),
+                Some("use a multiple of 8 from 16 to 256; fewer bits mean more false positives per lookup (about rows / 2^bits), more bits link records more surely; the default is 64"),
+            );
+            DEFAULT_BLIND_INDEX_BITS
+        }
+    }
+}
+
 fn personal(cx: &Ctxt, field: &Field<'_>, has_collected_at: bool) -> Option<Personal> {
     let a = &field.attrs;
     let subject_id = a.subject_id.is_set();
@@ -430,6 +451,7 @@ fn personal(cx: &Ctxt, field: &Field<'_>, has_collected_at: bool) -> Option<Pers
         anonymizer,
         encrypted: a.encrypt.is_set(),
         blind_index: a.blind_index.is_set(),
+        blind_index_bits: blind_index_bits(cx, a),
         on_erase: on_erase?,
         legal_basis,
         source,

@@ -157,6 +157,33 @@ pub enum Error {
         /// The newest schema version this build knows.
         supported: i64,
     },
+    /// A blind index length that is not a multiple of 8 from 16 to 256 bits.
+    #[error("invalid blind index length of {bits} bits: use a multiple of 8 from 16 to 256")]
+    InvalidIndexBits {
+        /// The length asked for.
+        bits: u16,
+    },
+    /// The field is not a `blind_index` field of the record type (nested records included).
+    #[error("{record}.{field} is not a blind-indexed field")]
+    NotBlindIndexed {
+        /// The record name.
+        record: &'static str,
+        /// The Rust field path asked for.
+        field: String,
+    },
+    /// The current blind-index key version cannot be retired: rotate to a new one first
+    /// ([`Keyring::rotate_index_key`](crate::crypto::Keyring::rotate_index_key)).
+    #[error("blind-index key version {version} is the current one and cannot be retired")]
+    CurrentIndexKey {
+        /// The version.
+        version: u32,
+    },
+    /// No blind-index key has this version (versions start at 1).
+    #[error("there is no blind-index key version {version}")]
+    UnknownIndexKey {
+        /// The version.
+        version: u32,
+    },
     /// The operating system's random source failed.
     #[error("the operating system random source failed")]
     Random,

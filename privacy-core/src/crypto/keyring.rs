@@ -8,12 +8,10 @@ use std::time::Duration;
 
 use aes_gcm::aead::AeadInPlace;
 use aes_gcm::{Aes256Gcm, Nonce, Tag};
-use base64::Engine as _;
-use hmac::Mac;
 use rustc_hash::FxHashMap;
-use serde::Serialize;
 use zeroize::Zeroizing;
 
+use super::blind_index::{self, IndexKeys, INDEX_KEY_BASE};
 use super::envelope::{Aad, Envelope, HEADER_LEN, MIN_LEN, NONCE_LEN, VERSION};
 use super::error::{Error, Result};
 use super::group_commit::GroupCommit;
@@ -93,14 +91,15 @@ const STALE_KEK_RETRIES: usize = 20;
 ///            "the data subject was crypto-shredded: the data key is destroyed");
 /// ```
 pub struct Keyring {
-    inner: Arc<Inner>,
+    pub(super) inner: Arc<Inner>,
 }
 
 pub(super) struct Inner {
     pub(super) store: Box<dyn KeyStore>,
     /// The root of the hierarchy: wraps the KEKs and the blind-index key.
     master_wrap: RwLock<Arc<dyn KeyWrapper>>,
-    index_key: KeyBytes,
+    /// The live blind-index keys, refreshed from the store (see `load_index_keys`).
+    pub(super) index: RwLock<IndexKeys>,
     keks: RwLock<Keks>,
     /// Ready ciphers by subject. FxHash: subjects are the application's own ids, and this
     /// lookup sits on every seal and open.
@@ -236,12 +235,18 @@ impl Keyring {
         Keyring::build(store, Arc::new(wrapper), wrap::random_key()?)
     }
 
+    // The initial index key is moved in so that it is zeroized here, whatever happens.
+    #[allow(clippy::needless_pass_by_value)]
     fn build(
         store: impl KeyStore + 'static,
         master_wrap: Arc<dyn KeyWrapper>,
         initial_index_key: KeyBytes,
     ) -> Result<Keyring> {
-        if store.keks()?.iter().all(|k| k.version == INDEX_KEY_VERSION) {
+        if store
+            .keks()?
+            .iter()
+            .all(|k| blind_index::is_index_row(k.version))
+        {
             let kek = wrap::random_key()?;
             let wrapped = master_wrap.wrap_key(&kek, &wrap::kek_aad(1))?;
             // Losing a race with another process creating version 1 is fine: load theirs.
@@ -259,12 +264,12 @@ impl Keyring {
             .ok_or(Error::CorruptStore {
                 reason: "no key-encryption key",
             })?;
-        let index_key = stored_index_key(&store, &*master_wrap, initial_index_key)?;
+        let index = stored_index_keys(&store, &*master_wrap, &initial_index_key)?;
         let shared = store.is_shared();
         let inner = Arc::new(Inner {
             store: Box::new(store),
             master_wrap: RwLock::new(master_wrap),
-            index_key,
+            index: RwLock::new(index),
             keks: RwLock::new(Keks { newest, ciphers }),
             cache: RwLock::new(FxHashMap::default()),
             capacity: AtomicUsize::new(DEFAULT_CACHE_CAPACITY),
@@ -500,9 +505,12 @@ impl Keyring {
                     .ok_or(Error::CorruptStore {
                         reason: "no key-encryption key",
                     })?;
-                let version = newest.checked_add(1).ok_or(Error::CorruptStore {
-                    reason: "key-encryption key versions exhausted",
-                })?;
+                let version = newest
+                    .checked_add(1)
+                    .filter(|&v| v < INDEX_KEY_BASE)
+                    .ok_or(Error::CorruptStore {
+                        reason: "key-encryption key versions exhausted",
+                    })?;
                 let kek = wrap::random_key()?;
                 let wrapped = master.wrap_key(&kek, &wrap::kek_aad(version))?;
                 if tx.insert_kek(&WrappedKek { version, wrapped })? {
@@ -642,39 +650,83 @@ impl Keyring {
         Ok(moved)
     }
 
-    /// The blind index of `value` for `field` of `record`: what [`seal`](Keyring::seal)
-    /// stores beside the envelope of a `blind_index` field, to find records by exact value.
+    /// Adds a new random blind-index key version, stored wrapped like a key-encryption key,
+    /// and makes it current: indexes made from now on carry the new version, and
+    /// [`blind_index_candidates`](Keyring::blind_index_candidates) answers with one index per
+    /// live version, so lookups find both old and new indexes while records are
+    /// [reindexed](Keyring::reindex). Returns the new version.
     ///
-    /// It is HMAC-SHA-256, under the store's random blind-index key, of the record type, the
-    /// field name and the value's JSON. Leakage: equal values of the same field have equal
-    /// indexes, so whoever reads the sealed data learns which records share a value (and how
-    /// often each value occurs), and can confirm a guessed value only with the master key.
-    ///
-    /// ```
-    /// # use privacy_core::crypto::Keyring;
-    /// let keyring = Keyring::in_memory();
-    /// let a = keyring.blind_index("Account", "email", "ada@example.com").unwrap();
-    /// assert_eq!(a, keyring.blind_index("Account", "email", "ada@example.com").unwrap());
-    /// assert_ne!(a, keyring.blind_index("Account", "backup_email", "ada@example.com").unwrap());
-    /// ```
-    pub fn blind_index<V: Serialize + ?Sized>(
-        &self,
-        record: &str,
-        field: &str,
-        value: &V,
-    ) -> Result<String> {
-        let json = Zeroizing::new(serde_json::to_vec(value)?);
-        Ok(self.blind_index_json(record, field, &json))
+    /// Other keyrings over the same store switch to it within their
+    /// [shred bound](Keyring::with_shred_bound) (their background thread re-reads the index
+    /// keys every half bound); until then they keep making indexes of the previous version.
+    /// Rotation procedure: rotate, wait one shred bound, reindex every record, then
+    /// [`retire_index_key`](Keyring::retire_index_key) the old version, after which nothing
+    /// can compute (or confirm a guess against) an index of that version any more.
+    pub fn rotate_index_key(&self) -> Result<u32> {
+        let inner = &*self.inner;
+        let _admin = inner.admin.lock()?;
+        let mut created = 0;
+        {
+            let master = Arc::clone(&*inner.master_wrap.read()?);
+            let (master, created) = (&*master, &mut created);
+            inner.store.transaction(&mut |tx| {
+                let newest = tx
+                    .keks()?
+                    .iter()
+                    .filter_map(|k| blind_index::row_version(k.version))
+                    .max()
+                    .ok_or(Error::CorruptStore {
+                        reason: "no blind-index key",
+                    })?;
+                let version = newest.checked_add(1).ok_or(Error::CorruptStore {
+                    reason: "blind-index key versions exhausted",
+                })?;
+                let row = blind_index::index_row(version)?;
+                let key = wrap::random_key()?;
+                let wrapped = master.wrap_key(&key, &wrap::kek_aad(row))?;
+                if tx.insert_kek(&WrappedKek {
+                    version: row,
+                    wrapped,
+                })? {
+                    *created = version;
+                    Ok(())
+                } else {
+                    Err(Error::CorruptStore {
+                        reason: "a new blind-index key version already exists",
+                    })
+                }
+            })?;
+        }
+        inner.load_index_keys()?;
+        Ok(created)
     }
 
-    pub(crate) fn blind_index_json(&self, record: &str, field: &str, json: &[u8]) -> String {
-        let mut mac = wrap::hmac(&self.inner.index_key);
-        for part in [record, field] {
-            mac.update(&(part.len() as u64).to_be_bytes());
-            mac.update(part.as_bytes());
-        }
-        mac.update(json);
-        base64::engine::general_purpose::STANDARD.encode(mac.finalize().into_bytes())
+    /// Deletes blind-index key `version` from the store (and this keyring): nothing can
+    /// compute an index of that version any more, so an index of it in a record or a backup
+    /// confirms no guess, even to whoever holds the master key, unless they also hold a copy
+    /// of the key store made before. Lookups stop producing candidates of that version, so
+    /// [reindex](Keyring::reindex) every record first. Other keyrings drop it within their
+    /// shred bound. Retiring a version that is not stored does nothing; the current
+    /// (newest) version is refused with [`Error::CurrentIndexKey`]: rotate first.
+    pub fn retire_index_key(&self, version: u32) -> Result<()> {
+        let inner = &*self.inner;
+        let _admin = inner.admin.lock()?;
+        let row = blind_index::index_row(version)?;
+        inner.store.transaction(&mut |tx| {
+            let stored = tx.keks()?;
+            let newest = stored
+                .iter()
+                .filter_map(|k| blind_index::row_version(k.version))
+                .max();
+            if newest == Some(version) {
+                return Err(Error::CurrentIndexKey { version });
+            }
+            if stored.iter().any(|k| k.version == row) {
+                tx.delete_kek(row)?;
+            }
+            Ok(())
+        })?;
+        inner.load_index_keys()
     }
 
     /// Runs `f` with the subject's key id and cipher, loading (or, with `create`, creating)
@@ -893,6 +945,19 @@ impl Inner {
         Ok(())
     }
 
+    /// Re-reads the blind-index keys from the store (another keyring may have rotated or
+    /// retired one); keys already loaded are kept with their subkeys.
+    pub(super) fn load_index_keys(&self) -> Result<()> {
+        let stored = self.store.keks()?;
+        let master = Arc::clone(&*self.master_wrap.read()?);
+        let fresh = {
+            let current = self.index.read()?;
+            blind_index::open_index_keys(&*master, &stored, Some(&current))?
+        };
+        *self.index.write()? = fresh;
+        Ok(())
+    }
+
     /// Marks cached keys of `subjects` shredded (another keyring shredded them).
     pub(super) fn forget_shredded(&self, subjects: &[String]) -> Result<()> {
         let mut cache = self.cache.write()?;
@@ -956,7 +1021,7 @@ impl Inner {
 fn open_keks(master: &dyn KeyWrapper, stored: &[WrappedKek]) -> Result<BTreeMap<u32, Aes256Gcm>> {
     let mut ciphers = BTreeMap::new();
     for kek in stored {
-        if kek.version == INDEX_KEY_VERSION {
+        if blind_index::is_index_row(kek.version) {
             continue;
         }
         let key = master
@@ -969,41 +1034,29 @@ fn open_keks(master: &dyn KeyWrapper, stored: &[WrappedKek]) -> Result<BTreeMap<
     Ok(ciphers)
 }
 
-/// The blind-index key, kept in the store as version [`INDEX_KEY_VERSION`] wrapped like a
-/// KEK, so it survives KEK and master-key rotation (indexes stay valid). A store without one
-/// gets `initial` (the key earlier versions derived from the master key).
-fn stored_index_key(
+/// The blind-index keys, kept in the store wrapped like KEKs (version 1 as row
+/// [`INDEX_KEY_VERSION`], later versions from [`INDEX_KEY_BASE`]), so they survive KEK and
+/// master-key rotation (indexes stay valid). A store without any gets `initial` as version 1
+/// (for a store from before the index key row: the key earlier versions derived from the
+/// master key).
+fn stored_index_keys(
     store: &dyn KeyStore,
     master: &dyn KeyWrapper,
-    initial: KeyBytes,
-) -> Result<KeyBytes> {
-    let aad = wrap::kek_aad(INDEX_KEY_VERSION);
-    let find = || -> Result<Option<WrappedKek>> {
-        Ok(store
-            .keks()?
-            .into_iter()
-            .find(|k| k.version == INDEX_KEY_VERSION))
-    };
-    let row = if let Some(row) = find()? {
-        row
-    } else {
+    initial: &KeyBytes,
+) -> Result<IndexKeys> {
+    if !store
+        .keks()?
+        .iter()
+        .any(|k| blind_index::is_index_row(k.version))
+    {
         let row = WrappedKek {
             version: INDEX_KEY_VERSION,
-            wrapped: master.wrap_key(&initial, &aad)?,
+            wrapped: master.wrap_key(initial, &wrap::kek_aad(INDEX_KEY_VERSION))?,
         };
-        if store.insert_kek(&row)? {
-            return Ok(initial);
-        }
-        // Another keyring stored one first: use theirs.
-        find()?.ok_or(Error::CorruptStore {
-            reason: "the blind-index key vanished",
-        })?
-    };
-    master
-        .unwrap_key(&row.wrapped, &aad)?
-        .ok_or(Error::WrongMasterKey {
-            version: INDEX_KEY_VERSION,
-        })
+        // Losing the race to another keyring is fine: its key is read below.
+        store.insert_kek(&row)?;
+    }
+    blind_index::open_index_keys(master, &store.keks()?, None)
 }
 
 fn nanos(d: Duration) -> u64 {

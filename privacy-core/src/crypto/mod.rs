@@ -64,9 +64,13 @@
 //!   ([`Keyring::with_seal_limit`], default 2^31, inside the 2^32 of random nonces).
 //!   A copy of the key store made before the shred still holds the wrapped key;
 //!   [`Keyring::new_epoch`] plus destroying the old master key makes such copies useless.
-//! - Blind index key: stored wrapped like a KEK (row version [`INDEX_KEY_VERSION`]), so
-//!   indexes stay valid across KEK and master-key rotation; see [`Keyring::blind_index`] for
-//!   what a blind index leaks (equality).
+//! - Blind-index keys: random, versioned, stored wrapped like a KEK (version 1 in row
+//!   [`INDEX_KEY_VERSION`], version `v >= 2` in row [`INDEX_KEY_BASE`]` + v`), so indexes stay
+//!   valid across KEK and master-key rotation. Each index is made under a subkey of (record,
+//!   field path) and truncated to the field's `bits` ([`DEFAULT_BLIND_INDEX_BITS`]);
+//!   [`Keyring::rotate_index_key`], [`Keyring::reindex`] and [`Keyring::retire_index_key`]
+//!   rotate it, [`Keyring::blind_index_candidates`] and [`Keyring::find`] look records up
+//!   (re-checking the opened value). See [`Keyring::blind_index`] for what an index leaks.
 //!
 //! # Nonces
 //!
@@ -89,6 +93,7 @@
 //! Several keyrings over one store behave as one: see [`Keyring`] for the guarantees and
 //! the shred bound.
 
+mod blind_index;
 mod envelope;
 mod error;
 mod fork;
@@ -108,6 +113,8 @@ mod store;
 mod stream;
 mod wrap;
 
+pub use crate::schema::DEFAULT_BLIND_INDEX_BITS;
+pub use blind_index::{INDEX_KEY_BASE, LEGACY_INDEX_VERSION};
 pub use envelope::{key_id, Aad, HEADER_LEN, MIN_LEN, NONCE_LEN, TAG_LEN, VERSION};
 pub use error::{Error, Result};
 pub use key_wrapper::KeyWrapper;

@@ -116,6 +116,13 @@ impl<T> Sealed<T> {
         self.blind_indexes(field).first().map(String::as_str)
     }
 
+    /// The same sealed record with `blind_index` as its blind indexes (see
+    /// [`Keyring::reindex`]).
+    pub(super) fn with_blind_indexes(mut self, blind_index: BTreeMap<String, Vec<String>>) -> Self {
+        self.blind_index = blind_index;
+        self
+    }
+
     /// Every blind index stored for `field`: one per element of a sequence (a `Vec<String>`
     /// of addresses is found by any one of them) and one per nested record holding the field.
     pub fn blind_indexes(&self, field: &str) -> &[String] {
@@ -369,25 +376,17 @@ impl SealHook<'_> {
         let aad = Aad::new(self.schema.name, &pointer, subject).bound_to(&self.binding);
         let envelope = self.keyring.seal_bytes_in_operation(&aad, &json)?;
         if meta.blind_index {
-            let indexes = self.blind_index.entry(path.to_owned()).or_default();
             // A sequence is indexed element by element, so any one element finds the record.
-            match serde_json::from_slice::<Tree>(&json)? {
-                Tree::Seq(mut items) => {
-                    for item in &items {
-                        let item_json = Zeroizing::new(serde_json::to_vec(item)?);
-                        indexes.push(self.keyring.blind_index_json(
-                            self.schema.name,
-                            path,
-                            &item_json,
-                        ));
-                    }
-                    items.iter_mut().for_each(Zeroize::zeroize);
-                }
-                mut other => {
-                    other.zeroize();
-                    indexes.push(self.keyring.blind_index_json(self.schema.name, path, &json));
-                }
-            }
+            let indexes = self.keyring.blind_indexes_json(
+                self.schema.name,
+                path,
+                meta.blind_index_bits,
+                &json,
+            )?;
+            self.blind_index
+                .entry(path.to_owned())
+                .or_default()
+                .extend(indexes);
         }
         self.sealed.push(pointer.into());
         Ok(Tree::Str(

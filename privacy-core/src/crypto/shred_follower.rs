@@ -1,6 +1,6 @@
 //! The thread that keeps a keyring in step with a shared store: it applies other keyrings'
 //! shreds to the cache (within the shred bound), fails closed when it cannot read the shred
-//! log for a whole bound, and flushes the seal counts.
+//! log for a whole bound, flushes the seal counts and re-reads the blind-index keys.
 
 use std::sync::atomic::Ordering;
 use std::sync::{Arc, Weak};
@@ -24,6 +24,7 @@ pub(super) fn start(inner: &Arc<Inner>) -> Result<()> {
 
 fn follow(weak: &Weak<Inner>, mut cursor: u64) {
     let mut last_read = Instant::now();
+    let mut index_keys_read = Instant::now();
     loop {
         let Some(inner) = weak.upgrade() else { return };
         if inner.closed.load(Ordering::Acquire) {
@@ -52,6 +53,10 @@ fn follow(weak: &Weak<Inner>, mut cursor: u64) {
         }
         // Best effort: a failed flush is retried with the next one.
         let _ = inner.flush_seals();
+        // Index keys rotated or retired elsewhere apply within the bound.
+        if index_keys_read.elapsed() >= bound / 2 && inner.load_index_keys().is_ok() {
+            index_keys_read = Instant::now();
+        }
         let _ = inner.store.wait_for_change(bound / 10);
     }
 }

@@ -260,8 +260,10 @@ fn row(s: &RecordSchema, kind: &'static str, f: &FieldMeta) -> InventoryRow {
     if f.encrypted {
         safeguards.push("encrypted".to_owned());
     }
-    if f.blind_index {
+    if f.blind_index && f.blind_index_bits == crate::schema::DEFAULT_BLIND_INDEX_BITS {
         safeguards.push("blind index".to_owned());
+    } else if f.blind_index {
+        safeguards.push(format!("blind index ({} bits)", f.blind_index_bits));
     }
     if let Some(a) = f.anonymizer {
         safeguards.push(format!("anonymizer: {a}"));

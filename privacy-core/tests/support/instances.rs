@@ -630,3 +630,50 @@ pub fn seal_counts_limit_every_keyring(spec: &str) {
         "the data key reached its limit of 7 seals (random 96-bit nonces allow one key 2^32)"
     );
 }
+
+/// A blind-index key rotated and retired by one keyring reaches another over the same store
+/// within the shred bound, and a keyring opened afterwards sees it at once.
+pub fn index_key_rotation_reaches_every_keyring(spec: &str) {
+    let bound = Duration::from_millis(200);
+    let a = open(spec, master(7)).unwrap().with_shred_bound(bound);
+    let b = open(spec, master(7)).unwrap().with_shred_bound(bound);
+    let index = |k: &Keyring| {
+        k.blind_index("Account", "email", "ada@example.com")
+            .unwrap()
+    };
+    let old = index(&a);
+    assert_eq!(index(&b), old);
+    let version = a.rotate_index_key().unwrap();
+    assert_eq!(version, 2);
+    let new = index(&a);
+    assert_ne!(new, old);
+    let within = |k: &Keyring, done: &dyn Fn(&Keyring) -> bool| {
+        let start = Instant::now();
+        while !done(k) {
+            assert!(start.elapsed() < bound * 5, "not seen within five bounds");
+            std::thread::sleep(Duration::from_millis(10));
+        }
+    };
+    within(&b, &|k| index(k) == new);
+    assert_eq!(b.index_key_versions().unwrap(), vec![1, 2]);
+    assert_eq!(index(&open(spec, master(7)).unwrap()), new);
+
+    a.retire_index_key(1).unwrap();
+    within(&b, &|k| {
+        k.blind_index_candidates("Account", "email", "ada@example.com")
+            .unwrap()
+            == vec![new.clone()]
+    });
+    assert_eq!(
+        b.retire_index_key(2),
+        Err(Error::CurrentIndexKey { version: 2 })
+    );
+    let fresh = open(spec, master(7)).unwrap();
+    assert_eq!(fresh.index_key_versions().unwrap(), vec![2]);
+    assert_eq!(
+        fresh
+            .blind_index_candidates("Account", "email", "ada@example.com")
+            .unwrap(),
+        vec![new]
+    );
+}

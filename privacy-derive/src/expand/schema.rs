@@ -167,6 +167,7 @@ fn personal_meta(name: &LitStr, x: &Personal, serde: &TokenStream) -> TokenStrea
         .map_or_else(|| quote!(#p::None), |s| quote!(#p::Some(#s)));
     let recipients = &x.recipients;
     let (encrypted, blind_index, exported) = (x.encrypted, x.blind_index, x.exported);
+    let blind_index_bits = x.blind_index_bits;
     quote! {
         #p::FieldMeta {
             category: #p::Some(#category),
@@ -175,6 +176,7 @@ fn personal_meta(name: &LitStr, x: &Personal, serde: &TokenStream) -> TokenStrea
             anonymizer: #anonymizer,
             encrypted: #encrypted,
             blind_index: #blind_index,
+            blind_index_bits: #blind_index_bits,
             on_erase: #p::ErasePolicy::#on_erase,
             legal_basis: #legal_basis,
             source: #source,
