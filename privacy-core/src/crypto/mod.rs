@@ -42,8 +42,20 @@
 //! bytes give an envelope or a typed error, never a panic.
 //!
 //! At the record level ([`Keyring::seal`]) the plaintext of a field is its serde JSON, the
-//! envelope is stored as standard base64, the record is the top-level type and the field
-//! is the path from it (`"card"`, `"devices.1.serial"`, `"0"` for a tuple field).
+//! envelope is stored as standard base64, the record is the record name
+//! ([`RecordSchema::name`](crate::schema::RecordSchema::name)), the field is the JSON pointer
+//! of the value in the record's serde form (`/card`, `/devices/1/serial`), and the envelope is
+//! also bound to the one sealed record (see [`Sealed`]).
+//!
+//! # Sealing records: through a tree or streamed
+//!
+//! [`Keyring::seal`] builds a [`Sealed`]: the record's serde form in memory with the
+//! envelopes in place, which serializes to any self-describing format and opens with
+//! [`Sealed::open`]. [`Keyring::seal_json`] and [`Keyring::seal_into`] write the same form
+//! straight into JSON text or any serializer, and [`Keyring::open_json`] and
+//! [`Keyring::open_from`] read the record straight from the input, each envelope's plaintext
+//! read in its place; the two sides mix freely. Both find the encrypted values the same way
+//! (the typed model names them; serde hands them over) and run the same checks.
 //!
 //! # Keys
 //!

@@ -325,6 +325,16 @@ impl<'de, V: Visitor<'de>> Visitor<'de> for KeyVisitor<'_, V> {
         self.inner.expecting(f)
     }
 
+    fn visit_str<E: de::Error>(self, v: &str) -> Result<V::Value, E> {
+        *self.out = Some(Step::Key(CompactString::new(v)));
+        self.inner.visit_str(v)
+    }
+
+    fn visit_borrowed_str<E: de::Error>(self, v: &'de str) -> Result<V::Value, E> {
+        *self.out = Some(Step::Key(CompactString::new(v)));
+        self.inner.visit_borrowed_str(v)
+    }
+
     key_text! {
         visit_bool(bool);
         visit_i8(i8);
@@ -338,8 +348,6 @@ impl<'de, V: Visitor<'de>> Visitor<'de> for KeyVisitor<'_, V> {
         visit_u64(u64);
         visit_u128(u128);
         visit_char(char);
-        visit_str(&str);
-        visit_borrowed_str(&'de str);
     }
 
     fn visit_string<E: de::Error>(self, v: String) -> Result<V::Value, E> {
