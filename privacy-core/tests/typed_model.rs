@@ -1573,6 +1573,31 @@ where
     }
     let back: Sealed<T> = serde_json::from_slice(&bytes).expect("reads back");
     prop_assert_eq!(&back.open(&keyring).expect("opens"), record);
+
+    // The streamed paths: JSON text and MessagePack.
+    let streamed = keyring.seal_json(record).expect("record seals streamed");
+    let mut packed = Vec::new();
+    keyring
+        .seal_into(
+            record,
+            &mut rmp_serde::Serializer::new(&mut packed).with_struct_map(),
+        )
+        .expect("record seals into MessagePack");
+    for plain in plaintexts {
+        prop_assert!(
+            memchr::memmem::find(streamed.as_bytes(), plain.as_bytes()).is_none(),
+            "streamed sealed JSON holds an encrypted plaintext"
+        );
+        prop_assert!(
+            memchr::memmem::find(&packed, plain.as_bytes()).is_none(),
+            "sealed MessagePack holds an encrypted plaintext"
+        );
+    }
+    prop_assert_eq!(&keyring.open_json::<T>(&streamed).expect("opens"), record);
+    let from_packed = keyring
+        .open_from::<T, _>(&mut rmp_serde::Deserializer::new(&packed[..]))
+        .expect("opens from MessagePack");
+    prop_assert_eq!(&from_packed, record);
     Ok(())
 }
 
