@@ -313,6 +313,7 @@ impl Keyring {
             targets,
             sealed: Vec::new(),
             blind_index: BTreeMap::new(),
+            json: Zeroizing::new(Vec::new()),
         })
     }
 
@@ -344,6 +345,8 @@ pub(crate) struct SealHook<'a> {
     /// The JSON pointers of the envelopes written, in order.
     pub sealed: Vec<CompactString>,
     pub blind_index: BTreeMap<String, Vec<String>>,
+    /// The plaintext being sealed, reused from value to value; wiped on drop.
+    json: Zeroizing<Vec<u8>>,
 }
 
 impl SealHook<'_> {
@@ -371,17 +374,19 @@ impl SealHook<'_> {
         let subject = self.subject.as_deref().ok_or(Error::MissingSubject {
             record: self.schema.name,
         })?;
-        let json = Zeroizing::new(serde_json::to_vec(value)?);
+        self.json.zeroize();
+        serde_json::to_writer(&mut *self.json, value)?;
+        let json = &self.json;
         let pointer = site.path.pointer();
         let aad = Aad::new(self.schema.name, &pointer, subject).bound_to(&self.binding);
-        let envelope = self.keyring.seal_bytes_in_operation(&aad, &json)?;
+        let envelope = self.keyring.seal_bytes_in_operation(&aad, json)?;
         if meta.blind_index {
             // A sequence is indexed element by element, so any one element finds the record.
             let indexes = self.keyring.blind_indexes_json(
                 self.schema.name,
                 path,
                 meta.blind_index_bits,
-                &json,
+                json,
             )?;
             self.blind_index
                 .entry(path.to_owned())
