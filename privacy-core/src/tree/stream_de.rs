@@ -19,6 +19,52 @@ use zeroize::Zeroize;
 use super::de::TreeDeserializer;
 use super::Tree;
 
+/// Every `Deserializer` method, forwarded to the inner deserializer with the visitor wrapped
+/// (by the implementing type's `split`).
+macro_rules! forward_deserializer {
+    () => {
+        forward_deserializer! {
+            deserialize_any();
+            deserialize_bool();
+            deserialize_i8();
+            deserialize_i16();
+            deserialize_i32();
+            deserialize_i64();
+            deserialize_i128();
+            deserialize_u8();
+            deserialize_u16();
+            deserialize_u32();
+            deserialize_u64();
+            deserialize_u128();
+            deserialize_f32();
+            deserialize_f64();
+            deserialize_char();
+            deserialize_str();
+            deserialize_string();
+            deserialize_bytes();
+            deserialize_byte_buf();
+            deserialize_option();
+            deserialize_unit();
+            deserialize_unit_struct(name: &'static str);
+            deserialize_newtype_struct(name: &'static str);
+            deserialize_seq();
+            deserialize_tuple(len: usize);
+            deserialize_tuple_struct(name: &'static str, len: usize);
+            deserialize_map();
+            deserialize_struct(name: &'static str, fields: &'static [&'static str]);
+            deserialize_enum(name: &'static str, variants: &'static [&'static str]);
+            deserialize_identifier();
+            deserialize_ignored_any();
+        }
+    };
+    ($($method:ident($($arg:ident: $ty:ty),*);)*) => {$(
+        fn $method<V: Visitor<'de>>(self, $($arg: $ty,)* visitor: V) -> Result<V::Value, D::Error> {
+            let (inner, visitor) = self.split(visitor);
+            inner.$method($($arg,)* visitor)
+        }
+    )*};
+}
+
 /// One step of a path: a key (struct field, map key, variant name) or a sequence index.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub(crate) enum Step {
@@ -252,50 +298,22 @@ struct KeyDe<'k, D> {
     out: &'k mut Option<Step>,
 }
 
-macro_rules! forward_key_de {
-    ($($method:ident($($arg:ident: $ty:ty),*);)*) => {$(
-        fn $method<V: Visitor<'de>>(self, $($arg: $ty,)* visitor: V) -> Result<V::Value, D::Error> {
-            self.inner.$method($($arg,)* KeyVisitor { inner: visitor, out: self.out })
-        }
-    )*};
+impl<'k, D> KeyDe<'k, D> {
+    fn split<V>(self, visitor: V) -> (D, KeyVisitor<'k, V>) {
+        (
+            self.inner,
+            KeyVisitor {
+                inner: visitor,
+                out: self.out,
+            },
+        )
+    }
 }
 
 impl<'de, D: Deserializer<'de>> Deserializer<'de> for KeyDe<'_, D> {
     type Error = D::Error;
 
-    forward_key_de! {
-        deserialize_any();
-        deserialize_bool();
-        deserialize_i8();
-        deserialize_i16();
-        deserialize_i32();
-        deserialize_i64();
-        deserialize_i128();
-        deserialize_u8();
-        deserialize_u16();
-        deserialize_u32();
-        deserialize_u64();
-        deserialize_u128();
-        deserialize_f32();
-        deserialize_f64();
-        deserialize_char();
-        deserialize_str();
-        deserialize_string();
-        deserialize_bytes();
-        deserialize_byte_buf();
-        deserialize_option();
-        deserialize_unit();
-        deserialize_unit_struct(name: &'static str);
-        deserialize_newtype_struct(name: &'static str);
-        deserialize_seq();
-        deserialize_tuple(len: usize);
-        deserialize_tuple_struct(name: &'static str, len: usize);
-        deserialize_map();
-        deserialize_struct(name: &'static str, fields: &'static [&'static str]);
-        deserialize_enum(name: &'static str, variants: &'static [&'static str]);
-        deserialize_identifier();
-        deserialize_ignored_any();
-    }
+    forward_deserializer!();
 
     fn is_human_readable(&self) -> bool {
         self.inner.is_human_readable()
@@ -406,51 +424,22 @@ struct De<'c, O: Opener, D> {
     inner: D,
 }
 
-macro_rules! forward_de {
-    ($($method:ident($($arg:ident: $ty:ty),*);)*) => {$(
-        fn $method<V: Visitor<'de>>(self, $($arg: $ty,)* visitor: V) -> Result<V::Value, D::Error> {
-            let visitor = Wrap { reading: self.reading, inner: visitor };
-            self.inner.$method($($arg,)* visitor)
-        }
-    )*};
+impl<'c, O: Opener, D> De<'c, O, D> {
+    fn split<V>(self, visitor: V) -> (D, Wrap<'c, O, V>) {
+        (
+            self.inner,
+            Wrap {
+                reading: self.reading,
+                inner: visitor,
+            },
+        )
+    }
 }
 
 impl<'de, O: Opener, D: Deserializer<'de>> Deserializer<'de> for De<'_, O, D> {
     type Error = D::Error;
 
-    forward_de! {
-        deserialize_any();
-        deserialize_bool();
-        deserialize_i8();
-        deserialize_i16();
-        deserialize_i32();
-        deserialize_i64();
-        deserialize_i128();
-        deserialize_u8();
-        deserialize_u16();
-        deserialize_u32();
-        deserialize_u64();
-        deserialize_u128();
-        deserialize_f32();
-        deserialize_f64();
-        deserialize_char();
-        deserialize_str();
-        deserialize_string();
-        deserialize_bytes();
-        deserialize_byte_buf();
-        deserialize_option();
-        deserialize_unit();
-        deserialize_unit_struct(name: &'static str);
-        deserialize_newtype_struct(name: &'static str);
-        deserialize_seq();
-        deserialize_tuple(len: usize);
-        deserialize_tuple_struct(name: &'static str, len: usize);
-        deserialize_map();
-        deserialize_struct(name: &'static str, fields: &'static [&'static str]);
-        deserialize_enum(name: &'static str, variants: &'static [&'static str]);
-        deserialize_identifier();
-        deserialize_ignored_any();
-    }
+    forward_deserializer!();
 
     fn is_human_readable(&self) -> bool {
         self.inner.is_human_readable()
