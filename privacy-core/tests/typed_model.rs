@@ -1838,3 +1838,70 @@ mod serialize_with_in_an_enum_variant {
         );
     }
 }
+
+// ---------------------------------------------------------------------------------------------
+// 7. Types whose serde form depends on the format.
+// ---------------------------------------------------------------------------------------------
+
+mod human_readable {
+    use super::*;
+    use std::collections::BTreeMap;
+    use std::net::IpAddr;
+
+    /// `IpAddr` is text in human-readable formats and bytes in the others (MessagePack):
+    /// sealing writes the body in its human-readable form in every format, through the tree or
+    /// streamed, so each way of sealing reads back through each way of opening.
+    #[derive(PersonalData, Serialize, Deserialize, PartialEq, Clone)]
+    struct Login {
+        #[personal(subject_id)]
+        id: String,
+        #[personal(
+            category = "device.ip_address",
+            encrypt,
+            anonymize = "ip",
+            on_erase = "anonymize"
+        )]
+        ip: IpAddr,
+        #[personal(
+            category = "device.ip_address",
+            anonymize = "ip",
+            on_erase = "anonymize"
+        )]
+        last_ip: IpAddr,
+        #[personal(not_personal)]
+        by_address: BTreeMap<IpAddr, u32>,
+    }
+
+    #[test]
+    fn ip_addresses_and_ip_keyed_maps_read_back_through_every_path_in_messagepack() {
+        let keyring = Keyring::in_memory();
+        let login = Login {
+            id: "subj-login".into(),
+            ip: "203.0.113.7".parse().unwrap(),
+            last_ip: "2001:db8::1".parse().unwrap(),
+            by_address: BTreeMap::from([("198.51.100.2".parse().unwrap(), 3)]),
+        };
+        let mut streamed = Vec::new();
+        keyring
+            .seal_into(
+                &login,
+                &mut rmp_serde::Serializer::new(&mut streamed).with_struct_map(),
+            )
+            .expect("seals streamed");
+        let mut through_tree = Vec::new();
+        keyring
+            .seal(&login)
+            .expect("seals")
+            .serialize(&mut rmp_serde::Serializer::new(&mut through_tree).with_struct_map())
+            .expect("writes");
+        for bytes in [&streamed, &through_tree] {
+            assert!(memchr::memmem::find(bytes, b"203.0.113.7").is_none());
+            let back: Sealed<Login> = rmp_serde::from_slice(bytes).expect("reads back");
+            assert!(back.open(&keyring).expect("opens through the tree") == login);
+            let opened = keyring
+                .open_from::<Login, _>(&mut rmp_serde::Deserializer::new(&bytes[..]))
+                .expect("opens streamed");
+            assert!(opened == login);
+        }
+    }
+}

@@ -315,8 +315,9 @@ impl<'de, D: Deserializer<'de>> Deserializer<'de> for KeyDe<'_, D> {
 
     forward_deserializer!();
 
+    /// Always, as the sealing side writes map keys (see `stream_ser`).
     fn is_human_readable(&self) -> bool {
-        self.inner.is_human_readable()
+        true
     }
 }
 
@@ -441,8 +442,9 @@ impl<'de, O: Opener, D: Deserializer<'de>> Deserializer<'de> for De<'_, O, D> {
 
     forward_deserializer!();
 
+    /// Always, as the sealing side writes the body (see `stream_ser`).
     fn is_human_readable(&self) -> bool {
-        self.inner.is_human_readable()
+        true
     }
 }
 

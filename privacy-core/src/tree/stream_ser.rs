@@ -4,7 +4,8 @@
 //! The hook sees exactly the values and paths it sees when [`to_tree`](super::ser::to_tree)
 //! builds a tree (struct fields, sequence elements, map values, newtype, `Some` and variant
 //! content, with the same JSON pointers), so a hook that seals into a tree seals the same way
-//! here, and the output is what serializing that tree would write.
+//! here, and the output is what serializing that tree would write: the record is written in
+//! its human-readable form whatever the format, as the tree holds it.
 
 use core::cell::RefCell;
 
@@ -301,8 +302,10 @@ impl<'c, H: Hook, S: Serializer> Serializer for Ser<'c, H, S> {
         Ok(Compound::new(self.stream, inner, name, true))
     }
 
+    /// Always: the body is written in its human-readable form (an `IpAddr` as text), as the
+    /// tree is, so a record sealed streamed reads back through the tree in any format.
     fn is_human_readable(&self) -> bool {
-        self.inner.is_human_readable()
+        true
     }
 }
 
@@ -366,10 +369,11 @@ impl<H: Hook, C: ser::SerializeMap> ser::SerializeMap for Compound<'_, H, C> {
     type Error = C::Error;
 
     fn serialize_key<T: Serialize + ?Sized>(&mut self, key: &T) -> Result<(), C::Error> {
-        let (_, text) = key_tree::<T, H::Error>(key)
+        // The key as the tree holds it (human-readable), written from there.
+        let (tree, text) = key_tree::<T, H::Error>(key)
             .map_err(|_| C::Error::custom("a map key that is not a string or number"))?;
         self.key = Some(text);
-        self.inner.serialize_key(key)
+        self.inner.serialize_key(&tree)
     }
 
     fn serialize_value<T: Serialize + ?Sized>(&mut self, value: &T) -> Result<(), C::Error> {
