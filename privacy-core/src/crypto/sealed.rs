@@ -443,11 +443,21 @@ pub(crate) fn check_opened<T: PersonalData + Serialize>(
             reason: "the record names another subject than its envelopes",
         });
     }
-    let mut expected = locate_encrypted(record, false)?;
-    let mut found: Vec<&str> = envelopes.iter().map(CompactString::as_str).collect();
-    expected.sort_unstable();
-    found.sort_unstable();
-    if expected != found {
+    // Each place an encrypted value is written must take one envelope sealed for exactly
+    // that place, and every envelope must be taken.
+    let mut taken = vec![false; envelopes.len()];
+    let mut unmatched = false;
+    each_encrypted_place(record, false, |pointer| {
+        match envelopes
+            .iter()
+            .zip(taken.iter_mut())
+            .find(|(at, taken)| !**taken && at.as_str() == pointer)
+        {
+            Some((_, taken)) => *taken = true,
+            None => unmatched = true,
+        }
+    })?;
+    if unmatched || taken.contains(&false) {
         return Err(Error::RecordMismatch {
             reason: "the encrypted values of the record are not the envelopes it was sealed with",
         });
@@ -461,11 +471,25 @@ pub(crate) fn locate_encrypted<T: PersonalData + Serialize>(
     record: &T,
     all: bool,
 ) -> Result<Vec<String>> {
-    struct Locate {
+    let mut found = Vec::new();
+    each_encrypted_place(record, all, |pointer| found.push(pointer.to_owned()))?;
+    Ok(found)
+}
+
+/// Calls `f` with the JSON pointer of each place the record's own `Serialize` writes an
+/// encrypted value, in order (one reused buffer, no allocation per place); with `all`, fails
+/// closed ([`Error::FieldLayout`]) when serde did not hand one over.
+fn each_encrypted_place<T: PersonalData + Serialize>(
+    record: &T,
+    all: bool,
+    f: impl FnMut(&str),
+) -> Result<()> {
+    struct Locate<F> {
         targets: FieldSet,
-        found: Vec<String>,
+        pointer: String,
+        f: F,
     }
-    impl Hook for Locate {
+    impl<F: FnMut(&str)> Hook for Locate<F> {
         type Error = core::convert::Infallible;
         const BUILD: bool = false;
         fn value<V: Serialize + ?Sized>(
@@ -476,17 +500,20 @@ pub(crate) fn locate_encrypted<T: PersonalData + Serialize>(
             if self.targets.take(value, |_| false).is_none() {
                 return Ok(None);
             }
-            self.found.push(site.path.pointer());
+            self.pointer.clear();
+            site.path.write_pointer(&mut self.pointer);
+            (self.f)(&self.pointer);
             Ok(Some(Tree::Unit))
         }
     }
     let targets = FieldSet::collect(record, |meta| meta.encrypted, |_| false);
     if targets.is_empty() {
-        return Ok(Vec::new());
+        return Ok(());
     }
     let mut hook = Locate {
         targets,
-        found: Vec::new(),
+        pointer: String::new(),
+        f,
     };
     ser::to_tree(&mut hook, record).map_err(|e| Error::Serde {
         reason: e.to_string(),
@@ -500,5 +527,5 @@ pub(crate) fn locate_encrypted<T: PersonalData + Serialize>(
             });
         }
     }
-    Ok(hook.found)
+    Ok(())
 }

@@ -351,8 +351,8 @@ impl<'de, T: PersonalData + Serialize + DeserializeOwned> de::Visitor<'de>
                 Field::Body => {
                     // Streamed when everything it is opened with came first; an absent
                     // `sealed` means none only for a type without encrypted fields.
-                    let envelopes = match &sealed {
-                        Some(list) => Some(list.clone()),
+                    let envelopes = match sealed.take() {
+                        Some(list) => Some(list),
                         None if !schema.has_encrypted_fields() => Some(Vec::new()),
                         None => None,
                     };
@@ -363,7 +363,7 @@ impl<'de, T: PersonalData + Serialize + DeserializeOwned> de::Visitor<'de>
                                 schema.name,
                                 subject.as_deref(),
                                 binding,
-                                &envelopes,
+                                envelopes,
                             )
                             .map_err(|e| self.fail(e))?;
                             let (record, opener) = map.next_value_seed(BodySeed::<T> {
@@ -371,10 +371,16 @@ impl<'de, T: PersonalData + Serialize + DeserializeOwned> de::Visitor<'de>
                                 error: self.error,
                                 marker: PhantomData,
                             })?;
-                            opener.all_used().map_err(|e| self.fail(e))?;
+                            let envelopes = opener.into_envelopes().map_err(|e| self.fail(e))?;
                             Read::Opened(record, envelopes)
                         }
-                        _ => Read::Buffered(map.next_value()?),
+                        (_, _, _, envelopes) => {
+                            // Put back what was taken: the tree is opened with it.
+                            if sealed.is_none() {
+                                sealed = envelopes.filter(|list| !list.is_empty());
+                            }
+                            Read::Buffered(map.next_value()?)
+                        }
                     });
                 }
             }
@@ -434,8 +440,10 @@ struct EnvelopeOpener<'k> {
     record: &'static str,
     subject: Option<CompactString>,
     binding: CompactString,
-    /// Each envelope's pointer and whether it was read.
-    envelopes: Vec<(CompactString, bool)>,
+    /// Each envelope's pointer.
+    envelopes: Vec<CompactString>,
+    /// Whether each envelope was read.
+    used: Vec<bool>,
 }
 
 impl<'k> EnvelopeOpener<'k> {
@@ -444,29 +452,29 @@ impl<'k> EnvelopeOpener<'k> {
         record: &'static str,
         subject: Option<&str>,
         binding: &CompactString,
-        envelopes: &[CompactString],
+        envelopes: Vec<CompactString>,
     ) -> Result<Self> {
         if !envelopes.is_empty() && subject.is_none() {
             return Err(Error::MissingSubject { record });
         }
-        let envelopes = envelopes.iter().map(|at| (at.clone(), false)).collect();
         Ok(EnvelopeOpener {
             keyring,
             record,
             subject: subject.map(CompactString::from),
             binding: binding.clone(),
+            used: vec![false; envelopes.len()],
             envelopes,
         })
     }
 
-    fn all_used(&self) -> Result<()> {
-        if self.envelopes.iter().all(|(_, used)| *used) {
-            Ok(())
-        } else {
-            Err(Error::RecordMismatch {
+    /// The envelope pointers back, once every one of them was read.
+    fn into_envelopes(self) -> Result<Vec<CompactString>> {
+        if self.used.contains(&false) {
+            return Err(Error::RecordMismatch {
                 reason: "an envelope pointer names no value of the body",
-            })
+            });
         }
+        Ok(self.envelopes)
     }
 }
 
@@ -476,6 +484,7 @@ impl Opener for EnvelopeOpener<'_> {
     fn wants(&self, path: &[Step]) -> Option<usize> {
         self.envelopes
             .iter()
+            .zip(&self.used)
             .position(|(at, used)| !used && stream_de::path_is(at, path))
     }
 
@@ -486,9 +495,11 @@ impl Opener for EnvelopeOpener<'_> {
     }
 
     fn open(&mut self, which: usize, text: &str) -> Result<Tree> {
-        let (at, used) = self.envelopes.get_mut(which).ok_or(Error::RecordMismatch {
-            reason: "an envelope pointer names no value of the body",
-        })?;
+        let (Some(at), Some(used)) = (self.envelopes.get(which), self.used.get_mut(which)) else {
+            return Err(Error::RecordMismatch {
+                reason: "an envelope pointer names no value of the body",
+            });
+        };
         *used = true;
         let bytes = base64::engine::general_purpose::STANDARD
             .decode(text)

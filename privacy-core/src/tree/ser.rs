@@ -72,14 +72,19 @@ impl Path {
     /// The path as a JSON pointer (`/devices/1/serial`).
     pub(crate) fn pointer(&self) -> String {
         let mut out = String::with_capacity(32);
+        self.write_pointer(&mut out);
+        out
+    }
+
+    /// Appends the path as a JSON pointer to `out`.
+    pub(crate) fn write_pointer(&self, out: &mut String) {
         for segment in &self.segments {
             match segment {
-                Segment::Key(k) => pointer::push(&mut out, k),
-                Segment::Owned(k) => pointer::push(&mut out, k),
-                Segment::Index(i) => pointer::push(&mut out, &i.to_string()),
+                Segment::Key(k) => pointer::push(out, k),
+                Segment::Owned(k) => pointer::push(out, k),
+                Segment::Index(i) => pointer::push(out, &i.to_string()),
             }
         }
-        out
     }
 }
 
