@@ -119,8 +119,8 @@ pub use envelope::{key_id, Aad, HEADER_LEN, MIN_LEN, NONCE_LEN, TAG_LEN, VERSION
 pub use error::{Error, Result};
 pub use key_wrapper::KeyWrapper;
 pub use keyring::{
-    Keyring, DEFAULT_CACHE_CAPACITY, DEFAULT_SEAL_LIMIT, DEFAULT_SHRED_BOUND, INDEX_KEY_VERSION,
-    PREPARE_BATCH,
+    Keyring, DEFAULT_CACHE_CAPACITY, DEFAULT_KEK_WRAP_LIMIT, DEFAULT_SEAL_LIMIT,
+    DEFAULT_SHRED_BOUND, INDEX_KEY_VERSION, PREPARE_BATCH,
 };
 pub use master_key::MasterKey;
 pub use memory_store::MemoryKeyStore;
