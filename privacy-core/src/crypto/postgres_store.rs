@@ -29,10 +29,10 @@ pub const POSTGRES_SCHEMA_VERSION: i64 = 3;
 /// forward under an advisory lock; a newer version is refused with [`Error::SchemaTooNew`]),
 /// `privacy_keks` (with the wrap count of each KEK), `privacy_data_keys` (with a foreign key
 /// to the KEK wrapping each data key, so a data key wrapped by a retired KEK cannot be
-/// stored, and the seal count of each key) and `privacy_shred_log`. Storing data keys takes
-/// one transaction that first takes the KEK table in `ROW EXCLUSIVE` mode (the order
-/// rotation locks the tables in, so the two never deadlock), inserts the keys and adds them
-/// to their KEK's wrap count in the same statement.
+/// stored, and the seal count of each key) and `privacy_shred_log`. Storing data keys is one
+/// statement that inserts the keys and adds them to their KEK's wrap count, in a transaction
+/// that is rolled back if the count would pass the limit; it locks the data key table before
+/// the KEK table, the order rotation and rewrapping lock them in, so they never deadlock.
 /// A shred commits with a `NOTIFY`, so other keyrings (which `LISTEN`) drop the subject's key
 /// at once; their periodic read of the log is the backstop.
 ///
@@ -92,7 +92,6 @@ struct Sql {
     insert_data_keys: String,
     upsert_data_keys: String,
     add_kek_wraps: String,
-    lock_keks: String,
     add_seals: String,
     rewrap_data_key: String,
     update_data_key: String,
@@ -164,9 +163,7 @@ impl Sql {
                 "UPDATE {s}.privacy_keks SET wraps = wraps + $2::int8
                  WHERE version = $1 AND wraps <= $3::int8 - $2::int8"
             ),
-            // Taken first by every transaction that stores or rewraps data keys: the same
-            // order (KEKs, then data keys) as the admin lock, so they never deadlock.
-            lock_keks: format!("LOCK TABLE {s}.privacy_keks IN ROW EXCLUSIVE MODE"),
+
             add_seals: format!(
                 "UPDATE {s}.privacy_data_keys AS d SET seals = d.seals + u.n
                  FROM unnest($1::int4[], $2::int8[]) AS u(key_id, n) WHERE d.key_id = u.key_id"
@@ -191,8 +188,11 @@ impl Sql {
             shred_log_since: format!(
                 "SELECT seq, subject FROM {s}.privacy_shred_log WHERE seq > $1 ORDER BY seq"
             ),
+            // Data keys first, then KEKs: the order in which a transaction storing data keys
+            // takes its locks (it inserts the keys, then adds to their KEK's wrap count), so
+            // the two never deadlock.
             admin_lock: format!(
-                "LOCK TABLE {s}.privacy_keks, {s}.privacy_data_keys IN SHARE ROW EXCLUSIVE MODE"
+                "LOCK TABLE {s}.privacy_data_keys, {s}.privacy_keks IN SHARE ROW EXCLUSIVE MODE"
             ),
         }
     }
@@ -582,7 +582,6 @@ impl KeyStore for PostgresKeyStore {
                 let wrapped: Vec<&[u8]> = keys.iter().map(|k| k.wrapped).collect();
                 let mut rows = HashMap::with_capacity(keys.len());
                 let mut tx = c.client.transaction()?;
-                tx.batch_execute(&self.sql.lock_keks)?;
                 let (mut inserted, mut added) = (0_i64, 0_i64);
                 for row in tx
                     .query(&upsert, &[&subjects, &i32_of(version)?, &wrapped, &limit])
@@ -614,7 +613,6 @@ impl KeyStore for PostgresKeyStore {
             })?,
             // Several versions: one statement each, in one transaction.
             _ => self.tx(|tx| {
-                tx.batch_execute(&self.sql.lock_keks)?;
                 for &version in &versions {
                     let (names, wrapped): (Vec<&str>, Vec<&[u8]>) = keys
                         .iter()
@@ -666,7 +664,6 @@ impl KeyStore for PostgresKeyStore {
     ) -> Result<bool> {
         let (id, from, to) = (i32_of(key_id)?, i32_of(from_version)?, i32_of(to_version)?);
         self.tx(|tx| {
-            tx.batch_execute(&self.sql.lock_keks)?;
             let n = tx
                 .execute(&self.sql.rewrap_data_key, &[&id, &from, &to, &wrapped])
                 .map_err(|e| {
