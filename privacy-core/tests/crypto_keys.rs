@@ -407,9 +407,10 @@ impl privacy_core::crypto::KeyStore for Flaky {
     fn insert_data_keys(
         &self,
         keys: &[privacy_core::crypto::NewDataKey<'_>],
+        wrap_limit: u64,
     ) -> Result<Vec<privacy_core::crypto::DataKeyRecord>, Error> {
         self.check()?;
-        self.inner.insert_data_keys(keys)
+        self.inner.insert_data_keys(keys, wrap_limit)
     }
     fn data_keys(&self) -> Result<Vec<privacy_core::crypto::DataKeyRecord>, Error> {
         self.check()?;

@@ -370,3 +370,85 @@ fn a_read_only_connection_opens_what_the_store_holds_and_refuses_new_keys_clearl
         .seal_bytes(&Aad::new("T", "f", "new"), b"x")
         .unwrap();
 }
+
+#[test]
+fn kek_wrap_counts_are_kept_in_the_store_and_move_every_keyring_to_one_new_kek() {
+    let Some(schema) = Schema::new("wraps") else {
+        return;
+    };
+    let spec = schema.spec();
+    instances::kek_wrap_limit_moves_every_keyring_to_one_new_kek(
+        &|| open(&spec, master(7)).unwrap(),
+        Some(&spec),
+    );
+}
+
+#[test]
+fn a_version_2_store_gets_kek_wrap_counts_and_its_keys_still_open() {
+    let Some(schema) = Schema::new("v2wraps") else {
+        return;
+    };
+    let envs = {
+        let keyring = open(&schema.spec(), master(7)).unwrap();
+        let mut envs = Vec::new();
+        for subject in ["old-1", "old-2"] {
+            envs.push(
+                keyring
+                    .seal_bytes(&Aad::new("T", "f", subject), b"from v2")
+                    .unwrap(),
+            );
+        }
+        keyring.rotate().unwrap();
+        envs.push(
+            keyring
+                .seal_bytes(&Aad::new("T", "f", "old-3"), b"from v2")
+                .unwrap(),
+        );
+        envs
+    };
+    // Back to the version-2 layout: no wrap counts.
+    schema.sql(&format!(
+        "ALTER TABLE \"{0}\".privacy_keks DROP COLUMN wraps;
+         UPDATE \"{0}\".privacy_meta SET value = 2 WHERE name = 'schema_version'",
+        schema.name
+    ));
+    let keyring = open(&schema.spec(), master(7))
+        .unwrap()
+        .with_kek_wrap_limit(2);
+    for (subject, env) in ["old-1", "old-2", "old-3"].iter().zip(&envs) {
+        assert_eq!(
+            &keyring
+                .open_bytes(&Aad::new("T", "f", subject), env)
+                .unwrap()[..],
+            b"from v2"
+        );
+    }
+    let mut client = postgres::Client::connect(&schema.url, postgres::NoTls).unwrap();
+    let version: i64 = client
+        .query_one(
+            &format!(
+                "SELECT value FROM \"{}\".privacy_meta WHERE name = 'schema_version'",
+                schema.name
+            ),
+            &[],
+        )
+        .unwrap()
+        .get(0);
+    assert_eq!(version, POSTGRES_SCHEMA_VERSION);
+    // Each KEK starts at the data keys it wraps.
+    assert_eq!(
+        instances::kek_wraps(&keyring),
+        std::collections::BTreeMap::from([(1, 2), (2, 1)])
+    );
+    // Counting goes on from there: one more fits version 2, the next needs version 3.
+    keyring
+        .seal_bytes(&Aad::new("T", "f", "new-1"), b"x")
+        .unwrap();
+    keyring
+        .seal_bytes(&Aad::new("T", "f", "new-2"), b"x")
+        .unwrap();
+    assert_eq!(
+        instances::kek_wraps(&keyring),
+        std::collections::BTreeMap::from([(1, 2), (2, 2), (3, 1)])
+    );
+}

@@ -265,3 +265,76 @@ fn a_read_only_store_opens_what_it_holds_and_refuses_new_keys_with_a_clear_error
         .seal_bytes(&Aad::new("T", "f", "new"), b"x")
         .unwrap();
 }
+
+#[test]
+fn kek_wrap_counts_are_kept_in_the_store_and_move_every_keyring_to_one_new_kek() {
+    let dir = TempDir::new("wraps");
+    let spec = dir.spec();
+    instances::kek_wrap_limit_moves_every_keyring_to_one_new_kek(
+        &|| open(&spec, master(7)).unwrap(),
+        Some(&spec),
+    );
+}
+
+#[test]
+fn a_version_3_store_gets_kek_wrap_counts_and_its_keys_still_open() {
+    let dir = TempDir::new("v3");
+    let envs = {
+        let keyring = open(&dir.spec(), master(7)).unwrap();
+        let mut envs = Vec::new();
+        for subject in ["old-1", "old-2"] {
+            envs.push(
+                keyring
+                    .seal_bytes(&Aad::new("T", "f", subject), b"from v3")
+                    .unwrap(),
+            );
+        }
+        keyring.rotate().unwrap();
+        envs.push(
+            keyring
+                .seal_bytes(&Aad::new("T", "f", "old-3"), b"from v3")
+                .unwrap(),
+        );
+        envs
+    };
+    // Back to the version-3 layout: no wrap counts.
+    let conn = rusqlite::Connection::open(dir.db()).unwrap();
+    conn.execute_batch(
+        "ALTER TABLE privacy_keks DROP COLUMN wraps;
+         UPDATE privacy_meta SET value = 3 WHERE name = 'schema_version';",
+    )
+    .unwrap();
+    drop(conn);
+    let keyring = open(&dir.spec(), master(7)).unwrap().with_kek_wrap_limit(2);
+    for (subject, env) in ["old-1", "old-2", "old-3"].iter().zip(&envs) {
+        assert_eq!(
+            &keyring
+                .open_bytes(&Aad::new("T", "f", subject), env)
+                .unwrap()[..],
+            b"from v3"
+        );
+    }
+    let conn = rusqlite::Connection::open(dir.db()).unwrap();
+    let version: i64 = conn
+        .query_row(
+            "SELECT value FROM privacy_meta WHERE name = 'schema_version'",
+            [],
+            |r| r.get(0),
+        )
+        .unwrap();
+    assert_eq!(version, SQLITE_SCHEMA_VERSION);
+    // Each KEK starts at the data keys it wraps.
+    let wraps = instances::kek_wraps(&keyring);
+    assert_eq!(wraps, std::collections::BTreeMap::from([(1, 2), (2, 1)]));
+    // Counting goes on from there: one more fits version 2, the next needs version 3.
+    keyring
+        .seal_bytes(&Aad::new("T", "f", "new-1"), b"x")
+        .unwrap();
+    keyring
+        .seal_bytes(&Aad::new("T", "f", "new-2"), b"x")
+        .unwrap();
+    assert_eq!(
+        instances::kek_wraps(&keyring),
+        std::collections::BTreeMap::from([(1, 2), (2, 2), (3, 1)])
+    );
+}

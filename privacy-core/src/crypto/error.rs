@@ -130,6 +130,19 @@ pub enum Error {
         /// The limit.
         limit: u64,
     },
+    /// A key store refused to wrap more data keys under key-encryption key `version`: that
+    /// would take its wrap count past `limit`
+    /// ([`Keyring::with_kek_wrap_limit`](crate::crypto::Keyring::with_kek_wrap_limit)).
+    /// Nothing was stored. [`Keyring`](crate::crypto::Keyring) rotates to a new KEK version
+    /// and retries; it returns this error only if other keyrings kept filling each new
+    /// version first (or the limit is 0).
+    #[error("key-encryption key version {version} reached its limit of {limit} wrapped data keys")]
+    KekWrapLimit {
+        /// The full version.
+        version: u32,
+        /// The limit.
+        limit: u64,
+    },
     /// A key-encryption key cannot be retired because data keys are still wrapped by it.
     #[error("key-encryption key version {version} still wraps data keys")]
     KekInUse {

@@ -20,7 +20,7 @@ use super::master_key::MasterKey;
 use super::memory_store::MemoryKeyStore;
 use super::nonce;
 use super::shred_follower;
-use super::store::{DataKeyRecord, DataKeyState, KeyStore, NewDataKey, WrappedKek};
+use super::store::{DataKeyRecord, DataKeyState, KeyStore, KeyStoreTx, NewDataKey, WrappedKek};
 use super::wrap::{self, KeyBytes};
 
 /// The default number of data keys whose ciphers a keyring keeps ready.
@@ -35,6 +35,12 @@ pub const DEFAULT_SHRED_BOUND: Duration = Duration::from_secs(1);
 /// 96-bit nonces, leaving the other half for seals of other keyrings this one has not seen
 /// yet (counts are flushed to the store in batches and read when a key is loaded).
 pub const DEFAULT_SEAL_LIMIT: u64 = 1 << 31;
+
+/// The default number of data keys a keyring lets the store wrap under one key-encryption
+/// key (counting keys created under it and keys rewrapped to it) before it moves to a new KEK
+/// version: half the 2^32 that NIST SP 800-38D allows one key with random 96-bit nonces,
+/// like [`DEFAULT_SEAL_LIMIT`]. See [`Keyring::with_kek_wrap_limit`].
+pub const DEFAULT_KEK_WRAP_LIMIT: u64 = 1 << 31;
 
 /// Subjects whose data keys [`Keyring::prepare_subjects`] creates per store transaction.
 pub const PREPARE_BATCH: usize = 10_000;
@@ -107,6 +113,8 @@ pub(super) struct Inner {
     capacity: AtomicUsize,
     /// Seals allowed per data key, counting those the store had recorded when it was loaded.
     seal_limit: AtomicU64,
+    /// Data keys the store may wrap under one KEK version (its stored count, exact).
+    kek_wrap_limit: AtomicU64,
     /// Serializes flushes of seal counts.
     flushing: Mutex<()>,
     /// The shred bound in nanoseconds.
@@ -253,6 +261,7 @@ impl Keyring {
             store.insert_kek(&WrappedKek {
                 version: 1,
                 wrapped,
+                wraps: 0,
             })?;
         }
         // Opening the KEKs first names the version that fails with a wrong master key.
@@ -274,6 +283,7 @@ impl Keyring {
             cache: RwLock::new(FxHashMap::default()),
             capacity: AtomicUsize::new(DEFAULT_CACHE_CAPACITY),
             seal_limit: AtomicU64::new(DEFAULT_SEAL_LIMIT),
+            kek_wrap_limit: AtomicU64::new(DEFAULT_KEK_WRAP_LIMIT),
             flushing: Mutex::new(()),
             shred_bound: AtomicU64::new(nanos(DEFAULT_SHRED_BOUND)),
             shred_gen: AtomicU64::new(0),
@@ -305,6 +315,34 @@ impl Keyring {
     #[must_use]
     pub fn with_seal_limit(self, limit: u64) -> Keyring {
         self.inner.seal_limit.store(limit, Ordering::Relaxed);
+        self
+    }
+
+    /// The same keyring letting the store wrap at most `limit` data keys under one
+    /// key-encryption key version (default [`DEFAULT_KEK_WRAP_LIMIT`], 2^31); at least 1.
+    ///
+    /// Every data key stored under a KEK (created by a first seal or
+    /// [`prepare_subjects`](Keyring::prepare_subjects), or moved to it by
+    /// [`rewrap`](Keyring::rewrap)) is one AES-GCM encryption under it with a random 96-bit
+    /// nonce, which NIST SP 800-38D limits to 2^32 per key. The store counts them per KEK
+    /// ([`WrappedKek::wraps`]) in the transaction that stores the keys, and refuses a batch
+    /// that would pass the limit; the keyring then rotates to a new KEK version (in one store
+    /// transaction that creates it only if the full one is still the newest, so keyrings
+    /// racing past the limit create one version between them) and stores the batch under it.
+    /// Older data keys keep their KEK and keep opening until [`rewrap`](Keyring::rewrap)
+    /// moves them; a rewrap that would fill the newest KEK adds as many versions as it needs.
+    ///
+    /// Unlike the seal count, this count is exact across keyrings: it is checked and kept by
+    /// the store atomically. A batch larger than `limit` is stored in several transactions.
+    /// The keyring needs the master key (or [`KeyWrapper`]) the store's KEKs are wrapped
+    /// with to rotate: after another keyring's [`rotate_master_key`](Keyring::rotate_master_key),
+    /// first seals of new subjects fail once the KEK is full, until this keyring is restarted
+    /// with the new key.
+    #[must_use]
+    pub fn with_kek_wrap_limit(self, limit: u64) -> Keyring {
+        self.inner
+            .kek_wrap_limit
+            .store(limit.max(1), Ordering::Relaxed);
         self
     }
 
@@ -464,7 +502,9 @@ impl Keyring {
     }
 
     /// Creates the data keys of every subject in `subjects` that has none yet, in store
-    /// transactions of [`PREPARE_BATCH`] subjects (each durable before this returns), and
+    /// transactions of [`PREPARE_BATCH`] subjects (fewer if the
+    /// [KEK wrap limit](Keyring::with_kek_wrap_limit) is smaller; each durable before this
+    /// returns), and
     /// readies their ciphers in the cache (up to its capacity). Returns how many keys it
     /// created. The bulk path for imports: one transaction per batch instead of one per
     /// first seal. Shredded subjects stay shredded.
@@ -491,38 +531,7 @@ impl Keyring {
     /// the new version, existing envelopes keep opening. Follow with
     /// [`rewrap`](Keyring::rewrap) to move existing data keys to it and destroy the old ones.
     pub fn rotate(&self) -> Result<()> {
-        let inner = &*self.inner;
-        let _admin = inner.admin.lock()?;
-        {
-            let master = Arc::clone(&*inner.master_wrap.read()?);
-            let master = &*master;
-            inner.store.transaction(&mut |tx| {
-                let keks = open_keks(master, &tx.keks()?)?;
-                let newest = keks
-                    .keys()
-                    .next_back()
-                    .copied()
-                    .ok_or(Error::CorruptStore {
-                        reason: "no key-encryption key",
-                    })?;
-                let version = newest
-                    .checked_add(1)
-                    .filter(|&v| v < INDEX_KEY_BASE)
-                    .ok_or(Error::CorruptStore {
-                        reason: "key-encryption key versions exhausted",
-                    })?;
-                let kek = wrap::random_key()?;
-                let wrapped = master.wrap_key(&kek, &wrap::kek_aad(version))?;
-                if tx.insert_kek(&WrappedKek { version, wrapped })? {
-                    Ok(())
-                } else {
-                    Err(Error::CorruptStore {
-                        reason: "a new key-encryption key version already exists",
-                    })
-                }
-            })?;
-        }
-        inner.load_keks()
+        self.inner.rotate_kek(None)
     }
 
     /// Rotates the master key: every key-encryption key is rewrapped under `new` in one
@@ -556,6 +565,7 @@ impl Keyring {
                     tx.update_kek(&WrappedKek {
                         version: kek.version,
                         wrapped: new.wrap_key(&key, &aad)?,
+                        wraps: kek.wraps,
                     })?;
                 }
                 Ok(())
@@ -597,6 +607,11 @@ impl Keyring {
     /// touched; data keys do not change), then deletes the KEK versions no longer in use, so
     /// a copy of an old KEK opens none of the rewrapped keys. One store transaction that
     /// re-reads the KEKs and data keys it changes. Returns how many keys moved.
+    ///
+    /// Moved keys count against the [KEK wrap limit](Keyring::with_kek_wrap_limit): when the
+    /// newest KEK fills up, the same transaction adds a new version and moves the remaining
+    /// keys under it (so after a rewrap the data keys may be spread over the newest few
+    /// versions, each created before or by the rewrap; every older version is deleted).
     pub fn rewrap(&self) -> Result<usize> {
         let inner = &*self.inner;
         let _admin = inner.admin.lock()?;
@@ -604,12 +619,22 @@ impl Keyring {
         {
             let master = Arc::clone(&*inner.master_wrap.read()?);
             let (master, moved) = (&*master, &mut moved);
+            let limit = inner.kek_wrap_limit.load(Ordering::Relaxed);
             inner.store.transaction(&mut |tx| {
                 *moved = 0;
-                let keks = open_keks(master, &tx.keks()?)?;
+                let stored = tx.keks()?;
+                let keks = open_keks(master, &stored)?;
                 let (&newest, newest_kek) = keks.iter().next_back().ok_or(Error::CorruptStore {
                     reason: "no key-encryption key",
                 })?;
+                // The KEK keys move to, and how many it wrapped (stored count, then this
+                // transaction's); replaced by a new version when full.
+                let mut target = (newest, newest_kek.clone());
+                let mut target_wraps = stored
+                    .iter()
+                    .find(|k| k.version == newest)
+                    .map_or(0, |k| k.wraps);
+                let mut added = 0_u64;
                 for record in tx.active_data_keys()? {
                     let DataKeyState::Active {
                         kek_version,
@@ -632,13 +657,26 @@ impl Keyring {
                     .ok_or(Error::CorruptStore {
                         reason: "a data key does not open under its key-encryption key",
                     })?;
+                    if target_wraps >= limit {
+                        if added > 0 {
+                            tx.add_kek_wraps(target.0, added)?;
+                        }
+                        target = add_kek_in(tx, master, target.0)?;
+                        target_wraps = 0;
+                        added = 0;
+                    }
                     let rewrapped = wrap::wrap(
-                        newest_kek,
+                        &target.1,
                         &key,
-                        &wrap::data_key_aad(newest, &record.subject),
+                        &wrap::data_key_aad(target.0, &record.subject),
                     )?;
-                    tx.update_data_key(record.key_id, newest, &rewrapped)?;
+                    tx.update_data_key(record.key_id, target.0, &rewrapped)?;
+                    target_wraps += 1;
+                    added += 1;
                     *moved += 1;
+                }
+                if added > 0 {
+                    tx.add_kek_wraps(target.0, added)?;
                 }
                 for &version in keks.keys().filter(|&&v| v != newest) {
                     tx.delete_kek(version)?;
@@ -687,6 +725,7 @@ impl Keyring {
                 if tx.insert_kek(&WrappedKek {
                     version: row,
                     wrapped,
+                    wraps: 0,
                 })? {
                     *created = version;
                     Ok(())
@@ -837,36 +876,23 @@ impl Inner {
             .run(subject, |subjects| Ok(self.create_keys(subjects)?.0))
     }
 
-    /// Creates the data keys of `subjects` that have none, in one store transaction; returns
-    /// each subject's slot (in order) and how many keys were created.
+    /// Creates the data keys of `subjects` that have none, in one store transaction (or one
+    /// per [KEK wrap limit](Keyring::with_kek_wrap_limit) subjects if that is smaller);
+    /// returns each subject's slot (in order) and how many keys were created.
     fn create_keys(&self, subjects: &[&str]) -> Result<(Vec<Arc<Slot>>, usize)> {
         // Sorted and deduplicated: concurrent batches lock rows in one order.
         let mut unique: Vec<&str> = subjects.to_vec();
         unique.sort_unstable();
         unique.dedup();
-        let mut attempt = 0;
-        let (records, keys) = loop {
-            let generation_keys = self.wrap_new_keys(&unique)?;
-            let (version, keys) = generation_keys;
-            let new: Vec<NewDataKey<'_>> = unique
-                .iter()
-                .zip(&keys)
-                .map(|(subject, (_, wrapped))| NewDataKey {
-                    subject,
-                    kek_version: version,
-                    wrapped,
-                })
-                .collect();
-            match self.store.insert_data_keys(&new) {
-                Ok(records) => break (records, keys),
-                Err(Error::StaleKek { .. }) if attempt < STALE_KEK_RETRIES => {
-                    // Another keyring rotated and rewrapped: wrap under the newest KEK.
-                    attempt += 1;
-                    self.load_keks()?;
-                }
-                Err(e) => return Err(e),
-            }
-        };
+        let limit = self.kek_wrap_limit.load(Ordering::Relaxed);
+        let chunk = usize::try_from(limit).unwrap_or(usize::MAX).max(1);
+        let mut records = Vec::with_capacity(unique.len());
+        let mut keys = Vec::with_capacity(unique.len());
+        for part in unique.chunks(chunk) {
+            let (r, k) = self.store_new_keys(part, limit)?;
+            records.extend(r);
+            keys.extend(k);
+        }
         if records.len() != unique.len() {
             return Err(Error::CorruptStore {
                 reason: "the store returned fewer rows than keys",
@@ -895,6 +921,71 @@ impl Inner {
             })
             .collect::<Result<Vec<_>>>()?;
         Ok((slots, created))
+    }
+
+    /// Wraps fresh data keys for `subjects` under the newest KEK and stores them (one store
+    /// call), moving to a newer KEK if another keyring rotated or the newest one is full.
+    #[allow(clippy::type_complexity)]
+    fn store_new_keys(
+        &self,
+        subjects: &[&str],
+        wrap_limit: u64,
+    ) -> Result<(Vec<DataKeyRecord>, Vec<(KeyBytes, Vec<u8>)>)> {
+        let mut attempt = 0;
+        loop {
+            let (version, keys) = self.wrap_new_keys(subjects)?;
+            let new: Vec<NewDataKey<'_>> = subjects
+                .iter()
+                .zip(&keys)
+                .map(|(subject, (_, wrapped))| NewDataKey {
+                    subject,
+                    kek_version: version,
+                    wrapped,
+                })
+                .collect();
+            match self.store.insert_data_keys(&new, wrap_limit) {
+                Ok(records) => return Ok((records, keys)),
+                Err(Error::StaleKek { .. }) if attempt < STALE_KEK_RETRIES => {
+                    // Another keyring rotated and rewrapped: wrap under the newest KEK.
+                    attempt += 1;
+                    self.load_keks()?;
+                }
+                Err(Error::KekWrapLimit { version: full, .. }) if attempt < STALE_KEK_RETRIES => {
+                    // The newest KEK is full: a new version (unless another keyring just
+                    // added one), then wrap under it.
+                    attempt += 1;
+                    self.rotate_kek(Some(full))?;
+                }
+                Err(e) => return Err(e),
+            }
+        }
+    }
+
+    /// Adds a key-encryption key version in one store transaction that reads the newest
+    /// version and checks the master key opens every KEK; with `full`, only if `full` is
+    /// still the newest version (else another keyring already rotated past it). Reloads the
+    /// KEKs either way.
+    fn rotate_kek(&self, full: Option<u32>) -> Result<()> {
+        let _admin = self.admin.lock()?;
+        {
+            let master = Arc::clone(&*self.master_wrap.read()?);
+            let master = &*master;
+            self.store.transaction(&mut |tx| {
+                let keks = open_keks(master, &tx.keks()?)?;
+                let newest = keks
+                    .keys()
+                    .next_back()
+                    .copied()
+                    .ok_or(Error::CorruptStore {
+                        reason: "no key-encryption key",
+                    })?;
+                if full.is_some_and(|full| full != newest) {
+                    return Ok(());
+                }
+                add_kek_in(tx, master, newest).map(|_| ())
+            })?;
+        }
+        self.load_keks()
     }
 
     /// Fresh random data keys for `subjects`, wrapped by the newest KEK.
@@ -1034,6 +1125,34 @@ fn open_keks(master: &dyn KeyWrapper, stored: &[WrappedKek]) -> Result<BTreeMap<
     Ok(ciphers)
 }
 
+/// Stores KEK version `newest + 1` (a fresh random key wrapped by `master`) in `tx`; returns
+/// the version and its cipher. An error if the version exists (another transaction added it).
+fn add_kek_in(
+    tx: &mut dyn KeyStoreTx,
+    master: &dyn KeyWrapper,
+    newest: u32,
+) -> Result<(u32, Aes256Gcm)> {
+    let version = newest
+        .checked_add(1)
+        .filter(|&v| v < INDEX_KEY_BASE)
+        .ok_or(Error::CorruptStore {
+            reason: "key-encryption key versions exhausted",
+        })?;
+    let kek = wrap::random_key()?;
+    let wrapped = master.wrap_key(&kek, &wrap::kek_aad(version))?;
+    if tx.insert_kek(&WrappedKek {
+        version,
+        wrapped,
+        wraps: 0,
+    })? {
+        Ok((version, wrap::cipher(&kek)))
+    } else {
+        Err(Error::CorruptStore {
+            reason: "a new key-encryption key version already exists",
+        })
+    }
+}
+
 /// The blind-index keys, kept in the store wrapped like KEKs (version 1 as row
 /// [`INDEX_KEY_VERSION`], later versions from [`INDEX_KEY_BASE`]), so they survive KEK and
 /// master-key rotation (indexes stay valid). A store without any gets `initial` as version 1
@@ -1052,6 +1171,7 @@ fn stored_index_keys(
         let row = WrappedKek {
             version: INDEX_KEY_VERSION,
             wrapped: master.wrap_key(initial, &wrap::kek_aad(INDEX_KEY_VERSION))?,
+            wraps: 0,
         };
         // Losing the race to another keyring is fine: its key is read below.
         store.insert_kek(&row)?;

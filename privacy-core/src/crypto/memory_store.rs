@@ -62,7 +62,11 @@ impl KeyStore for MemoryKeyStore {
         Ok(self.inner.lock()?.data_keys.get(subject).cloned())
     }
 
-    fn insert_data_keys(&self, keys: &[NewDataKey<'_>]) -> Result<Vec<DataKeyRecord>> {
+    fn insert_data_keys(
+        &self,
+        keys: &[NewDataKey<'_>],
+        wrap_limit: u64,
+    ) -> Result<Vec<DataKeyRecord>> {
         let mut inner = self.inner.lock()?;
         if let Some(stale) = keys
             .iter()
@@ -71,6 +75,29 @@ impl KeyStore for MemoryKeyStore {
             return Err(Error::StaleKek {
                 version: stale.kek_version,
             });
+        }
+        // What the batch adds to each KEK's count (first occurrence of a subject wins, as
+        // below), checked against the limit before anything changes.
+        let mut adds: BTreeMap<u32, u64> = BTreeMap::new();
+        let mut seen = std::collections::HashSet::new();
+        for key in keys {
+            if !inner.data_keys.contains_key(key.subject) && seen.insert(key.subject) {
+                *adds.entry(key.kek_version).or_default() += 1;
+            }
+        }
+        for (&version, &n) in &adds {
+            let wraps = inner.keks.get(&version).map_or(0, |k| k.wraps);
+            if wraps.saturating_add(n) > wrap_limit {
+                return Err(Error::KekWrapLimit {
+                    version,
+                    limit: wrap_limit,
+                });
+            }
+        }
+        for (version, n) in adds {
+            if let Some(kek) = inner.keks.get_mut(&version) {
+                kek.wraps = kek.wraps.saturating_add(n);
+            }
         }
         let mut out = Vec::with_capacity(keys.len());
         for key in keys {
@@ -123,10 +150,13 @@ impl KeyStore for MemoryKeyStore {
                 old.zeroize();
                 *old = wrapped.to_vec();
                 *kek_version = to_version;
-                Ok(true)
             }
-            _ => Ok(false),
+            _ => return Ok(false),
         }
+        if let Some(kek) = inner.keks.get_mut(&to_version) {
+            kek.wraps = kek.wraps.saturating_add(1);
+        }
+        Ok(true)
     }
 
     fn add_seals(&self, counts: &[(u32, u64)]) -> Result<()> {
@@ -270,6 +300,15 @@ impl KeyStoreTx for Inner {
             *w = wrapped.to_vec();
             *v = kek_version;
         }
+        Ok(())
+    }
+
+    fn add_kek_wraps(&mut self, version: u32, wraps: u64) -> Result<()> {
+        let kek = self
+            .keks
+            .get_mut(&version)
+            .ok_or(Error::StaleKek { version })?;
+        kek.wraps = kek.wraps.saturating_add(wraps);
         Ok(())
     }
 }

@@ -67,7 +67,11 @@
 //!   derived from the master key (HKDF-Expand with HMAC-SHA-256). [`Keyring::rotate`] adds a
 //!   version; [`Keyring::rewrap`] moves every data key to the newest and deletes the old ones;
 //!   [`Keyring::rotate_master_key`] rewraps the KEKs under a new master key in one
-//!   transaction, after which the old master key opens nothing.
+//!   transaction, after which the old master key opens nothing. Data keys wrapped per KEK are
+//!   counted in the store ([`WrappedKek::wraps`], exact: added in the transaction that stores
+//!   the keys) and limited ([`Keyring::with_kek_wrap_limit`], default 2^31): at the limit the
+//!   keyring rotates to a new KEK version by itself (one version however many keyrings race
+//!   past it), and older data keys keep opening under their KEK.
 //! - Data keys: one random 32-byte key per data subject, created on the subject's first
 //!   seal (exactly once, even under concurrent first seals: the store inserts if absent),
 //!   stored wrapped by a KEK, never replaced. [`Keyring::shred`] destroys it (tombstone kept):
@@ -131,8 +135,8 @@ pub use envelope::{key_id, Aad, HEADER_LEN, MIN_LEN, NONCE_LEN, TAG_LEN, VERSION
 pub use error::{Error, Result};
 pub use key_wrapper::KeyWrapper;
 pub use keyring::{
-    Keyring, DEFAULT_CACHE_CAPACITY, DEFAULT_SEAL_LIMIT, DEFAULT_SHRED_BOUND, INDEX_KEY_VERSION,
-    PREPARE_BATCH,
+    Keyring, DEFAULT_CACHE_CAPACITY, DEFAULT_KEK_WRAP_LIMIT, DEFAULT_SEAL_LIMIT,
+    DEFAULT_SHRED_BOUND, INDEX_KEY_VERSION, PREPARE_BATCH,
 };
 pub use master_key::MasterKey;
 pub use memory_store::MemoryKeyStore;

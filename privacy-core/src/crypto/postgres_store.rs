@@ -16,8 +16,10 @@ use super::store::{DataKeyRecord, DataKeyState, KeyStore, KeyStoreTx, NewDataKey
 pub const POSTGRES_POOL_SIZE: usize = 4;
 
 /// The schema version this build writes (the `privacy_meta` row `schema_version`): 2 added
-/// the seal count of each data key; older schemas are migrated when a store connects.
-pub const POSTGRES_SCHEMA_VERSION: i64 = 2;
+/// the seal count of each data key, 3 the wrap count of each KEK (`privacy_keks.wraps`,
+/// started at the data keys each KEK wraps when migrated); older schemas are migrated when a
+/// store connects.
+pub const POSTGRES_SCHEMA_VERSION: i64 = 3;
 
 /// A [`KeyStore`] in a PostgreSQL database (feature `postgres`): the store for several
 /// instances (replicas, workers, machines) sharing keys.
@@ -25,8 +27,12 @@ pub const POSTGRES_SCHEMA_VERSION: i64 = 2;
 /// Tables, in the schema given to [`connect_in_schema`](PostgresKeyStore::connect_in_schema)
 /// (`public` by default; created if absent): `privacy_meta` (the schema version, migrated
 /// forward under an advisory lock; a newer version is refused with [`Error::SchemaTooNew`]),
-/// `privacy_keks`, `privacy_data_keys` (with a foreign key to the KEK wrapping each data
-/// key, so a data key wrapped by a retired KEK cannot be stored) and `privacy_shred_log`.
+/// `privacy_keks` (with the wrap count of each KEK), `privacy_data_keys` (with a foreign key
+/// to the KEK wrapping each data key, so a data key wrapped by a retired KEK cannot be
+/// stored, and the seal count of each key) and `privacy_shred_log`. Storing data keys is one
+/// statement that inserts the keys and adds them to their KEK's wrap count, in a transaction
+/// that is rolled back if the count would pass the limit; it locks the data key table before
+/// the KEK table, the order rotation and rewrapping lock them in, so they never deadlock.
 /// A shred commits with a `NOTIFY`, so other keyrings (which `LISTEN`) drop the subject's key
 /// at once; their periodic read of the log is the backstop.
 ///
@@ -85,6 +91,7 @@ struct Sql {
     active_data_keys: String,
     insert_data_keys: String,
     upsert_data_keys: String,
+    add_kek_wraps: String,
     add_seals: String,
     rewrap_data_key: String,
     update_data_key: String,
@@ -100,9 +107,9 @@ impl Sql {
     fn new(s: &str) -> Sql {
         let cols = "key_id, subject, kek_version, wrapped, shredded, seals";
         Sql {
-            keks: format!("SELECT version, wrapped FROM {s}.privacy_keks"),
+            keks: format!("SELECT version, wrapped, wraps FROM {s}.privacy_keks"),
             insert_kek: format!(
-                "INSERT INTO {s}.privacy_keks (version, wrapped) VALUES ($1, $2)
+                "INSERT INTO {s}.privacy_keks (version, wrapped, wraps) VALUES ($1, $2, $3)
                  ON CONFLICT (version) DO NOTHING"
             ),
             update_kek: format!("UPDATE {s}.privacy_keks SET wrapped = $2 WHERE version = $1"),
@@ -123,9 +130,11 @@ impl Sql {
                  SELECT subject, $2, wrapped FROM unnest($1::text[], $3::bytea[]) AS n(subject, wrapped)
                  ON CONFLICT (subject) DO NOTHING"
             ),
-            // One statement (so one round trip, committed on its own): the rows inserted,
-            // then the rows that were there before it started. A row another transaction
-            // committed meanwhile is in neither; the caller reads those again.
+            // One statement (one round trip, in the caller's transaction): the rows inserted,
+            // then the rows that were there before it started; and the inserted rows added to
+            // the KEK's wrap count if that stays within $4. A row another transaction
+            // committed meanwhile is in neither; the caller reads those again. The last
+            // columns: how many rows were inserted, and whether the count was added.
             upsert_data_keys: format!(
                 "WITH input AS (
                      SELECT * FROM unnest($1::text[], $3::bytea[]) AS n(subject, wrapped)
@@ -134,13 +143,27 @@ impl Sql {
                      SELECT subject, $2, wrapped FROM input ORDER BY subject
                      ON CONFLICT (subject) DO NOTHING
                      RETURNING {cols}
+                 ), counted AS (
+                     UPDATE {s}.privacy_keks SET wraps = wraps + (SELECT count(*) FROM ins)
+                     WHERE version = $2 AND (SELECT count(*) FROM ins) > 0
+                       AND wraps <= $4::int8 - (SELECT count(*) FROM ins)
+                     RETURNING version
+                 ), status AS (
+                     SELECT (SELECT count(*) FROM ins) AS inserted,
+                            (SELECT count(*) FROM counted) AS added
                  )
-                 SELECT {cols} FROM ins
+                 SELECT {cols}, st.inserted, st.added FROM ins, status st
                  UNION ALL
-                 SELECT d.key_id, d.subject, d.kek_version, d.wrapped, d.shredded, d.seals
-                 FROM {s}.privacy_data_keys d JOIN input i ON i.subject = d.subject
+                 SELECT d.key_id, d.subject, d.kek_version, d.wrapped, d.shredded, d.seals,
+                        st.inserted, st.added
+                 FROM {s}.privacy_data_keys d JOIN input i ON i.subject = d.subject, status st
                  WHERE d.subject NOT IN (SELECT subject FROM ins)"
             ),
+            add_kek_wraps: format!(
+                "UPDATE {s}.privacy_keks SET wraps = wraps + $2::int8
+                 WHERE version = $1 AND wraps <= $3::int8 - $2::int8"
+            ),
+
             add_seals: format!(
                 "UPDATE {s}.privacy_data_keys AS d SET seals = d.seals + u.n
                  FROM unnest($1::int4[], $2::int8[]) AS u(key_id, n) WHERE d.key_id = u.key_id"
@@ -165,8 +188,11 @@ impl Sql {
             shred_log_since: format!(
                 "SELECT seq, subject FROM {s}.privacy_shred_log WHERE seq > $1 ORDER BY seq"
             ),
+            // Data keys first, then KEKs: the order in which a transaction storing data keys
+            // takes its locks (it inserts the keys, then adds to their KEK's wrap count), so
+            // the two never deadlock.
             admin_lock: format!(
-                "LOCK TABLE {s}.privacy_keks, {s}.privacy_data_keys IN SHARE ROW EXCLUSIVE MODE"
+                "LOCK TABLE {s}.privacy_data_keys, {s}.privacy_keks IN SHARE ROW EXCLUSIVE MODE"
             ),
         }
     }
@@ -380,7 +406,19 @@ fn migrate(client: &mut Client, schema: &str) -> Result<()> {
                  ADD COLUMN IF NOT EXISTS seals bigint NOT NULL DEFAULT 0"
         ))?;
     }
-    // Later versions: `if version < 3 { ... }`, each step in this transaction.
+    if version < 3 {
+        // The wrap count of each KEK, started at the data keys it wraps now (a lower bound:
+        // keys shredded or rewrapped away before were not counted). `IF NOT EXISTS`: a
+        // schema half-way between versions migrates too.
+        tx.batch_execute(&format!(
+            "ALTER TABLE {schema}.privacy_keks
+                 ADD COLUMN IF NOT EXISTS wraps bigint NOT NULL DEFAULT 0;
+             UPDATE {schema}.privacy_keks k SET wraps = (
+                 SELECT count(*) FROM {schema}.privacy_data_keys d
+                 WHERE d.kek_version = k.version)"
+        ))?;
+    }
+    // Later versions: `if version < 4 { ... }`, each step in this transaction.
     if version < POSTGRES_SCHEMA_VERSION {
         tx.execute(
             &format!(
@@ -464,9 +502,15 @@ fn keks_of(rows: &[Row]) -> Result<Vec<WrappedKek>> {
             Ok(WrappedKek {
                 version: u32_of(row.try_get(0)?, "kek version out of range")?,
                 wrapped: row.try_get(1)?,
+                wraps: u64::try_from(row.try_get::<_, i64>(2)?).unwrap_or(0),
             })
         })
         .collect()
+}
+
+/// A count or limit as PostgreSQL's `bigint` (saturating).
+fn i64_of(n: u64) -> i64 {
+    i64::try_from(n).unwrap_or(i64::MAX)
 }
 
 /// A foreign-key violation becomes `fk`; anything else the store error.
@@ -485,7 +529,10 @@ impl KeyStore for PostgresKeyStore {
 
     fn insert_kek(&self, kek: &WrappedKek) -> Result<bool> {
         let version = i32_of(kek.version)?;
-        self.with_client(|c| Ok(c.execute(&self.sql.insert_kek, &[&version, &kek.wrapped])? == 1))
+        let wraps = i64_of(kek.wraps);
+        self.with_client(|c| {
+            Ok(c.execute(&self.sql.insert_kek, &[&version, &kek.wrapped, &wraps])? == 1)
+        })
     }
 
     fn delete_kek(&self, version: u32) -> Result<()> {
@@ -512,26 +559,44 @@ impl KeyStore for PostgresKeyStore {
         })
     }
 
-    fn insert_data_keys(&self, keys: &[NewDataKey<'_>]) -> Result<Vec<DataKeyRecord>> {
+    fn insert_data_keys(
+        &self,
+        keys: &[NewDataKey<'_>],
+        wrap_limit: u64,
+    ) -> Result<Vec<DataKeyRecord>> {
         let mut versions: Vec<u32> = keys.iter().map(|k| k.kek_version).collect();
         versions.sort_unstable();
         versions.dedup();
         let subjects: Vec<&str> = keys.iter().map(|k| k.subject).collect();
+        let limit = i64_of(wrap_limit);
+        let refused = |version| Error::KekWrapLimit {
+            version,
+            limit: wrap_limit,
+        };
         let rows = match versions[..] {
             [] => return Ok(Vec::new()),
-            // The usual case, one KEK version: one statement.
+            // The usual case, one KEK version: one statement (inserts and count), in a
+            // transaction that rolls it back if the count would pass the limit.
             [version] => self.with_conn(|c| {
                 let upsert = c.prepared("upsert_data_keys", &self.sql.upsert_data_keys)?;
                 let wrapped: Vec<&[u8]> = keys.iter().map(|k| k.wrapped).collect();
                 let mut rows = HashMap::with_capacity(keys.len());
-                for row in c
-                    .client
-                    .query(&upsert, &[&subjects, &i32_of(version)?, &wrapped])
+                let mut tx = c.client.transaction()?;
+                let (mut inserted, mut added) = (0_i64, 0_i64);
+                for row in tx
+                    .query(&upsert, &[&subjects, &i32_of(version)?, &wrapped, &limit])
                     .map_err(|e| or_fk(e, Error::StaleKek { version }))?
                 {
                     let r = record(&row)?;
+                    inserted = row.try_get(6)?;
+                    added = row.try_get(7)?;
                     rows.insert(r.subject.clone(), r);
                 }
+                if inserted > 0 && added == 0 {
+                    // Dropping the transaction rolls the inserts back.
+                    return Err(refused(version));
+                }
+                tx.commit()?;
                 let missing: Vec<&str> = subjects
                     .iter()
                     .copied()
@@ -554,11 +619,14 @@ impl KeyStore for PostgresKeyStore {
                         .filter(|k| k.kek_version == version)
                         .map(|k| (k.subject, k.wrapped))
                         .unzip();
-                    tx.execute(
-                        &self.sql.insert_data_keys,
-                        &[&names, &i32_of(version)?, &wrapped],
-                    )
-                    .map_err(|e| or_fk(e, Error::StaleKek { version }))?;
+                    let v = i32_of(version)?;
+                    let n = tx
+                        .execute(&self.sql.insert_data_keys, &[&names, &v, &wrapped])
+                        .map_err(|e| or_fk(e, Error::StaleKek { version }))?;
+                    if n > 0 && tx.execute(&self.sql.add_kek_wraps, &[&v, &i64_of(n), &limit])? == 0
+                    {
+                        return Err(refused(version));
+                    }
                 }
                 let mut rows = HashMap::with_capacity(keys.len());
                 for row in tx.query(&self.sql.data_keys_any, &[&subjects])? {
@@ -595,8 +663,8 @@ impl KeyStore for PostgresKeyStore {
         wrapped: &[u8],
     ) -> Result<bool> {
         let (id, from, to) = (i32_of(key_id)?, i32_of(from_version)?, i32_of(to_version)?);
-        self.with_client(|c| {
-            let n = c
+        self.tx(|tx| {
+            let n = tx
                 .execute(&self.sql.rewrap_data_key, &[&id, &from, &to, &wrapped])
                 .map_err(|e| {
                     or_fk(
@@ -606,6 +674,9 @@ impl KeyStore for PostgresKeyStore {
                         },
                     )
                 })?;
+            if n == 1 {
+                tx.execute(&self.sql.add_kek_wraps, &[&to, &1_i64, &i64::MAX])?;
+            }
             Ok(n == 1)
         })
     }
@@ -711,10 +782,10 @@ impl KeyStoreTx for PostgresTx<'_, '_> {
 
     fn insert_kek(&mut self, kek: &WrappedKek) -> Result<bool> {
         let version = i32_of(kek.version)?;
-        Ok(self
-            .tx
-            .execute(&self.sql.insert_kek, &[&version, &kek.wrapped])?
-            == 1)
+        Ok(self.tx.execute(
+            &self.sql.insert_kek,
+            &[&version, &kek.wrapped, &i64_of(kek.wraps)],
+        )? == 1)
     }
 
     fn update_kek(&mut self, kek: &WrappedKek) -> Result<()> {
@@ -765,5 +836,18 @@ impl KeyStoreTx for PostgresTx<'_, '_> {
                 )
             })?;
         Ok(())
+    }
+
+    fn add_kek_wraps(&mut self, version: u32, wraps: u64) -> Result<()> {
+        let v = i32_of(version)?;
+        if self
+            .tx
+            .execute(&self.sql.add_kek_wraps, &[&v, &i64_of(wraps), &i64::MAX])?
+            == 1
+        {
+            Ok(())
+        } else {
+            Err(Error::StaleKek { version })
+        }
     }
 }

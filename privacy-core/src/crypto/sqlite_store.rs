@@ -10,14 +10,16 @@ use super::error::{Error, Result};
 use super::store::{DataKeyRecord, DataKeyState, KeyStore, KeyStoreTx, NewDataKey, WrappedKek};
 
 /// The schema version this build writes: 2 added the version row, the foreign key from data
-/// keys to their KEK and the shred log, 3 the seal count of each data key; older files (a
-/// version-1 file has no version row) are migrated when opened.
-pub const SQLITE_SCHEMA_VERSION: i64 = 3;
+/// keys to their KEK and the shred log, 3 the seal count of each data key, 4 the wrap count
+/// of each KEK (`privacy_keks.wraps`, started at the data keys each KEK wraps when migrated);
+/// older files (a version-1 file has no version row) are migrated when opened.
+pub const SQLITE_SCHEMA_VERSION: i64 = 4;
 
 /// A [`KeyStore`] in a SQLite database file (bundled SQLite: nothing to install).
 ///
 /// Tables `privacy_meta (name, value)` (the schema version), `privacy_keks (version,
-/// wrapped)`, `privacy_data_keys (key_id, subject, kek_version, wrapped, shredded)` with a
+/// wrapped, wraps)`, `privacy_data_keys (key_id, subject, kek_version, wrapped, shredded,
+/// seals)` with a
 /// foreign key from `kek_version` to `privacy_keks`, and `privacy_shred_log (seq, subject)`.
 /// The file is in WAL mode with `synchronous = FULL` (a committed key is on disk) and every
 /// write runs in an immediate transaction, so several keyrings and processes may share it;
@@ -147,8 +149,23 @@ fn migrate(conn: &mut Connection) -> Result<()> {
     if version < 2 {
         create_v2(&tx, version)?;
     }
-    // Version 3: the seal count of each data key.
-    tx.execute_batch("ALTER TABLE privacy_data_keys ADD COLUMN seals INTEGER NOT NULL DEFAULT 0;")?;
+    // Each step checks for its column, so a file half-way between versions (e.g. a column
+    // of a newer version already there) migrates too.
+    if version < 3 && !has_column(&tx, "privacy_data_keys", "seals")? {
+        // Version 3: the seal count of each data key.
+        tx.execute_batch(
+            "ALTER TABLE privacy_data_keys ADD COLUMN seals INTEGER NOT NULL DEFAULT 0;",
+        )?;
+    }
+    if version < 4 && !has_column(&tx, "privacy_keks", "wraps")? {
+        // Version 4: the wrap count of each KEK, started at the data keys it wraps now (a
+        // lower bound: keys shredded or rewrapped away before were not counted).
+        tx.execute_batch(
+            "ALTER TABLE privacy_keks ADD COLUMN wraps INTEGER NOT NULL DEFAULT 0;
+             UPDATE privacy_keks SET wraps = (SELECT count(*) FROM privacy_data_keys d
+                                              WHERE d.kek_version = privacy_keks.version);",
+        )?;
+    }
     tx.execute(
         "INSERT INTO privacy_meta (name, value) VALUES ('schema_version', ?1)
          ON CONFLICT(name) DO UPDATE SET value = excluded.value",
@@ -202,6 +219,15 @@ fn create_v2(tx: &Transaction<'_>, version: i64) -> Result<()> {
         )?;
     }
     Ok(())
+}
+
+/// Whether `table` has a column `column`.
+fn has_column(tx: &Transaction<'_>, table: &str, column: &str) -> Result<bool> {
+    Ok(tx.query_row(
+        "SELECT count(*) > 0 FROM pragma_table_info(?1) WHERE name = ?2",
+        params![table, column],
+        |r| r.get(0),
+    )?)
 }
 
 /// After waiting for the lock: someone else migrated, to this version or a newer one.
@@ -274,26 +300,46 @@ impl RawRow {
 }
 
 fn read_keks(conn: &Connection) -> Result<Vec<WrappedKek>> {
-    let mut stmt = conn.prepare_cached("SELECT version, wrapped FROM privacy_keks")?;
-    let rows = stmt.query_map([], |row| Ok((row.get::<_, i64>(0)?, row.get(1)?)))?;
+    let mut stmt = conn.prepare_cached("SELECT version, wrapped, wraps FROM privacy_keks")?;
+    let rows = stmt.query_map([], |row| {
+        Ok((row.get::<_, i64>(0)?, row.get(1)?, row.get::<_, i64>(2)?))
+    })?;
     let mut keks = Vec::new();
     for row in rows {
-        let (version, wrapped) = row?;
+        let (version, wrapped, wraps) = row?;
         let version = u32::try_from(version).map_err(|_| Error::CorruptStore {
             reason: "kek version out of range",
         })?;
-        keks.push(WrappedKek { version, wrapped });
+        keks.push(WrappedKek {
+            version,
+            wrapped,
+            wraps: u64::try_from(wraps).unwrap_or(0),
+        });
     }
     Ok(keks)
 }
 
 fn insert_kek(conn: &Connection, kek: &WrappedKek) -> Result<bool> {
     let n = conn.execute(
-        "INSERT INTO privacy_keks (version, wrapped) VALUES (?1, ?2)
+        "INSERT INTO privacy_keks (version, wrapped, wraps) VALUES (?1, ?2, ?3)
          ON CONFLICT(version) DO NOTHING",
-        params![kek.version, kek.wrapped],
+        params![kek.version, kek.wrapped, i64_of(kek.wraps)],
     )?;
     Ok(n == 1)
+}
+
+/// A count or limit as SQLite's integer (saturating).
+fn i64_of(n: u64) -> i64 {
+    i64::try_from(n).unwrap_or(i64::MAX)
+}
+
+/// Adds `n` to the wrap count of KEK `version` unless that takes it past `limit`: false if
+/// it would (nothing changed), or if the version is not stored.
+fn add_kek_wraps(conn: &Connection, version: u32, n: u64, limit: u64) -> Result<bool> {
+    let mut stmt = conn.prepare_cached(
+        "UPDATE privacy_keks SET wraps = wraps + ?2 WHERE version = ?1 AND wraps <= ?3 - ?2",
+    )?;
+    Ok(stmt.execute(params![version, i64_of(n), i64_of(limit)])? == 1)
 }
 
 fn kek_exists(conn: &Connection, version: u32) -> Result<bool> {
@@ -342,7 +388,11 @@ impl KeyStore for SqliteKeyStore {
             .transpose()
     }
 
-    fn insert_data_keys(&self, keys: &[NewDataKey<'_>]) -> Result<Vec<DataKeyRecord>> {
+    fn insert_data_keys(
+        &self,
+        keys: &[NewDataKey<'_>],
+        wrap_limit: u64,
+    ) -> Result<Vec<DataKeyRecord>> {
         self.write(|tx| {
             let mut checked: Vec<u32> = Vec::new();
             for key in keys {
@@ -361,12 +411,20 @@ impl KeyStore for SqliteKeyStore {
             )?;
             let mut select = tx.prepare_cached(&format!("{SELECT_DATA_KEY} WHERE subject = ?1"))?;
             let mut out = Vec::with_capacity(keys.len());
+            // Keys inserted per KEK version: counted once per version below.
+            let mut wraps: Vec<(u32, u64)> = Vec::new();
             for key in keys {
                 let inserted: Option<i64> = insert
                     .query_row(params![key.subject, key.kek_version, key.wrapped], |r| {
                         r.get(0)
                     })
                     .optional()?;
+                if inserted.is_some() {
+                    match wraps.iter_mut().find(|(v, _)| *v == key.kek_version) {
+                        Some((_, n)) => *n += 1,
+                        None => wraps.push((key.kek_version, 1)),
+                    }
+                }
                 let record = match inserted {
                     Some(key_id) => DataKeyRecord {
                         key_id: u32::try_from(key_id).map_err(|_| Error::CorruptStore {
@@ -384,6 +442,15 @@ impl KeyStore for SqliteKeyStore {
                         .into_record()?,
                 };
                 out.push(record);
+            }
+            for (version, n) in wraps {
+                // Refused: the transaction rolls back, nothing is stored.
+                if !add_kek_wraps(tx, version, n, wrap_limit)? {
+                    return Err(Error::KekWrapLimit {
+                        version,
+                        limit: wrap_limit,
+                    });
+                }
             }
             Ok(out)
         })
@@ -415,6 +482,9 @@ impl KeyStore for SqliteKeyStore {
                  WHERE key_id = ?1 AND kek_version = ?2 AND shredded = 0",
                 params![key_id, from_version, to_version, wrapped],
             )?;
+            if n == 1 {
+                add_kek_wraps(tx, to_version, 1, u64::MAX)?;
+            }
             Ok(n == 1)
         })
     }
@@ -563,5 +633,13 @@ impl KeyStoreTx for SqliteTx<'_, '_> {
             params![key_id, kek_version, wrapped],
         )?;
         Ok(())
+    }
+
+    fn add_kek_wraps(&mut self, version: u32, wraps: u64) -> Result<()> {
+        if add_kek_wraps(self.0, version, wraps, u64::MAX)? {
+            Ok(())
+        } else {
+            Err(Error::StaleKek { version })
+        }
     }
 }

@@ -13,6 +13,10 @@ use super::error::{Error, Result};
 /// - [`insert_data_keys`](KeyStore::insert_data_keys) lets exactly one concurrent caller win
 ///   per subject, and refuses ([`Error::StaleKek`]) a key wrapped by a KEK version that is not
 ///   stored, atomically with the insert (a foreign key does it in SQL stores);
+/// - every data key stored under a KEK (inserted, or rewrapped to it) adds one to that KEK's
+///   [wrap count](WrappedKek::wraps) in the same transaction (one update per KEK version and
+///   transaction, not one per key), and [`insert_data_keys`](KeyStore::insert_data_keys)
+///   refuses ([`Error::KekWrapLimit`]) a batch that would take a KEK past the caller's limit;
 /// - nothing ever replaces a data key: a key is only rewrapped (same key, new wrapping) or
 ///   shredded, and a KEK is deleted only while no data key uses it ([`Error::KekInUse`]);
 /// - [`shred`](KeyStore::shred) appends to a log that other keyrings follow through
@@ -58,20 +62,35 @@ pub trait KeyStore: Send + Sync {
     ///
     /// Fails with [`Error::StaleKek`] and stores nothing if a key is wrapped by a KEK version
     /// that is not (or no longer) stored: the caller reloads the KEKs and retries.
-    fn insert_data_keys(&self, keys: &[NewDataKey<'_>]) -> Result<Vec<DataKeyRecord>>;
+    ///
+    /// The keys actually inserted are added to the [wrap count](WrappedKek::wraps) of their
+    /// KEK version in the same transaction. If that would take a KEK's count past
+    /// `wrap_limit`, nothing is stored and the call fails with [`Error::KekWrapLimit`]: the
+    /// caller moves to a newer KEK (see [`Keyring::with_kek_wrap_limit`]) and retries. Pass
+    /// `u64::MAX` for no limit.
+    ///
+    /// [`Keyring::with_kek_wrap_limit`]: super::Keyring::with_kek_wrap_limit
+    fn insert_data_keys(
+        &self,
+        keys: &[NewDataKey<'_>],
+        wrap_limit: u64,
+    ) -> Result<Vec<DataKeyRecord>>;
 
-    /// [`insert_data_keys`](KeyStore::insert_data_keys) of one key.
+    /// [`insert_data_keys`](KeyStore::insert_data_keys) of one key, without a wrap limit.
     fn insert_data_key_if_absent(
         &self,
         subject: &str,
         kek_version: u32,
         wrapped: &[u8],
     ) -> Result<DataKeyRecord> {
-        self.insert_data_keys(&[NewDataKey {
-            subject,
-            kek_version,
-            wrapped,
-        }])?
+        self.insert_data_keys(
+            &[NewDataKey {
+                subject,
+                kek_version,
+                wrapped,
+            }],
+            u64::MAX,
+        )?
         .pop()
         .ok_or(Error::CorruptStore {
             reason: "the store returned no row for a new data key",
@@ -82,7 +101,8 @@ pub trait KeyStore: Send + Sync {
     fn data_keys(&self) -> Result<Vec<DataKeyRecord>>;
 
     /// Replaces the wrapping of data key `key_id` if it is still wrapped by `from_version`;
-    /// returns whether it did (compare and swap). [`Error::StaleKek`] if `to_version` is not
+    /// returns whether it did (compare and swap), adding one to the wrap count of
+    /// `to_version` in the same transaction if so. [`Error::StaleKek`] if `to_version` is not
     /// stored.
     fn rewrap_data_key(
         &self,
@@ -143,8 +163,12 @@ pub trait KeyStoreTx {
     fn delete_kek(&mut self, version: u32) -> Result<()>;
     /// Every active (not shredded) data key.
     fn active_data_keys(&mut self) -> Result<Vec<DataKeyRecord>>;
-    /// Replaces the wrapping of active data key `key_id`.
+    /// Replaces the wrapping of active data key `key_id`. Does not count: the caller adds
+    /// the keys it moved with [`add_kek_wraps`](KeyStoreTx::add_kek_wraps), once per version.
     fn update_data_key(&mut self, key_id: u32, kek_version: u32, wrapped: &[u8]) -> Result<()>;
+    /// Adds `wraps` to the [wrap count](WrappedKek::wraps) of stored KEK `version`; an error
+    /// ([`Error::StaleKek`]) if it is not stored.
+    fn add_kek_wraps(&mut self, version: u32, wraps: u64) -> Result<()>;
 }
 
 /// A data key to store: see [`KeyStore::insert_data_keys`].
@@ -182,8 +206,12 @@ impl<S: KeyStore + ?Sized> KeyStore for std::sync::Arc<S> {
     fn data_key(&self, subject: &str) -> Result<Option<DataKeyRecord>> {
         (**self).data_key(subject)
     }
-    fn insert_data_keys(&self, keys: &[NewDataKey<'_>]) -> Result<Vec<DataKeyRecord>> {
-        (**self).insert_data_keys(keys)
+    fn insert_data_keys(
+        &self,
+        keys: &[NewDataKey<'_>],
+        wrap_limit: u64,
+    ) -> Result<Vec<DataKeyRecord>> {
+        (**self).insert_data_keys(keys, wrap_limit)
     }
     fn data_keys(&self) -> Result<Vec<DataKeyRecord>> {
         (**self).data_keys()
@@ -228,12 +256,20 @@ pub struct WrappedKek {
     pub version: u32,
     /// `nonce || ciphertext || tag` of the 32-byte KEK under the master wrapping key.
     pub wrapped: Vec<u8>,
+    /// How many data keys the store has stored wrapped by this KEK: each data key inserted
+    /// under it and each one rewrapped to it adds one (see
+    /// [`Keyring::with_kek_wrap_limit`](super::Keyring::with_kek_wrap_limit)). Stored as
+    /// given by [`KeyStore::insert_kek`] (0 for a new KEK), kept by
+    /// [`KeyStoreTx::update_kek`] (master-key rotation does not wrap data keys). A store
+    /// migrated from before the count starts each KEK at the data keys it wrapped then.
+    pub wraps: u64,
 }
 
 impl fmt::Debug for WrappedKek {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("WrappedKek")
             .field("version", &self.version)
+            .field("wraps", &self.wraps)
             .finish_non_exhaustive()
     }
 }

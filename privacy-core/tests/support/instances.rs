@@ -11,7 +11,9 @@ use std::process::{Child, Command, Stdio};
 use std::sync::{Arc, Barrier, Mutex};
 use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
-use privacy_core::crypto::{Aad, DataKeyState, Error, Keyring, MasterKey};
+use privacy_core::crypto::{
+    Aad, DataKeyState, Error, Keyring, MasterKey, NewDataKey, INDEX_KEY_BASE,
+};
 
 pub const CHILD_ENV: &str = "PRIVACY_TEST_CHILD";
 pub const STORE_ENV: &str = "PRIVACY_TEST_STORE";
@@ -154,7 +156,10 @@ pub fn child_main() {
     match role.as_str() {
         // Seal VALUES values for each of SUBJECTS once the clock passes START_AT (micros).
         "seal" => {
-            let keyring = open(&spec, master(7)).unwrap();
+            let mut keyring = open(&spec, master(7)).unwrap();
+            if let Ok(limit) = var("KEK_WRAP_LIMIT").parse() {
+                keyring = keyring.with_kek_wrap_limit(limit);
+            }
             let start: u128 = var("START_AT").parse().unwrap();
             wait_until(start);
             let values: usize = var("VALUES").parse().unwrap();
@@ -675,5 +680,198 @@ pub fn index_key_rotation_reaches_every_keyring(spec: &str) {
             .blind_index_candidates("Account", "email", "ada@example.com")
             .unwrap(),
         vec![new]
+    );
+}
+
+/// The KEK versions of the store (blind-index rows aside) and each one's wrap count.
+pub fn kek_wraps(keyring: &Keyring) -> BTreeMap<u32, u64> {
+    keyring
+        .store()
+        .keks()
+        .unwrap()
+        .iter()
+        .filter(|k| (1..INDEX_KEY_BASE).contains(&k.version))
+        .map(|k| (k.version, k.wraps))
+        .collect()
+}
+
+/// How many active data keys each KEK version wraps.
+pub fn data_keys_per_kek(keyring: &Keyring) -> BTreeMap<u32, u64> {
+    let mut per = BTreeMap::new();
+    for row in keyring.store().data_keys().unwrap() {
+        if let DataKeyState::Active { kek_version, .. } = row.state {
+            *per.entry(kek_version).or_default() += 1;
+        }
+    }
+    per
+}
+
+fn kek_of(keyring: &Keyring, subject: &str) -> u32 {
+    match keyring.store().data_key(subject).unwrap().unwrap().state {
+        DataKeyState::Active { kek_version, .. } => kek_version,
+        DataKeyState::Shredded => panic!("{subject} is shredded"),
+    }
+}
+
+/// KEK wrap counts with a limit of 3, over one store shared by keyrings `a` and `b` (and, with
+/// `spec`, a child process): the store counts every data key it wraps per KEK; at the limit
+/// the keyring moves to a new KEK version, a stale keyring to the one another keyring
+/// created (no second new version), a bulk batch splits over versions; racing keyrings and
+/// a process fill each version exactly and lose none; every envelope opens; the counts
+/// survive reopening the store; a rewrap spreads over new versions instead of passing the
+/// limit; and the store itself refuses a batch past the limit, storing nothing.
+pub fn kek_wrap_limit_moves_every_keyring_to_one_new_kek(
+    open_keyring: &(dyn Fn() -> Keyring + Sync),
+    spec: Option<&str>,
+) {
+    const LIMIT: u64 = 3;
+    let a = Arc::new(open_keyring().with_kek_wrap_limit(LIMIT));
+    let b = Arc::new(open_keyring().with_kek_wrap_limit(LIMIT));
+    let mut all: Vec<Sealed> = Vec::new();
+    let seal = |k: &Keyring, subject: &str, all: &mut Vec<Sealed>| {
+        let plain = format!("{subject} value {}", all.len());
+        let envelope = k.seal_bytes(&aad(subject), plain.as_bytes()).unwrap();
+        all.push(Sealed {
+            subject: subject.to_owned(),
+            plain,
+            envelope,
+        });
+    };
+    for i in 0..3 {
+        seal(&a, &format!("w-{i}"), &mut all);
+    }
+    assert_eq!(kek_wraps(&a), BTreeMap::from([(1, 3)]));
+    assert_eq!(a.kek_version().unwrap(), 1);
+    // B's first seal past the limit rotates to version 2.
+    seal(&b, "w-3", &mut all);
+    assert_eq!(b.kek_version().unwrap(), 2);
+    assert_eq!(kek_of(&b, "w-3"), 2);
+    assert_eq!(kek_wraps(&a), BTreeMap::from([(1, 3), (2, 1)]));
+    // A still takes version 1 for the newest: refused, it finds B's version 2 and uses it.
+    assert_eq!(a.kek_version().unwrap(), 1);
+    seal(&a, "w-4", &mut all);
+    assert_eq!(a.kek_version().unwrap(), 2);
+    assert_eq!(kek_of(&a, "w-4"), 2);
+    assert_eq!(kek_wraps(&a), BTreeMap::from([(1, 3), (2, 2)]));
+    // Sealing again under an existing key wraps nothing.
+    seal(&b, "w-0", &mut all);
+    seal(&a, "w-3", &mut all);
+    assert_eq!(kek_wraps(&a), BTreeMap::from([(1, 3), (2, 2)]));
+    // A bulk batch larger than the limit splits: version 2 has room for one, the first
+    // part of three is refused there and goes to version 3, the rest to version 4.
+    let bulk: Vec<String> = (0..5).map(|i| format!("p-{i}")).collect();
+    assert_eq!(a.prepare_subjects(&bulk).unwrap(), 5);
+    assert_eq!(
+        kek_wraps(&a),
+        BTreeMap::from([(1, 3), (2, 2), (3, 3), (4, 2)])
+    );
+    for subject in &bulk {
+        seal(&b, subject, &mut all);
+    }
+    assert_eq!(kek_wraps(&a), data_keys_per_kek(&a));
+
+    // Two keyrings, two threads each (and a child process), race through new subjects.
+    let start = now_micros() + 1_000_000;
+    let mut child = spec.map(|spec| {
+        let subjects: Vec<String> = (0..6).map(|i| format!("race-child-{i}")).collect();
+        spawn_child(
+            "seal",
+            spec,
+            &[
+                ("SUBJECTS", subjects.join(",")),
+                ("VALUES", "1".to_owned()),
+                ("START_AT", start.to_string()),
+                ("KEK_WRAP_LIMIT", LIMIT.to_string()),
+            ],
+        )
+    });
+    let raced = Arc::new(Mutex::new(Vec::new()));
+    let threads: Vec<_> = [&a, &a, &b, &b]
+        .into_iter()
+        .enumerate()
+        .map(|(n, k)| {
+            let (k, raced) = (Arc::clone(k), Arc::clone(&raced));
+            std::thread::spawn(move || {
+                wait_until(start);
+                for i in 0..6 {
+                    let subject = format!("race-{n}-{i}");
+                    let plain = format!("raced {n} {i}");
+                    let envelope = k.seal_bytes(&aad(&subject), plain.as_bytes()).unwrap();
+                    raced.lock().unwrap().push(Sealed {
+                        subject,
+                        plain,
+                        envelope,
+                    });
+                }
+            })
+        })
+        .collect();
+    for t in threads {
+        t.join().unwrap();
+    }
+    all.extend(raced.lock().unwrap().iter().cloned());
+    if let Some(child) = child.as_mut() {
+        all.extend(parse_sealed(&read_reports(child, |_| false)));
+        assert!(child.wait().unwrap().success());
+    }
+    let wraps = kek_wraps(&a);
+    // Versions 1..=n, none skipped or lost; each counts exactly the keys it wraps, never
+    // more than the limit.
+    let newest = *wraps.keys().next_back().unwrap();
+    assert_eq!(
+        wraps.keys().copied().collect::<Vec<_>>(),
+        (1..=newest).collect::<Vec<_>>()
+    );
+    assert_eq!(wraps, data_keys_per_kek(&a));
+    assert!(wraps.values().all(|&n| n <= LIMIT), "{wraps:?}");
+    let created = 10 + 24 + if spec.is_some() { 6 } else { 0 };
+    assert_eq!(wraps.values().sum::<u64>(), created);
+    // Every envelope opens, in a fresh keyring too; the counts survive reopening.
+    let fresh = open_keyring();
+    assert_all_open(&fresh, &all);
+    assert_all_open(&a, &all);
+    assert_all_open(&b, &all);
+    assert_eq!(kek_wraps(&fresh), wraps);
+
+    // The store refuses a batch that would pass the limit, and stores nothing.
+    let refused = a.store().insert_data_keys(
+        &[NewDataKey {
+            subject: "refused",
+            kek_version: newest,
+            wrapped: &[0; 60],
+        }],
+        wraps[&newest],
+    );
+    assert_eq!(
+        refused.unwrap_err(),
+        Error::KekWrapLimit {
+            version: newest,
+            limit: wraps[&newest]
+        }
+    );
+    assert!(a.store().data_key("refused").unwrap().is_none());
+    assert_eq!(kek_wraps(&a), wraps);
+
+    // A rewrap moves every key off the older versions without passing the limit: it adds
+    // versions as the newest fills.
+    let moved = a.rewrap().unwrap();
+    assert_eq!(moved as u64, created - wraps[&newest]);
+    let after = kek_wraps(&a);
+    assert_eq!(*after.keys().next().unwrap(), newest);
+    assert!(after.values().all(|&n| n <= LIMIT), "{after:?}");
+    assert_eq!(after, data_keys_per_kek(&a));
+    assert_eq!(after.values().sum::<u64>(), created);
+    assert_all_open(&open_keyring(), &all);
+    assert_all_open(&b, &all);
+    // New subjects go on under the newest version.
+    seal(&b, "after-rewrap", &mut all);
+    assert_all_open(&a, &all);
+    assert_eq!(
+        Error::KekWrapLimit {
+            version: 2,
+            limit: 3
+        }
+        .to_string(),
+        "key-encryption key version 2 reached its limit of 3 wrapped data keys"
     );
 }
