@@ -130,11 +130,13 @@ impl Sql {
                  SELECT subject, $2, wrapped FROM unnest($1::text[], $3::bytea[]) AS n(subject, wrapped)
                  ON CONFLICT (subject) DO NOTHING"
             ),
-            // One statement (one round trip, in the caller's transaction): the rows inserted,
-            // then the rows that were there before it started; and the inserted rows added to
-            // the KEK's wrap count if that stays within $4. A row another transaction
-            // committed meanwhile is in neither; the caller reads those again. The last
-            // columns: how many rows were inserted, and whether the count was added.
+            // One statement (one round trip, atomic on its own): the rows inserted, then the
+            // rows that were there before it started; and the inserted rows added to the
+            // KEK's wrap count if that stays within $4. Past the limit the statement fails
+            // with a division by zero (a count computed at run time, never folded by the
+            // planner), which undoes its inserts: no transaction round trips. (A KEK that is
+            // gone fails the foreign key instead: stale.) A row another
+            // transaction committed meanwhile is in neither; the caller reads those again.
             upsert_data_keys: format!(
                 "WITH input AS (
                      SELECT * FROM unnest($1::text[], $3::bytea[]) AS n(subject, wrapped)
@@ -151,12 +153,17 @@ impl Sql {
                  ), status AS (
                      SELECT (SELECT count(*) FROM ins) AS inserted,
                             (SELECT count(*) FROM counted) AS added
+                 ), guard AS (
+                     SELECT 1 / (CASE WHEN inserted > 0 AND added = 0 AND EXISTS (
+                                    SELECT 1 FROM {s}.privacy_keks WHERE version = $2
+                                ) THEN 0 ELSE 1 END) AS within_limit
+                     FROM status
                  )
-                 SELECT {cols}, st.inserted, st.added FROM ins, status st
+                 SELECT {cols}, g.within_limit FROM ins, guard g
                  UNION ALL
                  SELECT d.key_id, d.subject, d.kek_version, d.wrapped, d.shredded, d.seals,
-                        st.inserted, st.added
-                 FROM {s}.privacy_data_keys d JOIN input i ON i.subject = d.subject, status st
+                        g.within_limit
+                 FROM {s}.privacy_data_keys d JOIN input i ON i.subject = d.subject, guard g
                  WHERE d.subject NOT IN (SELECT subject FROM ins)"
             ),
             add_kek_wraps: format!(
@@ -575,28 +582,23 @@ impl KeyStore for PostgresKeyStore {
         };
         let rows = match versions[..] {
             [] => return Ok(Vec::new()),
-            // The usual case, one KEK version: one statement (inserts and count), in a
-            // transaction that rolls it back if the count would pass the limit.
+            // The usual case, one KEK version: one statement (inserts and count), which fails
+            // as a whole if the count would pass the limit.
             [version] => self.with_conn(|c| {
                 let upsert = c.prepared("upsert_data_keys", &self.sql.upsert_data_keys)?;
                 let wrapped: Vec<&[u8]> = keys.iter().map(|k| k.wrapped).collect();
                 let mut rows = HashMap::with_capacity(keys.len());
-                let mut tx = c.client.transaction()?;
-                let (mut inserted, mut added) = (0_i64, 0_i64);
-                for row in tx
+                for row in c
+                    .client
                     .query(&upsert, &[&subjects, &i32_of(version)?, &wrapped, &limit])
-                    .map_err(|e| or_fk(e, Error::StaleKek { version }))?
+                    .map_err(|e| match e.code() {
+                        Some(&SqlState::DIVISION_BY_ZERO) => refused(version),
+                        _ => or_fk(e, Error::StaleKek { version }),
+                    })?
                 {
                     let r = record(&row)?;
-                    inserted = row.try_get(6)?;
-                    added = row.try_get(7)?;
                     rows.insert(r.subject.clone(), r);
                 }
-                if inserted > 0 && added == 0 {
-                    // Dropping the transaction rolls the inserts back.
-                    return Err(refused(version));
-                }
-                tx.commit()?;
                 let missing: Vec<&str> = subjects
                     .iter()
                     .copied()
