@@ -41,13 +41,8 @@ pub fn fallback(input: &DeriveInput) -> TokenStream {
             impl #impl_generics #p::PersonalData for #ident #ty_generics #where_clause {
                 fn schema() -> &'static #p::RecordSchema { ::core::unreachable!() }
                 fn record_schema(&self) -> &'static #p::RecordSchema { ::core::unreachable!() }
-                fn subject_id(&self) -> #p::Option<#p::String> { ::core::unreachable!() }
-                fn collected_at(&self) -> #p::Option<#p::Time> { ::core::unreachable!() }
-                fn export(&self) -> #p::RecordExport { ::core::unreachable!() }
-                fn erase(&mut self) -> #p::ErasureReport { ::core::unreachable!() }
-                fn anonymize(&mut self) { ::core::unreachable!() }
-                fn expire(&mut self, _: #p::Time) -> #p::ErasureReport { ::core::unreachable!() }
                 fn visit(&self, _: &mut dyn #p::Visitor) { ::core::unreachable!() }
+                fn visit_mut(&mut self, _: &mut dyn #p::VisitorMut) { ::core::unreachable!() }
             }
         };
     }
