@@ -6,16 +6,17 @@ use proc_macro2::TokenStream;
 use quote::quote;
 use syn::{DeriveInput, LitStr};
 
-use super::private;
+use super::{prelude, private};
 use crate::vocabulary::DEFAULT_SUBJECT_KIND;
 
 pub fn fallback(input: &DeriveInput) -> TokenStream {
     let ident = &input.ident;
     let name = LitStr::new(&ident.to_string(), ident.span());
     let (impl_generics, ty_generics, where_clause) = input.generics.split_for_impl();
-    let p = private();
+    let (p, prelude) = (private(), prelude());
     quote! {
         const _: () = {
+            #prelude
             #[automatically_derived]
             impl #impl_generics ::core::fmt::Debug for #ident #ty_generics #where_clause {
                 fn fmt(&self, __f: &mut ::core::fmt::Formatter<'_>) -> ::core::fmt::Result {

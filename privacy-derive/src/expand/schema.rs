@@ -55,7 +55,7 @@ pub fn impl_nested(record: &Record<'_>) -> TokenStream {
 }
 
 /// What serde does with the field: its key, its container's serde name, whether it may be
-/// skipped, whether a custom serializer hides its value.
+/// skipped, whether a custom serializer hides its value (only the flags that are set).
 fn serde_field(record: &Record<'_>, plan: &FieldPlan<'_>) -> TokenStream {
     let p = private();
     let key = &plan.serde_key;
@@ -71,20 +71,21 @@ fn serde_field(record: &Record<'_>, plan: &FieldPlan<'_>) -> TokenStream {
         .field
         .variant
         .is_some_and(|v| record.input.variants()[v].serde.skipped);
-    let (skip_if, skipped, opaque) = (
-        s.skip_if,
-        s.skipped || variant_skipped,
-        s.serialize_with.is_some(),
-    );
-    quote! {
-        #p::SerdeField {
-            key: #key,
-            container: #container,
-            opaque: #opaque,
-            skip_if: #skip_if,
-            skipped: #skipped,
-        }
+    let flags = [
+        ("skip_if", s.skip_if),
+        ("skipped", s.skipped || variant_skipped),
+        ("opaque", s.serialize_with.is_some()),
+    ];
+    let flags = flags.iter().filter(|(_, set)| *set).map(|(name, _)| {
+        let name = Ident::new(name, Span::call_site());
+        quote!(#name: true,)
+    });
+    let base = quote!(#p::SerdeField::keyed(#key, #container));
+    let mut flags = flags.peekable();
+    if flags.peek().is_none() {
+        return base;
     }
+    quote!(#p::SerdeField { #(#flags)* ..#base })
 }
 
 fn field_meta(record: &Record<'_>, plan: &FieldPlan<'_>) -> TokenStream {
@@ -113,6 +114,8 @@ fn field_meta(record: &Record<'_>, plan: &FieldPlan<'_>) -> TokenStream {
     }
 }
 
+/// A personal field's `FieldMeta`: the properties that differ from `FieldMeta::new`'s
+/// defaults, over it.
 fn personal_meta(name: &LitStr, x: &Personal, serde: &TokenStream) -> TokenStream {
     let p = private();
     let kind = if x.subject_id {
@@ -127,59 +130,65 @@ fn personal_meta(name: &LitStr, x: &Personal, serde: &TokenStream) -> TokenStrea
         }
         CategoryRef::Custom(name) => quote!(#p::Category::Custom(#name)),
     };
-    let purposes = x.purposes.iter().map(|s| quote!(#p::Purpose(#s)));
-    let retention = match x.retention {
-        RetentionRef::Unspecified => quote!(#p::Retention::Unspecified),
-        RetentionRef::Account => quote!(#p::Retention::Account),
-        RetentionRef::Transient => quote!(#p::Retention::Transient),
+    let mut set = quote!(category: #p::Some(#category),);
+    if !x.purposes.is_empty() {
+        let purposes = x.purposes.iter().map(|s| quote!(#p::Purpose(#s)));
+        set.extend(quote!(purposes: &[#(#purposes),*],));
+    }
+    set.extend(match x.retention {
+        RetentionRef::Unspecified => TokenStream::new(),
+        RetentionRef::Account => quote!(retention: #p::Retention::Account,),
+        RetentionRef::Transient => quote!(retention: #p::Retention::Transient,),
         RetentionRef::Period { amount, unit } => {
             let unit = Ident::new(unit, Span::call_site());
-            quote!(#p::Retention::Period { amount: #amount, unit: #p::RetentionUnit::#unit })
+            quote!(retention: #p::Retention::Period { amount: #amount, unit: #p::RetentionUnit::#unit },)
         }
-    };
-    let anonymizer = match &x.anonymizer {
-        None => quote!(#p::None),
+    });
+    set.extend(match &x.anonymizer {
+        None => TokenStream::new(),
         Some(AnonymizerRef::Builtin { variant, .. }) => {
             let variant = Ident::new(variant, Span::call_site());
-            quote!(#p::Some(#p::Anonymizer::#variant))
+            quote!(anonymizer: #p::Some(#p::Anonymizer::#variant),)
         }
         Some(AnonymizerRef::Custom(path)) => {
             let text = path.to_token_stream().to_string().replace(' ', "");
-            quote!(#p::Some(#p::Anonymizer::Custom(#text)))
+            quote!(anonymizer: #p::Some(#p::Anonymizer::Custom(#text)),)
         }
-    };
-    let on_erase = match x.on_erase.policy {
-        ErasePolicy::Delete => quote!(Delete),
-        ErasePolicy::Anonymize => quote!(Anonymize),
-        ErasePolicy::Retain => quote!(Retain),
-    };
-    let legal_basis = match (
-        &x.legal_basis,
-        x.subject_id && x.on_erase.policy == ErasePolicy::Retain,
-    ) {
-        (Some(basis), _) => quote!(#p::Some(#basis)),
-        (None, true) => quote!(#p::Some(#p::SUBJECT_ID_BASIS)),
-        (None, false) => quote!(#p::None),
-    };
-    let source = x
-        .source
-        .as_ref()
-        .map_or_else(|| quote!(#p::None), |s| quote!(#p::Some(#s)));
-    let recipients = &x.recipients;
-    let (encrypted, blind_index, exported) = (x.encrypted, x.blind_index, x.exported);
+    });
+    if x.encrypted {
+        set.extend(quote!(encrypted: true,));
+    }
+    if x.blind_index {
+        set.extend(quote!(blind_index: true,));
+    }
+    set.extend(match x.on_erase.policy {
+        ErasePolicy::Delete => TokenStream::new(),
+        ErasePolicy::Anonymize => quote!(on_erase: #p::ErasePolicy::Anonymize,),
+        ErasePolicy::Retain => quote!(on_erase: #p::ErasePolicy::Retain,),
+    });
+    set.extend(
+        match (
+            &x.legal_basis,
+            x.subject_id && x.on_erase.policy == ErasePolicy::Retain,
+        ) {
+            (Some(basis), _) => quote!(legal_basis: #p::Some(#basis),),
+            (None, true) => quote!(legal_basis: #p::Some(#p::SUBJECT_ID_BASIS),),
+            (None, false) => TokenStream::new(),
+        },
+    );
+    if let Some(source) = &x.source {
+        set.extend(quote!(source: #p::Some(#source),));
+    }
+    if !x.recipients.is_empty() {
+        let recipients = &x.recipients;
+        set.extend(quote!(recipients: &[#(#recipients),*],));
+    }
+    if !x.exported {
+        set.extend(quote!(exported: false,));
+    }
     quote! {
         #p::FieldMeta {
-            category: #p::Some(#category),
-            purposes: &[#(#purposes),*],
-            retention: #retention,
-            anonymizer: #anonymizer,
-            encrypted: #encrypted,
-            blind_index: #blind_index,
-            on_erase: #p::ErasePolicy::#on_erase,
-            legal_basis: #legal_basis,
-            source: #source,
-            recipients: &[#(#recipients),*],
-            exported: #exported,
+            #set
             serde: #serde,
             ..#p::FieldMeta::new(#name, #p::FieldKind::#kind)
         }
