@@ -8,7 +8,7 @@ pub use crate::dsar::SUBJECT_ID_BASIS;
 pub use crate::erase::{erase_delete, Erase};
 pub use crate::nested::{
     Nested, NestedDebug, NestedDyn, NestedMut, NestedMutGet, NestedMutNone, NestedRef,
-    NestedRefGet, NestedRefNone,
+    NestedRefGet, NestedRefNone, Record,
 };
 pub use crate::personal::PersonalData;
 pub use crate::redact::TagLiteral;

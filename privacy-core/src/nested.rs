@@ -1,14 +1,33 @@
 //! `#[personal(nested)]`: a field holding records, reached through [`Nested`].
 //!
-//! [`Nested`] is implemented by every derived record and by `Option`, `Vec` and `Box` of
-//! records; generated code reaches a nested field through [`NestedRef`]/[`NestedMut`], which
-//! give a `&dyn NestedDyn` when the field's type is `Nested` (autoref dispatch).
+//! The derive implements [`Record`] (the schema constant, nothing else); every record is
+//! [`Nested`] through it, and so are `Option`s, `Vec`s and maps of records (a `Box` of a
+//! record is a record). Generated code reaches a nested field through
+//! [`NestedRef`]/[`NestedMut`], which give a `&dyn NestedDyn` when the field's type is `Nested`
+//! (autoref dispatch).
 #![allow(missing_docs)]
 
 use core::fmt::{Debug, Formatter, Result as FmtResult};
 
 use crate::schema::RecordSchema;
 use crate::PersonalData;
+
+/// A `#[derive(PersonalData)]` record: the one item the derive implements besides `Debug` and
+/// `PersonalData`. Everything [`Nested`] does with a record is this module's code, written once.
+#[diagnostic::on_unimplemented(
+    message = "`{Self}` is not a `#[derive(PersonalData)]` record",
+    label = "`#[personal(nested)]` needs a PersonalData type, or an Option, Vec, Box or map (values) of one",
+    note = "derive `PersonalData` for the field's type, or classify the field with `category = \"...\"`"
+)]
+pub trait Record: PersonalData + Debug {
+    /// The schema of the record type.
+    const SCHEMA: &'static RecordSchema;
+}
+
+/// A boxed record is a record.
+impl<T: Record> Record for Box<T> {
+    const SCHEMA: &'static RecordSchema = T::SCHEMA;
+}
 
 /// A derived record, or a container of derived records: what `#[personal(nested)]` accepts.
 #[diagnostic::on_unimplemented(
@@ -107,6 +126,19 @@ impl<T: Nested + ?Sized> Debug for Records<'_, T> {
     }
 }
 
+impl<T: Record> Nested for T {
+    const SCHEMA: &'static RecordSchema = <T as Record>::SCHEMA;
+    fn for_each(&self, f: &mut dyn FnMut(&dyn PersonalData)) {
+        f(self);
+    }
+    fn for_each_mut(&mut self, f: &mut dyn FnMut(&mut dyn PersonalData)) {
+        f(self);
+    }
+    fn fmt_nested(&self, f: &mut Formatter<'_>) -> FmtResult {
+        Debug::fmt(self, f)
+    }
+}
+
 impl<T: Nested> Nested for Option<T> {
     const SCHEMA: &'static RecordSchema = T::SCHEMA;
     fn for_each(&self, f: &mut dyn FnMut(&dyn PersonalData)) {
@@ -141,19 +173,6 @@ impl<T: Nested> Nested for Vec<T> {
     }
     fn fmt_nested(&self, f: &mut Formatter<'_>) -> FmtResult {
         f.debug_list().entries(self.iter().map(Records)).finish()
-    }
-}
-
-impl<T: Nested + ?Sized> Nested for Box<T> {
-    const SCHEMA: &'static RecordSchema = T::SCHEMA;
-    fn for_each(&self, f: &mut dyn FnMut(&dyn PersonalData)) {
-        (**self).for_each(f);
-    }
-    fn for_each_mut(&mut self, f: &mut dyn FnMut(&mut dyn PersonalData)) {
-        (**self).for_each_mut(f);
-    }
-    fn fmt_nested(&self, f: &mut Formatter<'_>) -> FmtResult {
-        (**self).fmt_nested(f)
     }
 }
 

@@ -24,7 +24,7 @@ pub fn fallback(input: &DeriveInput) -> TokenStream {
                 }
             }
             #[automatically_derived]
-            impl #impl_generics #p::Nested for #ident #ty_generics #where_clause {
+            impl #impl_generics #p::Record for #ident #ty_generics #where_clause {
                 const SCHEMA: &'static #p::RecordSchema = &#p::RecordSchema {
                     type_name: #name,
                     name: #name,
@@ -32,11 +32,6 @@ pub fn fallback(input: &DeriveInput) -> TokenStream {
                     shape: #p::Shape::Unit,
                     fields: &[],
                 };
-                fn for_each(&self, _: &mut dyn ::core::ops::FnMut(&dyn #p::PersonalData)) {}
-                fn for_each_mut(&mut self, _: &mut dyn ::core::ops::FnMut(&mut dyn #p::PersonalData)) {}
-                fn fmt_nested(&self, __f: &mut ::core::fmt::Formatter<'_>) -> ::core::fmt::Result {
-                    ::core::fmt::Formatter::write_str(__f, #name)
-                }
             }
             #[automatically_derived]
             impl #impl_generics #p::PersonalData for #ident #ty_generics #where_clause {

@@ -28,7 +28,7 @@ pub use fallback::fallback;
 /// Everything the derive emits for a valid struct or enum.
 pub fn expand(record: &Record<'_>) -> TokenStream {
     let debug = debug::impl_debug(record);
-    let nested = schema::impl_nested(record);
+    let nested = schema::impl_record(record);
     let personal = personal::impl_personal_data(record);
     let prelude = prelude();
     quote! {

@@ -73,20 +73,20 @@ pub fn impl_personal_data(record: &Record<'_>) -> TokenStream {
         #[allow(unreachable_code, unused_variables, clippy::needless_return)]
         impl #impl_generics #p::PersonalData for #ident #ty_generics #where_clause {
             fn schema() -> &'static #p::RecordSchema {
-                <Self as #p::Nested>::SCHEMA
+                <Self as #p::Record>::SCHEMA
             }
             fn record_schema(&self) -> &'static #p::RecordSchema {
-                <Self as #p::Nested>::SCHEMA
+                <Self as #p::Record>::SCHEMA
             }
             #subject_id
             #collected_at
             #record_id
             fn visit(&self, __v: &mut dyn #p::Visitor) {
-                let __s = <Self as #p::Nested>::SCHEMA;
+                let __s = <Self as #p::Record>::SCHEMA;
                 #visit
             }
             fn visit_mut(&mut self, __v: &mut dyn #p::VisitorMut) {
-                let __s = <Self as #p::Nested>::SCHEMA;
+                let __s = <Self as #p::Record>::SCHEMA;
                 #visit_mut
             }
         }

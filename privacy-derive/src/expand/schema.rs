@@ -1,4 +1,5 @@
-//! The schema: `impl Nested` with the `RecordSchema` constant, one `FieldMeta` per field.
+//! The schema: `impl Record` with the `RecordSchema` constant, one `FieldMeta` per field
+//! (privacy-core makes every `Record` a `Nested` record, so nothing else is generated here).
 
 use proc_macro2::{Span, TokenStream};
 use quote::{quote, ToTokens};
@@ -11,7 +12,7 @@ use crate::model::{
     AnonymizerRef, CategoryRef, ErasePolicy, FieldPlan, Personal, Record, RetentionRef, Role,
 };
 
-pub fn impl_nested(record: &Record<'_>) -> TokenStream {
+pub fn impl_record(record: &Record<'_>) -> TokenStream {
     let input = record.input;
     let ident = input.ident;
     let type_name = LitStr::new(&syn::ext::IdentExt::unraw(ident).to_string(), ident.span());
@@ -33,7 +34,7 @@ pub fn impl_nested(record: &Record<'_>) -> TokenStream {
     let (impl_generics, ty_generics, where_clause) = with_bounds(record, &personal_bounds(record));
     quote! {
         #[automatically_derived]
-        impl #impl_generics #p::Nested for #ident #ty_generics #where_clause {
+        impl #impl_generics #p::Record for #ident #ty_generics #where_clause {
             const SCHEMA: &'static #p::RecordSchema = &#p::RecordSchema {
                 type_name: #type_name,
                 name: #name,
@@ -41,15 +42,6 @@ pub fn impl_nested(record: &Record<'_>) -> TokenStream {
                 shape: #p::Shape::#shape,
                 fields: &[#(#metas),*],
             };
-            fn for_each(&self, __f: &mut dyn ::core::ops::FnMut(&dyn #p::PersonalData)) {
-                __f(self);
-            }
-            fn for_each_mut(&mut self, __f: &mut dyn ::core::ops::FnMut(&mut dyn #p::PersonalData)) {
-                __f(self);
-            }
-            fn fmt_nested(&self, __f: &mut ::core::fmt::Formatter<'_>) -> ::core::fmt::Result {
-                ::core::fmt::Debug::fmt(self, __f)
-            }
         }
     }
 }
