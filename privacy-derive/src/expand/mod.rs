@@ -31,11 +31,21 @@ pub fn expand(record: &Record<'_>) -> TokenStream {
     let nested = schema::impl_record(record);
     let personal = personal::impl_personal_data(record);
     let prelude = prelude();
+    // The autoref dispatch of nested fields (`NestedRef`) needs its traits in scope.
+    let nested_traits = record
+        .fields
+        .iter()
+        .any(|plan| matches!(plan.role, Role::Nested))
+        .then(|| {
+            quote! {
+                #[allow(unused_imports)]
+                use __p::{NestedMutGet as _, NestedMutNone as _, NestedRefGet as _, NestedRefNone as _};
+            }
+        });
     quote! {
         const _: () = {
             #prelude
-            #[allow(unused_imports)]
-            use __p::{NestedMutGet as _, NestedMutNone as _, NestedRefGet as _, NestedRefNone as _};
+            #nested_traits
             #debug
             #nested
             #personal

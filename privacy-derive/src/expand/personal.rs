@@ -62,7 +62,10 @@ pub fn impl_personal_data(record: &Record<'_>) -> TokenStream {
     );
     let with_meta = |f: fn(&FieldPlan<'_>, &TokenStream, Place<'_>) -> TokenStream| {
         over_fields(record, &|plan, place| match schema_index(record, plan) {
-            Some(i) => f(plan, &quote!(&__s.fields[#i]), place),
+            Some(i) => {
+                let i = proc_macro2::Literal::usize_unsuffixed(i);
+                f(plan, &quote!(&__s[#i]), place)
+            }
             None => TokenStream::new(),
         })
     };
@@ -82,11 +85,11 @@ pub fn impl_personal_data(record: &Record<'_>) -> TokenStream {
             #collected_at
             #record_id
             fn visit(&self, __v: &mut dyn #p::Visitor) {
-                let __s = <Self as #p::Record>::SCHEMA;
+                let __s = <Self as #p::Record>::SCHEMA.fields;
                 #visit
             }
             fn visit_mut(&mut self, __v: &mut dyn #p::VisitorMut) {
-                let __s = <Self as #p::Record>::SCHEMA;
+                let __s = <Self as #p::Record>::SCHEMA.fields;
                 #visit_mut
             }
         }
@@ -98,7 +101,7 @@ fn visit_field(plan: &FieldPlan<'_>, meta: &TokenStream, place: Place<'_>) -> To
     let (p, place) = (private_at(span), place(span));
     match &plan.role {
         Role::Personal(_) | Role::CollectedAt => {
-            quote_spanned!(span=> #p::Visitor::field(__v, #meta, &#place);)
+            quote_spanned!(span=> __v.field(#meta, &#place);)
         }
         Role::Nested => {
             quote_spanned!(span=> #p::visit_nested(__v, #meta, (&#p::NestedRef(&#place)).get());)
@@ -115,11 +118,11 @@ fn visit_mut_field(plan: &FieldPlan<'_>, meta: &TokenStream, place: Place<'_>) -
         Role::Personal(x) => {
             let (delete, anonymize) = (delete_op(x), anonymize_op(x));
             let (p, place) = (private_at(span), place(span));
-            quote_spanned!(span=> #p::VisitorMut::field(__v, #meta, &mut #p::slot(&mut #place, #delete, #anonymize));)
+            quote_spanned!(span=> __v.field(#meta, &mut #p::slot(&mut #place, #delete, #anonymize));)
         }
         Role::Nested => {
             let (p, place) = (private_at(span), place(span));
-            quote_spanned!(span=> #p::VisitorMut::nested(__v, #meta, (&mut #p::NestedMut(&mut #place)).get());)
+            quote_spanned!(span=> __v.nested(#meta, (&mut #p::NestedMut(&mut #place)).get());)
         }
         Role::CollectedAt | Role::NotPersonal | Role::RecordId => TokenStream::new(),
     }
