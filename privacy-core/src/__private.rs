@@ -8,9 +8,10 @@ pub use crate::dsar::SUBJECT_ID_BASIS;
 pub use crate::erase::{erase_delete, Erase};
 pub use crate::nested::{
     Nested, NestedDebug, NestedDyn, NestedMut, NestedMutGet, NestedMutNone, NestedRef,
-    NestedRefGet, NestedRefNone, Record,
+    NestedRefGet, NestedRefNone,
 };
 pub use crate::personal::PersonalData;
+pub use crate::record::Record;
 pub use crate::redact::TagLiteral;
 pub use crate::schema::{
     Anonymizer, ErasePolicy, FieldKind, FieldMeta, Purpose, RecordSchema, Retention, RetentionUnit,

@@ -20,6 +20,7 @@ pub mod inventory;
 mod nested;
 mod personal;
 pub mod pii;
+mod record;
 mod redact;
 mod redacted;
 pub mod schema;

@@ -1,33 +1,16 @@
 //! `#[personal(nested)]`: a field holding records, reached through [`Nested`].
 //!
-//! The derive implements [`Record`] (the schema constant, nothing else); every record is
-//! [`Nested`] through it, and so are `Option`s, `Vec`s and maps of records (a `Box` of a
-//! record is a record). Generated code reaches a nested field through
+//! Every [`Record`] (what the derive implements) is [`Nested`], and so are `Option`s, `Vec`s
+//! and maps of records (a `Box` of a record is a record). Generated code reaches a nested field through
 //! [`NestedRef`]/[`NestedMut`], which give a `&dyn NestedDyn` when the field's type is `Nested`
 //! (autoref dispatch).
 #![allow(missing_docs)]
 
 use core::fmt::{Debug, Formatter, Result as FmtResult};
 
+use crate::record::Record;
 use crate::schema::RecordSchema;
 use crate::PersonalData;
-
-/// A `#[derive(PersonalData)]` record: the one item the derive implements besides `Debug` and
-/// `PersonalData`. Everything [`Nested`] does with a record is this module's code, written once.
-#[diagnostic::on_unimplemented(
-    message = "`{Self}` is not a `#[derive(PersonalData)]` record",
-    label = "`#[personal(nested)]` needs a PersonalData type, or an Option, Vec, Box or map (values) of one",
-    note = "derive `PersonalData` for the field's type, or classify the field with `category = \"...\"`"
-)]
-pub trait Record: PersonalData + Debug {
-    /// The schema of the record type.
-    const SCHEMA: &'static RecordSchema;
-}
-
-/// A boxed record is a record.
-impl<T: Record> Record for Box<T> {
-    const SCHEMA: &'static RecordSchema = T::SCHEMA;
-}
 
 /// A derived record, or a container of derived records: what `#[personal(nested)]` accepts.
 #[diagnostic::on_unimplemented(

@@ -107,46 +107,6 @@ pub trait PersonalData {
     }
 }
 
-/// A boxed record is a record: everything is the inner record's.
-impl<T: PersonalData> PersonalData for Box<T> {
-    fn schema() -> &'static RecordSchema {
-        T::schema()
-    }
-    fn record_schema(&self) -> &'static RecordSchema {
-        (**self).record_schema()
-    }
-    fn subject_id(&self) -> Option<String> {
-        (**self).subject_id()
-    }
-    fn collected_at(&self) -> Option<SystemTime> {
-        (**self).collected_at()
-    }
-    fn export(&self) -> RecordExport {
-        (**self).export()
-    }
-    fn erase(&mut self) -> ErasureReport {
-        (**self).erase()
-    }
-    fn anonymize(&mut self) {
-        (**self).anonymize();
-    }
-    fn expire(&mut self, now: SystemTime) -> ErasureReport {
-        (**self).expire(now)
-    }
-    fn record_id(&self) -> Option<String> {
-        (**self).record_id()
-    }
-    fn visit(&self, visitor: &mut dyn Visitor) {
-        (**self).visit(visitor);
-    }
-    fn visit_mut(&mut self, visitor: &mut dyn VisitorMut) {
-        (**self).visit_mut(visitor);
-    }
-    fn personal_values(&self) -> Vec<PersonalValue> {
-        (**self).personal_values()
-    }
-}
-
 /// One raw personal value of a record, as listed by [`PersonalData::personal_values`].
 ///
 /// Its `Debug` never prints the value.

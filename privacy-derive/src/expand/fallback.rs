@@ -32,13 +32,8 @@ pub fn fallback(input: &DeriveInput) -> TokenStream {
                     shape: #p::Shape::Unit,
                     fields: &[],
                 };
-            }
-            #[automatically_derived]
-            impl #impl_generics #p::PersonalData for #ident #ty_generics #where_clause {
-                fn schema() -> &'static #p::RecordSchema { ::core::unreachable!() }
-                fn record_schema(&self) -> &'static #p::RecordSchema { ::core::unreachable!() }
-                fn visit(&self, _: &mut dyn #p::Visitor) { ::core::unreachable!() }
-                fn visit_mut(&mut self, _: &mut dyn #p::VisitorMut) { ::core::unreachable!() }
+                fn visit_fields(&self, _: &mut dyn #p::Visitor) { ::core::unreachable!() }
+                fn visit_fields_mut(&mut self, _: &mut dyn #p::VisitorMut) { ::core::unreachable!() }
             }
         };
     }

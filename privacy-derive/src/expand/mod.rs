@@ -28,8 +28,7 @@ pub use fallback::fallback;
 /// Everything the derive emits for a valid struct or enum.
 pub fn expand(record: &Record<'_>) -> TokenStream {
     let debug = debug::impl_debug(record);
-    let nested = schema::impl_record(record);
-    let personal = personal::impl_personal_data(record);
+    let personal = personal::impl_record(record);
     let prelude = prelude();
     // The autoref dispatch of nested fields (`NestedRef`) needs its traits in scope.
     let nested_traits = record
@@ -47,7 +46,6 @@ pub fn expand(record: &Record<'_>) -> TokenStream {
             #prelude
             #nested_traits
             #debug
-            #nested
             #personal
         };
     }

@@ -1,18 +1,20 @@
-//! `impl PersonalData`: the two field visitors, `visit` and `visit_mut`, each a list of
-//! per-field calls over the fields of the struct or of the active variant, and the getters of
-//! the fields that name the subject, the collection time and the record. `export`, `erase`,
-//! `anonymize` and `expire` are the trait's provided methods, ordinary code in privacy-core
-//! driven by the visitors and the schema, so nothing else is generated per record.
+//! `impl Record`, the one trait impl besides `Debug`: the schema constant, the two field
+//! visitors (`visit_fields`, `visit_fields_mut`, each a list of per-field calls over the
+//! fields of the struct or of the active variant), and the getters of the fields that name
+//! the subject, the collection time and the record. privacy-core makes every `Record`
+//! `PersonalData` and `Nested`; `export`, `erase`, `anonymize` and `expire` are ordinary code
+//! there, driven by the visitors and the schema, so nothing else is generated per record.
 
 use proc_macro2::TokenStream;
 use quote::{quote, quote_spanned};
 use syn::Ident;
 
 use super::bounds::{personal_bounds, with_bounds};
+use super::schema::schema_const;
 use super::{over_fields, private, private_at, schema_index, span_of, type_span, Place};
 use crate::model::{AnonymizerRef, FieldPlan, Personal, Record, Role};
 
-pub fn impl_personal_data(record: &Record<'_>) -> TokenStream {
+pub fn impl_record(record: &Record<'_>) -> TokenStream {
     let ident = record.input.ident;
     let p = private();
     let (impl_generics, ty_generics, where_clause) = with_bounds(record, &personal_bounds(record));
@@ -44,19 +46,19 @@ pub fn impl_personal_data(record: &Record<'_>) -> TokenStream {
         };
     let subject_id = getter(
         |r| matches!(r, Role::Personal(x) if x.subject_id),
-        quote!(subject_id),
+        quote!(subject_id_field),
         quote!(#p::String),
         quote!(SubjectIdValue::subject_id),
     );
     let collected_at = getter(
         |r| matches!(r, Role::CollectedAt),
-        quote!(collected_at),
+        quote!(collected_at_field),
         quote!(#p::Time),
         quote!(CollectedAtValue::collected_at),
     );
     let record_id = getter(
         |r| matches!(r, Role::RecordId),
-        quote!(record_id),
+        quote!(record_id_field),
         quote!(#p::String),
         quote!(SubjectIdValue::subject_id),
     );
@@ -71,24 +73,20 @@ pub fn impl_personal_data(record: &Record<'_>) -> TokenStream {
     };
     let visit = with_meta(visit_field);
     let visit_mut = with_meta(visit_mut_field);
+    let schema = schema_const(record);
     quote! {
         #[automatically_derived]
         #[allow(unreachable_code, unused_variables, clippy::needless_return)]
-        impl #impl_generics #p::PersonalData for #ident #ty_generics #where_clause {
-            fn schema() -> &'static #p::RecordSchema {
-                <Self as #p::Record>::SCHEMA
-            }
-            fn record_schema(&self) -> &'static #p::RecordSchema {
-                <Self as #p::Record>::SCHEMA
-            }
+        impl #impl_generics #p::Record for #ident #ty_generics #where_clause {
+            #schema
             #subject_id
             #collected_at
             #record_id
-            fn visit(&self, __v: &mut dyn #p::Visitor) {
+            fn visit_fields(&self, __v: &mut dyn #p::Visitor) {
                 let __s = <Self as #p::Record>::SCHEMA.fields;
                 #visit
             }
-            fn visit_mut(&mut self, __v: &mut dyn #p::VisitorMut) {
+            fn visit_fields_mut(&mut self, __v: &mut dyn #p::VisitorMut) {
                 let __s = <Self as #p::Record>::SCHEMA.fields;
                 #visit_mut
             }

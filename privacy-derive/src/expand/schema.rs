@@ -1,18 +1,17 @@
-//! The schema: `impl Record` with the `RecordSchema` constant, one `FieldMeta` per field
-//! (privacy-core makes every `Record` a `Nested` record, so nothing else is generated here).
+//! The schema: the `RecordSchema` constant of `impl Record`, one `FieldMeta` per field.
 
 use proc_macro2::{Span, TokenStream};
 use quote::{quote, ToTokens};
 use syn::{Ident, LitStr};
 
-use super::bounds::{personal_bounds, with_bounds};
 use super::{in_schema, private};
 use crate::ast::{Body, Style};
 use crate::model::{
     AnonymizerRef, CategoryRef, ErasePolicy, FieldPlan, Personal, Record, RetentionRef, Role,
 };
 
-pub fn impl_record(record: &Record<'_>) -> TokenStream {
+/// `const SCHEMA: &'static RecordSchema = ...;`, an item of `impl Record`.
+pub fn schema_const(record: &Record<'_>) -> TokenStream {
     let input = record.input;
     let ident = input.ident;
     let type_name = LitStr::new(&syn::ext::IdentExt::unraw(ident).to_string(), ident.span());
@@ -31,18 +30,14 @@ pub fn impl_record(record: &Record<'_>) -> TokenStream {
         .iter()
         .filter(|plan| in_schema(plan))
         .map(|plan| field_meta(record, plan));
-    let (impl_generics, ty_generics, where_clause) = with_bounds(record, &personal_bounds(record));
     quote! {
-        #[automatically_derived]
-        impl #impl_generics #p::Record for #ident #ty_generics #where_clause {
-            const SCHEMA: &'static #p::RecordSchema = &#p::RecordSchema {
-                type_name: #type_name,
-                name: #name,
-                subject_kind: #subject,
-                shape: #p::Shape::#shape,
-                fields: &[#(#metas),*],
-            };
-        }
+        const SCHEMA: &'static #p::RecordSchema = &#p::RecordSchema {
+            type_name: #type_name,
+            name: #name,
+            subject_kind: #subject,
+            shape: #p::Shape::#shape,
+            fields: &[#(#metas),*],
+        };
     }
 }
 
