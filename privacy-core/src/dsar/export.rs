@@ -169,16 +169,16 @@ impl RecordExport {
     /// A value that fails to serialize is listed as withheld with a generic reason; the error
     /// text is dropped since it could quote the value.
     pub fn push_value<T: Serialize + ?Sized>(&mut self, meta: &'static FieldMeta, value: &T) {
-        self.push_with(meta, &mut |json| write_json(json, value));
+        self.push_with(meta, |json| write_json(json, value));
     }
 
     /// [`push_value`](RecordExport::push_value) for a visited field.
     pub(crate) fn push_field(&mut self, meta: &'static FieldMeta, value: &dyn FieldValue) {
-        self.push_with(meta, &mut |json| value.write_json(json));
+        self.push_with(meta, |json| value.write_json(json));
     }
 
     /// Adds a field whose value `write` appends to the JSON (returning whether it could).
-    fn push_with(&mut self, meta: &'static FieldMeta, write: &mut dyn FnMut(&mut String) -> bool) {
+    fn push_with(&mut self, meta: &'static FieldMeta, write: impl FnOnce(&mut String) -> bool) {
         if let Some(reason) = meta.withheld_reason() {
             return self.push_withheld(meta, reason);
         }
@@ -498,7 +498,7 @@ impl io::Write for StrWriter<'_> {
     }
 }
 
-// ---- what generated `export` calls ------------------------------------------------------------
+// ---- export, driven by `visit` --------------------------------------------------------------
 
 /// Appends `value`'s compact JSON to `out`; `false` when its `Serialize` fails.
 pub(crate) fn write_json<T: Serialize + ?Sized>(out: &mut String, value: &T) -> bool {
