@@ -1,26 +1,25 @@
 //! Paths used only by code that `#[derive(PersonalData)]` generates: re-exports, nothing else.
 //! Not public API: no stability promise, and nothing here should be called by hand.
 
-pub use crate::anonymize::apply::{anonymize, anonymize_custom, anonymize_nested};
+pub use crate::anonymize::apply::{anonymize, anonymize_custom};
 pub use crate::anonymize::{strategies as anon, Anonymize};
 pub use crate::category::Category;
-pub use crate::dsar::export::{export_nested, export_value};
-pub use crate::dsar::{ErasureReport, RecordExport, SUBJECT_ID_BASIS};
-pub use crate::erase::{
-    erase_custom, erase_delete, erase_nested, erase_retain, expire_nested, report_anonymized, Erase,
-};
+pub use crate::dsar::SUBJECT_ID_BASIS;
+pub use crate::erase::{erase_delete, Erase};
 pub use crate::nested::{
     Nested, NestedDebug, NestedDyn, NestedMut, NestedMutGet, NestedMutNone, NestedRef,
     NestedRefGet, NestedRefNone,
 };
 pub use crate::personal::PersonalData;
+pub use crate::record::Record;
 pub use crate::redact::TagLiteral;
 pub use crate::schema::{
     Anonymizer, ErasePolicy, FieldKind, FieldMeta, Purpose, RecordSchema, Retention, RetentionUnit,
     SerdeField, Shape,
 };
 pub use crate::subject::{CollectedAtValue, SubjectIdValue};
-pub use crate::visit::{visit_nested, FieldValue, Visitor};
+pub use crate::visit::{visit_nested, Visitor};
+pub use crate::visit_mut::{slot, VisitorMut};
 pub use core::option::Option::{self, None, Some};
 pub use serde::Serialize as SerializeTrait;
 pub use std::string::String;

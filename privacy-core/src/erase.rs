@@ -1,13 +1,13 @@
 //! [`Erase`]: how a field type is deleted in place.
 
-use std::borrow::Borrow;
 use std::borrow::Cow;
 use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet, VecDeque};
 use std::time::SystemTime;
 
 use crate::dsar::{ErasureOutcome, ErasureReport, SUBJECT_ID_BASIS};
 use crate::nested::NestedDyn;
-use crate::schema::FieldMeta;
+use crate::schema::{ErasePolicy, FieldKind, FieldMeta, Retention};
+use crate::visit_mut::{FieldMut, VisitorMut};
 
 /// A type that can be deleted in place: `None`, an empty string or an empty collection.
 ///
@@ -113,74 +113,105 @@ impl<K, V, S> Erase for HashMap<K, V, S> {
     }
 }
 
-// ---- what generated `erase` and `expire` call, one function per policy ----------------------
+// ---- erasure and expiry, driven by `visit_mut` ------------------------------------------------
 
-/// `on_erase = "delete"`: clears the value and reports it.
-pub fn erase_delete<T: Erase + ?Sized>(
-    record: &'static str,
-    meta: &'static FieldMeta,
-    value: &mut T,
-    report: &mut ErasureReport,
-) {
-    let outcome = if value.is_erased() {
-        ErasureOutcome::AlreadyErased
-    } else {
-        value.erase();
-        ErasureOutcome::Erased
-    };
-    report.push(record, meta, outcome);
-}
-
-/// Records the outcome of a built-in anonymizer applied as erasure.
-pub fn report_anonymized(
-    record: &'static str,
-    meta: &'static FieldMeta,
-    changed: bool,
-    report: &mut ErasureReport,
-) {
-    let outcome = if changed {
-        ErasureOutcome::Anonymized
-    } else {
-        ErasureOutcome::AlreadyErased
-    };
-    report.push(record, meta, outcome);
-}
-
-/// `anonymize_with = f` as erasure; `f` takes the value or what it borrows as
-/// (`fn(&str) -> String` for a `String` field).
-pub fn erase_custom<T: Borrow<U>, U: ?Sized>(
-    record: &'static str,
-    meta: &'static FieldMeta,
-    value: &mut T,
-    anonymizer: impl FnOnce(&U) -> T,
-    report: &mut ErasureReport,
-) {
-    *value = anonymizer(Borrow::<U>::borrow(&*value));
-    report.push(record, meta, ErasureOutcome::Anonymized);
-}
-
-/// `on_erase = "retain"`: keeps the value and reports its legal basis.
-pub fn erase_retain(record: &'static str, meta: &'static FieldMeta, report: &mut ErasureReport) {
-    let legal_basis = meta.legal_basis.unwrap_or(SUBJECT_ID_BASIS);
-    report.push(record, meta, ErasureOutcome::Retained { legal_basis });
-}
-
-/// Erases every record of a nested field.
-pub fn erase_nested(value: Option<&mut dyn NestedDyn>, report: &mut ErasureReport) {
-    if let Some(v) = value {
-        v.each_mut(&mut |r| report.absorb(r.erase()));
+/// What generated `visit_mut` hands over to delete a field in place (`on_erase = "delete"`,
+/// or a field that expires): whether the value changed.
+pub fn erase_delete<T: Erase + ?Sized>(value: &mut T) -> bool {
+    if value.is_erased() {
+        return false;
     }
+    value.erase();
+    true
 }
 
-/// Expires every record of a nested field.
-pub fn expire_nested(
-    value: Option<&mut dyn NestedDyn>,
+/// [`PersonalData::erase`](crate::PersonalData::erase) and
+/// [`expire`](crate::PersonalData::expire) of one record, as a [`VisitorMut`].
+pub(crate) struct Erasure {
+    record: &'static str,
+    /// `None` to erase every field; `Some` to expire the fields whose retention has passed.
+    expiry: Option<Expiry>,
+    pub report: ErasureReport,
+}
+
+#[derive(Clone, Copy)]
+struct Expiry {
+    collected_at: Option<SystemTime>,
     now: SystemTime,
-    report: &mut ErasureReport,
-) {
-    if let Some(v) = value {
-        v.each_mut(&mut |r| report.absorb(r.expire(now)));
+}
+
+impl Erasure {
+    /// Applies every field's `on_erase` policy to a record of `type_name`.
+    pub fn erase(type_name: &'static str, subject_id: Option<String>) -> Erasure {
+        Erasure {
+            record: type_name,
+            expiry: None,
+            report: ErasureReport::new(type_name, subject_id),
+        }
     }
+
+    /// Erases (or anonymizes) the fields whose retention, measured from `collected_at`, has
+    /// passed at `now`.
+    pub fn expire(
+        type_name: &'static str,
+        subject_id: Option<String>,
+        collected_at: Option<SystemTime>,
+        now: SystemTime,
+    ) -> Erasure {
+        Erasure {
+            expiry: Some(Expiry { collected_at, now }),
+            ..Erasure::erase(type_name, subject_id)
+        }
+    }
+}
+
+impl VisitorMut for Erasure {
+    fn field(&mut self, meta: &'static FieldMeta, value: &mut dyn FieldMut) {
+        if meta.kind == FieldKind::CollectedAt {
+            return;
+        }
+        let anonymize = meta.on_erase == ErasePolicy::Anonymize;
+        let changed = match self.expiry {
+            None if meta.on_erase == ErasePolicy::Retain => {
+                let legal_basis = meta.legal_basis.unwrap_or(SUBJECT_ID_BASIS);
+                let outcome = ErasureOutcome::Retained { legal_basis };
+                return self.report.push(self.record, meta, outcome);
+            }
+            Some(e) if !expires(meta) || !meta.retention.is_expired(e.collected_at, e.now) => {
+                return;
+            }
+            _ if anonymize => value.anonymize(),
+            _ => value.delete(),
+        };
+        let outcome = match changed {
+            Some(true) if anonymize => ErasureOutcome::Anonymized,
+            Some(true) => ErasureOutcome::Erased,
+            // `None`: the derive gave the field no such operation, which it does for every
+            // field this policy reaches; nothing was changed either way.
+            Some(false) | None => ErasureOutcome::AlreadyErased,
+        };
+        self.report.push(self.record, meta, outcome);
+    }
+
+    fn nested(&mut self, _meta: &'static FieldMeta, records: Option<&mut dyn NestedDyn>) {
+        if let Some(records) = records {
+            let expiry = self.expiry;
+            records.each_mut(&mut |r| {
+                self.report.absorb(match expiry {
+                    None => r.erase(),
+                    Some(e) => r.expire(e.now),
+                });
+            });
+        }
+    }
+}
+
+/// Whether the field's retention can run out (a period, or transient).
+fn expires(meta: &FieldMeta) -> bool {
+    matches!(
+        meta.retention,
+        Retention::Period { .. } | Retention::Transient
+    )
 }
 
 #[cfg(feature = "uuid")]

@@ -20,6 +20,7 @@ pub mod inventory;
 mod nested;
 mod personal;
 pub mod pii;
+mod record;
 mod redact;
 mod redacted;
 pub mod schema;
@@ -28,6 +29,7 @@ mod subject;
 pub mod testing;
 mod tree;
 pub mod visit;
+pub mod visit_mut;
 mod vocabulary;
 
 #[doc(hidden)]
@@ -44,6 +46,7 @@ pub use schema::{
 };
 pub use subject::{CollectedAt, SubjectId};
 pub use visit::{FieldValue, Visitor};
+pub use visit_mut::{FieldMut, VisitorMut};
 
 /// Derives [`PersonalData`] and a redacted [`Debug`](core::fmt::Debug); see the crate docs.
 #[cfg(feature = "derive")]

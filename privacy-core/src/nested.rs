@@ -1,12 +1,14 @@
 //! `#[personal(nested)]`: a field holding records, reached through [`Nested`].
 //!
-//! [`Nested`] is implemented by every derived record and by `Option`, `Vec` and `Box` of
-//! records; generated code reaches a nested field through [`NestedRef`]/[`NestedMut`], which
-//! give a `&dyn NestedDyn` when the field's type is `Nested` (autoref dispatch).
+//! Every [`Record`] (what the derive implements) is [`Nested`], and so are `Option`s, `Vec`s
+//! and maps of records (a `Box` of a record is a record). Generated code reaches a nested field through
+//! [`NestedRef`]/[`NestedMut`], which give a `&dyn NestedDyn` when the field's type is `Nested`
+//! (autoref dispatch).
 #![allow(missing_docs)]
 
 use core::fmt::{Debug, Formatter, Result as FmtResult};
 
+use crate::record::Record;
 use crate::schema::RecordSchema;
 use crate::PersonalData;
 
@@ -107,6 +109,19 @@ impl<T: Nested + ?Sized> Debug for Records<'_, T> {
     }
 }
 
+impl<T: Record> Nested for T {
+    const SCHEMA: &'static RecordSchema = <T as Record>::SCHEMA;
+    fn for_each(&self, f: &mut dyn FnMut(&dyn PersonalData)) {
+        f(self);
+    }
+    fn for_each_mut(&mut self, f: &mut dyn FnMut(&mut dyn PersonalData)) {
+        f(self);
+    }
+    fn fmt_nested(&self, f: &mut Formatter<'_>) -> FmtResult {
+        Debug::fmt(self, f)
+    }
+}
+
 impl<T: Nested> Nested for Option<T> {
     const SCHEMA: &'static RecordSchema = T::SCHEMA;
     fn for_each(&self, f: &mut dyn FnMut(&dyn PersonalData)) {
@@ -141,19 +156,6 @@ impl<T: Nested> Nested for Vec<T> {
     }
     fn fmt_nested(&self, f: &mut Formatter<'_>) -> FmtResult {
         f.debug_list().entries(self.iter().map(Records)).finish()
-    }
-}
-
-impl<T: Nested + ?Sized> Nested for Box<T> {
-    const SCHEMA: &'static RecordSchema = T::SCHEMA;
-    fn for_each(&self, f: &mut dyn FnMut(&dyn PersonalData)) {
-        (**self).for_each(f);
-    }
-    fn for_each_mut(&mut self, f: &mut dyn FnMut(&mut dyn PersonalData)) {
-        (**self).for_each_mut(f);
-    }
-    fn fmt_nested(&self, f: &mut Formatter<'_>) -> FmtResult {
-        (**self).fmt_nested(f)
     }
 }
 

@@ -2,9 +2,13 @@
 
 use std::time::SystemTime;
 
+use crate::anonymize::apply::Anonymization;
+use crate::dsar::export::Exporter;
 use crate::dsar::{ErasureReport, RecordExport};
+use crate::erase::Erasure;
 use crate::schema::{FieldMeta, RecordSchema};
 use crate::visit::{FieldValue, Visitor};
+use crate::visit_mut::VisitorMut;
 use crate::Category;
 
 /// A struct whose fields are classified personal data.
@@ -23,25 +27,45 @@ pub trait PersonalData {
 
     /// The identifier of the data subject this record belongs to (the `subject_id` field),
     /// or `None` when the record has no such field or it is empty.
-    fn subject_id(&self) -> Option<String>;
+    fn subject_id(&self) -> Option<String> {
+        None
+    }
 
     /// When the record was collected (the `collected_at` field); retention is measured from it.
-    fn collected_at(&self) -> Option<SystemTime>;
+    fn collected_at(&self) -> Option<SystemTime> {
+        None
+    }
 
     /// A right-to-know copy of every personal value with its metadata; values that must not
     /// be disclosed are listed as withheld with the reason, never valued.
-    fn export(&self) -> RecordExport;
+    fn export(&self) -> RecordExport {
+        let mut exporter = Exporter(RecordExport::new(self.record_schema(), self.subject_id()));
+        self.visit(&mut exporter);
+        exporter.0
+    }
 
     /// Applies every field's `on_erase` policy (delete, anonymize or retain) and reports what
     /// happened to each field. Erasing twice changes nothing and reports "already erased".
-    fn erase(&mut self) -> ErasureReport;
+    fn erase(&mut self) -> ErasureReport {
+        let type_name = self.record_schema().type_name;
+        let mut erasure = Erasure::erase(type_name, self.subject_id());
+        self.visit_mut(&mut erasure);
+        erasure.report
+    }
 
     /// Applies every field's anonymizer in place.
-    fn anonymize(&mut self);
+    fn anonymize(&mut self) {
+        self.visit_mut(&mut Anonymization);
+    }
 
     /// Erases (or anonymizes, when `on_erase = "anonymize"`) every field whose retention has
     /// passed at `now`, measured from [`collected_at`](PersonalData::collected_at).
-    fn expire(&mut self, now: SystemTime) -> ErasureReport;
+    fn expire(&mut self, now: SystemTime) -> ErasureReport {
+        let type_name = self.record_schema().type_name;
+        let mut erasure = Erasure::expire(type_name, self.subject_id(), self.collected_at(), now);
+        self.visit_mut(&mut erasure);
+        erasure.report
+    }
 
     /// The value of the `#[personal(record_id)]` field, naming this one record; sealing binds
     /// envelopes to it. `None` when the record has no such field.
@@ -50,9 +74,15 @@ pub trait PersonalData {
     }
 
     /// Hands every classified field, typed, with its metadata, to `visitor` (for an enum, the
-    /// fields of the active variant; nested records through [`Visitor::enter`]). This is the
+    /// fields of the active variant; nested records through [`Visitor::nested`]). This is the
     /// typed model every promise works through.
     fn visit(&self, visitor: &mut dyn Visitor);
+
+    /// Hands every personal field (not `collected_at`) and every nested field, mutably, with
+    /// its metadata, to `visitor`: what [`erase`](PersonalData::erase),
+    /// [`expire`](PersonalData::expire) and [`anonymize`](PersonalData::anonymize) work
+    /// through.
+    fn visit_mut(&mut self, visitor: &mut dyn VisitorMut);
 
     /// Every raw personal value the record holds, as text, for leak scanning: strings as
     /// they are, numbers in decimal, each leaf of a structured value on its own. Only values:

@@ -152,6 +152,18 @@ impl SerdeField {
     pub const fn may_skip(&self) -> bool {
         self.skip_if || self.skipped
     }
+
+    /// A field serde writes under `key` in `container`, always and by value; a base for
+    /// struct update syntax in generated code.
+    pub const fn keyed(key: &'static str, container: &'static str) -> SerdeField {
+        SerdeField {
+            key,
+            container,
+            opaque: false,
+            skip_if: false,
+            skipped: false,
+        }
+    }
 }
 
 impl FieldMeta {

@@ -2,11 +2,13 @@
 //! field, typed, with its [`FieldMeta`], to a [`Visitor`].
 //!
 //! Generated code calls one visitor method per field (for an enum, per field of the active
-//! variant); every promise that needs the values themselves (leak values, sealing, opening,
-//! the redacted view) is ordinary code in this crate working through it.
+//! variant); every promise that needs the values themselves (export, leak values, sealing,
+//! opening, the redacted view) is ordinary code in this crate working through it. The
+//! mutable counterpart, for erasure and anonymization, is [`VisitorMut`](crate::visit_mut::VisitorMut).
 
 use serde::Serialize;
 
+pub use crate::nested::NestedDyn;
 use crate::schema::FieldMeta;
 
 /// Receives the classified fields of a record from [`PersonalData::visit`](crate::PersonalData::visit).
@@ -23,6 +25,15 @@ pub trait Visitor {
     fn leave(&mut self, meta: &'static FieldMeta) {
         let _ = meta;
     }
+
+    /// A `nested` field with its records as a whole (`None` only in a program that does not
+    /// compile). Return `true` when handled; by default `false`, and the records are visited
+    /// field by field with this visitor between [`enter`](Visitor::enter) and
+    /// [`leave`](Visitor::leave).
+    fn nested(&mut self, meta: &'static FieldMeta, records: Option<&dyn NestedDyn>) -> bool {
+        let _ = (meta, records);
+        false
+    }
 }
 
 /// A field's value as the visitor sees it: where it lives, its type, and its serde form.
@@ -38,6 +49,9 @@ pub trait FieldValue {
     /// Calls `out` with every scalar leaf of the value's serde form as text (strings as they
     /// are, numbers in decimal); nothing for a value whose `Serialize` fails.
     fn leaves(&self, out: &mut dyn FnMut(String));
+    /// Appends the value's compact JSON to `out`; `false` (and `out` holding a partial
+    /// write) when its `Serialize` fails.
+    fn write_json(&self, out: &mut String) -> bool;
 }
 
 impl<T: Serialize> FieldValue for T {
@@ -53,6 +67,10 @@ impl<T: Serialize> FieldValue for T {
         if let Ok(tree) = crate::tree::ser::to_tree(&mut crate::tree::ser::Plain, self) {
             tree.leaves(out);
         }
+    }
+
+    fn write_json(&self, out: &mut String) -> bool {
+        crate::dsar::export::write_json(out, self)
     }
 }
 
@@ -86,15 +104,18 @@ impl Identity {
     }
 }
 
-/// Visits the records of a nested field; generated code calls it with the field's records.
+/// Visits a nested field; generated `visit` calls it with the field's records.
 pub fn visit_nested(
     visitor: &mut dyn Visitor,
     meta: &'static FieldMeta,
-    value: Option<&dyn crate::nested::NestedDyn>,
+    records: Option<&dyn NestedDyn>,
 ) {
+    if visitor.nested(meta, records) {
+        return;
+    }
     visitor.enter(meta);
-    if let Some(value) = value {
-        value.each(&mut |record| record.visit(&mut *visitor));
+    if let Some(records) = records {
+        records.each(&mut |record| record.visit(&mut *visitor));
     }
     visitor.leave(meta);
 }

@@ -22,6 +22,7 @@ use serde_json::value::RawValue;
 
 use crate::nested::NestedDyn;
 use crate::schema::{FieldKind, FieldMeta, RecordSchema};
+use crate::visit::{FieldValue, Visitor};
 
 /// Why a value is listed as withheld when it fails to serialize. The serializer's own error
 /// text is dropped, since it could quote the value.
@@ -168,12 +169,22 @@ impl RecordExport {
     /// A value that fails to serialize is listed as withheld with a generic reason; the error
     /// text is dropped since it could quote the value.
     pub fn push_value<T: Serialize + ?Sized>(&mut self, meta: &'static FieldMeta, value: &T) {
+        self.push_with(meta, |json| write_json(json, value));
+    }
+
+    /// [`push_value`](RecordExport::push_value) for a visited field.
+    pub(crate) fn push_field(&mut self, meta: &'static FieldMeta, value: &dyn FieldValue) {
+        self.push_with(meta, |json| value.write_json(json));
+    }
+
+    /// Adds a field whose value `write` appends to the JSON (returning whether it could).
+    fn push_with(&mut self, meta: &'static FieldMeta, write: impl FnOnce(&mut String) -> bool) {
         if let Some(reason) = meta.withheld_reason() {
             return self.push_withheld(meta, reason);
         }
         let entry = self.open_entry(meta, ExportedValue::Value("0"));
         let value_start = self.json.len();
-        let written = serde_json::to_writer(StrWriter(&mut self.json), value).is_ok();
+        let written = write(&mut self.json);
         let value = value_start..self.json.len();
         self.close_value(meta, entry, value, written);
     }
@@ -487,26 +498,30 @@ impl io::Write for StrWriter<'_> {
     }
 }
 
-// ---- what generated `export` calls ------------------------------------------------------------
+// ---- export, driven by `visit` --------------------------------------------------------------
 
-/// Exports one personal value.
-pub fn export_value<T: Serialize + ?Sized>(
-    meta: &'static FieldMeta,
-    value: &T,
-    out: &mut RecordExport,
-) {
-    out.push_value(meta, value);
+/// Appends `value`'s compact JSON to `out`; `false` when its `Serialize` fails.
+pub(crate) fn write_json<T: Serialize + ?Sized>(out: &mut String, value: &T) -> bool {
+    serde_json::to_writer(StrWriter(out), value).is_ok()
 }
 
-/// Exports the records of a nested field.
-pub fn export_nested(
-    meta: &'static FieldMeta,
-    value: Option<&dyn NestedDyn>,
-    out: &mut RecordExport,
-) {
-    let mut records = Vec::new();
-    if let Some(v) = value {
-        v.each(&mut |r| records.push(r.export()));
+/// [`PersonalData::export`](crate::PersonalData::export): every personal field's value (not
+/// `collected_at`), and the exports of nested records.
+pub(crate) struct Exporter(pub RecordExport);
+
+impl Visitor for Exporter {
+    fn field(&mut self, meta: &'static FieldMeta, value: &dyn FieldValue) {
+        if meta.kind != FieldKind::CollectedAt {
+            self.0.push_field(meta, value);
+        }
     }
-    out.push_records(meta, records);
+
+    fn nested(&mut self, meta: &'static FieldMeta, value: Option<&dyn NestedDyn>) -> bool {
+        let mut records = Vec::new();
+        if let Some(v) = value {
+            v.each(&mut |r| records.push(r.export()));
+        }
+        self.0.push_records(meta, records);
+        true
+    }
 }

@@ -17,9 +17,8 @@ pub fn debug_bounds(record: &Record<'_>) -> Vec<WherePredicate> {
     })
 }
 
-/// The traits each generic field type needs for the PersonalData and Nested impls (the
-/// Debug bounds included: `Nested::fmt_nested` formats with the record's Debug, and
-/// PersonalData reads the schema through `Nested`).
+/// The traits each generic field type needs for the `Record` impl (the Debug bounds
+/// included: `Record` requires `Debug`).
 pub fn personal_bounds(record: &Record<'_>) -> Vec<WherePredicate> {
     let p = private();
     let mut predicates = debug_bounds(record);

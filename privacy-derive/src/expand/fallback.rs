@@ -6,16 +6,17 @@ use proc_macro2::TokenStream;
 use quote::quote;
 use syn::{DeriveInput, LitStr};
 
-use super::private;
+use super::{prelude, private};
 use crate::vocabulary::DEFAULT_SUBJECT_KIND;
 
 pub fn fallback(input: &DeriveInput) -> TokenStream {
     let ident = &input.ident;
     let name = LitStr::new(&ident.to_string(), ident.span());
     let (impl_generics, ty_generics, where_clause) = input.generics.split_for_impl();
-    let p = private();
+    let (p, prelude) = (private(), prelude());
     quote! {
         const _: () = {
+            #prelude
             #[automatically_derived]
             impl #impl_generics ::core::fmt::Debug for #ident #ty_generics #where_clause {
                 fn fmt(&self, __f: &mut ::core::fmt::Formatter<'_>) -> ::core::fmt::Result {
@@ -23,7 +24,7 @@ pub fn fallback(input: &DeriveInput) -> TokenStream {
                 }
             }
             #[automatically_derived]
-            impl #impl_generics #p::Nested for #ident #ty_generics #where_clause {
+            impl #impl_generics #p::Record for #ident #ty_generics #where_clause {
                 const SCHEMA: &'static #p::RecordSchema = &#p::RecordSchema {
                     type_name: #name,
                     name: #name,
@@ -31,23 +32,8 @@ pub fn fallback(input: &DeriveInput) -> TokenStream {
                     shape: #p::Shape::Unit,
                     fields: &[],
                 };
-                fn for_each(&self, _: &mut dyn ::core::ops::FnMut(&dyn #p::PersonalData)) {}
-                fn for_each_mut(&mut self, _: &mut dyn ::core::ops::FnMut(&mut dyn #p::PersonalData)) {}
-                fn fmt_nested(&self, __f: &mut ::core::fmt::Formatter<'_>) -> ::core::fmt::Result {
-                    ::core::fmt::Formatter::write_str(__f, #name)
-                }
-            }
-            #[automatically_derived]
-            impl #impl_generics #p::PersonalData for #ident #ty_generics #where_clause {
-                fn schema() -> &'static #p::RecordSchema { ::core::unreachable!() }
-                fn record_schema(&self) -> &'static #p::RecordSchema { ::core::unreachable!() }
-                fn subject_id(&self) -> #p::Option<#p::String> { ::core::unreachable!() }
-                fn collected_at(&self) -> #p::Option<#p::Time> { ::core::unreachable!() }
-                fn export(&self) -> #p::RecordExport { ::core::unreachable!() }
-                fn erase(&mut self) -> #p::ErasureReport { ::core::unreachable!() }
-                fn anonymize(&mut self) { ::core::unreachable!() }
-                fn expire(&mut self, _: #p::Time) -> #p::ErasureReport { ::core::unreachable!() }
-                fn visit(&self, _: &mut dyn #p::Visitor) { ::core::unreachable!() }
+                fn visit_fields(&self, _: &mut dyn #p::Visitor) { ::core::unreachable!() }
+                fn visit_fields_mut(&mut self, _: &mut dyn #p::VisitorMut) { ::core::unreachable!() }
             }
         };
     }

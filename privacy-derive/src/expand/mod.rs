@@ -2,7 +2,9 @@
 //!
 //! Generated code names only `::privacy_core::__private::...` and `::core` by absolute path,
 //! sits inside `const _: () = { ... };`, and names its locals `__x`-style, so user code that
-//! shadows `Option`, `String`, `Debug`, `core` or `std` cannot change its meaning.
+//! shadows `Option`, `String`, `Debug`, `core` or `std` cannot change its meaning. Inside the
+//! block `__p` is `::privacy_core::__private` (see [`prelude`]): the expansion is mostly
+//! paths, and every token costs the macro and the compiler.
 //!
 //! Structs and enums share one shape: a method body is a list of per-field statements over
 //! *places*; for a struct a place is `self.field`, for an enum each variant is a match arm
@@ -26,26 +28,42 @@ pub use fallback::fallback;
 /// Everything the derive emits for a valid struct or enum.
 pub fn expand(record: &Record<'_>) -> TokenStream {
     let debug = debug::impl_debug(record);
-    let nested = schema::impl_nested(record);
-    let personal = personal::impl_personal_data(record);
+    let personal = personal::impl_record(record);
+    let prelude = prelude();
+    // The autoref dispatch of nested fields (`NestedRef`) needs its traits in scope.
+    let nested_traits = record
+        .fields
+        .iter()
+        .any(|plan| matches!(plan.role, Role::Nested))
+        .then(|| {
+            quote! {
+                #[allow(unused_imports)]
+                use __p::{NestedMutGet as _, NestedMutNone as _, NestedRefGet as _, NestedRefNone as _};
+            }
+        });
     quote! {
         const _: () = {
-            #[allow(unused_imports)]
-            use ::privacy_core::__private::{
-                NestedMutGet as _, NestedMutNone as _, NestedRefGet as _, NestedRefNone as _,
-            };
+            #prelude
+            #nested_traits
             #debug
-            #nested
             #personal
         };
     }
 }
 
+/// The first item of every generated block: `__p` names the generated code's paths.
+fn prelude() -> TokenStream {
+    quote!(
+        use ::privacy_core::__private as __p;
+    )
+}
+
 /// A field as a place expression (`self.x` or `(*__f0)`), spanned where errors should point.
 type Place<'a> = &'a dyn Fn(Span) -> TokenStream;
 
+/// `::privacy_core::__private`, through the block's `__p`.
 fn private() -> TokenStream {
-    quote!(::privacy_core::__private)
+    quote!(__p)
 }
 
 /// The schema index of each field that appears in the schema (all but `not_personal` and
@@ -151,7 +169,7 @@ fn spanned_member(member: &Member, span: Span) -> TokenStream {
 /// underlines exactly the user's token (and identical errors from several generated calls
 /// collapse into one).
 fn private_at(span: Span) -> TokenStream {
-    quote_spanned!(span=> ::privacy_core::__private)
+    quote_spanned!(span=> __p)
 }
 
 fn span_of(tokens: &impl ToTokens) -> Span {

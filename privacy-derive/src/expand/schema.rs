@@ -1,17 +1,17 @@
-//! The schema: `impl Nested` with the `RecordSchema` constant, one `FieldMeta` per field.
+//! The schema: the `RecordSchema` constant of `impl Record`, one `FieldMeta` per field.
 
 use proc_macro2::{Span, TokenStream};
 use quote::{quote, ToTokens};
 use syn::{Ident, LitStr};
 
-use super::bounds::{personal_bounds, with_bounds};
 use super::{in_schema, private};
 use crate::ast::{Body, Style};
 use crate::model::{
     AnonymizerRef, CategoryRef, ErasePolicy, FieldPlan, Personal, Record, RetentionRef, Role,
 };
 
-pub fn impl_nested(record: &Record<'_>) -> TokenStream {
+/// `const SCHEMA: &'static RecordSchema = ...;`, an item of `impl Record`.
+pub fn schema_const(record: &Record<'_>) -> TokenStream {
     let input = record.input;
     let ident = input.ident;
     let type_name = LitStr::new(&syn::ext::IdentExt::unraw(ident).to_string(), ident.span());
@@ -30,32 +30,19 @@ pub fn impl_nested(record: &Record<'_>) -> TokenStream {
         .iter()
         .filter(|plan| in_schema(plan))
         .map(|plan| field_meta(record, plan));
-    let (impl_generics, ty_generics, where_clause) = with_bounds(record, &personal_bounds(record));
     quote! {
-        #[automatically_derived]
-        impl #impl_generics #p::Nested for #ident #ty_generics #where_clause {
-            const SCHEMA: &'static #p::RecordSchema = &#p::RecordSchema {
-                type_name: #type_name,
-                name: #name,
-                subject_kind: #subject,
-                shape: #p::Shape::#shape,
-                fields: &[#(#metas),*],
-            };
-            fn for_each(&self, __f: &mut dyn ::core::ops::FnMut(&dyn #p::PersonalData)) {
-                __f(self);
-            }
-            fn for_each_mut(&mut self, __f: &mut dyn ::core::ops::FnMut(&mut dyn #p::PersonalData)) {
-                __f(self);
-            }
-            fn fmt_nested(&self, __f: &mut ::core::fmt::Formatter<'_>) -> ::core::fmt::Result {
-                ::core::fmt::Debug::fmt(self, __f)
-            }
-        }
+        const SCHEMA: &'static #p::RecordSchema = &#p::RecordSchema {
+            type_name: #type_name,
+            name: #name,
+            subject_kind: #subject,
+            shape: #p::Shape::#shape,
+            fields: &[#(#metas),*],
+        };
     }
 }
 
 /// What serde does with the field: its key, its container's serde name, whether it may be
-/// skipped, whether a custom serializer hides its value.
+/// skipped, whether a custom serializer hides its value (only the flags that are set).
 fn serde_field(record: &Record<'_>, plan: &FieldPlan<'_>) -> TokenStream {
     let p = private();
     let key = &plan.serde_key;
@@ -71,20 +58,21 @@ fn serde_field(record: &Record<'_>, plan: &FieldPlan<'_>) -> TokenStream {
         .field
         .variant
         .is_some_and(|v| record.input.variants()[v].serde.skipped);
-    let (skip_if, skipped, opaque) = (
-        s.skip_if,
-        s.skipped || variant_skipped,
-        s.serialize_with.is_some(),
-    );
-    quote! {
-        #p::SerdeField {
-            key: #key,
-            container: #container,
-            opaque: #opaque,
-            skip_if: #skip_if,
-            skipped: #skipped,
-        }
+    let flags = [
+        ("skip_if", s.skip_if),
+        ("skipped", s.skipped || variant_skipped),
+        ("opaque", s.serialize_with.is_some()),
+    ];
+    let flags = flags.iter().filter(|(_, set)| *set).map(|(name, _)| {
+        let name = Ident::new(name, Span::call_site());
+        quote!(#name: true,)
+    });
+    let base = quote!(#p::SerdeField::keyed(#key, #container));
+    let mut flags = flags.peekable();
+    if flags.peek().is_none() {
+        return base;
     }
+    quote!(#p::SerdeField { #(#flags)* ..#base })
 }
 
 fn field_meta(record: &Record<'_>, plan: &FieldPlan<'_>) -> TokenStream {
@@ -113,6 +101,8 @@ fn field_meta(record: &Record<'_>, plan: &FieldPlan<'_>) -> TokenStream {
     }
 }
 
+/// A personal field's `FieldMeta`: the properties that differ from `FieldMeta::new`'s
+/// defaults, over it.
 fn personal_meta(name: &LitStr, x: &Personal, serde: &TokenStream) -> TokenStream {
     let p = private();
     let kind = if x.subject_id {
@@ -127,61 +117,66 @@ fn personal_meta(name: &LitStr, x: &Personal, serde: &TokenStream) -> TokenStrea
         }
         CategoryRef::Custom(name) => quote!(#p::Category::Custom(#name)),
     };
-    let purposes = x.purposes.iter().map(|s| quote!(#p::Purpose(#s)));
-    let retention = match x.retention {
-        RetentionRef::Unspecified => quote!(#p::Retention::Unspecified),
-        RetentionRef::Account => quote!(#p::Retention::Account),
-        RetentionRef::Transient => quote!(#p::Retention::Transient),
+    let mut set = quote!(category: #p::Some(#category),);
+    if !x.purposes.is_empty() {
+        let purposes = x.purposes.iter().map(|s| quote!(#p::Purpose(#s)));
+        set.extend(quote!(purposes: &[#(#purposes),*],));
+    }
+    set.extend(match x.retention {
+        RetentionRef::Unspecified => TokenStream::new(),
+        RetentionRef::Account => quote!(retention: #p::Retention::Account,),
+        RetentionRef::Transient => quote!(retention: #p::Retention::Transient,),
         RetentionRef::Period { amount, unit } => {
             let unit = Ident::new(unit, Span::call_site());
-            quote!(#p::Retention::Period { amount: #amount, unit: #p::RetentionUnit::#unit })
+            quote!(retention: #p::Retention::Period { amount: #amount, unit: #p::RetentionUnit::#unit },)
         }
-    };
-    let anonymizer = match &x.anonymizer {
-        None => quote!(#p::None),
+    });
+    set.extend(match &x.anonymizer {
+        None => TokenStream::new(),
         Some(AnonymizerRef::Builtin { variant, .. }) => {
             let variant = Ident::new(variant, Span::call_site());
-            quote!(#p::Some(#p::Anonymizer::#variant))
+            quote!(anonymizer: #p::Some(#p::Anonymizer::#variant),)
         }
         Some(AnonymizerRef::Custom(path)) => {
             let text = path.to_token_stream().to_string().replace(' ', "");
-            quote!(#p::Some(#p::Anonymizer::Custom(#text)))
+            quote!(anonymizer: #p::Some(#p::Anonymizer::Custom(#text)),)
         }
-    };
-    let on_erase = match x.on_erase.policy {
-        ErasePolicy::Delete => quote!(Delete),
-        ErasePolicy::Anonymize => quote!(Anonymize),
-        ErasePolicy::Retain => quote!(Retain),
-    };
-    let legal_basis = match (
-        &x.legal_basis,
-        x.subject_id && x.on_erase.policy == ErasePolicy::Retain,
-    ) {
-        (Some(basis), _) => quote!(#p::Some(#basis)),
-        (None, true) => quote!(#p::Some(#p::SUBJECT_ID_BASIS)),
-        (None, false) => quote!(#p::None),
-    };
-    let source = x
-        .source
-        .as_ref()
-        .map_or_else(|| quote!(#p::None), |s| quote!(#p::Some(#s)));
-    let recipients = &x.recipients;
-    let (encrypted, blind_index, exported) = (x.encrypted, x.blind_index, x.exported);
-    let blind_index_bits = x.blind_index_bits;
+    });
+    if x.encrypted {
+        set.extend(quote!(encrypted: true,));
+    }
+    if x.blind_index {
+        let bits = x.blind_index_bits;
+        set.extend(quote!(blind_index: true, blind_index_bits: #bits,));
+    }
+    set.extend(match x.on_erase.policy {
+        ErasePolicy::Delete => TokenStream::new(),
+        ErasePolicy::Anonymize => quote!(on_erase: #p::ErasePolicy::Anonymize,),
+        ErasePolicy::Retain => quote!(on_erase: #p::ErasePolicy::Retain,),
+    });
+    set.extend(
+        match (
+            &x.legal_basis,
+            x.subject_id && x.on_erase.policy == ErasePolicy::Retain,
+        ) {
+            (Some(basis), _) => quote!(legal_basis: #p::Some(#basis),),
+            (None, true) => quote!(legal_basis: #p::Some(#p::SUBJECT_ID_BASIS),),
+            (None, false) => TokenStream::new(),
+        },
+    );
+    if let Some(source) = &x.source {
+        set.extend(quote!(source: #p::Some(#source),));
+    }
+    if !x.recipients.is_empty() {
+        let recipients = &x.recipients;
+        set.extend(quote!(recipients: &[#(#recipients),*],));
+    }
+    if !x.exported {
+        set.extend(quote!(exported: false,));
+    }
     quote! {
         #p::FieldMeta {
-            category: #p::Some(#category),
-            purposes: &[#(#purposes),*],
-            retention: #retention,
-            anonymizer: #anonymizer,
-            encrypted: #encrypted,
-            blind_index: #blind_index,
-            blind_index_bits: #blind_index_bits,
-            on_erase: #p::ErasePolicy::#on_erase,
-            legal_basis: #legal_basis,
-            source: #source,
-            recipients: &[#(#recipients),*],
-            exported: #exported,
+            #set
             serde: #serde,
             ..#p::FieldMeta::new(#name, #p::FieldKind::#kind)
         }
