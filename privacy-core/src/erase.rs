@@ -186,9 +186,10 @@ impl VisitorMut for Erasure {
         let outcome = match changed {
             Some(true) if anonymize => ErasureOutcome::Anonymized,
             Some(true) => ErasureOutcome::Erased,
-            // `None`: the derive gave the field no such operation, which it does for every
-            // field this policy reaches; nothing was changed either way.
-            Some(false) | None => ErasureOutcome::AlreadyErased,
+            Some(false) => ErasureOutcome::AlreadyErased,
+            // No such operation: the derive gives every field the one its policy reaches, so
+            // only a hand-written `visit_mut` gets here. Said, never passed off as erased.
+            None => ErasureOutcome::NotErased,
         };
         self.report.push(self.record, meta, outcome);
     }
@@ -223,5 +224,30 @@ impl Erase for uuid::Uuid {
 
     fn is_erased(&self) -> bool {
         self.is_nil()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::schema::FieldKind;
+    use crate::visit_mut::slot;
+
+    static EMAIL: FieldMeta = FieldMeta::new("email", FieldKind::Personal);
+
+    #[test]
+    fn a_field_handed_over_without_its_operation_is_reported_not_erased() {
+        let mut value = String::from("kept@example.com");
+        let mut erasure = Erasure::erase("Hand", None);
+        erasure.field(&EMAIL, &mut slot(&mut value, None, None));
+        assert_eq!(erasure.report.fields[0].outcome, ErasureOutcome::NotErased);
+        assert!(!erasure.report.already_erased());
+        assert_eq!(erasure.report.changed(), 0);
+        assert_eq!(value, "kept@example.com");
+
+        let mut erasure = Erasure::erase("Hand", None);
+        erasure.field(&EMAIL, &mut slot(&mut value, Some(erase_delete), None));
+        assert_eq!(erasure.report.fields[0].outcome, ErasureOutcome::Erased);
+        assert!(value.is_empty());
     }
 }

@@ -53,6 +53,11 @@ pub enum ErasureOutcome {
     },
     /// There was nothing left to erase or anonymize.
     AlreadyErased,
+    /// The record gave no way to erase or anonymize the field, so its value is unchanged.
+    /// Only a hand-written `PersonalData::visit_mut` can cause this (the derive always
+    /// hands each field the operation its `on_erase` policy needs); it is reported, never
+    /// counted as erased.
+    NotErased,
 }
 
 impl ErasureReport {
