@@ -452,3 +452,124 @@ fn a_version_2_store_gets_kek_wrap_counts_and_its_keys_still_open() {
         std::collections::BTreeMap::from([(1, 2), (2, 2), (3, 1)])
     );
 }
+
+/// The whole #14 surface as a service uses it: records written the way API code writes them
+/// (`rename_all`, an internally tagged enum, a blind-indexed `Vec`), sealed streamed from the
+/// tasks of a multi-thread tokio runtime through two keyrings over one PostgreSQL store, with a
+/// KEK wrap limit small enough that the tasks race past it; then found by blind index from the
+/// other keyring, before and after an index-key rotation, reindex and retirement.
+#[test]
+fn tokio_tasks_over_two_keyrings_seal_find_rotate_and_reindex_as_one() {
+    use privacy_core::crypto::Sealed;
+    use privacy_core::PersonalData;
+    use serde::{Deserialize, Serialize};
+    use std::sync::Arc;
+
+    #[derive(PersonalData, Serialize, Deserialize, PartialEq, Clone)]
+    #[serde(tag = "kind", rename_all = "camelCase")]
+    enum Contact {
+        Email {
+            #[personal(category = "contact.email", encrypt)]
+            address: String,
+        },
+        Phone {
+            #[personal(category = "contact.phone", encrypt)]
+            number: String,
+        },
+    }
+
+    #[derive(PersonalData, Serialize, Deserialize, PartialEq, Clone)]
+    #[serde(rename_all = "camelCase")]
+    struct Member {
+        #[personal(subject_id)]
+        member_id: String,
+        #[personal(category = "contact.email", encrypt, blind_index(bits = 32))]
+        login_emails: Vec<String>,
+        #[personal(nested)]
+        contact: Contact,
+    }
+
+    let Some(schema) = Schema::new("user_path") else {
+        return;
+    };
+    let spec = schema.spec();
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()
+        .unwrap();
+    runtime.block_on(async move {
+        let a = Arc::new(open(&spec, master(9)).unwrap().with_kek_wrap_limit(3));
+        let b = Arc::new(open(&spec, master(9)).unwrap().with_kek_wrap_limit(3));
+        let tasks: Vec<_> = (0..10)
+            .map(|i| {
+                let keyring = Arc::clone(if i % 2 == 0 { &a } else { &b });
+                tokio::spawn(async move {
+                    let member = Member {
+                        member_id: format!("member-{i}"),
+                        login_emails: vec![format!("m{i}@example.com"), format!("m{i}@work.test")],
+                        contact: if i % 3 == 0 {
+                            Contact::Phone {
+                                number: format!("+1555000{i:04}"),
+                            }
+                        } else {
+                            Contact::Email {
+                                address: format!("home{i}@example.com"),
+                            }
+                        },
+                    };
+                    let text = keyring.seal_json(&member).unwrap();
+                    assert!(!text.contains("example.com") && !text.contains("+1555"));
+                    (member, text)
+                })
+            })
+            .collect();
+        let mut written = Vec::new();
+        for t in tasks {
+            written.push(t.await.unwrap());
+        }
+        // Ten new subjects under a limit of 3 wraps per KEK: the keyrings moved on together,
+        // to exactly the versions ten keys need (a keyring learns of a newer KEK when it next
+        // wraps a key, so the store is asked, through a fresh keyring).
+        let store_view = open(&spec, master(9)).unwrap();
+        assert_eq!(store_view.kek_version().unwrap(), 4, "3 + 3 + 3 + 1 keys");
+        drop(store_view);
+
+        let rows: Vec<Sealed<Member>> = written
+            .iter()
+            .map(|(_, text)| serde_json::from_str(text).unwrap())
+            .collect();
+        for (member, text) in &written {
+            assert!(a.open_json::<Member>(text).unwrap() == *member);
+            assert!(b.open_json::<Member>(text).unwrap() == *member);
+        }
+        let found = b.find("login_emails", "m7@work.test", &rows).unwrap();
+        assert_eq!(found.len(), 1);
+        assert_eq!(found[0].member_id, "member-7");
+
+        // Rotation, reindex and retirement are admin work: on the blocking pool.
+        let admin = Arc::clone(&a);
+        let rows = tokio::task::spawn_blocking(move || {
+            let old = admin.index_key_version().unwrap();
+            let new = admin.rotate_index_key().unwrap();
+            assert!(new > old);
+            let rows: Vec<_> = rows.iter().map(|r| admin.reindex(r).unwrap()).collect();
+            admin.retire_index_key(old).unwrap();
+            rows
+        })
+        .await
+        .unwrap();
+        let fresh = open(&spec, master(9)).unwrap();
+        assert_eq!(
+            fresh
+                .blind_index_candidates_for::<Member, _>("login_emails", "m4@example.com")
+                .unwrap()
+                .len(),
+            1,
+            "the retired index key is gone for every keyring"
+        );
+        let found = fresh.find("login_emails", "m4@example.com", &rows).unwrap();
+        assert_eq!(found.len(), 1);
+        assert_eq!(found[0].member_id, "member-4");
+    });
+}
