@@ -482,7 +482,7 @@ fn tokio_tasks_over_two_keyrings_seal_find_rotate_and_reindex_as_one() {
     #[serde(rename_all = "camelCase")]
     struct Member {
         #[personal(subject_id)]
-        member_id: String,
+        account_id: String,
         #[personal(category = "contact.email", encrypt, blind_index(bits = 32))]
         login_emails: Vec<String>,
         #[personal(nested)]
@@ -506,7 +506,7 @@ fn tokio_tasks_over_two_keyrings_seal_find_rotate_and_reindex_as_one() {
                 let keyring = Arc::clone(if i % 2 == 0 { &a } else { &b });
                 tokio::spawn(async move {
                     let member = Member {
-                        member_id: format!("member-{i}"),
+                        account_id: format!("member-{i}"),
                         login_emails: vec![format!("m{i}@example.com"), format!("m{i}@work.test")],
                         contact: if i % 3 == 0 {
                             Contact::Phone {
@@ -545,7 +545,7 @@ fn tokio_tasks_over_two_keyrings_seal_find_rotate_and_reindex_as_one() {
         }
         let found = b.find("login_emails", "m7@work.test", &rows).unwrap();
         assert_eq!(found.len(), 1);
-        assert_eq!(found[0].member_id, "member-7");
+        assert_eq!(found[0].account_id, "member-7");
 
         // Rotation, reindex and retirement are admin work: on the blocking pool.
         let admin = Arc::clone(&a);
@@ -570,6 +570,6 @@ fn tokio_tasks_over_two_keyrings_seal_find_rotate_and_reindex_as_one() {
         );
         let found = fresh.find("login_emails", "m4@example.com", &rows).unwrap();
         assert_eq!(found.len(), 1);
-        assert_eq!(found[0].member_id, "member-4");
+        assert_eq!(found[0].account_id, "member-4");
     });
 }
