@@ -12,7 +12,7 @@ use serde::{Deserialize, Serialize};
 #[serde(rename_all = "camelCase")]
 struct Account {
     #[personal(subject_id)]
-    account_id: String,
+    id: String,
     #[personal(category = "financial.card_number", encrypt)]
     card_number: String,
     #[personal(category = "contact.email", encrypt, blind_index)]
@@ -26,7 +26,7 @@ struct Account {
 
 fn account() -> Account {
     Account {
-        account_id: "acct-1".into(),
+        id: "acct-1".into(),
         card_number: "4111111111111111".into(),
         emails: vec!["ada@example.com".into(), "ada@work.test".into()],
         phone: Some("+15550001111".into()),
