@@ -1032,6 +1032,24 @@ mod hash_map_values {
     }
 
     #[test]
+    fn map_keys_with_slashes_and_tildes_are_escaped_in_envelope_pointers() {
+        let r = Directory {
+            id: "subj-escaped".into(),
+            by_label: HashMap::from([("home/main~1".to_owned(), address("6 Sixth Row", "Ely"))]),
+        };
+        check(
+            &r,
+            &r,
+            &Case {
+                redacted: r#"{"id":"<identity.account_id>","by_label":{"home/main~1":{"streetLine":"<contact.postal_address>","postalCity":"<location.imprecise>"}}}"#,
+                sealed: &["/by_label/home~1main~01/streetLine"],
+                encrypted: &["6 Sixth Row"],
+                exported: &["6 Sixth Row", "Ely"],
+            },
+        );
+    }
+
+    #[test]
     fn nested_hash_map_values_of_encrypted_addresses_are_sealed_under_their_key() {
         let r = Directory {
             id: "subj-directory".into(),

@@ -512,7 +512,7 @@ fn each_encrypted_place<T: PersonalData + Serialize>(
     }
     let mut hook = Locate {
         targets,
-        pointer: String::new(),
+        pointer: String::with_capacity(64),
         f,
     };
     ser::to_tree(&mut hook, record).map_err(|e| Error::Serde {

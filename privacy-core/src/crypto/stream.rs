@@ -22,7 +22,7 @@ use super::envelope::Aad;
 use super::error::{Error, Result};
 use super::keyring::Keyring;
 use super::sealed::{check_opened, locate_encrypted, SealHook, Sealed};
-use crate::tree::stream_de::{self, Opener, Step};
+use crate::tree::stream_de::{self, Opener};
 use crate::tree::{stream_ser, Tree};
 use crate::PersonalData;
 
@@ -61,7 +61,8 @@ impl Keyring {
     pub fn seal_json<T: PersonalData + Serialize>(&self, record: &T) -> Result<String> {
         let hook = self.seal_hook(record)?;
         // The body may hold a clear encrypted value until the check below: wiped on drop.
-        let mut body = Zeroizing::new(Vec::with_capacity(128));
+        // Sized so that a typical record is written without growing the buffer.
+        let mut body = Zeroizing::new(Vec::with_capacity(512));
         let (hook, out) =
             stream_ser::serialize(hook, record, &mut serde_json::Serializer::new(&mut *body));
         match out {
@@ -74,8 +75,21 @@ impl Keyring {
             }
         }
         hook.check_all_seen()?;
-        // The fields of `Sealed`, in its order.
-        let mut out = Vec::with_capacity(body.len() + 64 + 16 * hook.sealed.len());
+        // The fields of `Sealed`, in its order, in one buffer sized for them (JSON escapes
+        // aside): the punctuation and keys, then each field's text.
+        let indexes: usize = hook
+            .blind_index
+            .iter()
+            .map(|(path, list)| path.len() + 4 + list.iter().map(|i| i.len() + 3).sum::<usize>())
+            .sum();
+        let mut out = Vec::with_capacity(
+            64 + hook.schema.name.len()
+                + hook.subject.as_ref().map_or(4, String::len)
+                + hook.binding.len()
+                + hook.sealed.iter().map(|p| p.len() + 3).sum::<usize>()
+                + indexes
+                + body.len(),
+        );
         out.extend_from_slice(b"{\"type\":");
         serde_json::to_writer(&mut out, hook.schema.name)?;
         out.extend_from_slice(b",\"subject\":");
@@ -481,11 +495,11 @@ impl<'k> EnvelopeOpener<'k> {
 impl Opener for EnvelopeOpener<'_> {
     type Error = Error;
 
-    fn wants(&self, path: &[Step]) -> Option<usize> {
+    fn wants(&self, pointer: &str) -> Option<usize> {
         self.envelopes
             .iter()
             .zip(&self.used)
-            .position(|(at, used)| !used && stream_de::path_is(at, path))
+            .position(|(at, used)| !used && at == pointer)
     }
 
     fn not_an_envelope(&self) -> Error {

@@ -5,7 +5,7 @@ use super::Tree;
 /// Appends one reference token to `pointer`, escaping `~` and `/`.
 pub(crate) fn push(pointer: &mut String, token: &str) {
     pointer.push('/');
-    if !token.contains(['~', '/']) {
+    if !token.bytes().any(|b| b == b'~' || b == b'/') {
         pointer.push_str(token);
         return;
     }

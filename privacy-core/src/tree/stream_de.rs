@@ -72,41 +72,14 @@ pub(crate) enum Step {
     Index(usize),
 }
 
-impl Step {
-    /// Whether this step is the JSON pointer reference token `token` (escaped: `~0`, `~1`).
-    fn is(&self, token: &str) -> bool {
-        match self {
-            Step::Key(key) if token.contains('~') => {
-                let unescaped = token.replace("~1", "/").replace("~0", "~");
-                key == unescaped.as_str()
-            }
-            Step::Key(key) => key == token,
-            Step::Index(i) => {
-                (token.len() == 1 || !token.starts_with('0')) && token.parse() == Ok(*i)
-            }
-        }
-    }
-}
-
-/// Whether `path` is the value the JSON pointer `pointer` names; allocates nothing for
-/// pointers without escapes.
-pub(crate) fn path_is(pointer: &str, path: &[Step]) -> bool {
-    let Some(rest) = pointer.strip_prefix('/') else {
-        return pointer.is_empty() && path.is_empty();
-    };
-    let mut tokens = rest.split('/');
-    path.iter()
-        .all(|step| tokens.next().is_some_and(|token| step.is(token)))
-        && tokens.next().is_none()
-}
-
 /// Decides which values are replaced and with what.
 pub(crate) trait Opener {
     /// The opener's own error (a crypto error, say).
     type Error;
 
-    /// Whether the value at `path` is to be replaced; a token for [`Opener::open`].
-    fn wants(&self, path: &[Step]) -> Option<usize>;
+    /// Whether the value at `pointer` (its JSON pointer) is to be replaced; a token for
+    /// [`Opener::open`].
+    fn wants(&self, pointer: &str) -> Option<usize>;
 
     /// The plaintext of the envelope `text` read where [`Opener::wants`] said `which`.
     fn open(&mut self, which: usize, text: &str) -> Result<Tree, Self::Error>;
@@ -117,7 +90,8 @@ pub(crate) trait Opener {
 
 struct Reading<O: Opener> {
     opener: O,
-    path: Vec<Step>,
+    /// The JSON pointer of the value being read, kept up to date step by step.
+    pointer: String,
     error: Option<O::Error>,
 }
 
@@ -148,7 +122,7 @@ pub(crate) fn deserialize<'de, O: Opener, S: DeserializeSeed<'de>, D: Deserializ
 ) -> Outcome<'de, O, S, D> {
     let reading = RefCell::new(Reading {
         opener,
-        path: Vec::new(),
+        pointer: String::with_capacity(64),
         error: None,
     });
     let out = seed.deserialize(De {
@@ -165,9 +139,21 @@ pub(crate) fn deserialize<'de, O: Opener, S: DeserializeSeed<'de>, D: Deserializ
 }
 
 fn under<O: Opener, R>(reading: Shared<'_, O>, step: Step, f: impl FnOnce() -> R) -> R {
-    reading.borrow_mut().path.push(step);
+    let mark = {
+        let pointer = &mut reading.borrow_mut().pointer;
+        let mark = pointer.len();
+        match step {
+            Step::Key(key) => super::pointer::push(pointer, &key),
+            Step::Index(i) => {
+                pointer.push('/');
+                // Writing to a String cannot fail.
+                let _ = fmt::Write::write_fmt(pointer, format_args!("{i}"));
+            }
+        }
+        mark
+    };
     let out = f();
-    reading.borrow_mut().path.pop();
+    reading.borrow_mut().pointer.truncate(mark);
     out
 }
 
@@ -184,7 +170,7 @@ impl<'de, O: Opener, S: DeserializeSeed<'de>> DeserializeSeed<'de> for Slot<'_, 
     fn deserialize<D: Deserializer<'de>>(self, d: D) -> Result<S::Value, D::Error> {
         let wanted = {
             let r = self.reading.borrow();
-            r.opener.wants(&r.path)
+            r.opener.wants(&r.pointer)
         };
         let Some(which) = wanted else {
             return self.seed.deserialize(De {
