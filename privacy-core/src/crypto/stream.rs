@@ -365,13 +365,10 @@ impl<'de, T: PersonalData + Serialize + DeserializeOwned> de::Visitor<'de>
                 Field::Body => {
                     // Streamed when everything it is opened with came first; an absent
                     // `sealed` means none only for a type without encrypted fields.
-                    let envelopes = match sealed.take() {
-                        Some(list) => Some(list),
-                        None if !schema.has_encrypted_fields() => Some(Vec::new()),
-                        None => None,
-                    };
-                    body = Some(match (type_seen, &subject, &record, envelopes) {
-                        (true, Some(subject), Some(binding), Some(envelopes)) => {
+                    let envelopes_known = sealed.is_some() || !schema.has_encrypted_fields();
+                    body = Some(match (type_seen && envelopes_known, &subject, &record) {
+                        (true, Some(subject), Some(binding)) => {
+                            let envelopes = sealed.take().unwrap_or_default();
                             let opener = EnvelopeOpener::new(
                                 self.keyring,
                                 schema.name,
@@ -388,13 +385,7 @@ impl<'de, T: PersonalData + Serialize + DeserializeOwned> de::Visitor<'de>
                             let envelopes = opener.into_envelopes().map_err(|e| self.fail(e))?;
                             Read::Opened(record, envelopes)
                         }
-                        (_, _, _, envelopes) => {
-                            // Put back what was taken: the tree is opened with it.
-                            if sealed.is_none() {
-                                sealed = envelopes.filter(|list| !list.is_empty());
-                            }
-                            Read::Buffered(map.next_value()?)
-                        }
+                        _ => Read::Buffered(map.next_value()?),
                     });
                 }
             }
@@ -452,7 +443,8 @@ impl<'de, 'k, T: DeserializeOwned> DeserializeSeed<'de> for BodySeed<'k, '_, T> 
 struct EnvelopeOpener<'k> {
     keyring: &'k Keyring,
     record: &'static str,
-    subject: Option<CompactString>,
+    /// The subject the envelopes are bound to (checked present when there are envelopes).
+    subject: CompactString,
     binding: CompactString,
     /// Each envelope's pointer.
     envelopes: Vec<CompactString>,
@@ -474,7 +466,7 @@ impl<'k> EnvelopeOpener<'k> {
         Ok(EnvelopeOpener {
             keyring,
             record,
-            subject: subject.map(CompactString::from),
+            subject: subject.map(CompactString::from).unwrap_or_default(),
             binding: binding.clone(),
             used: vec![false; envelopes.len()],
             envelopes,
@@ -520,10 +512,7 @@ impl Opener for EnvelopeOpener<'_> {
             .map_err(|_| Error::MalformedEnvelope {
                 reason: "not valid base64",
             })?;
-        let subject = self.subject.as_deref().ok_or(Error::MissingSubject {
-            record: self.record,
-        })?;
-        let aad = Aad::new(self.record, at, subject).bound_to(&self.binding);
+        let aad = Aad::new(self.record, at, &self.subject).bound_to(&self.binding);
         let plain = self.keyring.open_bytes(&aad, &bytes)?;
         Ok(serde_json::from_slice(&plain)?)
     }

@@ -18,6 +18,13 @@ pub(crate) fn push(pointer: &mut String, token: &str) {
     }
 }
 
+/// Appends a sequence index as one reference token to `pointer`.
+pub(crate) fn push_index(pointer: &mut String, index: usize) {
+    pointer.push('/');
+    // Writing to a String cannot fail.
+    let _ = core::fmt::Write::write_fmt(pointer, format_args!("{index}"));
+}
+
 /// The node at `pointer`, if the pointer is well formed and names one.
 pub(crate) fn resolve<'t>(tree: &'t Tree, pointer: &str) -> Option<&'t Tree> {
     let mut node = tree;

@@ -82,7 +82,7 @@ impl Path {
             match segment {
                 Segment::Key(k) => pointer::push(out, k),
                 Segment::Owned(k) => pointer::push(out, k),
-                Segment::Index(i) => pointer::push(out, &i.to_string()),
+                Segment::Index(i) => pointer::push_index(out, *i),
             }
         }
     }

@@ -66,8 +66,7 @@ macro_rules! forward_deserializer {
 }
 
 /// One step of a path: a key (struct field, map key, variant name) or a sequence index.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub(crate) enum Step {
+enum Step {
     Key(CompactString),
     Index(usize),
 }
@@ -144,11 +143,7 @@ fn under<O: Opener, R>(reading: Shared<'_, O>, step: Step, f: impl FnOnce() -> R
         let mark = pointer.len();
         match step {
             Step::Key(key) => super::pointer::push(pointer, &key),
-            Step::Index(i) => {
-                pointer.push('/');
-                // Writing to a String cannot fail.
-                let _ = fmt::Write::write_fmt(pointer, format_args!("{i}"));
-            }
+            Step::Index(i) => super::pointer::push_index(pointer, i),
         }
         mark
     };
