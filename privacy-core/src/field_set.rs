@@ -22,6 +22,8 @@ pub(crate) struct Wanted {
 /// The wanted fields of one record.
 pub(crate) struct FieldSet {
     fields: Vec<Wanted>,
+    /// How many of `fields` are not seen yet.
+    left: usize,
 }
 
 impl FieldSet {
@@ -40,12 +42,18 @@ impl FieldSet {
         };
         record.visit(&mut collector);
         FieldSet {
+            left: collector.out.len(),
             fields: collector.out,
         }
     }
 
     pub(crate) fn is_empty(&self) -> bool {
         self.fields.is_empty()
+    }
+
+    /// Whether every field was seen: no value serde hands over from now on is one of them.
+    pub(crate) fn all_seen(&self) -> bool {
+        self.left == 0
     }
 
     pub(crate) fn iter(&self) -> impl Iterator<Item = &Wanted> {
@@ -65,6 +73,7 @@ impl FieldSet {
             .iter_mut()
             .find(|w| !w.seen && (w.id.matches(&id) || also(w)))?;
         found.seen = true;
+        self.left -= 1;
         Some(found)
     }
 

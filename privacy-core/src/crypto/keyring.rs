@@ -12,7 +12,7 @@ use rustc_hash::FxHashMap;
 use zeroize::Zeroizing;
 
 use super::blind_index::{self, IndexKeys, INDEX_KEY_BASE};
-use super::envelope::{Aad, Envelope, HEADER_LEN, MIN_LEN, NONCE_LEN, VERSION};
+use super::envelope::{Aad, Envelope, HEADER_LEN, MIN_LEN, NONCE_LEN, TAG_LEN, VERSION};
 use super::error::{Error, Result};
 use super::group_commit::GroupCommit;
 use super::key_wrapper::{KeyWrapper, MasterWrap};
@@ -455,6 +455,36 @@ impl Keyring {
             .map_err(|_| Error::Authentication)?;
             Ok(plain)
         })
+    }
+
+    /// [`open_bytes`](Keyring::open_bytes) decrypting in place: `envelope` is overwritten, and
+    /// its plaintext part returned (the caller wipes the buffer).
+    pub(crate) fn open_bytes_in_place<'b>(
+        &self,
+        aad: &Aad<'_>,
+        envelope: &'b mut [u8],
+    ) -> Result<&'b [u8]> {
+        let (key_id, nonce, tag) = {
+            let e = Envelope::parse(envelope)?;
+            (e.key_id, *e.nonce, *e.tag)
+        };
+        let end = envelope.len() - TAG_LEN;
+        let body = &mut envelope[HEADER_LEN..end];
+        self.with_key(aad.subject, false, |id, cipher| {
+            if key_id != id {
+                return Err(Error::KeyMismatch);
+            }
+            aad.with_bytes(id, |a| {
+                cipher.decrypt_in_place_detached(
+                    Nonce::from_slice(&nonce),
+                    a,
+                    body,
+                    Tag::from_slice(&tag),
+                )
+            })?
+            .map_err(|_| Error::Authentication)
+        })?;
+        Ok(&envelope[HEADER_LEN..end])
     }
 
     /// Crypto-shredding: destroys `subject`'s data key in the cache and the store, keeping a

@@ -121,6 +121,7 @@ mod memory_store;
 mod nonce;
 #[cfg(feature = "postgres")]
 mod postgres_store;
+mod scratch;
 mod sealed;
 mod shred_follower;
 #[cfg(feature = "sqlite")]

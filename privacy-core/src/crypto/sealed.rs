@@ -16,11 +16,12 @@ use base64::Engine as _;
 use compact_str::CompactString;
 use serde::de::DeserializeOwned;
 use serde::{Deserialize, Serialize};
-use zeroize::{Zeroize, Zeroizing};
+use zeroize::Zeroize;
 
 use super::envelope::Aad;
 use super::error::{Error, Result};
 use super::keyring::Keyring;
+use super::scratch::Scratch;
 use crate::field_set::FieldSet;
 use crate::schema::{FieldMeta, RecordSchema, Retention};
 use crate::tree::de::TreeDeserializer;
@@ -313,7 +314,7 @@ impl Keyring {
             targets,
             sealed: Vec::new(),
             blind_index: BTreeMap::new(),
-            json: Zeroizing::new(Vec::new()),
+            json: Scratch::with_capacity(64),
         })
     }
 
@@ -346,7 +347,7 @@ pub(crate) struct SealHook<'a> {
     pub sealed: Vec<CompactString>,
     pub blind_index: BTreeMap<String, Vec<String>>,
     /// The plaintext being sealed, reused from value to value; wiped on drop.
-    json: Zeroizing<Vec<u8>>,
+    json: Scratch,
 }
 
 impl SealHook<'_> {
@@ -374,9 +375,9 @@ impl SealHook<'_> {
         let subject = self.subject.as_deref().ok_or(Error::MissingSubject {
             record: self.schema.name,
         })?;
-        self.json.zeroize();
-        serde_json::to_writer(&mut *self.json, value)?;
-        let json = &self.json;
+        self.json.wipe();
+        serde_json::to_writer(&mut self.json, value)?;
+        let json = self.json.as_slice();
         let pointer = site.path.pointer();
         let aad = Aad::new(self.schema.name, &pointer, subject).bound_to(&self.binding);
         let envelope = self.keyring.seal_bytes_in_operation(&aad, json)?;
@@ -489,8 +490,17 @@ fn each_encrypted_place<T: PersonalData + Serialize>(
         pointer: String,
         f: F,
     }
+    /// Every encrypted field was found: the rest of the record cannot hold one, so the pass
+    /// stops there (an error to the serializer, success to the caller).
+    #[derive(Debug)]
+    struct AllFound;
+    impl fmt::Display for AllFound {
+        fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+            f.write_str("every encrypted field was found")
+        }
+    }
     impl<F: FnMut(&str)> Hook for Locate<F> {
-        type Error = core::convert::Infallible;
+        type Error = AllFound;
         const BUILD: bool = false;
         fn value<V: Serialize + ?Sized>(
             &mut self,
@@ -503,6 +513,9 @@ fn each_encrypted_place<T: PersonalData + Serialize>(
             self.pointer.clear();
             site.path.write_pointer(&mut self.pointer);
             (self.f)(&self.pointer);
+            if self.targets.all_seen() {
+                return Err(AllFound);
+            }
             Ok(Some(Tree::Unit))
         }
     }
@@ -515,9 +528,14 @@ fn each_encrypted_place<T: PersonalData + Serialize>(
         pointer: String::with_capacity(64),
         f,
     };
-    ser::to_tree(&mut hook, record).map_err(|e| Error::Serde {
-        reason: e.to_string(),
-    })?;
+    match ser::to_tree(&mut hook, record) {
+        Ok(_) | Err(ser::Error::Hook(AllFound)) => {}
+        Err(e) => {
+            return Err(Error::Serde {
+                reason: e.to_string(),
+            })
+        }
+    }
     if all {
         if let Some(t) = hook.targets.missed(|_| true) {
             return Err(Error::FieldLayout {

@@ -16,11 +16,11 @@ use compact_str::CompactString;
 use serde::de::{self, DeserializeOwned, DeserializeSeed, Deserializer, IgnoredAny, MapAccess};
 use serde::ser::{Error as _, SerializeStruct};
 use serde::{Deserialize, Serialize, Serializer};
-use zeroize::Zeroizing;
 
 use super::envelope::Aad;
 use super::error::{Error, Result};
 use super::keyring::Keyring;
+use super::scratch::Scratch;
 use super::sealed::{check_opened, locate_encrypted, SealHook, Sealed};
 use crate::tree::stream_de::{self, Opener};
 use crate::tree::{stream_ser, Tree};
@@ -59,12 +59,15 @@ impl Keyring {
     /// assert!(sealed.open(&keyring).unwrap() == account);
     /// ```
     pub fn seal_json<T: PersonalData + Serialize>(&self, record: &T) -> Result<String> {
-        let hook = self.seal_hook(record)?;
+        let mut hook = self.seal_hook(record)?;
         // The body may hold a clear encrypted value until the check below: wiped on drop.
         // Sized so that a typical record is written without growing the buffer.
-        let mut body = Zeroizing::new(Vec::with_capacity(512));
-        let (hook, out) =
-            stream_ser::serialize(hook, record, &mut serde_json::Serializer::new(&mut *body));
+        let mut body = Scratch::with_capacity(512);
+        let (_, out) = stream_ser::serialize(
+            &mut hook,
+            record,
+            &mut serde_json::Serializer::new(&mut body),
+        );
         match out {
             Ok(()) => {}
             Err(stream_ser::Failure::Hook(e)) => return Err(e),
@@ -105,7 +108,7 @@ impl Keyring {
             serde_json::to_writer(&mut out, &hook.blind_index)?;
         }
         out.extend_from_slice(b",\"body\":");
-        out.extend_from_slice(&body);
+        out.extend_from_slice(body.as_slice());
         out.push(b'}');
         String::from_utf8(out).map_err(|_| Error::Serde {
             reason: "serde_json wrote text that is not UTF-8".to_owned(),
@@ -369,7 +372,7 @@ impl<'de, T: PersonalData + Serialize + DeserializeOwned> de::Visitor<'de>
                     body = Some(match (type_seen && envelopes_known, &subject, &record) {
                         (true, Some(subject), Some(binding)) => {
                             let envelopes = sealed.take().unwrap_or_default();
-                            let opener = EnvelopeOpener::new(
+                            let mut opener = EnvelopeOpener::new(
                                 self.keyring,
                                 schema.name,
                                 subject.as_deref(),
@@ -377,8 +380,8 @@ impl<'de, T: PersonalData + Serialize + DeserializeOwned> de::Visitor<'de>
                                 envelopes,
                             )
                             .map_err(|e| self.fail(e))?;
-                            let (record, opener) = map.next_value_seed(BodySeed::<T> {
-                                opener,
+                            let record = map.next_value_seed(BodySeed::<T> {
+                                opener: &mut opener,
                                 error: self.error,
                                 marker: PhantomData,
                             })?;
@@ -414,22 +417,22 @@ impl<'de, T: PersonalData + Serialize + DeserializeOwned> de::Visitor<'de>
 }
 
 /// Reads the body as `T`, opening each envelope in its place.
-struct BodySeed<'k, 'e, T> {
-    opener: EnvelopeOpener<'k>,
+struct BodySeed<'o, 'k, 'e, T> {
+    opener: &'o mut EnvelopeOpener<'k>,
     error: &'e RefCell<Option<Error>>,
     marker: PhantomData<fn() -> T>,
 }
 
-impl<'de, 'k, T: DeserializeOwned> DeserializeSeed<'de> for BodySeed<'k, '_, T> {
-    type Value = (T, EnvelopeOpener<'k>);
+impl<'de, T: DeserializeOwned> DeserializeSeed<'de> for BodySeed<'_, '_, '_, T> {
+    type Value = T;
 
     fn deserialize<D: Deserializer<'de>>(
         self,
         deserializer: D,
     ) -> core::result::Result<Self::Value, D::Error> {
-        let (opener, out) = stream_de::deserialize(self.opener, PhantomData::<T>, deserializer);
+        let (_, out) = stream_de::deserialize(self.opener, PhantomData::<T>, deserializer);
         match out {
-            Ok(record) => Ok((record, opener)),
+            Ok(record) => Ok(record),
             Err(stream_de::Failure::Opener(e)) => {
                 self.error.borrow_mut().get_or_insert(e);
                 Err(de::Error::custom("an envelope did not open"))
@@ -450,6 +453,8 @@ struct EnvelopeOpener<'k> {
     envelopes: Vec<CompactString>,
     /// Whether each envelope was read.
     used: Vec<bool>,
+    /// The envelope being opened (decoded, then decrypted in place); wiped after each.
+    scratch: Scratch,
 }
 
 impl<'k> EnvelopeOpener<'k> {
@@ -470,6 +475,7 @@ impl<'k> EnvelopeOpener<'k> {
             binding: binding.clone(),
             used: vec![false; envelopes.len()],
             envelopes,
+            scratch: Scratch::with_capacity(128),
         })
     }
 
@@ -507,13 +513,19 @@ impl Opener for EnvelopeOpener<'_> {
             });
         };
         *used = true;
-        let bytes = base64::engine::general_purpose::STANDARD
-            .decode(text)
+        // Decoded and decrypted in one buffer reused from envelope to envelope, wiped after.
+        self.scratch.wipe();
+        base64::engine::general_purpose::STANDARD
+            .decode_vec(text, self.scratch.vec())
             .map_err(|_| Error::MalformedEnvelope {
                 reason: "not valid base64",
             })?;
         let aad = Aad::new(self.record, at, &self.subject).bound_to(&self.binding);
-        let plain = self.keyring.open_bytes(&aad, &bytes)?;
-        Ok(serde_json::from_slice(&plain)?)
+        let tree = self
+            .keyring
+            .open_bytes_in_place(&aad, self.scratch.as_mut_slice())
+            .and_then(|plain| Ok(serde_json::from_slice(plain)?));
+        self.scratch.wipe();
+        tree
     }
 }

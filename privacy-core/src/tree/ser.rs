@@ -26,6 +26,21 @@ pub(crate) trait Hook {
     ) -> Result<Option<Tree>, Self::Error>;
 }
 
+/// A hook lent for one pass: the caller keeps it (and what it noted) without moving it in
+/// and out of the serializer.
+impl<H: Hook> Hook for &mut H {
+    type Error = H::Error;
+    const BUILD: bool = H::BUILD;
+
+    fn value<T: Serialize + ?Sized>(
+        &mut self,
+        site: &Site<'_>,
+        value: &T,
+    ) -> Result<Option<Tree>, Self::Error> {
+        (**self).value(site, value)
+    }
+}
+
 /// The hook that replaces nothing: a plain serde tree.
 pub(crate) struct Plain;
 

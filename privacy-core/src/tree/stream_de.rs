@@ -87,6 +87,24 @@ pub(crate) trait Opener {
     fn not_an_envelope(&self) -> Self::Error;
 }
 
+/// An opener lent for one read: the caller keeps it (and what it noted) without moving it
+/// in and out of the reader.
+impl<O: Opener + ?Sized> Opener for &mut O {
+    type Error = O::Error;
+
+    fn wants(&self, pointer: &str) -> Option<usize> {
+        (**self).wants(pointer)
+    }
+
+    fn open(&mut self, which: usize, text: &str) -> Result<Tree, Self::Error> {
+        (**self).open(which, text)
+    }
+
+    fn not_an_envelope(&self) -> Self::Error {
+        (**self).not_an_envelope()
+    }
+}
+
 struct Reading<O: Opener> {
     opener: O,
     /// The JSON pointer of the value being read, kept up to date step by step.
