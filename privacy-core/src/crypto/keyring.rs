@@ -376,60 +376,39 @@ impl Keyring {
     /// Seals `plaintext` for `aad.subject` (creating the subject's data key on first use)
     /// into an envelope; see the [module docs](super) for the byte layout.
     pub fn seal_bytes(&self, aad: &Aad<'_>, plaintext: &[u8]) -> Result<Vec<u8>> {
-        self.seal_bytes_with(aad, plaintext, true)
-    }
-
-    /// [`seal_bytes`](Keyring::seal_bytes) for the envelopes of one record, whose seal drew
-    /// its first nonce with the fork check (see `nonce::fill_in_operation`).
-    pub(crate) fn seal_bytes_in_operation(
-        &self,
-        aad: &Aad<'_>,
-        plaintext: &[u8],
-    ) -> Result<Vec<u8>> {
-        self.seal_bytes_with(aad, plaintext, false)
-    }
-
-    fn seal_bytes_with(
-        &self,
-        aad: &Aad<'_>,
-        plaintext: &[u8],
-        check_fork: bool,
-    ) -> Result<Vec<u8>> {
+        let mut out = Vec::with_capacity(MIN_LEN + plaintext.len());
         self.with_key(aad.subject, true, |key_id, cipher| {
-            let mut out = Vec::with_capacity(MIN_LEN + plaintext.len());
-            out.push(VERSION);
-            out.extend_from_slice(&key_id.to_be_bytes());
-            out.extend_from_slice(&[0; NONCE_LEN]);
-            let nonce_at = HEADER_LEN - NONCE_LEN;
-            let nonce: &mut [u8; NONCE_LEN] = (&mut out[nonce_at..HEADER_LEN])
-                .try_into()
-                .map_err(|_| Error::Random)?;
-            if check_fork {
-                nonce::fill(nonce)?;
-            } else {
-                nonce::fill_in_operation(nonce)?;
+            seal_envelope(key_id, cipher, aad, plaintext, true, &mut out)
+        })?;
+        Ok(out)
+    }
+
+    /// The data key of `subject` (created on first use), held for the envelopes of one
+    /// record: one cache lookup per record rather than one per envelope.
+    pub(crate) fn data_key(&self, subject: &str) -> Result<DataKey> {
+        {
+            let cache = self.inner.cache.read()?;
+            if let Some(slot) = cache.get(subject) {
+                return Ok(DataKey(Arc::clone(slot)));
             }
-            out.extend_from_slice(plaintext);
-            // The nonce is written and the tag appended in place: moving them through
-            // `Result`s cost store-forwarding stalls that showed in the profile.
-            let sealed = aad.with_bytes(key_id, |a| {
-                let (header, body) = out.split_at_mut(HEADER_LEN);
-                let nonce = Nonce::from_slice(&header[nonce_at..]);
-                match cipher.encrypt_in_place_detached(nonce, a, body) {
-                    Ok(tag) => {
-                        out.extend_from_slice(&tag);
-                        true
-                    }
-                    Err(_) => false,
-                }
-            })?;
-            if sealed {
-                Ok(out)
-            } else {
-                Err(Error::MalformedEnvelope {
-                    reason: "plaintext too long for AES-GCM",
-                })
-            }
+        }
+        self.inner.load(subject, true).map(DataKey)
+    }
+
+    /// Seals one envelope of a record with its held data key into `out` (cleared first), for
+    /// the second and later nonces of the operation (see `nonce::fill_in_operation`). The
+    /// seal is counted against the key's limit as [`seal_bytes`](Keyring::seal_bytes) does.
+    pub(crate) fn seal_with_key(
+        &self,
+        key: &DataKey,
+        aad: &Aad<'_>,
+        plaintext: &[u8],
+        out: &mut Vec<u8>,
+    ) -> Result<()> {
+        let limit = self.inner.seal_limit.load(Ordering::Relaxed);
+        out.clear();
+        run(&key.0, Some(limit), |key_id, cipher| {
+            seal_envelope(key_id, cipher, aad, plaintext, false, out)
         })
     }
 
@@ -1214,6 +1193,59 @@ fn nanos(d: Duration) -> u64 {
 }
 
 /// Runs `f` with an active slot's key; with `seal_limit`, counts one seal against it first.
+/// A subject's data key as one record's sealing holds it (see [`Keyring::data_key`]). A shred
+/// that lands while the record is being sealed is honoured by the next record: the envelopes
+/// of this one are sealed under the destroyed key and never open again.
+pub(crate) struct DataKey(Arc<Slot>);
+
+/// Appends the envelope of `plaintext` under `cipher` to `out`:
+/// `version || key id || nonce || ciphertext || tag`.
+fn seal_envelope(
+    key_id: u32,
+    cipher: &Aes256Gcm,
+    aad: &Aad<'_>,
+    plaintext: &[u8],
+    check_fork: bool,
+    out: &mut Vec<u8>,
+) -> Result<()> {
+    let start = out.len();
+    out.reserve(MIN_LEN + plaintext.len());
+    out.push(VERSION);
+    out.extend_from_slice(&key_id.to_be_bytes());
+    out.extend_from_slice(&[0; NONCE_LEN]);
+    let nonce_at = start + HEADER_LEN - NONCE_LEN;
+    let nonce: &mut [u8; NONCE_LEN] = (&mut out[nonce_at..start + HEADER_LEN])
+        .try_into()
+        .map_err(|_| Error::Random)?;
+    if check_fork {
+        nonce::fill(nonce)?;
+    } else {
+        nonce::fill_in_operation(nonce)?;
+    }
+    out.extend_from_slice(plaintext);
+    // The nonce is written and the tag appended in place: moving them through `Result`s cost
+    // store-forwarding stalls that showed in the profile.
+    let sealed = aad.with_bytes(key_id, |a| {
+        let (header, body) = out[start..].split_at_mut(HEADER_LEN);
+        let nonce = Nonce::from_slice(&header[HEADER_LEN - NONCE_LEN..]);
+        match cipher.encrypt_in_place_detached(nonce, a, body) {
+            Ok(tag) => {
+                out.extend_from_slice(&tag);
+                true
+            }
+            Err(_) => false,
+        }
+    })?;
+    if sealed {
+        Ok(())
+    } else {
+        out.truncate(start);
+        Err(Error::MalformedEnvelope {
+            reason: "plaintext too long for AES-GCM",
+        })
+    }
+}
+
 fn run<R>(
     slot: &Slot,
     seal_limit: Option<u64>,

@@ -20,7 +20,7 @@ use zeroize::Zeroize;
 
 use super::envelope::Aad;
 use super::error::{Error, Result};
-use super::keyring::Keyring;
+use super::keyring::{DataKey, Keyring};
 use super::scratch::Scratch;
 use crate::field_set::FieldSet;
 use crate::schema::{FieldMeta, RecordSchema, Retention};
@@ -315,6 +315,10 @@ impl Keyring {
             sealed: Vec::new(),
             blind_index: BTreeMap::new(),
             json: Scratch::with_capacity(64),
+            key: None,
+            pointer: String::new(),
+            envelope: Vec::new(),
+            text: String::new(),
         })
     }
 
@@ -348,6 +352,13 @@ pub(crate) struct SealHook<'a> {
     pub blind_index: BTreeMap<String, Vec<String>>,
     /// The plaintext being sealed, reused from value to value; wiped on drop.
     json: Scratch,
+    /// The subject's data key, looked up at the first envelope and held for the others.
+    key: Option<DataKey>,
+    /// The pointer of the value being sealed, its envelope and the envelope's base64 text,
+    /// reused from value to value.
+    pointer: String,
+    envelope: Vec<u8>,
+    text: String,
 }
 
 impl SealHook<'_> {
@@ -378,9 +389,15 @@ impl SealHook<'_> {
         self.json.wipe();
         serde_json::to_writer(&mut self.json, value)?;
         let json = self.json.as_slice();
-        let pointer = site.path.pointer();
-        let aad = Aad::new(self.schema.name, &pointer, subject).bound_to(&self.binding);
-        let envelope = self.keyring.seal_bytes_in_operation(&aad, json)?;
+        self.pointer.clear();
+        site.path.write_pointer(&mut self.pointer);
+        let aad = Aad::new(self.schema.name, &self.pointer, subject).bound_to(&self.binding);
+        let key = match &self.key {
+            Some(key) => key,
+            None => self.key.insert(self.keyring.data_key(subject)?),
+        };
+        self.keyring
+            .seal_with_key(key, &aad, json, &mut self.envelope)?;
         if meta.blind_index {
             // A sequence is indexed element by element, so any one element finds the record.
             let indexes = self.keyring.blind_indexes_json(
@@ -394,12 +411,12 @@ impl SealHook<'_> {
                 .or_default()
                 .extend(indexes);
         }
-        self.sealed.push(pointer.into());
-        Ok(Tree::Str(
-            base64::engine::general_purpose::STANDARD
-                .encode(envelope)
-                .into(),
-        ))
+        self.sealed.push(CompactString::from(self.pointer.as_str()));
+        // The text is written into the buffer the previous envelope's tree gave back.
+        let mut text = core::mem::take(&mut self.text);
+        text.clear();
+        base64::engine::general_purpose::STANDARD.encode_string(&self.envelope, &mut text);
+        Ok(Tree::Str(CompactString::from_string_buffer(text)))
     }
 }
 
@@ -429,6 +446,12 @@ impl Hook for SealHook<'_> {
             return self.seal_value(meta, &path, site, value).map(Some);
         }
         Ok(None)
+    }
+
+    fn recycle(&mut self, tree: Tree) {
+        if let Tree::Str(text) = tree {
+            self.text = text.into_string();
+        }
     }
 }
 

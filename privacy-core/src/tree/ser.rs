@@ -24,6 +24,12 @@ pub(crate) trait Hook {
         site: &Site<'_>,
         value: &T,
     ) -> Result<Option<Tree>, Self::Error>;
+
+    /// Hands back a replacement tree once a streaming serializer has written it, so the hook
+    /// can reuse its buffers (the tree builder keeps its trees).
+    fn recycle(&mut self, tree: Tree) {
+        drop(tree);
+    }
 }
 
 /// A hook lent for one pass: the caller keeps it (and what it noted) without moving it in
@@ -38,6 +44,10 @@ impl<H: Hook> Hook for &mut H {
         value: &T,
     ) -> Result<Option<Tree>, Self::Error> {
         (**self).value(site, value)
+    }
+
+    fn recycle(&mut self, tree: Tree) {
+        (**self).recycle(tree);
     }
 }
 
@@ -82,13 +92,6 @@ impl Path {
 
     pub(crate) fn pop(&mut self) {
         self.segments.pop();
-    }
-
-    /// The path as a JSON pointer (`/devices/1/serial`).
-    pub(crate) fn pointer(&self) -> String {
-        let mut out = String::with_capacity(32);
-        self.write_pointer(&mut out);
-        out
     }
 
     /// Appends the path as a JSON pointer to `out`.

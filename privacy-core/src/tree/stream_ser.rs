@@ -74,7 +74,11 @@ fn intercept<H: Hook, T: Serialize + ?Sized, S: Serializer>(
         s.hook.value(&site, value)
     };
     match replaced {
-        Ok(Some(tree)) => tree.serialize(serializer),
+        Ok(Some(tree)) => {
+            let out = tree.serialize(serializer);
+            stream.borrow_mut().hook.recycle(tree);
+            out
+        }
         Ok(None) => value.serialize(Ser {
             stream,
             inner: serializer,
