@@ -222,5 +222,5 @@ fn span_of(tokens: &impl ToTokens) -> Span {
 
 /// The span of the field's type.
 fn type_span(plan: &FieldPlan<'_>) -> Span {
-    span_of(plan.field.ty)
+    plan.field.ty_span
 }
