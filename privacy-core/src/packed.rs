@@ -95,3 +95,103 @@ pub const fn personal(
     meta.recipients = recipients;
     meta
 }
+
+#[cfg(test)]
+mod tests {
+    use super::{field, personal};
+    use crate::schema::{Anonymizer, ErasePolicy, FieldKind, Retention, RetentionUnit};
+    use crate::vocabulary::{packed as bits, ANONYMIZERS, RETENTION_UNITS};
+    use crate::Category;
+
+    #[test]
+    fn every_anonymizer_row_unpacks_to_its_variant() {
+        for (row, entry) in ANONYMIZERS.iter().enumerate() {
+            let meta = field("f", "f", "S", (row as u64 + 1) << bits::ANONYMIZER);
+            let anonymizer = meta.anonymizer.expect("an anonymizer");
+            assert_eq!(anonymizer.name(), entry.name);
+            assert_eq!(format!("{anonymizer:?}"), entry.variant);
+        }
+        assert_eq!(field("f", "f", "S", 0).anonymizer, None);
+    }
+
+    #[test]
+    fn every_retention_unit_row_unpacks_to_its_variant() {
+        for (row, entry) in RETENTION_UNITS.iter().enumerate() {
+            let code = 3 << bits::RETENTION | (row as u64) << bits::UNIT | 7 << bits::AMOUNT;
+            let Retention::Period { amount, unit } = field("f", "f", "S", code).retention else {
+                panic!("a period");
+            };
+            assert_eq!(amount, 7);
+            assert_eq!(format!("{unit:?}"), entry.variant);
+        }
+        let at = |r: u64| field("f", "f", "S", r << bits::RETENTION).retention;
+        assert_eq!(at(0), Retention::Unspecified);
+        assert_eq!(at(1), Retention::Account);
+        assert_eq!(at(2), Retention::Transient);
+        let max = 3 << bits::RETENTION | u64::from(u32::MAX) << bits::AMOUNT;
+        assert_eq!(
+            field("f", "f", "S", max).retention,
+            Retention::Period {
+                amount: u32::MAX,
+                unit: RetentionUnit::Days
+            }
+        );
+    }
+
+    #[test]
+    fn kinds_policies_and_flags_unpack() {
+        let kinds = [
+            FieldKind::Personal,
+            FieldKind::SubjectId,
+            FieldKind::CollectedAt,
+            FieldKind::Nested,
+        ];
+        for (code, kind) in kinds.into_iter().enumerate() {
+            assert_eq!(field("f", "f", "S", code as u64).kind, kind);
+        }
+        let policies = [
+            ErasePolicy::Delete,
+            ErasePolicy::Anonymize,
+            ErasePolicy::Retain,
+        ];
+        for (code, policy) in policies.into_iter().enumerate() {
+            assert_eq!(
+                field("f", "f", "S", (code as u64) << bits::ERASE).on_erase,
+                policy
+            );
+        }
+        let plain = field("name", "key", "Container", 0);
+        assert!(!plain.encrypted && !plain.blind_index && plain.exported);
+        assert!(!plain.serde.opaque && !plain.serde.skip_if && !plain.serde.skipped);
+        assert_eq!(
+            (plain.name, plain.serde.key, plain.serde.container),
+            ("name", "key", "Container")
+        );
+        let all = bits::ENCRYPTED
+            | bits::BLIND_INDEX
+            | bits::WITHHELD
+            | bits::SERDE_OPAQUE
+            | bits::SERDE_SKIP_IF
+            | bits::SERDE_SKIPPED
+            | 256 << bits::BLIND_INDEX_BITS;
+        let set = field("f", "f", "S", all);
+        assert!(set.encrypted && set.blind_index && !set.exported);
+        assert!(set.serde.opaque && set.serde.skip_if && set.serde.skipped);
+        assert_eq!(set.blind_index_bits, 256);
+        assert_eq!(set.anonymizer, None::<Anonymizer>);
+        let p = personal(
+            "f",
+            "f",
+            "S",
+            0,
+            Category::ContactEmail,
+            &[],
+            Some("law"),
+            Some("user"),
+            &["host"],
+        );
+        assert_eq!(p.category, Some(Category::ContactEmail));
+        assert_eq!((p.legal_basis, p.source), (Some("law"), Some("user")));
+        assert_eq!(p.recipients, &["host"]);
+    }
+}
