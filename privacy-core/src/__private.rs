@@ -10,6 +10,7 @@ pub use crate::nested::{
     Nested, NestedDebug, NestedDyn, NestedMut, NestedMutGet, NestedMutNone, NestedRef,
     NestedRefGet, NestedRefNone,
 };
+pub use crate::packed::{field, personal};
 pub use crate::personal::PersonalData;
 pub use crate::record::Record;
 pub use crate::redact::TagLiteral;

@@ -18,6 +18,7 @@ mod erase;
 mod field_set;
 pub mod inventory;
 mod nested;
+mod packed;
 mod personal;
 pub mod pii;
 mod record;

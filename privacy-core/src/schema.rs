@@ -293,6 +293,14 @@ macro_rules! retention_units {
                 &RETENTION_UNITS[row]
             }
         }
+        impl RetentionUnit {
+            /// The unit of each vocabulary row, in row order (the derive's packed schema).
+            pub(crate) const BY_ROW: [RetentionUnit; RETENTION_UNITS.len()] = {
+                let mut by_row = [RetentionUnit::Days; RETENTION_UNITS.len()];
+                $(by_row[unit_row(stringify!($variant))] = Self::$variant;)*
+                by_row
+            };
+        }
         const _: () = assert!(
             [$(stringify!($variant)),*].len() == RETENTION_UNITS.len(),
             "every row of `vocabulary::RETENTION_UNITS` needs a `RetentionUnit` variant"
@@ -428,6 +436,15 @@ macro_rules! builtin_anonymizers {
                 };
                 Ok(&ANONYMIZERS[row])
             }
+        }
+        impl Anonymizer {
+            /// The built-in anonymizer of each vocabulary row, in row order (the derive's
+            /// packed schema).
+            pub(crate) const BY_ROW: [Anonymizer; ANONYMIZERS.len()] = {
+                let mut by_row = [Anonymizer::Redact; ANONYMIZERS.len()];
+                $(by_row[anonymizer_row(stringify!($variant))] = Self::$variant;)*
+                by_row
+            };
         }
         const _: () = assert!(
             [$(stringify!($variant)),*].len() == ANONYMIZERS.len(),

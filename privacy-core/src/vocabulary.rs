@@ -201,3 +201,35 @@ pub const RETENTION_UNITS: &[RetentionUnitEntry] = &[
     RetentionUnitEntry { suffix: "mo", variant: "Months", days: 30 },
     RetentionUnitEntry { suffix: "y", variant: "Years", days: 365 },
 ];
+
+/// The derive's packed form of a field's properties: one integer literal per field instead of
+/// a path per property (`privacy_core::__private::field` unpacks it). Shifts and masks of
+/// each property; rows are rows of the tables above.
+pub mod packed {
+    /// The `FieldKind` (2 bits): 0 personal, 1 subject id, 2 collected at, 3 nested.
+    pub const KIND: u32 = 0;
+    /// The `ErasePolicy` (2 bits): 0 delete, 1 anonymize, 2 retain.
+    pub const ERASE: u32 = 2;
+    /// The `Retention` (2 bits): 0 unspecified, 1 account, 2 transient, 3 a period.
+    pub const RETENTION: u32 = 4;
+    /// The row of a period's unit in `RETENTION_UNITS` (3 bits).
+    pub const UNIT: u32 = 6;
+    /// The built-in anonymizer (4 bits): 0 none, else its row in `ANONYMIZERS` plus one.
+    pub const ANONYMIZER: u32 = 9;
+    /// `encrypt`.
+    pub const ENCRYPTED: u64 = 1 << 13;
+    /// `blind_index`.
+    pub const BLIND_INDEX: u64 = 1 << 14;
+    /// `export = false`.
+    pub const WITHHELD: u64 = 1 << 15;
+    /// serde writes a wrapper (`serialize_with`, `with`).
+    pub const SERDE_OPAQUE: u64 = 1 << 16;
+    /// serde may skip the field (`skip_serializing_if`).
+    pub const SERDE_SKIP_IF: u64 = 1 << 17;
+    /// serde never writes the field.
+    pub const SERDE_SKIPPED: u64 = 1 << 18;
+    /// The bits kept of a blind index (9 bits).
+    pub const BLIND_INDEX_BITS: u32 = 19;
+    /// A period's amount (32 bits).
+    pub const AMOUNT: u32 = 32;
+}

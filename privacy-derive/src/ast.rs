@@ -57,6 +57,8 @@ pub struct Field<'a> {
     /// The variant it belongs to (index into `Body::Enum`), for enums.
     pub variant: Option<usize>,
     pub ty: &'a Type,
+    /// Where errors about the type point (see [`type_span`]), found once.
+    pub ty_span: Span,
     /// Where to point when the field itself is at fault: its name, or its type in a tuple.
     pub span: Span,
     pub attrs: FieldAttrs,
@@ -134,13 +136,14 @@ fn read_fields<'a>(
     out: &mut Vec<Field<'a>>,
 ) {
     for (i, f) in fields.iter().enumerate() {
+        let ty_span = type_span(&f.ty);
         let (member, name, span) = match &f.ident {
             Some(ident) => (
                 Member::Named(ident.clone()),
                 ident.unraw().to_string(),
                 ident.span(),
             ),
-            None => (Member::Unnamed(i.into()), i.to_string(), f.ty.span()),
+            None => (Member::Unnamed(i.into()), i.to_string(), ty_span),
         };
         let schema_name = match variant {
             Some((_, v)) => format!("{}.{name}", v.unraw()),
@@ -152,9 +155,27 @@ fn read_fields<'a>(
             schema_name,
             variant: variant.map(|(i, _)| i),
             ty: &f.ty,
+            ty_span,
             span,
             attrs: FieldAttrs::parse(cx, &f.attrs),
             serde: serde_attr::SerdeField::parse(&f.attrs),
         });
+    }
+}
+
+/// The span of a type, as `syn::spanned::Spanned` gives it on a stable compiler (the span of
+/// its first token: spans do not join there), without converting the whole type to tokens
+/// for the common case of a path.
+pub fn type_span(ty: &Type) -> Span {
+    match ty {
+        Type::Path(path) if path.qself.is_none() => match &path.path.leading_colon {
+            Some(colon) => colon.spans[0],
+            None => path
+                .path
+                .segments
+                .first()
+                .map_or_else(|| ty.span(), |segment| segment.ident.span()),
+        },
+        _ => ty.span(),
     }
 }

@@ -576,7 +576,7 @@ fn on_erase(
         };
         return Some(ErasePlan {
             policy,
-            span: field.ty.span(),
+            span: field.ty_span,
         });
     };
     let policy = match lit.value().as_str() {

@@ -4,12 +4,11 @@ use proc_macro2::{TokenStream, TokenTree};
 use quote::{quote, ToTokens};
 use syn::{Ident, Type, WherePredicate};
 
-use super::private;
 use crate::model::{AnonymizerRef, FieldPlan, Record, Role};
 
 /// The traits each generic field type needs for the redacted Debug impl.
 pub fn debug_bounds(record: &Record<'_>) -> Vec<WherePredicate> {
-    let p = private();
+    let p = quote!(__p);
     bounds(record, |plan| match plan.role {
         Role::NotPersonal | Role::RecordId => vec![quote!(::core::fmt::Debug)],
         Role::Nested => vec![quote!(#p::Nested)],
@@ -20,7 +19,7 @@ pub fn debug_bounds(record: &Record<'_>) -> Vec<WherePredicate> {
 /// The traits each generic field type needs for the `Record` impl (the Debug bounds
 /// included: `Record` requires `Debug`).
 pub fn personal_bounds(record: &Record<'_>) -> Vec<WherePredicate> {
-    let p = private();
+    let p = quote!(__p);
     let mut predicates = debug_bounds(record);
     predicates.extend(bounds(record, |plan| match &plan.role {
         Role::Personal(x) => {

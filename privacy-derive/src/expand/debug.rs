@@ -1,120 +1,123 @@
 //! The redacted `impl Debug`: personal values print as their category tag, written in one
 //! `write_str` each; nothing is allocated.
 
-use proc_macro2::{Span, TokenStream};
-use quote::{format_ident, quote, quote_spanned};
+use proc_macro2::Delimiter;
+use quote::quote_spanned;
 use syn::ext::IdentExt;
-use syn::LitStr;
 
-use super::bounds::{debug_bounds, with_bounds};
-use super::{private, private_at, spanned_member, type_span, Place};
+use super::bounds::debug_bounds;
+use super::out::Out;
+use super::{impl_header, member_text, private_at, type_span, Place};
 use crate::ast::{Body, Style};
 use crate::model::{FieldPlan, Record, Role};
 
-pub fn impl_debug(record: &Record<'_>) -> TokenStream {
+pub fn impl_debug(out: &mut Out, record: &Record<'_>) {
     let input = record.input;
-    let ident = input.ident;
-    let (impl_generics, ty_generics, where_clause) = with_bounds(record, &debug_bounds(record));
-    let body = match &input.body {
-        Body::Struct(style) => {
-            let name = LitStr::new(&ident.unraw().to_string(), ident.span());
-            group(&name, *style, &record.fields, &|_, plan, span| {
-                let member = spanned_member(&plan.field.member, span);
-                quote_spanned!(span=> self.#member)
-            })
-        }
-        Body::Enum(variants) => {
-            let arms = variants.iter().map(|variant| {
-                let v = &variant.ident;
-                let name = LitStr::new(&v.unraw().to_string(), v.span());
-                let fields = &record.fields[variant.range.clone()];
-                let locals: Vec<_> = (variant.range.clone())
-                    .map(|i| format_ident!("__f{}", i))
-                    .collect();
-                let pattern = match variant.style {
-                    Style::Unit => quote!(Self::#v),
-                    Style::Named => {
-                        let members = fields.iter().map(|p| &p.field.member);
-                        quote!(Self::#v { #(#members: #locals),* })
-                    }
-                    Style::Tuple => quote!(Self::#v(#(#locals),*)),
-                };
-                let start = variant.range.start;
-                let body = group(&name, variant.style, fields, &|index, _, span| {
-                    let mut local = format_ident!("__f{}", start + index);
-                    local.set_span(span);
-                    quote_spanned!(span=> (*#local))
+    out.s("#[automatically_derived] ");
+    impl_header(out, record, &debug_bounds(record), " ::core::fmt::Debug");
+    out.group(Delimiter::Brace, |out| {
+        out.s("fn fmt(&self, __f: &mut ::core::fmt::Formatter<'_>) -> ::core::fmt::Result ");
+        out.group(Delimiter::Brace, |out| match &input.body {
+            Body::Struct(style) => {
+                let name = input.ident.unraw().to_string();
+                group(out, &name, *style, &record.fields, &|_, plan| {
+                    Place::Member(&plan.field.member)
                 });
-                quote!(#[allow(unused_variables)] #pattern => { #body })
-            });
-            quote! {
-                match self {
-                    #(#arms)*
-                }
             }
-        }
-    };
-    quote! {
-        #[automatically_derived]
-        impl #impl_generics ::core::fmt::Debug for #ident #ty_generics #where_clause {
-            fn fmt(&self, __f: &mut ::core::fmt::Formatter<'_>) -> ::core::fmt::Result {
-                #body
+            Body::Enum(variants) => {
+                out.s("match self ");
+                out.group(Delimiter::Brace, |out| {
+                    for variant in variants {
+                        let fields = &record.fields[variant.range.clone()];
+                        let start = variant.range.start;
+                        out.s("#[allow(unused_variables)] Self::")
+                            .s(&variant.ident.to_string());
+                        match variant.style {
+                            Style::Unit => {}
+                            Style::Named => {
+                                out.group(Delimiter::Brace, |out| {
+                                    for (i, plan) in fields.iter().enumerate() {
+                                        let member = member_text(&plan.field.member);
+                                        out.s(&format!("{member}: __f{},", start + i));
+                                    }
+                                });
+                            }
+                            Style::Tuple => {
+                                out.group(Delimiter::Parenthesis, |out| {
+                                    for i in 0..fields.len() {
+                                        out.s(&format!("__f{},", start + i));
+                                    }
+                                });
+                            }
+                        }
+                        out.s(" => ");
+                        let name = variant.ident.unraw().to_string();
+                        out.group(Delimiter::Brace, |out| {
+                            group(out, &name, variant.style, fields, &|index, _| {
+                                Place::Local(start + index)
+                            });
+                        });
+                    }
+                });
             }
-        }
-    }
+        });
+    });
 }
 
 /// A field of a struct or variant as a place expression, from its index in the group.
-type GroupPlace<'a> = dyn Fn(usize, &FieldPlan<'_>, Span) -> TokenStream + 'a;
+type GroupPlace<'c> = dyn for<'p> Fn(usize, &'p FieldPlan<'_>) -> Place<'p> + 'c;
 
 /// The debug builder of one struct or variant.
 fn group(
-    name: &LitStr,
+    out: &mut Out,
+    name: &str,
     style: Style,
     fields: &[FieldPlan<'_>],
     place: &GroupPlace<'_>,
-) -> TokenStream {
+) {
     if style == Style::Unit {
-        return quote!(::core::fmt::Formatter::write_str(__f, #name));
+        out.s("::core::fmt::Formatter::write_str(__f, ")
+            .lit(name)
+            .s(")");
+        return;
     }
     let named = style == Style::Named;
-    let fields = fields.iter().enumerate().map(|(index, plan)| {
-        let value = debug_value(plan, &|span| place(index, plan, span));
-        if named {
-            let field_name = LitStr::new(&plan.field.name, plan.field.span);
-            quote!(__x.field(#field_name, #value);)
-        } else {
-            quote!(__x.field(#value);)
-        }
-    });
-    let builder = if named {
-        quote!(::core::fmt::Formatter::debug_struct(__f, #name))
+    if named {
+        out.s("let mut __x = ::core::fmt::Formatter::debug_struct(__f, ");
     } else {
-        quote!(::core::fmt::Formatter::debug_tuple(__f, #name))
-    };
-    quote! {
-        let mut __x = #builder;
-        #(#fields)*
-        __x.finish()
+        out.s("let mut __x = ::core::fmt::Formatter::debug_tuple(__f, ");
     }
+    out.lit(name).s(");");
+    for (index, plan) in fields.iter().enumerate() {
+        out.s("__x.field");
+        out.group(Delimiter::Parenthesis, |out| {
+            if named {
+                out.lit(&plan.field.name).s(", ");
+            }
+            debug_value(out, plan, place(index, plan));
+        });
+        out.s(";");
+    }
+    out.s("__x.finish()");
 }
 
-fn debug_value(plan: &FieldPlan<'_>, place: Place<'_>) -> TokenStream {
-    let p = private();
+fn debug_value(out: &mut Out, plan: &FieldPlan<'_>, place: Place<'_>) {
     match &plan.role {
         Role::Personal(personal) => {
-            let tag = format!("<{}>", personal.category.name());
-            quote!(&#p::TagLiteral(#tag))
+            out.s("&__p::TagLiteral(")
+                .lit(&format!("<{}>", personal.category.name()))
+                .s(")");
         }
-        Role::CollectedAt => quote!(&#p::TagLiteral("<collected_at>")),
+        Role::CollectedAt => {
+            out.s("&__p::TagLiteral(\"<collected_at>\")");
+        }
         Role::Nested => {
             let span = type_span(plan);
-            let (p, place) = (private_at(span), place(span));
-            quote_spanned!(span=> &#p::NestedDebug((&#p::NestedRef(&#place)).get()))
+            let (p, place) = (private_at(span), place.at(span));
+            out.t(&quote_spanned!(span=> &#p::NestedDebug((&#p::NestedRef(&#place)).get())));
         }
         Role::NotPersonal | Role::RecordId => {
-            let place = place(Span::call_site());
-            quote!(&#place)
+            out.s("&").s(&place.text());
         }
     }
 }

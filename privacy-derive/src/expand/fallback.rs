@@ -6,14 +6,14 @@ use proc_macro2::TokenStream;
 use quote::quote;
 use syn::{DeriveInput, LitStr};
 
-use super::{prelude, private};
+use super::PRELUDE;
 use crate::vocabulary::DEFAULT_SUBJECT_KIND;
 
 pub fn fallback(input: &DeriveInput) -> TokenStream {
     let ident = &input.ident;
     let name = LitStr::new(&ident.to_string(), ident.span());
     let (impl_generics, ty_generics, where_clause) = input.generics.split_for_impl();
-    let (p, prelude) = (private(), prelude());
+    let prelude = super::out::lex(PRELUDE);
     quote! {
         const _: () = {
             #prelude
@@ -24,16 +24,16 @@ pub fn fallback(input: &DeriveInput) -> TokenStream {
                 }
             }
             #[automatically_derived]
-            impl #impl_generics #p::Record for #ident #ty_generics #where_clause {
-                const SCHEMA: &'static #p::RecordSchema = &#p::RecordSchema {
+            impl #impl_generics __p::Record for #ident #ty_generics #where_clause {
+                const SCHEMA: &'static __p::RecordSchema = &__p::RecordSchema {
                     type_name: #name,
                     name: #name,
                     subject_kind: #DEFAULT_SUBJECT_KIND,
-                    shape: #p::Shape::Unit,
+                    shape: __p::Shape::Unit,
                     fields: &[],
                 };
-                fn visit_fields(&self, _: &mut dyn #p::Visitor) { ::core::unreachable!() }
-                fn visit_fields_mut(&mut self, _: &mut dyn #p::VisitorMut) { ::core::unreachable!() }
+                fn visit_fields(&self, _: &mut dyn __p::Visitor) { ::core::unreachable!() }
+                fn visit_fields_mut(&mut self, _: &mut dyn __p::VisitorMut) { ::core::unreachable!() }
             }
         };
     }

@@ -3,8 +3,10 @@
 //! Generated code names only `::privacy_core::__private::...` and `::core` by absolute path,
 //! sits inside `const _: () = { ... };`, and names its locals `__x`-style, so user code that
 //! shadows `Option`, `String`, `Debug`, `core` or `std` cannot change its meaning. Inside the
-//! block `__p` is `::privacy_core::__private` (see [`prelude`]): the expansion is mostly
-//! paths, and every token costs the macro and the compiler.
+//! block `__p` is `::privacy_core::__private` (see [`PRELUDE`]): the expansion is mostly
+//! paths, and every token costs the macro and the compiler. The code is written as text and
+//! lexed once per run of text (see [`out`]); only tokens that carry a user's span are built
+//! as tokens.
 //!
 //! Structs and enums share one shape: a method body is a list of per-field statements over
 //! *places*; for a struct a place is `self.field`, for an enum each variant is a match arm
@@ -13,57 +15,91 @@
 mod bounds;
 mod debug;
 mod fallback;
+mod out;
 mod personal;
 mod schema;
 
-use proc_macro2::{Span, TokenStream};
-use quote::{format_ident, quote, quote_spanned, ToTokens};
+use proc_macro2::{Delimiter, Span, TokenStream};
+use quote::{format_ident, quote_spanned, ToTokens};
 use syn::Member;
 
 use crate::ast::{Body, Style};
 use crate::model::{FieldPlan, Record, Role};
-
+use bounds::with_bounds;
 pub use fallback::fallback;
+use out::Out;
 
 /// Everything the derive emits for a valid struct or enum.
 pub fn expand(record: &Record<'_>) -> TokenStream {
-    let debug = debug::impl_debug(record);
-    let personal = personal::impl_record(record);
-    let prelude = prelude();
-    // The autoref dispatch of nested fields (`NestedRef`) needs its traits in scope.
-    let nested_traits = record
-        .fields
-        .iter()
-        .any(|plan| matches!(plan.role, Role::Nested))
-        .then(|| {
-            quote! {
-                #[allow(unused_imports)]
-                use __p::{NestedMutGet as _, NestedMutNone as _, NestedRefGet as _, NestedRefNone as _};
-            }
-        });
-    quote! {
-        const _: () = {
-            #prelude
-            #nested_traits
-            #debug
-            #personal
-        };
-    }
+    let mut out = Out::new();
+    out.s("const _: () = ");
+    out.group(Delimiter::Brace, |out| {
+        out.s(PRELUDE);
+        // The autoref dispatch of nested fields (`NestedRef`) needs its traits in scope.
+        if record
+            .fields
+            .iter()
+            .any(|plan| matches!(plan.role, Role::Nested))
+        {
+            out.s("#[allow(unused_imports)] use __p::{NestedMutGet as _, NestedMutNone as _, NestedRefGet as _, NestedRefNone as _};");
+        }
+        debug::impl_debug(out, record);
+        personal::impl_record(out, record);
+    });
+    out.s(";");
+    out.finish()
 }
 
 /// The first item of every generated block: `__p` names the generated code's paths.
-fn prelude() -> TokenStream {
-    quote!(
-        use ::privacy_core::__private as __p;
-    )
+const PRELUDE: &str = "use ::privacy_core::__private as __p;";
+
+/// `impl<..> TRAIT for Type<..> where ..`, the trait written as text: the user's generics and
+/// where clause as their tokens, plus the inferred `bounds`.
+fn impl_header(out: &mut Out, record: &Record<'_>, bounds: &[syn::WherePredicate], tr: &str) {
+    let ident = record.input.ident;
+    if record.input.generics.params.is_empty()
+        && record.input.generics.where_clause.is_none()
+        && bounds.is_empty()
+    {
+        out.s("impl ").s(tr).s(" for ").s(&ident.to_string());
+        return;
+    }
+    let (impl_generics, ty_generics, where_clause) = with_bounds(record, bounds);
+    out.s("impl").t(&impl_generics).s(tr).s(" for ").t(ident);
+    out.t(&ty_generics).t(&where_clause);
 }
 
-/// A field as a place expression (`self.x` or `(*__f0)`), spanned where errors should point.
-type Place<'a> = &'a dyn Fn(Span) -> TokenStream;
+/// A field as a place expression: `self.x` for a struct, `(*__fN)` in an enum's match arm.
+#[derive(Clone, Copy)]
+pub enum Place<'a> {
+    Member(&'a Member),
+    Local(usize),
+}
 
-/// `::privacy_core::__private`, through the block's `__p`.
-fn private() -> TokenStream {
-    quote!(__p)
+impl Place<'_> {
+    /// The place as text (call-site span).
+    fn text(self) -> String {
+        match self {
+            Place::Member(Member::Named(ident)) => format!("self.{ident}"),
+            Place::Member(Member::Unnamed(index)) => format!("self.{}", index.index),
+            Place::Local(i) => format!("(*__f{i})"),
+        }
+    }
+
+    /// The place as tokens spanned at `span`, where errors about it should point.
+    fn at(self, span: Span) -> TokenStream {
+        match self {
+            Place::Member(member) => {
+                let member = spanned_member(member, span);
+                quote_spanned!(span=> self.#member)
+            }
+            Place::Local(i) => {
+                let mut local = format_ident!("__f{}", i);
+                local.set_span(span);
+                quote_spanned!(span=> (*#local))
+            }
+        }
+    }
 }
 
 /// The schema index of each field that appears in the schema (all but `not_personal` and
@@ -83,70 +119,78 @@ fn in_schema(plan: &FieldPlan<'_>) -> bool {
     !matches!(plan.role, Role::NotPersonal | Role::RecordId)
 }
 
-/// The body of a method: `stmt(plan, place)` for each field, where `place` is the field as a
-/// place expression spanned at `span`; for an enum, wrapped in a `match self` with one arm per
-/// variant binding only the fields whose statement is not empty.
+/// A method body: `stmt(out, plan, place)` writes the statement of each field; for an enum,
+/// wrapped in a `match self` with one arm per variant binding only the fields whose statement
+/// is not empty.
 fn over_fields(
+    out: &mut Out,
     record: &Record<'_>,
-    stmt: &dyn Fn(&FieldPlan<'_>, Place<'_>) -> TokenStream,
-) -> TokenStream {
+    stmt: &dyn Fn(&mut Out, &FieldPlan<'_>, Place<'_>),
+) {
     match &record.input.body {
         Body::Struct(_) => {
-            let stmts = record.fields.iter().map(|plan| {
-                let place = |span: Span| {
-                    let member = spanned_member(&plan.field.member, span);
-                    quote_spanned!(span=> self.#member)
-                };
-                stmt(plan, &place)
-            });
-            quote!(#(#stmts)*)
-        }
-        Body::Enum(variants) => {
-            let arms = variants.iter().map(|variant| {
-                let ident = &variant.ident;
-                let mut bound = Vec::new();
-                let mut stmts = Vec::new();
-                for (index, plan) in record.fields[variant.range.clone()].iter().enumerate() {
-                    let global = variant.range.start + index;
-                    let local = |span: Span| {
-                        let mut l = format_ident!("__f{}", global);
-                        l.set_span(span);
-                        l
-                    };
-                    let tokens = stmt(plan, &|span| {
-                        let l = local(span);
-                        quote_spanned!(span=> (*#l))
-                    });
-                    if !tokens.is_empty() {
-                        bound.push((&plan.field.member, local(Span::call_site())));
-                        stmts.push(tokens);
-                    }
-                }
-                let pattern = match variant.style {
-                    Style::Unit => quote!(Self::#ident),
-                    Style::Named => {
-                        let binds = bound.iter().map(|(m, l)| quote!(#m: #l));
-                        quote!(Self::#ident { #(#binds,)* .. })
-                    }
-                    Style::Tuple => {
-                        let binds = record.fields[variant.range.clone()].iter().map(|plan| {
-                            bound
-                                .iter()
-                                .find(|(m, _)| **m == plan.field.member)
-                                .map_or_else(|| quote!(_), |(_, l)| l.to_token_stream())
-                        });
-                        quote!(Self::#ident(#(#binds),*))
-                    }
-                };
-                quote!(#pattern => { #(#stmts)* })
-            });
-            quote! {
-                #[allow(unreachable_patterns)]
-                match self {
-                    #(#arms)*
-                }
+            for plan in &record.fields {
+                stmt(out, plan, Place::Member(&plan.field.member));
             }
         }
+        Body::Enum(variants) => {
+            out.s("#[allow(unreachable_patterns)] match self ");
+            out.group(Delimiter::Brace, |out| {
+                for variant in variants {
+                    let fields = &record.fields[variant.range.clone()];
+                    let mut bound = Vec::new();
+                    let mut stmts = Out::new();
+                    for (index, plan) in fields.iter().enumerate() {
+                        let global = variant.range.start + index;
+                        let mut one = Out::new();
+                        stmt(&mut one, plan, Place::Local(global));
+                        if !one.is_empty() {
+                            bound.push(index);
+                            stmts.append(one);
+                        }
+                    }
+                    out.s("Self::").s(&variant.ident.to_string());
+                    match variant.style {
+                        Style::Unit => {}
+                        Style::Named => {
+                            out.group(Delimiter::Brace, |out| {
+                                for &index in &bound {
+                                    let member = member_text(&fields[index].field.member);
+                                    out.s(&format!(
+                                        "{member}: __f{},",
+                                        variant.range.start + index
+                                    ));
+                                }
+                                out.s("..");
+                            });
+                        }
+                        Style::Tuple => {
+                            out.group(Delimiter::Parenthesis, |out| {
+                                for index in 0..fields.len() {
+                                    if bound.contains(&index) {
+                                        out.s(&format!("__f{},", variant.range.start + index));
+                                    } else {
+                                        out.s("_,");
+                                    }
+                                }
+                            });
+                        }
+                    }
+                    out.s(" => ");
+                    out.group(Delimiter::Brace, |out| {
+                        out.append(stmts);
+                    });
+                }
+            });
+        }
+    }
+}
+
+/// A member as text: the identifier as written (`r#type` included) or the tuple index.
+fn member_text(member: &Member) -> String {
+    match member {
+        Member::Named(ident) => ident.to_string(),
+        Member::Unnamed(index) => index.index.to_string(),
     }
 }
 
@@ -178,5 +222,5 @@ fn span_of(tokens: &impl ToTokens) -> Span {
 
 /// The span of the field's type.
 fn type_span(plan: &FieldPlan<'_>) -> Span {
-    span_of(plan.field.ty)
+    plan.field.ty_span
 }

@@ -1,184 +1,199 @@
 //! The schema: the `RecordSchema` constant of `impl Record`, one `FieldMeta` per field.
+//!
+//! A field's `FieldMeta` is written packed: `__p::field(name, key, container, code)` or
+//! `__p::personal(.., code, category, purposes, legal_basis, source, recipients)`, where
+//! `code` is one integer holding every enum and flag property (`vocabulary::packed`). The
+//! compiler then reads a few literals per field instead of a struct literal of paths.
 
-use proc_macro2::{Span, TokenStream};
-use quote::{quote, ToTokens};
-use syn::{Ident, LitStr};
+use proc_macro2::Delimiter;
+use quote::ToTokens;
+use syn::ext::IdentExt;
 
-use super::{in_schema, private};
+use super::in_schema;
+use super::out::Out;
 use crate::ast::{Body, Style};
 use crate::model::{
     AnonymizerRef, CategoryRef, ErasePolicy, FieldPlan, Personal, Record, RetentionRef, Role,
 };
+use crate::vocabulary::{packed, ANONYMIZERS, RETENTION_UNITS};
 
 /// `const SCHEMA: &'static RecordSchema = ...;`, an item of `impl Record`.
-pub fn schema_const(record: &Record<'_>) -> TokenStream {
+pub fn schema_const(out: &mut Out, record: &Record<'_>) {
     let input = record.input;
-    let ident = input.ident;
-    let type_name = LitStr::new(&syn::ext::IdentExt::unraw(ident).to_string(), ident.span());
-    let name = &record.name;
-    let subject = &record.subject_kind;
-    let p = private();
     let shape = match &input.body {
-        Body::Enum(_) => quote!(Enum),
-        Body::Struct(Style::Named) => quote!(Named),
-        Body::Struct(Style::Tuple) if input.fields.len() == 1 => quote!(Newtype),
-        Body::Struct(Style::Tuple) => quote!(Tuple),
-        Body::Struct(Style::Unit) => quote!(Unit),
+        Body::Enum(_) => "Enum",
+        Body::Struct(Style::Named) => "Named",
+        Body::Struct(Style::Tuple) if input.fields.len() == 1 => "Newtype",
+        Body::Struct(Style::Tuple) => "Tuple",
+        Body::Struct(Style::Unit) => "Unit",
     };
-    let metas = record
-        .fields
-        .iter()
-        .filter(|plan| in_schema(plan))
-        .map(|plan| field_meta(record, plan));
-    quote! {
-        const SCHEMA: &'static #p::RecordSchema = &#p::RecordSchema {
-            type_name: #type_name,
-            name: #name,
-            subject_kind: #subject,
-            shape: #p::Shape::#shape,
-            fields: &[#(#metas),*],
-        };
-    }
+    out.s("const SCHEMA: &'static __p::RecordSchema = &__p::RecordSchema ");
+    out.group(Delimiter::Brace, |out| {
+        out.s("type_name: ").lit(&input.ident.unraw().to_string());
+        out.s(", name: ").lit(&record.name);
+        out.s(", subject_kind: ").lit(&record.subject_kind);
+        out.s(", shape: __p::Shape::").s(shape);
+        out.s(", fields: &");
+        out.group(Delimiter::Bracket, |out| {
+            for plan in record.fields.iter().filter(|plan| in_schema(plan)) {
+                field_meta(out, record, plan);
+                out.s(",");
+            }
+        });
+    });
+    out.s(";");
 }
 
-/// What serde does with the field: its key, its container's serde name, whether it may be
-/// skipped, whether a custom serializer hides its value (only the flags that are set).
-fn serde_field(record: &Record<'_>, plan: &FieldPlan<'_>) -> TokenStream {
-    let p = private();
-    let key = &plan.serde_key;
-    // Enum variants reach serde under names that depend on the representation: match the key
-    // alone there.
-    let container = if plan.field.variant.is_some() {
-        String::new()
-    } else {
-        record.serde_container.clone()
-    };
+/// The packed bits of what serde does with the field: whether it may be skipped, whether a
+/// custom serializer hides its value.
+fn serde_code(record: &Record<'_>, plan: &FieldPlan<'_>) -> u64 {
     let s = &plan.field.serde;
     let variant_skipped = plan
         .field
         .variant
         .is_some_and(|v| record.input.variants()[v].serde.skipped);
-    let flags = [
-        ("skip_if", s.skip_if),
-        ("skipped", s.skipped || variant_skipped),
-        ("opaque", s.serialize_with.is_some()),
-    ];
-    let flags = flags.iter().filter(|(_, set)| *set).map(|(name, _)| {
-        let name = Ident::new(name, Span::call_site());
-        quote!(#name: true,)
-    });
-    let base = quote!(#p::SerdeField::keyed(#key, #container));
-    let mut flags = flags.peekable();
-    if flags.peek().is_none() {
-        return base;
+    let mut code = 0;
+    if s.skip_if {
+        code |= packed::SERDE_SKIP_IF;
     }
-    quote!(#p::SerdeField { #(#flags)* ..#base })
+    if s.skipped || variant_skipped {
+        code |= packed::SERDE_SKIPPED;
+    }
+    if s.serialize_with.is_some() {
+        code |= packed::SERDE_OPAQUE;
+    }
+    code
 }
 
-fn field_meta(record: &Record<'_>, plan: &FieldPlan<'_>) -> TokenStream {
-    let p = private();
-    let name = LitStr::new(&plan.field.schema_name, plan.field.span);
-    let serde = serde_field(record, plan);
-    match &plan.role {
-        Role::CollectedAt => quote! {
-            #p::FieldMeta {
-                serde: #serde,
-                ..#p::FieldMeta::new(#name, #p::FieldKind::CollectedAt)
-            }
-        },
-        Role::Nested => {
-            let ty = plan.field.ty;
-            quote! {
-                #p::FieldMeta {
-                    nested: #p::Some(<#ty as #p::Nested>::SCHEMA),
-                    serde: #serde,
-                    ..#p::FieldMeta::new(#name, #p::FieldKind::Nested)
-                }
-            }
-        }
-        Role::NotPersonal | Role::RecordId => TokenStream::new(),
-        Role::Personal(personal) => personal_meta(&name, personal, &serde),
-    }
-}
-
-/// A personal field's `FieldMeta`: the properties that differ from `FieldMeta::new`'s
-/// defaults, over it.
-fn personal_meta(name: &LitStr, x: &Personal, serde: &TokenStream) -> TokenStream {
-    let p = private();
-    let kind = if x.subject_id {
-        quote!(SubjectId)
+/// `name, key, container, code` of `__p::field` and `__p::personal`.
+fn common(out: &mut Out, record: &Record<'_>, plan: &FieldPlan<'_>, code: u64) {
+    // Enum variants reach serde under names that depend on the representation: match the key
+    // alone there.
+    let container = if plan.field.variant.is_some() {
+        ""
     } else {
-        quote!(Personal)
+        &record.serde_container
     };
-    let category = match &x.category {
-        CategoryRef::Known { variant, .. } => {
-            let variant = Ident::new(variant, Span::call_site());
-            quote!(#p::Category::#variant)
+    out.lit(&plan.field.schema_name)
+        .s(", ")
+        .lit(&plan.serde_key)
+        .s(", ");
+    out.lit(container)
+        .s(", ")
+        .int(code | serde_code(record, plan));
+}
+
+fn field_meta(out: &mut Out, record: &Record<'_>, plan: &FieldPlan<'_>) {
+    match &plan.role {
+        Role::CollectedAt => {
+            out.s("__p::field");
+            out.group(Delimiter::Parenthesis, |out| {
+                common(out, record, plan, 2 << packed::KIND);
+            });
         }
-        CategoryRef::Custom(name) => quote!(#p::Category::Custom(#name)),
-    };
-    let mut set = quote!(category: #p::Some(#category),);
-    if !x.purposes.is_empty() {
-        let purposes = x.purposes.iter().map(|s| quote!(#p::Purpose(#s)));
-        set.extend(quote!(purposes: &[#(#purposes),*],));
+        Role::Nested => {
+            out.s("__p::FieldMeta");
+            out.group(Delimiter::Brace, |out| {
+                // The user's type as written: "not PersonalData" points at it.
+                out.s("nested: __p::Some");
+                out.group(Delimiter::Parenthesis, |out| {
+                    out.s("<").t(plan.field.ty).s(" as __p::Nested>::SCHEMA");
+                });
+                out.s(", ..__p::field");
+                out.group(Delimiter::Parenthesis, |out| {
+                    common(out, record, plan, 3 << packed::KIND);
+                });
+            });
+        }
+        Role::NotPersonal | Role::RecordId => {}
+        Role::Personal(personal) => {
+            let packed = |out: &mut Out| {
+                out.s("__p::personal");
+                out.group(Delimiter::Parenthesis, |out| {
+                    personal_meta(out, record, plan, personal);
+                });
+            };
+            if let Some(AnonymizerRef::Custom(path)) = &personal.anonymizer {
+                // Not packed: a custom anonymizer holds its path as written.
+                let text = path.to_token_stream().to_string().replace(' ', "");
+                out.s("__p::FieldMeta");
+                out.group(Delimiter::Brace, |out| {
+                    out.s("anonymizer: __p::Some(__p::Anonymizer::Custom(")
+                        .lit(&text);
+                    out.s(")), ..");
+                    packed(out);
+                });
+            } else {
+                packed(out);
+            }
+        }
     }
-    set.extend(match x.retention {
-        RetentionRef::Unspecified => TokenStream::new(),
-        RetentionRef::Account => quote!(retention: #p::Retention::Account,),
-        RetentionRef::Transient => quote!(retention: #p::Retention::Transient,),
+}
+
+/// The arguments of `__p::personal`.
+fn personal_meta(out: &mut Out, record: &Record<'_>, plan: &FieldPlan<'_>, x: &Personal) {
+    let mut code = u64::from(x.subject_id) << packed::KIND;
+    code |= match x.on_erase.policy {
+        ErasePolicy::Delete => 0,
+        ErasePolicy::Anonymize => 1,
+        ErasePolicy::Retain => 2,
+    } << packed::ERASE;
+    code |= match x.retention {
+        RetentionRef::Unspecified => 0,
+        RetentionRef::Account => 1 << packed::RETENTION,
+        RetentionRef::Transient => 2 << packed::RETENTION,
         RetentionRef::Period { amount, unit } => {
-            let unit = Ident::new(unit, Span::call_site());
-            quote!(retention: #p::Retention::Period { amount: #amount, unit: #p::RetentionUnit::#unit },)
+            let row = RETENTION_UNITS
+                .iter()
+                .position(|u| u.variant == unit)
+                .expect("a unit of the vocabulary");
+            3 << packed::RETENTION
+                | (row as u64) << packed::UNIT
+                | u64::from(amount) << packed::AMOUNT
         }
-    });
-    set.extend(match &x.anonymizer {
-        None => TokenStream::new(),
-        Some(AnonymizerRef::Builtin { variant, .. }) => {
-            let variant = Ident::new(variant, Span::call_site());
-            quote!(anonymizer: #p::Some(#p::Anonymizer::#variant),)
-        }
-        Some(AnonymizerRef::Custom(path)) => {
-            let text = path.to_token_stream().to_string().replace(' ', "");
-            quote!(anonymizer: #p::Some(#p::Anonymizer::Custom(#text)),)
-        }
-    });
+    };
+    if let Some(AnonymizerRef::Builtin { variant, .. }) = &x.anonymizer {
+        let row = ANONYMIZERS
+            .iter()
+            .position(|a| a.variant == *variant)
+            .expect("an anonymizer of the vocabulary");
+        code |= (row as u64 + 1) << packed::ANONYMIZER;
+    }
     if x.encrypted {
-        set.extend(quote!(encrypted: true,));
+        code |= packed::ENCRYPTED;
     }
     if x.blind_index {
-        let bits = x.blind_index_bits;
-        set.extend(quote!(blind_index: true, blind_index_bits: #bits,));
-    }
-    set.extend(match x.on_erase.policy {
-        ErasePolicy::Delete => TokenStream::new(),
-        ErasePolicy::Anonymize => quote!(on_erase: #p::ErasePolicy::Anonymize,),
-        ErasePolicy::Retain => quote!(on_erase: #p::ErasePolicy::Retain,),
-    });
-    set.extend(
-        match (
-            &x.legal_basis,
-            x.subject_id && x.on_erase.policy == ErasePolicy::Retain,
-        ) {
-            (Some(basis), _) => quote!(legal_basis: #p::Some(#basis),),
-            (None, true) => quote!(legal_basis: #p::Some(#p::SUBJECT_ID_BASIS),),
-            (None, false) => TokenStream::new(),
-        },
-    );
-    if let Some(source) = &x.source {
-        set.extend(quote!(source: #p::Some(#source),));
-    }
-    if !x.recipients.is_empty() {
-        let recipients = &x.recipients;
-        set.extend(quote!(recipients: &[#(#recipients),*],));
+        code |= packed::BLIND_INDEX;
     }
     if !x.exported {
-        set.extend(quote!(exported: false,));
+        code |= packed::WITHHELD;
     }
-    quote! {
-        #p::FieldMeta {
-            #set
-            serde: #serde,
-            ..#p::FieldMeta::new(#name, #p::FieldKind::#kind)
-        }
+    code |= u64::from(x.blind_index_bits) << packed::BLIND_INDEX_BITS;
+    common(out, record, plan, code);
+    match &x.category {
+        CategoryRef::Known { variant, .. } => out.s(", __p::Category::").s(variant),
+        CategoryRef::Custom(name) => out.s(", __p::Category::Custom(").lit(name).s(")"),
+    };
+    out.s(", &[");
+    for purpose in &x.purposes {
+        out.s("__p::Purpose(").lit(purpose).s("),");
     }
+    out.s("], ");
+    match (
+        &x.legal_basis,
+        x.subject_id && x.on_erase.policy == ErasePolicy::Retain,
+    ) {
+        (Some(basis), _) => out.s("__p::Some(").lit(basis).s(")"),
+        (None, true) => out.s("__p::Some(__p::SUBJECT_ID_BASIS)"),
+        (None, false) => out.s("__p::None"),
+    };
+    match &x.source {
+        Some(source) => out.s(", __p::Some(").lit(source).s(")"),
+        None => out.s(", __p::None"),
+    };
+    out.s(", &[");
+    for recipient in &x.recipients {
+        out.lit(recipient).s(",");
+    }
+    out.s("]");
 }
