@@ -383,16 +383,16 @@ impl Keyring {
         Ok(out)
     }
 
-    /// The data key of `subject` (created on first use), held for the envelopes of one
-    /// record: one cache lookup per record rather than one per envelope.
-    pub(crate) fn data_key(&self, subject: &str) -> Result<DataKey> {
+    /// The data key of `subject` (with `create`, created on first use), held for the
+    /// envelopes of one record: one cache lookup per record rather than one per envelope.
+    pub(crate) fn data_key(&self, subject: &str, create: bool) -> Result<DataKey> {
         {
             let cache = self.inner.cache.read()?;
             if let Some(slot) = cache.get(subject) {
                 return Ok(DataKey(Arc::clone(slot)));
             }
         }
-        self.inner.load(subject, true).map(DataKey)
+        self.inner.load(subject, create).map(DataKey)
     }
 
     /// Seals one envelope of a record with its held data key into `out` (cleared first), for
@@ -436,10 +436,11 @@ impl Keyring {
         })
     }
 
-    /// [`open_bytes`](Keyring::open_bytes) decrypting in place: `envelope` is overwritten, and
-    /// its plaintext part returned (the caller wipes the buffer).
-    pub(crate) fn open_bytes_in_place<'b>(
-        &self,
+    /// [`open_bytes`](Keyring::open_bytes) decrypting in place with a held data key (see
+    /// [`data_key`](Keyring::data_key)): `envelope` is overwritten, and its plaintext part
+    /// returned (the caller wipes the buffer).
+    pub(crate) fn open_with_key<'b>(
+        key: &DataKey,
         aad: &Aad<'_>,
         envelope: &'b mut [u8],
     ) -> Result<&'b [u8]> {
@@ -449,7 +450,7 @@ impl Keyring {
         };
         let end = envelope.len() - TAG_LEN;
         let body = &mut envelope[HEADER_LEN..end];
-        self.with_key(aad.subject, false, |id, cipher| {
+        run(&key.0, None, |id, cipher| {
             if key_id != id {
                 return Err(Error::KeyMismatch);
             }

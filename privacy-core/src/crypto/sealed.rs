@@ -394,7 +394,7 @@ impl SealHook<'_> {
         let aad = Aad::new(self.schema.name, &self.pointer, subject).bound_to(&self.binding);
         let key = match &self.key {
             Some(key) => key,
-            None => self.key.insert(self.keyring.data_key(subject)?),
+            None => self.key.insert(self.keyring.data_key(subject, true)?),
         };
         self.keyring
             .seal_with_key(key, &aad, json, &mut self.envelope)?;

@@ -17,9 +17,9 @@ use serde::de::{self, DeserializeOwned, DeserializeSeed, Deserializer, IgnoredAn
 use serde::ser::{Error as _, SerializeStruct};
 use serde::{Deserialize, Serialize, Serializer};
 
-use super::envelope::Aad;
+use super::envelope::{Aad, Envelope};
 use super::error::{Error, Result};
-use super::keyring::Keyring;
+use super::keyring::{DataKey, Keyring};
 use super::scratch::Scratch;
 use super::sealed::{check_opened, locate_encrypted, SealHook, Sealed};
 use crate::tree::stream_de::{self, Opener};
@@ -455,6 +455,8 @@ struct EnvelopeOpener<'k> {
     used: Vec<bool>,
     /// The envelope being opened (decoded, then decrypted in place); wiped after each.
     scratch: Scratch,
+    /// The subject's data key, looked up at the first envelope and held for the others.
+    key: Option<DataKey>,
 }
 
 impl<'k> EnvelopeOpener<'k> {
@@ -476,6 +478,7 @@ impl<'k> EnvelopeOpener<'k> {
             used: vec![false; envelopes.len()],
             envelopes,
             scratch: Scratch::with_capacity(128),
+            key: None,
         })
     }
 
@@ -521,9 +524,15 @@ impl Opener for EnvelopeOpener<'_> {
                 reason: "not valid base64",
             })?;
         let aad = Aad::new(self.record, at, &self.subject).bound_to(&self.binding);
-        let tree = self
-            .keyring
-            .open_bytes_in_place(&aad, self.scratch.as_mut_slice())
+        // Malformed before missing or shredded, in the order `open_bytes` reports them.
+        Envelope::parse(self.scratch.as_slice())?;
+        let key = match &self.key {
+            Some(key) => key,
+            None => self
+                .key
+                .insert(self.keyring.data_key(&self.subject, false)?),
+        };
+        let tree = Keyring::open_with_key(key, &aad, self.scratch.as_mut_slice())
             .and_then(|plain| Ok(serde_json::from_slice(plain)?));
         self.scratch.wipe();
         tree
