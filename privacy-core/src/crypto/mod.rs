@@ -119,6 +119,7 @@ mod keyring;
 mod master_key;
 mod memory_store;
 mod nonce;
+mod opening;
 #[cfg(feature = "postgres")]
 mod postgres_store;
 mod scratch;

@@ -21,6 +21,7 @@ use zeroize::Zeroize;
 use super::envelope::Aad;
 use super::error::{Error, Result};
 use super::keyring::{DataKey, Keyring};
+use super::opening::RecordOpener;
 use super::scratch::Scratch;
 use crate::field_set::FieldSet;
 use crate::schema::{FieldMeta, RecordSchema, Retention};
@@ -193,6 +194,7 @@ impl<T: PersonalData + Serialize + DeserializeOwned> Sealed<T> {
         let subject = self.subject.as_deref().ok_or(Error::MissingSubject {
             record: T::schema().name,
         })?;
+        let mut reader = RecordOpener::new(keyring);
         for at in &self.envelopes {
             let node = pointer::resolve(&self.body, at).ok_or(Error::RecordMismatch {
                 reason: "an envelope pointer names no value of the body",
@@ -202,14 +204,8 @@ impl<T: PersonalData + Serialize + DeserializeOwned> Sealed<T> {
                     reason: "not a base64 string",
                 });
             };
-            let bytes = base64::engine::general_purpose::STANDARD
-                .decode(text)
-                .map_err(|_| Error::MalformedEnvelope {
-                    reason: "not valid base64",
-                })?;
             let aad = Aad::new(&self.type_name, at, subject).bound_to(&self.record);
-            let plain = keyring.open_bytes(&aad, &bytes)?;
-            let tree: Tree = serde_json::from_slice(&plain)?;
+            let tree = reader.open(&aad, text)?;
             overlay.push((core::ptr::from_ref(node), tree));
         }
         Ok(())

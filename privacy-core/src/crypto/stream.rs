@@ -11,15 +11,15 @@ use core::cell::RefCell;
 use core::fmt;
 use core::marker::PhantomData;
 
-use base64::Engine as _;
 use compact_str::CompactString;
 use serde::de::{self, DeserializeOwned, DeserializeSeed, Deserializer, IgnoredAny, MapAccess};
 use serde::ser::{Error as _, SerializeStruct};
 use serde::{Deserialize, Serialize, Serializer};
 
-use super::envelope::{Aad, Envelope};
+use super::envelope::Aad;
 use super::error::{Error, Result};
-use super::keyring::{DataKey, Keyring};
+use super::keyring::Keyring;
+use super::opening::RecordOpener;
 use super::scratch::Scratch;
 use super::sealed::{check_opened, locate_encrypted, SealHook, Sealed};
 use crate::tree::stream_de::{self, Opener};
@@ -444,7 +444,6 @@ impl<'de, T: DeserializeOwned> DeserializeSeed<'de> for BodySeed<'_, '_, '_, T> 
 
 /// Opens the envelopes of one sealed record where the body holds them.
 struct EnvelopeOpener<'k> {
-    keyring: &'k Keyring,
     record: &'static str,
     /// The subject the envelopes are bound to (checked present when there are envelopes).
     subject: CompactString,
@@ -453,10 +452,8 @@ struct EnvelopeOpener<'k> {
     envelopes: Vec<CompactString>,
     /// Whether each envelope was read.
     used: Vec<bool>,
-    /// The envelope being opened (decoded, then decrypted in place); wiped after each.
-    scratch: Scratch,
-    /// The subject's data key, looked up at the first envelope and held for the others.
-    key: Option<DataKey>,
+    /// Opens each envelope where the body holds it.
+    reader: RecordOpener<'k>,
 }
 
 impl<'k> EnvelopeOpener<'k> {
@@ -471,14 +468,12 @@ impl<'k> EnvelopeOpener<'k> {
             return Err(Error::MissingSubject { record });
         }
         Ok(EnvelopeOpener {
-            keyring,
             record,
             subject: subject.map(CompactString::from).unwrap_or_default(),
             binding: binding.clone(),
             used: vec![false; envelopes.len()],
             envelopes,
-            scratch: Scratch::with_capacity(128),
-            key: None,
+            reader: RecordOpener::new(keyring),
         })
     }
 
@@ -516,25 +511,7 @@ impl Opener for EnvelopeOpener<'_> {
             });
         };
         *used = true;
-        // Decoded and decrypted in one buffer reused from envelope to envelope, wiped after.
-        self.scratch.wipe();
-        base64::engine::general_purpose::STANDARD
-            .decode_vec(text, self.scratch.vec())
-            .map_err(|_| Error::MalformedEnvelope {
-                reason: "not valid base64",
-            })?;
         let aad = Aad::new(self.record, at, &self.subject).bound_to(&self.binding);
-        // Malformed before missing or shredded, in the order `open_bytes` reports them.
-        Envelope::parse(self.scratch.as_slice())?;
-        let key = match &self.key {
-            Some(key) => key,
-            None => self
-                .key
-                .insert(self.keyring.data_key(&self.subject, false)?),
-        };
-        let tree = Keyring::open_with_key(key, &aad, self.scratch.as_mut_slice())
-            .and_then(|plain| Ok(serde_json::from_slice(plain)?));
-        self.scratch.wipe();
-        tree
+        self.reader.open(&aad, text)
     }
 }

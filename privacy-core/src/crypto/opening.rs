@@ -1,0 +1,56 @@
+//! [`RecordOpener`]: opens the envelopes of one sealed record, for both ways of opening (the
+//! tree of [`Sealed::open`](super::Sealed::open) and the streamed
+//! [`open_json`](super::Keyring::open_json)).
+//!
+//! Each envelope is base64-decoded and decrypted in place in one buffer, reused from envelope
+//! to envelope and wiped after each; the subject's data key is looked up at the first
+//! envelope and held for the others (a shred that lands meanwhile is honoured by the next
+//! record, as when sealing).
+
+use base64::Engine as _;
+
+use super::envelope::{Aad, Envelope};
+use super::error::{Error, Result};
+use super::keyring::{DataKey, Keyring};
+use super::scratch::Scratch;
+use crate::tree::Tree;
+
+/// Opens the envelopes of one record of one subject.
+pub(crate) struct RecordOpener<'k> {
+    keyring: &'k Keyring,
+    /// The envelope being opened (decoded, then decrypted in place); wiped after each.
+    scratch: Scratch,
+    /// The subject's data key, looked up at the first envelope and held for the others.
+    key: Option<DataKey>,
+}
+
+impl<'k> RecordOpener<'k> {
+    pub(crate) fn new(keyring: &'k Keyring) -> RecordOpener<'k> {
+        RecordOpener {
+            keyring,
+            scratch: Scratch::with_capacity(128),
+            key: None,
+        }
+    }
+
+    /// The plaintext of the envelope `text` (base64) bound to `aad`, as the tree of its JSON.
+    /// Errors come in the order [`Keyring::open_bytes`] reports them: malformed, then a
+    /// missing or shredded key, then authentication.
+    pub(crate) fn open(&mut self, aad: &Aad<'_>, text: &str) -> Result<Tree> {
+        self.scratch.wipe();
+        base64::engine::general_purpose::STANDARD
+            .decode_vec(text, self.scratch.vec())
+            .map_err(|_| Error::MalformedEnvelope {
+                reason: "not valid base64",
+            })?;
+        Envelope::parse(self.scratch.as_slice())?;
+        let key = match &self.key {
+            Some(key) => key,
+            None => self.key.insert(self.keyring.data_key(aad.subject, false)?),
+        };
+        let tree = Keyring::open_with_key(key, aad, self.scratch.as_mut_slice())
+            .and_then(|plain| Ok(serde_json::from_slice(plain)?));
+        self.scratch.wipe();
+        tree
+    }
+}
