@@ -1193,10 +1193,9 @@ fn nanos(d: Duration) -> u64 {
     u64::try_from(d.as_nanos()).unwrap_or(u64::MAX)
 }
 
-/// Runs `f` with an active slot's key; with `seal_limit`, counts one seal against it first.
-/// A subject's data key as one record's sealing holds it (see [`Keyring::data_key`]). A shred
-/// that lands while the record is being sealed is honoured by the next record: the envelopes
-/// of this one are sealed under the destroyed key and never open again.
+/// A subject's data key as one record's sealing or opening holds it (see
+/// [`Keyring::data_key`]). A shred that lands meanwhile is honoured by the next record: the
+/// envelopes of this one are sealed under the destroyed key and never open again.
 pub(crate) struct DataKey(Arc<Slot>);
 
 /// Appends the envelope of `plaintext` under `cipher` to `out`:
@@ -1247,6 +1246,7 @@ fn seal_envelope(
     }
 }
 
+/// Runs `f` with an active slot's key; with `seal_limit`, counts one seal against it first.
 fn run<R>(
     slot: &Slot,
     seal_limit: Option<u64>,

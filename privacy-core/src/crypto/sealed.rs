@@ -310,7 +310,9 @@ impl Keyring {
             targets,
             sealed: Vec::new(),
             blind_index: BTreeMap::new(),
-            json: Scratch::with_capacity(64),
+            // Sized so that a typical value is written without reallocating (a reallocation
+            // leaves the old bytes unwiped).
+            json: Scratch::with_capacity(256),
             key: None,
             pointer: String::new(),
             envelope: Vec::new(),
