@@ -129,6 +129,7 @@ mod shred_follower;
 mod sqlite_store;
 mod store;
 mod stream;
+mod taken;
 mod wrap;
 
 pub use crate::schema::DEFAULT_BLIND_INDEX_BITS;

@@ -23,6 +23,7 @@ use super::error::{Error, Result};
 use super::keyring::{DataKey, Keyring};
 use super::opening::RecordOpener;
 use super::scratch::Scratch;
+use super::taken::Taken;
 use crate::field_set::FieldSet;
 use crate::schema::{FieldMeta, RecordSchema, Retention};
 use crate::tree::de::TreeDeserializer;
@@ -467,19 +468,21 @@ pub(crate) fn check_opened<T: PersonalData + Serialize>(
     }
     // Each place an encrypted value is written must take one envelope sealed for exactly
     // that place, and every envelope must be taken.
-    let mut taken = vec![false; envelopes.len()];
+    let mut taken = Taken::new(envelopes.len());
     let mut unmatched = false;
     each_encrypted_place(record, false, |pointer| {
         match envelopes
             .iter()
-            .zip(taken.iter_mut())
-            .find(|(at, taken)| !**taken && at.as_str() == pointer)
+            .enumerate()
+            .find(|(i, at)| !taken.is_set(*i) && at.as_str() == pointer)
         {
-            Some((_, taken)) => *taken = true,
+            Some((i, _)) => {
+                taken.set(i);
+            }
             None => unmatched = true,
         }
     })?;
-    if unmatched || taken.contains(&false) {
+    if unmatched || !taken.all() {
         return Err(Error::RecordMismatch {
             reason: "the encrypted values of the record are not the envelopes it was sealed with",
         });

@@ -22,6 +22,7 @@ use super::keyring::Keyring;
 use super::opening::RecordOpener;
 use super::scratch::Scratch;
 use super::sealed::{check_opened, locate_encrypted, SealHook, Sealed};
+use super::taken::Taken;
 use crate::tree::stream_de::{self, Opener};
 use crate::tree::{stream_ser, Tree};
 use crate::PersonalData;
@@ -451,7 +452,7 @@ struct EnvelopeOpener<'k> {
     /// Each envelope's pointer.
     envelopes: Vec<CompactString>,
     /// Whether each envelope was read.
-    used: Vec<bool>,
+    used: Taken,
     /// Opens each envelope where the body holds it.
     reader: RecordOpener<'k>,
 }
@@ -471,7 +472,7 @@ impl<'k> EnvelopeOpener<'k> {
             record,
             subject: subject.map(CompactString::from).unwrap_or_default(),
             binding: binding.clone(),
-            used: vec![false; envelopes.len()],
+            used: Taken::new(envelopes.len()),
             envelopes,
             reader: RecordOpener::new(keyring),
         })
@@ -479,7 +480,7 @@ impl<'k> EnvelopeOpener<'k> {
 
     /// The envelope pointers back, once every one of them was read.
     fn into_envelopes(self) -> Result<Vec<CompactString>> {
-        if self.used.contains(&false) {
+        if !self.used.all() {
             return Err(Error::RecordMismatch {
                 reason: "an envelope pointer names no value of the body",
             });
@@ -494,8 +495,8 @@ impl Opener for EnvelopeOpener<'_> {
     fn wants(&self, pointer: &str) -> Option<usize> {
         self.envelopes
             .iter()
-            .zip(&self.used)
-            .position(|(at, used)| !used && at == pointer)
+            .enumerate()
+            .position(|(i, at)| !self.used.is_set(i) && at == pointer)
     }
 
     fn not_an_envelope(&self) -> Error {
@@ -505,12 +506,11 @@ impl Opener for EnvelopeOpener<'_> {
     }
 
     fn open(&mut self, which: usize, text: &str) -> Result<Tree> {
-        let (Some(at), Some(used)) = (self.envelopes.get(which), self.used.get_mut(which)) else {
+        let Some(at) = self.envelopes.get(which).filter(|_| self.used.set(which)) else {
             return Err(Error::RecordMismatch {
                 reason: "an envelope pointer names no value of the body",
             });
         };
-        *used = true;
         let aad = Aad::new(self.record, at, &self.subject).bound_to(&self.binding);
         self.reader.open(&aad, text)
     }
