@@ -13,7 +13,10 @@
 //! cipher. It is what the format itself costs over the hand-written baseline; the library's
 //! own cost is the ratio of `seal_json` / `open_json` to the floor.
 //!
-//! `cargo bench -p privacy-core --bench seal`; the ratios print at the end.
+//! `cargo bench -p privacy-core --bench seal`; the ratios print at the end. With
+//! `SEAL_BENCH_RUN=NAME` it runs one subject 20,000 times (`SEAL_BENCH_N`) and nothing else, to
+//! count instructions: `SEAL_BENCH_RUN=seal_json_one valgrind --tool=callgrind
+//! target/release/deps/seal-HASH` (the names are in `main`).
 
 use std::hint::black_box;
 
@@ -104,6 +107,13 @@ struct FloorIn<'a, B> {
     #[serde(borrow)]
     sealed: Vec<&'a str>,
     body: B,
+}
+
+/// Runs `f` `n` times (an instruction count of one subject).
+fn repeat<R>(n: usize, mut f: impl FnMut() -> R) {
+    for _ in 0..n {
+        black_box(f());
+    }
 }
 
 /// The key id the format floor writes into its envelopes.
@@ -328,6 +338,32 @@ fn main() {
     let stream_four = || keyring.seal_json(black_box(&four)).unwrap();
     let unstream_one = || keyring.open_json::<One>(black_box(&sealed_one)).unwrap();
     let unstream_four = || keyring.open_json::<Four>(black_box(&sealed_four)).unwrap();
+
+    // `SEAL_BENCH_RUN=NAME [SEAL_BENCH_N=20000]`: run one subject NAME times and nothing else,
+    // for an instruction count under `valgrind --tool=callgrind`, which this virtual machine's
+    // timing noise does not reach (see the README's Performance notes).
+    if let Ok(name) = std::env::var("SEAL_BENCH_RUN") {
+        let n: usize = std::env::var("SEAL_BENCH_N")
+            .ok()
+            .and_then(|n| n.parse().ok())
+            .unwrap_or(20_000);
+        match name.as_str() {
+            "hand_one" => repeat(n, hand_one),
+            "floor_one" => repeat(n, floor_one),
+            "seal_json_one" => repeat(n, stream_one),
+            "hand_four" => repeat(n, hand_four),
+            "floor_four" => repeat(n, floor_four),
+            "seal_json_four" => repeat(n, stream_four),
+            "unhand_one" => repeat(n, unhand_one),
+            "unfloor_one" => repeat(n, unfloor_one),
+            "open_json_one" => repeat(n, unstream_one),
+            "unhand_four" => repeat(n, unhand_four),
+            "unfloor_four" => repeat(n, unfloor_four),
+            "open_json_four" => repeat(n, unstream_four),
+            other => panic!("SEAL_BENCH_RUN={other}: not a subject of this bench"),
+        }
+        return;
+    }
 
     support::ratio(
         "seal_json (streamed), 1 encrypted field, vs by hand",
