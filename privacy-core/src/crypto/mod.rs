@@ -110,6 +110,7 @@
 //! the shred bound.
 
 mod blind_index;
+mod buffers;
 mod envelope;
 mod error;
 mod fork;

@@ -13,6 +13,7 @@ use zeroize::Zeroize;
 /// A growable byte buffer for plaintext: [`wipe`](Scratch::wipe) and drop zero exactly the
 /// bytes written since the last wipe. Bytes a reallocation left behind (growing past the
 /// capacity) are not reached, as with any `Vec`: size it once for what it will hold.
+#[derive(Default)]
 pub(crate) struct Scratch(Vec<u8>);
 
 impl Scratch {
@@ -41,6 +42,10 @@ impl Scratch {
 
     pub(crate) fn len(&self) -> usize {
         self.0.len()
+    }
+
+    pub(crate) fn capacity(&self) -> usize {
+        self.0.capacity()
     }
 }
 

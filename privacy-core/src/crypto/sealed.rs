@@ -18,11 +18,11 @@ use serde::de::DeserializeOwned;
 use serde::{Deserialize, Serialize};
 use zeroize::Zeroize;
 
+use super::buffers::Lent;
 use super::envelope::Aad;
 use super::error::{Error, Result};
 use super::keyring::{DataKey, Keyring};
 use super::opening::RecordOpener;
-use super::scratch::Scratch;
 use super::taken::Taken;
 use crate::field_set::FieldSet;
 use crate::schema::{FieldMeta, RecordSchema, Retention};
@@ -311,13 +311,8 @@ impl Keyring {
             targets,
             sealed: Vec::new(),
             blind_index: BTreeMap::new(),
-            // Sized so that a typical value is written without reallocating (a reallocation
-            // leaves the old bytes unwiped).
-            json: Scratch::with_capacity(256),
             key: None,
-            pointer: String::new(),
-            envelope: Vec::new(),
-            text: String::new(),
+            buffers: Lent::take(),
         })
     }
 
@@ -350,14 +345,11 @@ pub(crate) struct SealHook<'a> {
     pub sealed: Vec<CompactString>,
     pub blind_index: BTreeMap<String, Vec<String>>,
     /// The plaintext being sealed, reused from value to value; wiped on drop.
-    json: Scratch,
     /// The subject's data key, looked up at the first envelope and held for the others.
     key: Option<DataKey>,
-    /// The pointer of the value being sealed, its envelope and the envelope's base64 text,
-    /// reused from value to value.
-    pointer: String,
-    envelope: Vec<u8>,
-    text: String,
+    /// The plaintext, pointer, envelope and text buffers (and `seal_json`'s body), this
+    /// thread's, reused from record to record.
+    pub buffers: Lent,
 }
 
 impl SealHook<'_> {
@@ -385,18 +377,19 @@ impl SealHook<'_> {
         let subject = self.subject.as_deref().ok_or(Error::MissingSubject {
             record: self.schema.name,
         })?;
-        self.json.wipe();
-        serde_json::to_writer(&mut self.json, value)?;
-        let json = self.json.as_slice();
-        self.pointer.clear();
-        site.path.write_pointer(&mut self.pointer);
-        let aad = Aad::new(self.schema.name, &self.pointer, subject).bound_to(&self.binding);
+        let buffers = &mut *self.buffers;
+        buffers.json.wipe();
+        serde_json::to_writer(&mut buffers.json, value)?;
+        let json = buffers.json.as_slice();
+        buffers.pointer.clear();
+        site.path.write_pointer(&mut buffers.pointer);
+        let aad = Aad::new(self.schema.name, &buffers.pointer, subject).bound_to(&self.binding);
         let key = match &self.key {
             Some(key) => key,
             None => self.key.insert(self.keyring.data_key(subject, true)?),
         };
         self.keyring
-            .seal_with_key(key, &aad, json, &mut self.envelope)?;
+            .seal_with_key(key, &aad, json, &mut buffers.envelope)?;
         if meta.blind_index {
             // A sequence is indexed element by element, so any one element finds the record.
             let indexes = self.keyring.blind_indexes_json(
@@ -410,11 +403,12 @@ impl SealHook<'_> {
                 .or_default()
                 .extend(indexes);
         }
-        self.sealed.push(CompactString::from(self.pointer.as_str()));
+        self.sealed
+            .push(CompactString::from(buffers.pointer.as_str()));
         // The text is written into the buffer the previous envelope's tree gave back.
-        let mut text = core::mem::take(&mut self.text);
+        let mut text = core::mem::take(&mut buffers.text);
         text.clear();
-        base64::engine::general_purpose::STANDARD.encode_string(&self.envelope, &mut text);
+        base64::engine::general_purpose::STANDARD.encode_string(&buffers.envelope, &mut text);
         Ok(Tree::Str(CompactString::from_string_buffer(text)))
     }
 }
@@ -449,7 +443,7 @@ impl Hook for SealHook<'_> {
 
     fn recycle(&mut self, tree: Tree) {
         if let Tree::Str(text) = tree {
-            self.text = text.into_string();
+            self.buffers.text = text.into_string();
         }
     }
 }

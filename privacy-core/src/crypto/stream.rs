@@ -20,7 +20,6 @@ use super::envelope::Aad;
 use super::error::{Error, Result};
 use super::keyring::Keyring;
 use super::opening::RecordOpener;
-use super::scratch::Scratch;
 use super::sealed::{check_opened, locate_encrypted, SealHook, Sealed};
 use super::taken::Taken;
 use crate::tree::stream_de::{self, Opener};
@@ -61,9 +60,10 @@ impl Keyring {
     /// ```
     pub fn seal_json<T: PersonalData + Serialize>(&self, record: &T) -> Result<String> {
         let mut hook = self.seal_hook(record)?;
-        // The body may hold a clear encrypted value until the check below: wiped on drop.
-        // Sized so that a typical record is written without growing the buffer.
-        let mut body = Scratch::with_capacity(512);
+        // The body may hold a clear encrypted value until the check below: a `Scratch`, wiped
+        // on drop, and this thread's (taken out of the hook's buffers while the hook writes
+        // into it, given back after).
+        let mut body = core::mem::take(&mut hook.buffers.body);
         let (_, out) = stream_ser::serialize(
             &mut hook,
             record,
@@ -111,6 +111,7 @@ impl Keyring {
         out.extend_from_slice(b",\"body\":");
         out.extend_from_slice(body.as_slice());
         out.push(b'}');
+        hook.buffers.body = body;
         String::from_utf8(out).map_err(|_| Error::Serde {
             reason: "serde_json wrote text that is not UTF-8".to_owned(),
         })
