@@ -437,29 +437,31 @@ impl Keyring {
     }
 
     /// [`open_bytes`](Keyring::open_bytes) decrypting in place with a held data key (see
-    /// [`data_key`](Keyring::data_key)): `envelope` is overwritten, and its plaintext part
-    /// returned (the caller wipes the buffer).
+    /// [`data_key`](Keyring::data_key)): `envelope` was parsed into `header` by the caller
+    /// (which reports a malformed envelope before looking the key up); its ciphertext part is
+    /// overwritten with the plaintext and returned (the caller wipes the buffer).
     pub(crate) fn open_with_key<'b>(
         key: &DataKey,
         aad: &Aad<'_>,
+        header: &EnvelopeHeader,
         envelope: &'b mut [u8],
     ) -> Result<&'b [u8]> {
-        let (key_id, nonce, tag) = {
-            let e = Envelope::parse(envelope)?;
-            (e.key_id, *e.nonce, *e.tag)
-        };
-        let end = envelope.len() - TAG_LEN;
-        let body = &mut envelope[HEADER_LEN..end];
+        let end = envelope.len().saturating_sub(TAG_LEN);
+        let body = envelope
+            .get_mut(HEADER_LEN..end)
+            .ok_or(Error::MalformedEnvelope {
+                reason: "shorter than header and tag",
+            })?;
         run(&key.0, None, |id, cipher| {
-            if key_id != id {
+            if header.key_id != id {
                 return Err(Error::KeyMismatch);
             }
             aad.with_bytes(id, |a| {
                 cipher.decrypt_in_place_detached(
-                    Nonce::from_slice(&nonce),
+                    Nonce::from_slice(&header.nonce),
                     a,
                     body,
-                    Tag::from_slice(&tag),
+                    Tag::from_slice(&header.tag),
                 )
             })?
             .map_err(|_| Error::Authentication)
@@ -1191,6 +1193,26 @@ fn stored_index_keys(
 
 fn nanos(d: Duration) -> u64 {
     u64::try_from(d.as_nanos()).unwrap_or(u64::MAX)
+}
+
+/// What opening needs of an envelope's header, copied out so that the envelope can be
+/// decrypted in place.
+pub(crate) struct EnvelopeHeader {
+    pub key_id: u32,
+    pub nonce: [u8; NONCE_LEN],
+    pub tag: [u8; TAG_LEN],
+}
+
+impl EnvelopeHeader {
+    /// Parses `envelope` ([`Envelope::parse`]: total over every input).
+    pub(crate) fn parse(envelope: &[u8]) -> Result<EnvelopeHeader> {
+        let e = Envelope::parse(envelope)?;
+        Ok(EnvelopeHeader {
+            key_id: e.key_id,
+            nonce: *e.nonce,
+            tag: *e.tag,
+        })
+    }
 }
 
 /// A subject's data key as one record's sealing or opening holds it (see

@@ -9,9 +9,9 @@
 
 use base64::Engine as _;
 
-use super::envelope::{Aad, Envelope};
+use super::envelope::Aad;
 use super::error::{Error, Result};
-use super::keyring::{DataKey, Keyring};
+use super::keyring::{DataKey, EnvelopeHeader, Keyring};
 use super::scratch::Scratch;
 use crate::tree::Tree;
 
@@ -43,12 +43,12 @@ impl<'k> RecordOpener<'k> {
             .map_err(|_| Error::MalformedEnvelope {
                 reason: "not valid base64",
             })?;
-        Envelope::parse(self.scratch.as_slice())?;
+        let header = EnvelopeHeader::parse(self.scratch.as_slice())?;
         let key = match &self.key {
             Some(key) => key,
             None => self.key.insert(self.keyring.data_key(aad.subject, false)?),
         };
-        let tree = Keyring::open_with_key(key, aad, self.scratch.as_mut_slice())
+        let tree = Keyring::open_with_key(key, aad, &header, self.scratch.as_mut_slice())
             .and_then(|plain| Ok(serde_json::from_slice(plain)?));
         self.scratch.wipe();
         tree
