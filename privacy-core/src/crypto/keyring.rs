@@ -386,13 +386,7 @@ impl Keyring {
     /// The data key of `subject` (with `create`, created on first use), held for the
     /// envelopes of one record: one cache lookup per record rather than one per envelope.
     pub(crate) fn data_key(&self, subject: &str, create: bool) -> Result<DataKey> {
-        {
-            let cache = self.inner.cache.read()?;
-            if let Some(slot) = cache.get(subject) {
-                return Ok(DataKey(Arc::clone(slot)));
-            }
-        }
-        self.inner.load(subject, create).map(DataKey)
+        self.with_slot(subject, create, |slot| Ok(DataKey(Arc::clone(slot))))
     }
 
     /// Seals one envelope of a record with its held data key into `out` (cleared first), for
@@ -417,21 +411,11 @@ impl Keyring {
     /// Fails with [`Error::Shredded`] if the subject was shredded, and with a malformed,
     /// version, key-id or [`Error::Authentication`] error if the envelope was altered or moved.
     pub fn open_bytes(&self, aad: &Aad<'_>, envelope: &[u8]) -> Result<Zeroizing<Vec<u8>>> {
-        let envelope = Envelope::parse(envelope)?;
+        let parsed = Envelope::parse(envelope)?;
+        let (header, ciphertext) = (EnvelopeHeader::of(&parsed), parsed.ciphertext);
         self.with_key(aad.subject, false, |key_id, cipher| {
-            if envelope.key_id != key_id {
-                return Err(Error::KeyMismatch);
-            }
-            let mut plain = Zeroizing::new(envelope.ciphertext.to_vec());
-            aad.with_bytes(key_id, |a| {
-                cipher.decrypt_in_place_detached(
-                    Nonce::from_slice(envelope.nonce),
-                    a,
-                    &mut plain[..],
-                    Tag::from_slice(envelope.tag),
-                )
-            })?
-            .map_err(|_| Error::Authentication)?;
+            let mut plain = Zeroizing::new(ciphertext.to_vec());
+            open_envelope(key_id, cipher, aad, &header, &mut plain)?;
             Ok(plain)
         })
     }
@@ -446,27 +430,12 @@ impl Keyring {
         header: &EnvelopeHeader,
         envelope: &'b mut [u8],
     ) -> Result<&'b [u8]> {
-        let end = envelope.len().saturating_sub(TAG_LEN);
-        let body = envelope
-            .get_mut(HEADER_LEN..end)
-            .ok_or(Error::MalformedEnvelope {
-                reason: "shorter than header and tag",
-            })?;
-        run(&key.0, None, |id, cipher| {
-            if header.key_id != id {
-                return Err(Error::KeyMismatch);
-            }
-            aad.with_bytes(id, |a| {
-                cipher.decrypt_in_place_detached(
-                    Nonce::from_slice(&header.nonce),
-                    a,
-                    body,
-                    Tag::from_slice(&header.tag),
-                )
-            })?
-            .map_err(|_| Error::Authentication)
+        let range = EnvelopeHeader::ciphertext(envelope.len());
+        let body = envelope.get_mut(range.clone()).ok_or(SHORT)?;
+        run(&key.0, None, |key_id, cipher| {
+            open_envelope(key_id, cipher, aad, header, body)
         })?;
-        Ok(&envelope[HEADER_LEN..end])
+        Ok(&envelope[range])
     }
 
     /// Crypto-shredding: destroys `subject`'s data key in the cache and the store, keeping a
@@ -789,14 +758,26 @@ impl Keyring {
         f: impl FnOnce(u32, &Aes256Gcm) -> Result<R>,
     ) -> Result<R> {
         let limit = self.inner.seal_limit.load(Ordering::Relaxed);
+        self.with_slot(subject, create, |slot| {
+            run(slot, create.then_some(limit), f)
+        })
+    }
+
+    /// Runs `f` with the subject's cached slot, loading (or, with `create`, creating) it on a
+    /// cache miss; the cache's read lock is held only while `f` runs on a cached slot.
+    fn with_slot<R>(
+        &self,
+        subject: &str,
+        create: bool,
+        f: impl FnOnce(&Arc<Slot>) -> Result<R>,
+    ) -> Result<R> {
         {
             let cache = self.inner.cache.read()?;
             if let Some(slot) = cache.get(subject) {
-                return run(slot, create.then_some(limit), f);
+                return f(slot);
             }
         }
-        let slot = self.inner.load(subject, create)?;
-        run(&slot, create.then_some(limit), f)
+        f(&self.inner.load(subject, create)?)
     }
 }
 
@@ -1206,13 +1187,50 @@ pub(crate) struct EnvelopeHeader {
 impl EnvelopeHeader {
     /// Parses `envelope` ([`Envelope::parse`]: total over every input).
     pub(crate) fn parse(envelope: &[u8]) -> Result<EnvelopeHeader> {
-        let e = Envelope::parse(envelope)?;
-        Ok(EnvelopeHeader {
+        Envelope::parse(envelope).map(|e| EnvelopeHeader::of(&e))
+    }
+
+    fn of(e: &Envelope<'_>) -> EnvelopeHeader {
+        EnvelopeHeader {
             key_id: e.key_id,
             nonce: *e.nonce,
             tag: *e.tag,
-        })
+        }
     }
+
+    /// Where the ciphertext lies in an envelope of `len` bytes (an empty or reversed range,
+    /// which slicing with `get` refuses, when it is shorter than header and tag).
+    pub(crate) fn ciphertext(len: usize) -> core::ops::Range<usize> {
+        HEADER_LEN..len.saturating_sub(TAG_LEN)
+    }
+}
+
+/// An envelope too short for its header and tag.
+const SHORT: Error = Error::MalformedEnvelope {
+    reason: "shorter than header and tag",
+};
+
+/// Decrypts an envelope's ciphertext `body` in place under `cipher`, the key `key_id`:
+/// refuses an envelope of another key, and one whose tag does not authenticate `aad`.
+fn open_envelope(
+    key_id: u32,
+    cipher: &Aes256Gcm,
+    aad: &Aad<'_>,
+    header: &EnvelopeHeader,
+    body: &mut [u8],
+) -> Result<()> {
+    if header.key_id != key_id {
+        return Err(Error::KeyMismatch);
+    }
+    aad.with_bytes(key_id, |a| {
+        cipher.decrypt_in_place_detached(
+            Nonce::from_slice(&header.nonce),
+            a,
+            body,
+            Tag::from_slice(&header.tag),
+        )
+    })?
+    .map_err(|_| Error::Authentication)
 }
 
 /// A subject's data key as one record's sealing or opening holds it (see
