@@ -1562,42 +1562,54 @@ where
     Ok(())
 }
 
-/// Seals `record` streamed into JSON text and into MessagePack: neither output holds any of
-/// `plaintexts`; both open (streamed, and the MessagePack one also through `Sealed`) to
-/// `opened`. Returns the JSON text.
+/// Seals `record` streamed into JSON text and into MessagePack (structs as maps, and the
+/// format's default, structs as arrays): no output holds any of `plaintexts`; each opens
+/// (streamed, and the MessagePack ones also through `Sealed`, and `Sealed` written to
+/// MessagePack in both modes) to `opened`. Returns the JSON text.
 #[track_caller]
 fn streamed_round_trips<T>(keyring: &Keyring, record: &T, opened: &T, plaintexts: &[&str]) -> String
 where
     T: PersonalData + Serialize + DeserializeOwned + PartialEq + Debug,
 {
     let streamed = keyring.seal_json(record).expect("record seals streamed");
-    let mut packed = Vec::new();
+    let mut as_maps = Vec::new();
     keyring
         .seal_into(
             record,
-            &mut rmp_serde::Serializer::new(&mut packed).with_struct_map(),
+            &mut rmp_serde::Serializer::new(&mut as_maps).with_struct_map(),
         )
         .expect("record seals into MessagePack");
+    let mut as_arrays = Vec::new();
+    keyring
+        .seal_into(record, &mut rmp_serde::Serializer::new(&mut as_arrays))
+        .expect("record seals into MessagePack, structs as arrays");
+    let sealed = keyring.seal(record).expect("record seals");
+    let tree_as_arrays = rmp_serde::to_vec(&sealed).expect("Sealed writes to MessagePack");
+    let tree_as_maps = rmp_serde::to_vec_named(&sealed).expect("Sealed writes to MessagePack");
     for plain in plaintexts {
         assert!(
             memchr::memmem::find(streamed.as_bytes(), plain.as_bytes()).is_none(),
             "streamed sealed JSON holds the plaintext of an encrypted value"
         );
-        assert!(
-            memchr::memmem::find(&packed, plain.as_bytes()).is_none(),
-            "sealed MessagePack holds the plaintext of an encrypted value"
-        );
+        for packed in [&as_maps, &as_arrays, &tree_as_arrays, &tree_as_maps] {
+            assert!(
+                memchr::memmem::find(packed, plain.as_bytes()).is_none(),
+                "sealed MessagePack holds the plaintext of an encrypted value"
+            );
+        }
     }
     assert_eq!(
         &keyring.open_json::<T>(&streamed).expect("opens streamed"),
         opened
     );
-    let from_packed = keyring
-        .open_from::<T, _>(&mut rmp_serde::Deserializer::new(&packed[..]))
-        .expect("opens from MessagePack");
-    assert_eq!(&from_packed, opened);
-    let packed_back: Sealed<T> = rmp_serde::from_slice(&packed).expect("MessagePack reads back");
-    assert_eq!(&packed_back.open(keyring).expect("opens"), opened);
+    for packed in [&as_maps, &as_arrays, &tree_as_arrays, &tree_as_maps] {
+        let from_packed = keyring
+            .open_from::<T, _>(&mut rmp_serde::Deserializer::new(&packed[..]))
+            .expect("opens from MessagePack");
+        assert_eq!(&from_packed, opened);
+        let packed_back: Sealed<T> = rmp_serde::from_slice(packed).expect("MessagePack reads back");
+        assert_eq!(&packed_back.open(keyring).expect("opens"), opened);
+    }
     streamed
 }
 
@@ -1912,7 +1924,17 @@ mod human_readable {
             .expect("seals")
             .serialize(&mut rmp_serde::Serializer::new(&mut through_tree).with_struct_map())
             .expect("writes");
-        for bytes in [&streamed, &through_tree] {
+        // The format's default: structs as arrays.
+        let mut streamed_compact = Vec::new();
+        keyring
+            .seal_into(
+                &login,
+                &mut rmp_serde::Serializer::new(&mut streamed_compact),
+            )
+            .expect("seals streamed");
+        let tree_compact =
+            rmp_serde::to_vec(&keyring.seal(&login).expect("seals")).expect("writes");
+        for bytes in [&streamed, &through_tree, &streamed_compact, &tree_compact] {
             assert!(memchr::memmem::find(bytes, b"203.0.113.7").is_none());
             let back: Sealed<Login> = rmp_serde::from_slice(bytes).expect("reads back");
             assert!(back.open(&keyring).expect("opens through the tree") == login);

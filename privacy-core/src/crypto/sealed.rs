@@ -72,20 +72,47 @@ use crate::PersonalData;
 /// let sealed: Sealed<Account> = serde_json::from_str(&json).unwrap();
 /// assert!(sealed.open(&keyring).unwrap() == account);
 /// ```
-#[derive(Serialize, Deserialize)]
+#[derive(Deserialize)]
 #[serde(bound = "", deny_unknown_fields)]
 pub struct Sealed<T> {
     #[serde(rename = "type")]
     type_name: CompactString,
     subject: Option<CompactString>,
     record: CompactString,
-    #[serde(rename = "sealed", default, skip_serializing_if = "Vec::is_empty")]
+    #[serde(rename = "sealed", default)]
     envelopes: Vec<CompactString>,
-    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    #[serde(default)]
     blind_index: BTreeMap<String, Vec<String>>,
     body: Tree,
     #[serde(skip)]
     marker: PhantomData<fn() -> T>,
+}
+
+/// Written as a map keyed by the field names, in every format (a derived `Serialize` would be
+/// an array in formats that write structs as arrays, such as MessagePack by default, and
+/// skipping the empty fields would shift the others); `sealed` and `blind_index` are left out
+/// when empty.
+impl<T> Serialize for Sealed<T> {
+    fn serialize<S: serde::Serializer>(
+        &self,
+        serializer: S,
+    ) -> core::result::Result<S::Ok, S::Error> {
+        use serde::ser::SerializeMap;
+        let len =
+            4 + usize::from(!self.envelopes.is_empty()) + usize::from(!self.blind_index.is_empty());
+        let mut map = serializer.serialize_map(Some(len))?;
+        map.serialize_entry("type", &self.type_name)?;
+        map.serialize_entry("subject", &self.subject)?;
+        map.serialize_entry("record", &self.record)?;
+        if !self.envelopes.is_empty() {
+            map.serialize_entry("sealed", &self.envelopes)?;
+        }
+        if !self.blind_index.is_empty() {
+            map.serialize_entry("blind_index", &self.blind_index)?;
+        }
+        map.serialize_entry("body", &self.body)?;
+        map.end()
+    }
 }
 
 impl<T> Sealed<T> {

@@ -13,7 +13,7 @@ use core::marker::PhantomData;
 
 use compact_str::CompactString;
 use serde::de::{self, DeserializeOwned, DeserializeSeed, Deserializer, IgnoredAny, MapAccess};
-use serde::ser::{Error as _, SerializeStruct};
+use serde::ser::{Error as _, SerializeMap};
 use serde::{Deserialize, Serialize, Serializer};
 
 use super::envelope::Aad;
@@ -120,7 +120,11 @@ impl Keyring {
     /// Seals `record` straight into any serde serializer (CBOR, MessagePack, a JSON writer, a
     /// database's JSON encoder), with no intermediate tree. The output is the [`Sealed`] form,
     /// with every field written (`sealed` and `blind_index` also when empty) and `blind_index`
-    /// after `body` (`Sealed` reads its fields in any order).
+    /// after `body` (`Sealed` reads its fields in any order). The sealed form and the record's
+    /// structs are written as maps keyed by their serde names in every format, as the
+    /// [`Sealed`] tree holds them: a format that writes structs as arrays (MessagePack's
+    /// default) would lose the names the envelopes are found by. Struct variants are buffered
+    /// for that, everything else streams.
     ///
     /// Before anything is written, one pass of the record's `Serialize` (writing nothing)
     /// checks that serde hands every encrypted value over where the library can see it and
@@ -242,14 +246,16 @@ impl<T: PersonalData + Serialize> Body<'_, '_, T> {
                 .ok_or_else(|| S::Error::custom("sealed twice"))?;
             (hook.schema.name, hook.subject.clone(), hook.binding.clone())
         };
-        let mut out = serializer.serialize_struct("Sealed", 6)?;
-        out.serialize_field("type", name)?;
-        out.serialize_field("subject", &subject)?;
-        out.serialize_field("record", &binding)?;
+        // A map, not a struct: a format that writes structs as arrays (MessagePack by
+        // default) keeps the names, so the reader finds each field whatever came first.
+        let mut out = serializer.serialize_map(Some(6))?;
+        out.serialize_entry("type", name)?;
+        out.serialize_entry("subject", &subject)?;
+        out.serialize_entry("record", &binding)?;
         // Every field is written (an empty `sealed` and `blind_index` too): formats that
         // write the field count first (MessagePack, CBOR) need it before the body is sealed.
-        out.serialize_field("sealed", self.expected)?;
-        out.serialize_field("body", &BodyValue(self))?;
+        out.serialize_entry("sealed", self.expected)?;
+        out.serialize_entry("body", &BodyValue(self))?;
         let state = self.state.borrow();
         let hook = state
             .hook
@@ -269,7 +275,7 @@ impl<T: PersonalData + Serialize> Body<'_, '_, T> {
                 expected: "a Serialize that writes the same layout twice in a row",
             }));
         }
-        out.serialize_field("blind_index", &hook.blind_index)?;
+        out.serialize_entry("blind_index", &hook.blind_index)?;
         out.end()
     }
 }

@@ -167,6 +167,17 @@ pub(crate) fn key_tree<T: Serialize + ?Sized, E>(key: &T) -> Result<(Tree, Strin
     Ok((tree, text))
 }
 
+/// The tree of one struct field's `value` under `path`, through `hook`, as
+/// [`to_tree`] builds it (the streaming serializer buffers struct variants with it).
+pub(crate) fn field_tree<H: Hook, T: Serialize + ?Sized>(
+    hook: &mut H,
+    path: &mut Path,
+    (container, key): (&'static str, &'static str),
+    value: &T,
+) -> Result<Tree, Error<H::Error>> {
+    TreeSerializer { hook, path }.child(Segment::Key(key), Some((container, key)), value)
+}
+
 /// The serializer; see the module docs.
 pub(crate) struct TreeSerializer<'a, H> {
     hook: &'a mut H,

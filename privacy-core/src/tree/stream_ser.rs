@@ -5,13 +5,18 @@
 //! builds a tree (struct fields, sequence elements, map values, newtype, `Some` and variant
 //! content, with the same JSON pointers), so a hook that seals into a tree seals the same way
 //! here, and the output is what serializing that tree would write: the record is written in
-//! its human-readable form whatever the format, as the tree holds it.
+//! its human-readable form whatever the format, as the tree holds it, and structs as maps
+//! keyed by their serde names (a format that writes structs as arrays, such as MessagePack
+//! by default, would otherwise lose the names the envelopes' pointers use). A struct variant
+//! is buffered as a tree (through the same hook) and written as `{variant: {fields}}`: serde
+//! gives no way to open a map inside a map entry and fill it field by field.
 
 use core::cell::RefCell;
 
 use serde::ser::{self, Error as _, Serialize, Serializer};
 
-use super::ser::{key_tree, Hook, Path, Segment, Site};
+use super::ser::{self as tree_ser, key_tree, Hook, Path, Segment, Site};
+use super::Tree;
 
 /// The hook, the path to the value being written, and the first error the hook returned.
 pub(crate) struct Stream<H: Hook> {
@@ -180,8 +185,8 @@ impl<'c, H: Hook, S: Serializer> Serializer for Ser<'c, H, S> {
     type SerializeTupleStruct = Compound<'c, H, S::SerializeTupleStruct>;
     type SerializeTupleVariant = Compound<'c, H, S::SerializeTupleVariant>;
     type SerializeMap = Compound<'c, H, S::SerializeMap>;
-    type SerializeStruct = Compound<'c, H, S::SerializeStruct>;
-    type SerializeStructVariant = Compound<'c, H, S::SerializeStructVariant>;
+    type SerializeStruct = Compound<'c, H, S::SerializeMap>;
+    type SerializeStructVariant = StructVariant<'c, H, S>;
 
     forward! {
         serialize_bool(v: bool);
@@ -283,27 +288,32 @@ impl<'c, H: Hook, S: Serializer> Serializer for Ser<'c, H, S> {
         Ok(Compound::new(self.stream, inner, "", false))
     }
 
+    /// A map keyed by the field names, as the tree holds a struct (`len` is the number of
+    /// fields serde writes: it leaves skipped ones out).
     fn serialize_struct(
         self,
         name: &'static str,
         len: usize,
     ) -> Result<Self::SerializeStruct, S::Error> {
-        let inner = self.inner.serialize_struct(name, len)?;
+        let inner = self.inner.serialize_map(Some(len))?;
         Ok(Compound::new(self.stream, inner, name, false))
     }
 
     fn serialize_struct_variant(
         self,
         name: &'static str,
-        index: u32,
+        _index: u32,
         variant: &'static str,
         len: usize,
     ) -> Result<Self::SerializeStructVariant, S::Error> {
-        let inner = self
-            .inner
-            .serialize_struct_variant(name, index, variant, len)?;
         self.stream.borrow_mut().path.push(Segment::Key(variant));
-        Ok(Compound::new(self.stream, inner, name, true))
+        Ok(StructVariant {
+            stream: self.stream,
+            inner: self.inner,
+            container: name,
+            variant,
+            fields: Vec::with_capacity(len.min(64)),
+        })
     }
 
     /// Always: the body is written in its human-readable form (an `IpAddr` as text), as the
@@ -339,34 +349,78 @@ sequence_compound!(
     SerializeTupleVariant::serialize_field
 );
 
-/// The struct-shaped compounds: each field is a value under its key.
-macro_rules! struct_compound {
-    ($($trait:ident),*) => {$(
-        impl<H: Hook, C: ser::$trait> ser::$trait for Compound<'_, H, C> {
-            type Ok = C::Ok;
-            type Error = C::Error;
-            fn serialize_field<T: Serialize + ?Sized>(
-                &mut self,
-                key: &'static str,
-                value: &T,
-            ) -> Result<(), C::Error> {
-                let value = self.value(Some((self.container, key)), value);
-                under(self.stream, Segment::Key(key), || {
-                    self.inner.serialize_field(key, &value)
-                })
-            }
-            fn skip_field(&mut self, key: &'static str) -> Result<(), C::Error> {
-                self.inner.skip_field(key)
-            }
-            fn end(self) -> Result<C::Ok, C::Error> {
-                self.close();
-                self.inner.end()
-            }
-        }
-    )*};
+/// A struct, written as a map: each field is a value under its key.
+impl<H: Hook, C: ser::SerializeMap> ser::SerializeStruct for Compound<'_, H, C> {
+    type Ok = C::Ok;
+    type Error = C::Error;
+
+    fn serialize_field<T: Serialize + ?Sized>(
+        &mut self,
+        key: &'static str,
+        value: &T,
+    ) -> Result<(), C::Error> {
+        let value = self.value(Some((self.container, key)), value);
+        under(self.stream, Segment::Key(key), || {
+            self.inner.serialize_entry(key, &value)
+        })
+    }
+
+    fn end(self) -> Result<C::Ok, C::Error> {
+        self.close();
+        self.inner.end()
+    }
 }
 
-struct_compound!(SerializeStruct, SerializeStructVariant);
+/// A struct variant, buffered: its fields become trees through the hook (the same trees, at
+/// the same paths, as [`to_tree`](super::ser::to_tree) builds), written as
+/// `{variant: {fields}}` at the end.
+pub(crate) struct StructVariant<'c, H: Hook, S> {
+    stream: Shared<'c, H>,
+    inner: S,
+    container: &'static str,
+    variant: &'static str,
+    fields: Vec<(Tree, Tree)>,
+}
+
+impl<H: Hook, S: Serializer> ser::SerializeStructVariant for StructVariant<'_, H, S> {
+    type Ok = S::Ok;
+    type Error = S::Error;
+
+    fn serialize_field<T: Serialize + ?Sized>(
+        &mut self,
+        key: &'static str,
+        value: &T,
+    ) -> Result<(), S::Error> {
+        let mut guard = self.stream.borrow_mut();
+        let stream = &mut *guard;
+        let built = tree_ser::field_tree(
+            &mut stream.hook,
+            &mut stream.path,
+            (self.container, key),
+            value,
+        );
+        match built {
+            Ok(tree) => {
+                self.fields.push((Tree::Key(key), tree));
+                Ok(())
+            }
+            Err(tree_ser::Error::Hook(e)) => {
+                stream.error.get_or_insert(e);
+                Err(S::Error::custom("a value was refused while sealing"))
+            }
+            Err(e) => Err(S::Error::custom(e)),
+        }
+    }
+
+    fn end(self) -> Result<S::Ok, S::Error> {
+        self.stream.borrow_mut().path.pop();
+        let mut tree = Tree::Map(vec![(Tree::Key(self.variant), Tree::Map(self.fields))]);
+        let out = tree.serialize(self.inner);
+        // Its personal values that are not encrypted, copied: wiped like the tree's.
+        zeroize::Zeroize::zeroize(&mut tree);
+        out
+    }
+}
 
 impl<H: Hook, C: ser::SerializeMap> ser::SerializeMap for Compound<'_, H, C> {
     type Ok = C::Ok;
