@@ -29,6 +29,7 @@ fn master() -> MasterKey {
 
 fn stores(dir: &std::path::Path) -> Vec<Store> {
     let db = dir.join("keys.sqlite");
+    #[cfg_attr(not(feature = "postgres"), allow(unused_mut))]
     let mut out = vec![Store {
         name: "sqlite",
         open: Box::new(move || Keyring::sqlite_with_master_key(&db, master()).unwrap()),

@@ -98,7 +98,8 @@ pub trait PersonalData {
     }
 
     /// A serde view of the record with every personal value replaced by its category tag, for
-    /// structured logs and API error bodies. It implements `Serialize` only.
+    /// structured logs and API error bodies. It implements `Serialize` only, and `Display`
+    /// (compact JSON; see [`Redacted`](crate::Redacted) for when it fails).
     fn redacted(&self) -> crate::Redacted<'_, Self>
     where
         Self: Sized,

@@ -21,6 +21,14 @@ use crate::PersonalData;
 /// output can never be deserialized back into the record by mistake. `Display` writes the
 /// compact JSON.
 ///
+/// # Errors
+/// When the record cannot be redacted (its own `Serialize` fails, or writes a personal value
+/// where serde does not hand the field over), nothing is written: serializing returns the
+/// error, and `Display` returns [`fmt::Error`], so `to_string()` and `format!` panic as they
+/// do for any failing `Display`. Where a record's `Serialize` can fail (an internally tagged
+/// enum with a newtype variant holding a string, say), write
+/// `serde_json::to_string(&record.redacted())` to get the error as a value.
+///
 /// # How it works
 /// The record is serialized with its own `Serialize` into a tree, so its serde attributes
 /// (`rename`, `rename_all`, `flatten`, `skip_serializing_if`, enum tags) shape the output as
