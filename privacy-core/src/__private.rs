@@ -5,7 +5,7 @@ pub use crate::anonymize::apply::{anonymize, anonymize_custom};
 pub use crate::anonymize::{strategies as anon, Anonymize};
 pub use crate::category::Category;
 pub use crate::dsar::SUBJECT_ID_BASIS;
-pub use crate::erase::{erase_delete, Erase};
+pub use crate::erase::{erase_delete, erase_reset, Erase};
 pub use crate::nested::{
     Nested, NestedDebug, NestedDyn, NestedMut, NestedMutGet, NestedMutNone, NestedRef,
     NestedRefGet, NestedRefNone,

@@ -12,12 +12,12 @@ use crate::visit_mut::{FieldMut, VisitorMut};
 /// A type that can be deleted in place: `None`, an empty string or an empty collection.
 ///
 /// Fields erased with `on_erase = "delete"` (the default) need it. Implement it for your own
-/// types when "empty" makes sense for them; otherwise choose `on_erase = "anonymize"` or
-/// `"retain"`.
+/// types when "empty" makes sense for them; otherwise choose `on_erase = "reset"` (the type's
+/// `Default`), `"anonymize"` or `"retain"`.
 #[diagnostic::on_unimplemented(
     message = "`{Self}` cannot be deleted in place",
     label = "erased with `on_erase = \"delete\"` (the default), which needs `privacy_core::Erase`",
-    note = "choose `on_erase = \"anonymize\"` (with an anonymizer) or `on_erase = \"retain\"` (with `legal_basis`), wrap the field in `Option`, or implement `privacy_core::Erase` for the type"
+    note = "choose `on_erase = \"reset\"` (a type with `Default` and `PartialEq`, such as a C-like enum or a newtype), `on_erase = \"anonymize\"` (with an anonymizer) or `on_erase = \"retain\"` (with `legal_basis`), wrap the field in `Option`, or implement `privacy_core::Erase` for the type"
 )]
 pub trait Erase {
     /// Deletes the value.
@@ -122,6 +122,18 @@ pub fn erase_delete<T: Erase + ?Sized>(value: &mut T) -> bool {
         return false;
     }
     value.erase();
+    true
+}
+
+/// What generated `visit_mut` hands over to reset a field (`on_erase = "reset"`): replaces a
+/// value that is not its type's default with the default; whether the value changed. The
+/// old value is dropped, not wiped (a type's `Drop` may wipe it: `Zeroizing`, say).
+pub fn erase_reset<T: Default + PartialEq>(value: &mut T) -> bool {
+    let default = T::default();
+    if *value == default {
+        return false;
+    }
+    *value = default;
     true
 }
 

@@ -57,7 +57,8 @@ pub const fn field(
         on_erase: match get(code, bits::ERASE, 2) {
             0 => ErasePolicy::Delete,
             1 => ErasePolicy::Anonymize,
-            _ => ErasePolicy::Retain,
+            2 => ErasePolicy::Retain,
+            _ => ErasePolicy::Reset,
         },
         legal_basis: None,
         source: None,
@@ -153,6 +154,7 @@ mod tests {
             ErasePolicy::Delete,
             ErasePolicy::Anonymize,
             ErasePolicy::Retain,
+            ErasePolicy::Reset,
         ];
         for (code, policy) in policies.into_iter().enumerate() {
             assert_eq!(

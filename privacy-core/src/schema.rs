@@ -383,6 +383,9 @@ pub enum ErasePolicy {
     Anonymize,
     /// Keep the value under a legal exception (`legal_basis`).
     Retain,
+    /// Replace the value with its type's `Default` (`on_erase = "reset"`): for C-like enums
+    /// and newtypes, which have no empty state of their own.
+    Reset,
 }
 
 /// An anonymizer named by `#[personal(anonymize = "...")]` or `anonymize_with = path`.

@@ -208,7 +208,7 @@ pub const RETENTION_UNITS: &[RetentionUnitEntry] = &[
 pub mod packed {
     /// The `FieldKind` (2 bits): 0 personal, 1 subject id, 2 collected at, 3 nested.
     pub const KIND: u32 = 0;
-    /// The `ErasePolicy` (2 bits): 0 delete, 1 anonymize, 2 retain.
+    /// The `ErasePolicy` (2 bits): 0 delete, 1 anonymize, 2 retain, 3 reset.
     pub const ERASE: u32 = 2;
     /// The `Retention` (2 bits): 0 unspecified, 1 account, 2 transient, 3 a period.
     pub const RETENTION: u32 = 4;

@@ -108,16 +108,21 @@ pub enum ErasePolicy {
     Delete,
     Anonymize,
     Retain,
+    /// The type's `Default` (for types with no empty state: C-like enums, newtypes).
+    Reset,
 }
 
 impl Personal {
-    /// Whether erasure or expiry may delete the value in place (so it must implement `Erase`).
+    /// Whether erasure or expiry may delete the value in place: with `Erase`, or, for
+    /// `on_erase = "reset"`, with the type's `Default`.
     pub fn may_delete(&self) -> bool {
         let expires = matches!(
             self.retention,
             RetentionRef::Period { .. } | RetentionRef::Transient
         );
-        self.on_erase.policy == ErasePolicy::Delete
-            || (expires && self.on_erase.policy == ErasePolicy::Retain)
+        matches!(
+            self.on_erase.policy,
+            ErasePolicy::Delete | ErasePolicy::Reset
+        ) || (expires && self.on_erase.policy == ErasePolicy::Retain)
     }
 }

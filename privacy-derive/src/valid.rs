@@ -583,11 +583,12 @@ fn on_erase(
         "delete" => ErasePolicy::Delete,
         "anonymize" => ErasePolicy::Anonymize,
         "retain" => ErasePolicy::Retain,
+        "reset" => ErasePolicy::Reset,
         other => {
             cx.error(
                 lit.span(),
                 format!("unknown erase policy `{other}`"),
-                Some("expected \"delete\" (the default), \"anonymize\" or \"retain\" (with `legal_basis`)"),
+                Some("expected \"delete\" (the default), \"anonymize\", \"retain\" (with `legal_basis`) or \"reset\" (the type's `Default`)"),
             );
             return None;
         }

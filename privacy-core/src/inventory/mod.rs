@@ -276,6 +276,7 @@ fn row(s: &RecordSchema, kind: &'static str, f: &FieldMeta) -> InventoryRow {
         (ErasePolicy::Retain, None) => "retain".to_owned(),
         (ErasePolicy::Delete, _) => "delete".to_owned(),
         (ErasePolicy::Anonymize, _) => "anonymize".to_owned(),
+        (ErasePolicy::Reset, _) => "reset to the type's default".to_owned(),
     };
     InventoryRow {
         record: s.type_name,

@@ -13,7 +13,7 @@ use super::bounds::personal_bounds;
 use super::out::{lex, Out};
 use super::schema::schema_const;
 use super::{impl_header, over_fields, private_at, schema_index, span_of, type_span, Place};
-use crate::model::{AnonymizerRef, FieldPlan, Personal, Record, Role};
+use crate::model::{AnonymizerRef, ErasePolicy, FieldPlan, Personal, Record, Role};
 
 pub fn impl_record(out: &mut Out, record: &Record<'_>) {
     out.s("#[automatically_derived] #[allow(unreachable_code, unused_variables, clippy::needless_return)] ");
@@ -156,7 +156,11 @@ fn delete_op(out: &mut Out, x: &Personal) {
     }
     let span = x.on_erase.span;
     let p = private_at(span);
-    out.t(&quote_spanned!(span=> #p::Some(#p::erase_delete)));
+    if x.on_erase.policy == ErasePolicy::Reset {
+        out.t(&quote_spanned!(span=> #p::Some(#p::erase_reset)));
+    } else {
+        out.t(&quote_spanned!(span=> #p::Some(#p::erase_delete)));
+    }
 }
 
 /// The field's anonymizer; spanned at it so a type mismatch points there.

@@ -137,6 +137,7 @@ fn personal_meta(out: &mut Out, record: &Record<'_>, plan: &FieldPlan<'_>, x: &P
         ErasePolicy::Delete => 0,
         ErasePolicy::Anonymize => 1,
         ErasePolicy::Retain => 2,
+        ErasePolicy::Reset => 3,
     } << packed::ERASE;
     code |= match x.retention {
         RetentionRef::Unspecified => 0,
