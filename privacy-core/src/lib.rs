@@ -50,6 +50,12 @@ pub use visit::{FieldValue, Visitor};
 pub use visit_mut::{FieldMut, VisitorMut};
 
 /// Derives [`PersonalData`] and a redacted [`Debug`](core::fmt::Debug); see the crate docs.
+///
+/// Do not also derive `Debug`: a derived one would print every value. In its own
+/// `#[derive(Debug)]` attribute it is a compile error saying so; in the same list as
+/// `PersonalData` (`#[derive(Debug, PersonalData)]`) rustc reports it as E0119, "conflicting
+/// implementations of trait `Debug`" (the derive cannot see its neighbours in one list):
+/// remove `Debug` there too.
 #[cfg(feature = "derive")]
 pub use privacy_derive::PersonalData;
 
