@@ -294,7 +294,7 @@ impl PostgresKeyStore {
                     message: "postgres: no connection".to_owned(),
                 })?;
                 let out = f(conn);
-                if !conn.client.is_closed() {
+                if !connection_broke(&mut conn.client, out.is_err()) {
                     return out;
                 }
                 *guard = None;
@@ -325,6 +325,17 @@ impl PostgresKeyStore {
         })
     }
 }
+
+/// Whether `client`'s connection broke under the call that just ran. A closed client did;
+/// after a failed call the connection is also probed with an empty query, because a server
+/// that terminates a backend (`57P01`, a restart, a fail-over) may answer the next query with
+/// that error before the client sees the socket close. The probe runs only after an error.
+fn connection_broke(client: &mut Client, failed: bool) -> bool {
+    client.is_closed() || (failed && client.is_valid(PROBE_TIMEOUT).is_err())
+}
+
+/// How long the probe of [`connection_broke`] waits for the server.
+const PROBE_TIMEOUT: Duration = Duration::from_secs(5);
 
 /// Runs `f` here, or on a scoped thread when this thread is inside a tokio runtime (the
 /// blocking client starts a runtime of its own, which tokio forbids there).
