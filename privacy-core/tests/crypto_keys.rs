@@ -366,10 +366,11 @@ fn a_new_store_gets_a_random_blind_index_key_not_one_the_master_key_derives() {
 }
 
 /// A shared store that can be cut off, to test what a keyring does when it cannot read the
-/// shred log.
+/// shred log, or whose shred-log reads can hang (a starved or stuck background thread).
 struct Flaky {
     inner: privacy_core::crypto::MemoryKeyStore,
     down: std::sync::atomic::AtomicBool,
+    stalled: std::sync::atomic::AtomicBool,
 }
 
 impl Flaky {
@@ -429,6 +430,9 @@ impl privacy_core::crypto::KeyStore for Flaky {
         self.inner.shred(subject)
     }
     fn shreds_since(&self, cursor: Option<u64>) -> Result<(u64, Vec<String>), Error> {
+        while self.stalled.load(std::sync::atomic::Ordering::SeqCst) {
+            std::thread::sleep(std::time::Duration::from_millis(1));
+        }
         self.check()?;
         self.inner.shreds_since(cursor)
     }
@@ -451,6 +455,7 @@ fn a_keyring_that_cannot_read_the_shred_log_for_a_whole_bound_drops_its_keys() {
     let store = Arc::new(Flaky {
         inner: privacy_core::crypto::MemoryKeyStore::new(),
         down: std::sync::atomic::AtomicBool::new(false),
+        stalled: std::sync::atomic::AtomicBool::new(false),
     });
     assert!(store.is_shared(), "a store of our own counts as shared");
     let keyring = Keyring::with_store(Arc::clone(&store), MasterKey::from_bytes([6; 32]))
@@ -476,4 +481,54 @@ fn a_keyring_that_cannot_read_the_shred_log_for_a_whole_bound_drops_its_keys() {
     );
     store.down.store(false, Ordering::SeqCst);
     assert_eq!(&keyring.open_bytes(&aad, &env).unwrap()[..], b"x");
+}
+
+#[test]
+fn a_shred_log_reader_that_falls_behind_does_not_stretch_the_shred_bound() {
+    use privacy_core::crypto::{Aad, Keyring};
+    use std::sync::atomic::Ordering;
+    use std::sync::Arc;
+    use std::time::{Duration, Instant};
+
+    let store = Arc::new(Flaky {
+        inner: privacy_core::crypto::MemoryKeyStore::new(),
+        down: std::sync::atomic::AtomicBool::new(false),
+        stalled: std::sync::atomic::AtomicBool::new(false),
+    });
+    let bound = Duration::from_millis(100);
+    let a = Keyring::with_store(Arc::clone(&store), MasterKey::from_bytes([6; 32]))
+        .unwrap()
+        .with_shred_bound(bound);
+    let b = Keyring::with_store(Arc::clone(&store), MasterKey::from_bytes([6; 32])).unwrap();
+    let (victim, other) = (Aad::new("T", "f", "victim"), Aad::new("T", "f", "other"));
+    let env = b.seal_bytes(&victim, b"x").unwrap();
+    let kept = b.seal_bytes(&other, b"y").unwrap();
+    assert_eq!(&a.open_bytes(&victim, &env).unwrap()[..], b"x");
+    // a's background thread hangs in its next read of the shred log, as a starved thread
+    // or a read stuck on the network would: it never applies the shred below.
+    store.stalled.store(true, Ordering::SeqCst);
+    std::thread::sleep(bound / 2);
+    b.shred("victim").unwrap();
+    let shredded = Instant::now();
+    loop {
+        let asked = Instant::now();
+        match a.open_bytes(&victim, &env) {
+            Ok(_) => assert!(
+                asked.duration_since(shredded) < bound,
+                "served from cache {:?} after the shred",
+                asked.duration_since(shredded)
+            ),
+            Err(e) => {
+                assert_eq!(e, Error::Shredded);
+                break;
+            }
+        }
+        std::thread::sleep(Duration::from_millis(2));
+    }
+    assert_eq!(a.seal_bytes(&victim, b"z"), Err(Error::Shredded));
+    // Subjects that were not shredded stay available, read from the store.
+    assert_eq!(&a.open_bytes(&other, &kept).unwrap()[..], b"y");
+    a.seal_bytes(&other, b"w").unwrap();
+    store.stalled.store(false, Ordering::SeqCst);
+    assert_eq!(a.open_bytes(&victim, &env), Err(Error::Shredded));
 }

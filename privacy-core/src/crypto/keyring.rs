@@ -4,7 +4,7 @@
 use std::collections::BTreeMap;
 use std::sync::atomic::{AtomicBool, AtomicU64, AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex, RwLock};
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use aes_gcm::aead::AeadInPlace;
 use aes_gcm::{Aes256Gcm, Nonce, Tag};
@@ -73,8 +73,9 @@ const STALE_KEK_RETRIES: usize = 20;
 ///   [shred bound](Keyring::with_shred_bound) (default [`DEFAULT_SHRED_BOUND`], 1 s): a
 ///   background thread per keyring follows the store's shred log (every bound / 10; free
 ///   when nothing changed, through SQLite's `PRAGMA data_version`, and woken at once by
-///   PostgreSQL `NOTIFY`), and if it cannot read the log for a whole bound it drops every
-///   cached key, so that seal and open go to the store (and fail while it is unreachable);
+///   PostgreSQL `NOTIFY`); a cached key is used only while the last read of the log is less
+///   than a bound old, so when the thread falls behind (starved, or the store unreachable)
+///   seal and open read the store instead (and fail while it is unreachable);
 /// - [`rotate`](Keyring::rotate), [`rewrap`](Keyring::rewrap) and
 ///   [`rotate_master_key`](Keyring::rotate_master_key) each run as one store transaction that
 ///   re-reads what it changes; a keyring whose KEK list is stale cannot store a data key
@@ -124,6 +125,15 @@ pub(super) struct Inner {
     shred_gen: AtomicU64,
     /// Set when the [`Keyring`] is dropped: the background thread stops.
     pub(super) closed: AtomicBool,
+    /// Whether a background thread follows the store's shred log (a shared store).
+    followed: bool,
+    /// When this keyring was built: the origin of `log_read`.
+    born: Instant,
+    /// When the last complete read of the shred log started (nanoseconds since `born`),
+    /// published after its shreds were applied to the cache. A cached key is used only while
+    /// this is less than a shred bound old: past that, seal and open read the store, so the
+    /// bound holds even when the background thread is starved or the store unreachable.
+    log_read: AtomicU64,
     /// Serializes rotation, rewrapping and master-key rotation within this keyring.
     admin: Mutex<()>,
     /// Group commit of concurrent first seals.
@@ -288,6 +298,9 @@ impl Keyring {
             shred_bound: AtomicU64::new(nanos(DEFAULT_SHRED_BOUND)),
             shred_gen: AtomicU64::new(0),
             closed: AtomicBool::new(false),
+            followed: shared,
+            born: Instant::now(),
+            log_read: AtomicU64::new(0),
             admin: Mutex::new(()),
             creator: GroupCommit::new(),
         });
@@ -349,11 +362,17 @@ impl Keyring {
     /// The same keyring honouring another keyring's [`shred`](Keyring::shred) within `bound`
     /// (at least 10 ms; default [`DEFAULT_SHRED_BOUND`]).
     ///
-    /// The keyring reads the store's shred log every `bound / 10`; it keeps using a data key
-    /// another keyring shredded until its next read. If it cannot read the log for a whole
-    /// `bound` (store unreachable), it drops every cached key: seal and open then go to the
-    /// store, failing while it stays unreachable, rather than outliving a shred. A store
-    /// private to this keyring ([`MemoryKeyStore`]) has no log to follow: shreds apply at once.
+    /// A background thread reads the store's shred log every `bound / 10`; the keyring keeps
+    /// using a data key another keyring shredded until that read. The bound does not rest on
+    /// the thread being scheduled: a cached key is used only while the last read of the log
+    /// that was applied started less than `bound` ago. Past that (the thread is starved, the
+    /// store unreachable), every seal and open reads its data key from the store, failing while
+    /// it stays unreachable, rather than outliving a shred; and after a whole `bound` without
+    /// a read the thread drops every cached key. A store private to this keyring
+    /// ([`MemoryKeyStore`]) has no log to follow: shreds apply at once.
+    ///
+    /// A record being sealed or opened holds its data key for all of its envelopes: the check
+    /// is made once per record, when it starts.
     #[must_use]
     pub fn with_shred_bound(self, bound: Duration) -> Keyring {
         let bound = bound.max(Duration::from_millis(10));
@@ -764,14 +783,15 @@ impl Keyring {
     }
 
     /// Runs `f` with the subject's cached slot, loading (or, with `create`, creating) it on a
-    /// cache miss; the cache's read lock is held only while `f` runs on a cached slot.
+    /// cache miss or when the cache may be older than the shred bound; the cache's read lock
+    /// is held only while `f` runs on a cached slot.
     fn with_slot<R>(
         &self,
         subject: &str,
         create: bool,
         f: impl FnOnce(&Arc<Slot>) -> Result<R>,
     ) -> Result<R> {
-        {
+        if self.inner.cache_is_current() {
             let cache = self.inner.cache.read()?;
             if let Some(slot) = cache.get(subject) {
                 return f(slot);
@@ -1098,6 +1118,28 @@ impl Inner {
 
     pub(super) fn shred_bound(&self) -> Duration {
         Duration::from_nanos(self.shred_bound.load(Ordering::Relaxed))
+    }
+
+    /// Nanoseconds since this keyring was built (the clock of `log_read`).
+    pub(super) fn now(&self) -> u64 {
+        nanos(self.born.elapsed())
+    }
+
+    /// Records that a read of the shred log started at `started` (see [`Inner::now`]) was
+    /// applied to the cache.
+    pub(super) fn log_read_at(&self, started: u64) {
+        self.log_read.fetch_max(started, Ordering::AcqRel);
+    }
+
+    /// Whether cached keys may be used: the store is private to this keyring, or its shred
+    /// log was read and applied less than a shred bound ago. Otherwise a shred elsewhere may
+    /// not have reached the cache yet, and the store decides.
+    fn cache_is_current(&self) -> bool {
+        !self.followed
+            || self
+                .now()
+                .saturating_sub(self.log_read.load(Ordering::Acquire))
+                < self.shred_bound.load(Ordering::Relaxed)
     }
 }
 

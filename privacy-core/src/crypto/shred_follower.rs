@@ -31,6 +31,7 @@ fn follow(weak: &Weak<Inner>, mut cursor: u64) {
             return;
         }
         let bound = inner.shred_bound();
+        let started = inner.now();
         let applied = inner
             .store
             .shreds_since(Some(cursor))
@@ -44,6 +45,7 @@ fn follow(weak: &Weak<Inner>, mut cursor: u64) {
             Ok(next) => {
                 cursor = next;
                 last_read = Instant::now();
+                inner.log_read_at(started);
             }
             Err(_) if last_read.elapsed() >= bound => {
                 // Fail closed: without the log, no cached key may outlive a shred.
