@@ -3,7 +3,7 @@
 //! Turn a privacy policy's promises into annotations on the structs that hold personal data,
 //! and generate the code that keeps them.
 #![doc = include_str!("../doc/overview.md")]
-#![deny(unsafe_code)] // one audited exception: crypto/fork.rs (pthread_atfork)
+#![deny(unsafe_code)] // audited exceptions: crypto/fork.rs (pthread_atfork), crypto/clock.rs (clock_gettime)
 #![cfg_attr(
     not(test),
     warn(clippy::unwrap_used, clippy::expect_used, clippy::panic)

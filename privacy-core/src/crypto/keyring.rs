@@ -12,8 +12,10 @@ use rustc_hash::FxHashMap;
 use zeroize::Zeroizing;
 
 use super::blind_index::{self, IndexKeys, INDEX_KEY_BASE};
+use super::clock;
 use super::envelope::{Aad, Envelope, HEADER_LEN, MIN_LEN, NONCE_LEN, TAG_LEN, VERSION};
 use super::error::{Error, Result};
+use super::fork;
 use super::group_commit::GroupCommit;
 use super::key_wrapper::{KeyWrapper, MasterWrap};
 use super::master_key::MasterKey;
@@ -85,6 +87,12 @@ const STALE_KEK_RETRIES: usize = 20;
 /// The store is touched only on a cache miss, a first seal, an admin operation, and by the
 /// background thread; a warm seal or open never blocks on it.
 ///
+/// A keyring built before `fork()` may be used in the child (a pre-forking server's
+/// workers): the child's first seal or open drops the cache and starts the child's own
+/// background thread, and the SQLite and PostgreSQL stores open connections of their own in
+/// the child, never touching the parent's. Fork while no other thread is inside a keyring
+/// call (a lock held at the fork stays held in the child).
+///
 /// ```
 /// use privacy_core::crypto::{Aad, Keyring};
 ///
@@ -134,6 +142,12 @@ pub(super) struct Inner {
     /// this is less than a shred bound old: past that, seal and open read the store, so the
     /// bound holds even when the background thread is starved or the store unreachable.
     log_read: AtomicU64,
+    /// The same instant on the coarse clock (see `clock`), for the cheap check.
+    log_read_coarse: AtomicU64,
+    /// The coarse clock's resolution (`u64::MAX` without one): the cheap check's margin.
+    coarse_margin: u64,
+    /// The fork generation the background thread runs in (see `follow_after_fork`).
+    fork: AtomicU64,
     /// Serializes rotation, rewrapping and master-key rotation within this keyring.
     admin: Mutex<()>,
     /// Group commit of concurrent first seals.
@@ -301,6 +315,9 @@ impl Keyring {
             followed: shared,
             born: Instant::now(),
             log_read: AtomicU64::new(0),
+            log_read_coarse: AtomicU64::new(clock::coarse_now().unwrap_or(0)),
+            coarse_margin: clock::coarse_resolution().unwrap_or(u64::MAX),
+            fork: AtomicU64::new(fork::generation()),
             admin: Mutex::new(()),
             creator: GroupCommit::new(),
         });
@@ -796,8 +813,35 @@ impl Keyring {
             if let Some(slot) = cache.get(subject) {
                 return f(slot);
             }
+        } else {
+            self.follow_after_fork()?;
         }
         f(&self.inner.load(subject, create)?)
+    }
+
+    /// In a child `fork`ed since the background thread started: that thread did not survive
+    /// the fork. Forgets every cached key (shreds made since the parent last read the log are
+    /// not in them) and starts a thread of the child's own. Once per fork; nothing otherwise.
+    fn follow_after_fork(&self) -> Result<()> {
+        // While one thread restarts the follower, the cache stays unused in every other.
+        const RESTARTING: u64 = u64::MAX;
+        let inner = &self.inner;
+        let (now, ran) = (fork::generation(), inner.fork.load(Ordering::Acquire));
+        if !inner.followed
+            || now == ran
+            || ran == RESTARTING
+            || inner
+                .fork
+                .compare_exchange(ran, RESTARTING, Ordering::AcqRel, Ordering::Acquire)
+                .is_err()
+        {
+            return Ok(());
+        }
+        let started = shred_follower::start(inner);
+        // On failure (the store unreachable) the next seal or open tries again.
+        let ran = if started.is_ok() { now } else { ran };
+        inner.fork.store(ran, Ordering::Release);
+        started
     }
 }
 
@@ -1125,21 +1169,44 @@ impl Inner {
         nanos(self.born.elapsed())
     }
 
-    /// Records that a read of the shred log started at `started` (see [`Inner::now`]) was
-    /// applied to the cache.
-    pub(super) fn log_read_at(&self, started: u64) {
-        self.log_read.fetch_max(started, Ordering::AcqRel);
+    /// The instant a read of the shred log starts, on both clocks of `cache_is_current`.
+    pub(super) fn log_read_start(&self) -> (u64, u64) {
+        (self.now(), clock::coarse_now().unwrap_or(0))
+    }
+
+    /// Records that a read of the shred log started at `started` (see
+    /// [`Inner::log_read_start`]) was applied to the cache.
+    pub(super) fn log_read_at(&self, (precise, coarse): (u64, u64)) {
+        self.log_read.fetch_max(precise, Ordering::AcqRel);
+        self.log_read_coarse.fetch_max(coarse, Ordering::AcqRel);
     }
 
     /// Whether cached keys may be used: the store is private to this keyring, or its shred
-    /// log was read and applied less than a shred bound ago. Otherwise a shred elsewhere may
-    /// not have reached the cache yet, and the store decides.
+    /// log was read and applied less than a shred bound ago (in the process that reads it:
+    /// not in a child forked since). Otherwise a shred elsewhere may not have reached the
+    /// cache yet, and the store decides.
+    ///
+    /// The coarse clock decides first, with its resolution taken off the bound (it lags real
+    /// time by less than that, so a read it finds recent enough is); only near the bound, or
+    /// without a coarse clock, does `Instant` decide.
+    #[inline]
     fn cache_is_current(&self) -> bool {
-        !self.followed
-            || self
-                .now()
-                .saturating_sub(self.log_read.load(Ordering::Acquire))
-                < self.shred_bound.load(Ordering::Relaxed)
+        if !self.followed {
+            return true;
+        }
+        if fork::generation() != self.fork.load(Ordering::Relaxed) {
+            return false;
+        }
+        let bound = self.shred_bound.load(Ordering::Relaxed);
+        if let Some(coarse) = clock::coarse_now() {
+            let age = coarse.saturating_sub(self.log_read_coarse.load(Ordering::Acquire));
+            if age.saturating_add(self.coarse_margin) < bound {
+                return true;
+            }
+        }
+        self.now()
+            .saturating_sub(self.log_read.load(Ordering::Acquire))
+            < bound
     }
 }
 

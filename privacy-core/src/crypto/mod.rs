@@ -111,6 +111,7 @@
 
 mod blind_index;
 mod buffers;
+mod clock;
 mod envelope;
 mod error;
 mod fork;

@@ -9,6 +9,7 @@ use postgres::fallible_iterator::FallibleIterator;
 use postgres::{Client, Config, NoTls, Row, Statement, Transaction};
 
 use super::error::{Error, Result};
+use super::fork;
 use super::store::{DataKeyRecord, DataKeyState, KeyStore, KeyStoreTx, NewDataKey, WrappedKek};
 
 /// Connections a store opens at most for concurrent calls (plus one that listens for
@@ -47,6 +48,13 @@ pub const POSTGRES_SCHEMA_VERSION: i64 = 3;
 /// [`Keyring::rotate`], [`Keyring::rewrap`]) under `tokio::task::spawn_blocking`, as any
 /// blocking call.
 ///
+/// # Forked workers
+///
+/// In a child `fork`ed after the store connected, the store opens connections of its own: a
+/// connection's socket is shared with the parent after `fork`, and using or closing it in the
+/// child would break the parent's session, so the child leaves inherited connections
+/// untouched (leaked) instead.
+///
 /// [`Keyring::prepare_subjects`]: super::Keyring::prepare_subjects
 /// [`Keyring::rotate`]: super::Keyring::rotate
 /// [`Keyring::rewrap`]: super::Keyring::rewrap
@@ -57,7 +65,10 @@ pub struct PostgresKeyStore {
     sql: Sql,
     /// Up to [`POSTGRES_POOL_SIZE`] connections, opened as concurrent calls need them.
     pool: Vec<Mutex<Option<Conn>>>,
-    listener: Mutex<Option<Client>>,
+    /// The connection that `LISTEN`s for shreds, and the fork generation that opened it;
+    /// taken out while it waits, so that no lock is held across the wait (a `fork` then
+    /// finds it free).
+    listener: Mutex<Option<(Client, u64)>>,
 }
 
 /// The connection, with the statements of the hot paths (cache misses, first seals, the
@@ -65,6 +76,8 @@ pub struct PostgresKeyStore {
 struct Conn {
     client: Client,
     prepared: HashMap<&'static str, Statement>,
+    /// The fork generation of the process that opened `client`.
+    fork: u64,
 }
 
 impl Conn {
@@ -282,12 +295,18 @@ impl PostgresKeyStore {
                     .lock()?,
             };
             let mut retried = false;
+            let generation = fork::generation();
             loop {
+                if guard.as_ref().is_some_and(|c| c.fork != generation) {
+                    // Inherited across a fork: the parent's session, not ours to touch.
+                    std::mem::forget(guard.take());
+                }
                 if guard.as_ref().is_none_or(|c| c.client.is_closed()) {
                     *guard = None;
                     *guard = Some(Conn {
                         client: self.config.connect(NoTls)?,
                         prepared: HashMap::new(),
+                        fork: generation,
                     });
                 }
                 let conn = guard.as_mut().ok_or(Error::Store {
@@ -463,13 +482,19 @@ impl core::fmt::Debug for PostgresKeyStore {
 impl Drop for PostgresKeyStore {
     fn drop(&mut self) {
         // Closing a blocking client inside a tokio runtime would panic: close it off it.
-        let mut clients: Vec<Client> = self
+        // Connections inherited across a fork are the parent's: left untouched.
+        let generation = fork::generation();
+        let mut clients: Vec<(Client, u64)> = self
             .pool
             .iter_mut()
             .filter_map(|slot| slot.get_mut().ok().and_then(Option::take))
-            .map(|c| c.client)
+            .map(|c| (c.client, c.fork))
             .collect();
         clients.extend(self.listener.get_mut().ok().and_then(Option::take));
+        let (clients, inherited): (Vec<_>, Vec<_>) = clients
+            .into_iter()
+            .partition(|(_, fork)| *fork == generation);
+        std::mem::forget(inherited);
         let _ = off_runtime(move || {
             drop(clients);
             Ok(())
@@ -742,16 +767,22 @@ impl KeyStore for PostgresKeyStore {
     /// Waits for a shred's `NOTIFY` (on a second connection that `LISTEN`s) or `timeout`.
     fn wait_for_change(&self, timeout: Duration) -> Result<()> {
         let waited = off_runtime(|| {
-            let mut guard = self.listener.lock()?;
-            if guard.as_ref().is_none_or(Client::is_closed) {
-                *guard = None;
-                let mut client = self.config.connect(NoTls)?;
-                client.batch_execute(&format!("LISTEN \"{}\"", self.channel))?;
-                *guard = Some(client);
-            }
-            let client = guard.as_mut().ok_or(Error::Store {
-                message: "postgres: no listening connection".to_owned(),
-            })?;
+            let generation = fork::generation();
+            let taken = self.listener.lock()?.take();
+            let mut client = match taken {
+                Some((client, fork)) if fork == generation && !client.is_closed() => client,
+                other => {
+                    if let Some((inherited, fork)) = other {
+                        if fork != generation {
+                            // The parent's session, not ours to touch.
+                            std::mem::forget(inherited);
+                        }
+                    }
+                    let mut client = self.config.connect(NoTls)?;
+                    client.batch_execute(&format!("LISTEN \"{}\"", self.channel))?;
+                    client
+                }
+            };
             let woken = {
                 let mut notifications = client.notifications();
                 let woken = notifications.timeout_iter(timeout).next().map(|_| ());
@@ -759,10 +790,8 @@ impl KeyStore for PostgresKeyStore {
                 while let Ok(Some(_)) = notifications.iter().next() {}
                 woken
             };
-            if let Err(e) = woken {
-                *guard = None;
-                return Err(Error::from(e));
-            }
+            woken?;
+            *self.listener.lock()? = Some((client, generation));
             Ok(())
         });
         if waited.is_err() {

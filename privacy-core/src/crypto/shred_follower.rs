@@ -9,9 +9,14 @@ use std::time::Instant;
 use super::error::{Error, Result};
 use super::keyring::Inner;
 
-/// Starts the thread that applies the store's shred log to the cache of `inner`.
+/// Starts the thread that applies the store's shred log to the cache of `inner`, from the
+/// log's end: when a keyring is built, and in a child forked since (whose cache is then
+/// dropped, as the shreds since the parent's last read are not in it).
 pub(super) fn start(inner: &Arc<Inner>) -> Result<()> {
+    let started = inner.log_read_start();
     let (cursor, _) = inner.store.shreds_since(None)?;
+    inner.forget_all()?;
+    inner.log_read_at(started);
     let weak = Arc::downgrade(inner);
     std::thread::Builder::new()
         .name("privacy-keyring-shreds".to_owned())
@@ -31,7 +36,7 @@ fn follow(weak: &Weak<Inner>, mut cursor: u64) {
             return;
         }
         let bound = inner.shred_bound();
-        let started = inner.now();
+        let started = inner.log_read_start();
         let applied = inner
             .store
             .shreds_since(Some(cursor))

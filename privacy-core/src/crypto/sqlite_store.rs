@@ -1,12 +1,13 @@
 //! [`SqliteKeyStore`]: a [`KeyStore`] in an embedded SQLite file.
 
-use std::path::Path;
-use std::sync::Mutex;
+use std::path::{Path, PathBuf};
+use std::sync::{Mutex, MutexGuard};
 use std::time::Duration;
 
 use rusqlite::{params, Connection, OptionalExtension, Transaction, TransactionBehavior};
 
 use super::error::{Error, Result};
+use super::fork;
 use super::store::{DataKeyRecord, DataKeyState, KeyStore, KeyStoreTx, NewDataKey, WrappedKek};
 
 /// The schema version this build writes: 2 added the version row, the foreign key from data
@@ -29,14 +30,22 @@ pub const SQLITE_SCHEMA_VERSION: i64 = 4;
 ///
 /// A file with a newer schema version is refused with [`Error::SchemaTooNew`]; a read-only
 /// or unreachable file gives [`Error::Store`] with SQLite's message (it never quotes values).
+///
+/// A store used in a child `fork`ed after it was opened opens a connection of its own there:
+/// SQLite forbids using a connection across `fork`, and closing the inherited one would drop
+/// the parent's file locks, so the child leaves it untouched (leaked) instead.
 pub struct SqliteKeyStore {
+    /// The file, as SQLite resolved it (absolute), to reopen it in a forked child.
+    path: PathBuf,
     conn: Mutex<Conn>,
 }
 
 struct Conn {
-    conn: Connection,
+    db: Connection,
     /// `PRAGMA data_version` when the shred log was last read.
     data_version: Option<i64>,
+    /// The fork generation of the process that opened `conn`.
+    fork: u64,
 }
 
 impl SqliteKeyStore {
@@ -46,36 +55,65 @@ impl SqliteKeyStore {
     pub fn open(path: impl AsRef<Path>) -> Result<SqliteKeyStore> {
         let path = path.as_ref();
         create_private(path);
-        let mut conn = Connection::open(path)?;
-        conn.busy_timeout(Duration::from_secs(30))?;
-        conn.execute_batch(
-            "PRAGMA foreign_keys = ON;
-             PRAGMA secure_delete = ON;",
-        )?;
-        let mode: String = conn.query_row("PRAGMA journal_mode", [], |r| r.get(0))?;
-        if !mode.eq_ignore_ascii_case("wal") {
-            // Ignored (stays in rollback-journal mode) where WAL is not possible.
-            let _: String = conn.query_row("PRAGMA journal_mode = WAL", [], |r| r.get(0))?;
-        }
-        conn.execute_batch("PRAGMA synchronous = FULL;")?;
+        let fork = fork::generation();
+        let mut conn = connect(path)?;
         migrate(&mut conn)?;
+        let path = match conn.path() {
+            Some(resolved) if !resolved.is_empty() => PathBuf::from(resolved),
+            _ => path.to_path_buf(),
+        };
         Ok(SqliteKeyStore {
+            path,
             conn: Mutex::new(Conn {
-                conn,
+                db: conn,
                 data_version: None,
+                fork,
             }),
         })
     }
 
-    fn write<R>(&self, f: impl FnOnce(&Transaction<'_>) -> Result<R>) -> Result<R> {
+    /// The connection, reopened first in a child forked since it was opened (see the type's
+    /// documentation).
+    fn lock(&self) -> Result<MutexGuard<'_, Conn>> {
         let mut conn = self.conn.lock()?;
+        let generation = fork::generation();
+        if conn.fork != generation {
+            let mut fresh = connect(&self.path)?;
+            migrate(&mut fresh)?;
+            std::mem::forget(std::mem::replace(&mut conn.db, fresh));
+            conn.data_version = None;
+            conn.fork = generation;
+        }
+        Ok(conn)
+    }
+
+    fn write<R>(&self, f: impl FnOnce(&Transaction<'_>) -> Result<R>) -> Result<R> {
+        let mut conn = self.lock()?;
         let tx = conn
-            .conn
+            .db
             .transaction_with_behavior(TransactionBehavior::Immediate)?;
         let out = f(&tx)?;
         tx.commit()?;
         Ok(out)
     }
+}
+
+/// Opens a connection to the store's file, set up for sharing (busy timeout, WAL, full
+/// synchronous commits) and for erasure (`secure_delete`).
+fn connect(path: &Path) -> Result<Connection> {
+    let conn = Connection::open(path)?;
+    conn.busy_timeout(Duration::from_secs(30))?;
+    conn.execute_batch(
+        "PRAGMA foreign_keys = ON;
+         PRAGMA secure_delete = ON;",
+    )?;
+    let mode: String = conn.query_row("PRAGMA journal_mode", [], |r| r.get(0))?;
+    if !mode.eq_ignore_ascii_case("wal") {
+        // Ignored (stays in rollback-journal mode) where WAL is not possible.
+        let _: String = conn.query_row("PRAGMA journal_mode = WAL", [], |r| r.get(0))?;
+    }
+    conn.execute_batch("PRAGMA synchronous = FULL;")?;
+    Ok(conn)
 }
 
 /// Creates `path` empty with mode `0600` if it does not exist (and is a plain path, not a
@@ -244,14 +282,9 @@ fn migrate_done(version: i64) -> Result<()> {
 
 impl core::fmt::Debug for SqliteKeyStore {
     fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
-        let path = self
-            .conn
-            .lock()
-            .ok()
-            .and_then(|c| c.conn.path().map(str::to_owned));
         f.debug_struct("SqliteKeyStore")
-            .field("path", &path)
-            .finish()
+            .field("path", &self.path)
+            .finish_non_exhaustive()
     }
 }
 
@@ -366,7 +399,7 @@ fn delete_kek(conn: &Connection, version: u32) -> Result<()> {
 
 impl KeyStore for SqliteKeyStore {
     fn keks(&self) -> Result<Vec<WrappedKek>> {
-        read_keks(&self.conn.lock()?.conn)
+        read_keks(&self.lock()?.db)
     }
 
     fn insert_kek(&self, kek: &WrappedKek) -> Result<bool> {
@@ -378,9 +411,9 @@ impl KeyStore for SqliteKeyStore {
     }
 
     fn data_key(&self, subject: &str) -> Result<Option<DataKeyRecord>> {
-        let conn = self.conn.lock()?;
+        let conn = self.lock()?;
         let mut stmt = conn
-            .conn
+            .db
             .prepare_cached(&format!("{SELECT_DATA_KEY} WHERE subject = ?1"))?;
         stmt.query_row(params![subject], data_key_row)
             .optional()?
@@ -457,8 +490,8 @@ impl KeyStore for SqliteKeyStore {
     }
 
     fn data_keys(&self) -> Result<Vec<DataKeyRecord>> {
-        let conn = self.conn.lock()?;
-        let mut stmt = conn.conn.prepare_cached(SELECT_DATA_KEY)?;
+        let conn = self.lock()?;
+        let mut stmt = conn.db.prepare_cached(SELECT_DATA_KEY)?;
         let rows = stmt.query_map([], data_key_row)?;
         rows.map(|r| r.map_err(Error::from).and_then(RawRow::into_record))
             .collect()
@@ -519,10 +552,10 @@ impl KeyStore for SqliteKeyStore {
             )?;
             Ok(())
         })?;
-        let conn = self.conn.lock()?;
+        let conn = self.lock()?;
         // Waits (busy timeout) for readers of older snapshots; `busy = 1` if it could not.
         let busy: i64 = conn
-            .conn
+            .db
             .query_row("PRAGMA wal_checkpoint(TRUNCATE)", [], |r| r.get(0))?;
         if busy != 0 {
             return Err(Error::Store {
@@ -535,22 +568,20 @@ impl KeyStore for SqliteKeyStore {
     }
 
     fn shreds_since(&self, cursor: Option<u64>) -> Result<(u64, Vec<String>)> {
-        let mut conn = self.conn.lock()?;
-        let version: i64 = conn
-            .conn
-            .query_row("PRAGMA data_version", [], |r| r.get(0))?;
+        let mut conn = self.lock()?;
+        let version: i64 = conn.db.query_row("PRAGMA data_version", [], |r| r.get(0))?;
         if let (Some(cursor), Some(seen)) = (cursor, conn.data_version) {
             if seen == version {
                 // No other connection committed anything since the last read.
                 return Ok((cursor, Vec::new()));
             }
         }
-        let mut stmt = conn.conn.prepare_cached(
+        let mut stmt = conn.db.prepare_cached(
             "SELECT seq, subject FROM privacy_shred_log WHERE seq > ?1 ORDER BY seq",
         )?;
         let Some(cursor) = cursor else {
             drop(stmt);
-            let end: i64 = conn.conn.query_row(
+            let end: i64 = conn.db.query_row(
                 "SELECT coalesce(max(seq), 0) FROM privacy_shred_log",
                 [],
                 |r| r.get(0),

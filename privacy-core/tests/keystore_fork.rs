@@ -1,0 +1,246 @@
+//! A keyring built before `fork()` and used in the forked child (a pre-forking server's
+//! workers), over the SQLite store and, with `PRIVACY_TEST_POSTGRES_URL`, the PostgreSQL
+//! store: the child opens connections of its own and leaves the parent's alone, follows the
+//! shred log in a thread of its own, and parent and child honour each other's shreds within
+//! the bound. One test alone in its binary, so the fork happens with as few threads as
+//! possible.
+#![cfg(target_os = "linux")]
+#![allow(unsafe_code)]
+
+use std::io::{Read, Write};
+use std::os::unix::net::UnixStream;
+use std::time::{Duration, Instant};
+
+use privacy_core::crypto::{Aad, Error, Keyring, MasterKey};
+
+const BOUND: Duration = Duration::from_millis(200);
+
+fn aad(subject: &str) -> Aad<'_> {
+    Aad::new("Account", "card", subject)
+}
+
+/// The threads of this process named like the keyring's background thread.
+fn follower_threads() -> usize {
+    std::fs::read_dir("/proc/self/task")
+        .unwrap()
+        .filter(|task| {
+            let comm = std::fs::read_to_string(task.as_ref().unwrap().path().join("comm"));
+            comm.is_ok_and(|name| name.starts_with("privacy-keyring"))
+        })
+        .count()
+}
+
+fn send(stream: &mut UnixStream, bytes: &[u8]) {
+    let len = u32::try_from(bytes.len()).unwrap();
+    stream.write_all(&len.to_le_bytes()).unwrap();
+    stream.write_all(bytes).unwrap();
+}
+
+fn receive(stream: &mut UnixStream) -> Vec<u8> {
+    let mut len = [0; 4];
+    stream.read_exact(&mut len).unwrap();
+    let mut bytes = vec![0; u32::from_le_bytes(len) as usize];
+    stream.read_exact(&mut bytes).unwrap();
+    bytes
+}
+
+/// Polls until `keyring` refuses `subject` (seal and open of `envelope`); every attempt that
+/// is still served must start less than a bound after `since`.
+fn refused_within_bound(keyring: &Keyring, subject: &str, envelope: &[u8], since: Instant) {
+    loop {
+        let asked = Instant::now();
+        let sealed = keyring.seal_bytes(&aad(subject), b"again");
+        let opened = keyring.open_bytes(&aad(subject), envelope);
+        if sealed == Err(Error::Shredded) && opened.err() == Some(Error::Shredded) {
+            return;
+        }
+        let after = asked.duration_since(since);
+        assert!(
+            after < BOUND,
+            "{subject} still served {after:?} after the shred"
+        );
+        std::thread::sleep(Duration::from_millis(2));
+    }
+}
+
+/// A store under test: how to build a keyring over it, and how to see its connections.
+struct Store<'a> {
+    build: &'a dyn Fn() -> Keyring,
+    /// This process's file descriptors of the kind the store's connections use.
+    descriptors: &'a dyn Fn() -> usize,
+    /// The server sessions (backend ids) the store has open (none without a server).
+    sessions: &'a dyn Fn() -> Vec<i32>,
+}
+
+/// What the child does with the keyring it inherited.
+fn child(store: &Store<'_>, keyring: &Keyring, stream: &mut UnixStream) {
+    let inherited = (store.descriptors)();
+    let kept = receive(stream);
+    let victim = receive(stream);
+    assert_eq!(follower_threads(), 0, "threads do not survive a fork");
+    // Cached before the fork: the child reads it again, through a connection of its own.
+    assert_eq!(
+        &keyring.open_bytes(&aad("kept"), &kept).unwrap()[..],
+        b"kept"
+    );
+    assert!(
+        (store.descriptors)() > inherited,
+        "the child used the parent's connection"
+    );
+    // (A new thread names itself once it runs: give it that long.)
+    let started = Instant::now();
+    while follower_threads() != 1 {
+        assert!(
+            started.elapsed() < Duration::from_secs(5),
+            "the child does not follow the shred log"
+        );
+        std::thread::sleep(Duration::from_millis(1));
+    }
+    send(
+        stream,
+        &keyring.seal_bytes(&aad("child"), b"child").unwrap(),
+    );
+    // The parent shreds the victim, then says so.
+    receive(stream);
+    refused_within_bound(keyring, "victim", &victim, Instant::now());
+    keyring.shred("kept").unwrap();
+    send(stream, b"shredded");
+}
+
+/// Parent and forked child over one keyring built before the fork.
+fn forked_worker(store: &Store<'_>) {
+    let keyring = (store.build)().with_shred_bound(BOUND);
+    let kept = keyring.seal_bytes(&aad("kept"), b"kept").unwrap();
+    let victim = keyring.seal_bytes(&aad("victim"), b"victim").unwrap();
+    assert_eq!(
+        &keyring.open_bytes(&aad("kept"), &kept).unwrap()[..],
+        b"kept"
+    );
+    let (mut parent_end, mut child_end) = UnixStream::pair().unwrap();
+    let sessions = (store.sessions)();
+
+    // SAFETY: the child only uses the keyring and its socket, then `_exit`s; it never returns
+    // into the test harness.
+    let pid = unsafe { libc::fork() };
+    assert!(pid >= 0, "fork failed");
+    if pid == 0 {
+        drop(parent_end);
+        // The harness captures what the child prints, and the capture dies with it: say why
+        // it failed on the real standard error.
+        std::panic::set_hook(Box::new(|info| {
+            let _ = writeln!(std::io::stderr(), "forked child: {info}");
+        }));
+        let ok = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+            child(store, &keyring, &mut child_end);
+            // A worker that shuts down drops its keyring: its own connections close, the
+            // inherited ones are left to the parent.
+            drop(keyring);
+        }))
+        .is_ok();
+        // SAFETY: ends the child without running the parent's destructors or harness.
+        unsafe { libc::_exit(i32::from(!ok)) };
+    }
+    drop(child_end);
+    send(&mut parent_end, &kept);
+    send(&mut parent_end, &victim);
+    // A data key the child created opens here.
+    let from_child = receive(&mut parent_end);
+    assert_eq!(
+        &keyring.open_bytes(&aad("child"), &from_child).unwrap()[..],
+        b"child"
+    );
+    keyring.shred("victim").unwrap();
+    send(&mut parent_end, b"shredded");
+    // The child's shred of "kept" reaches the parent within the bound.
+    receive(&mut parent_end);
+    refused_within_bound(&keyring, "kept", &kept, Instant::now());
+    let mut status = 0;
+    // SAFETY: waits for the child forked above.
+    assert_eq!(unsafe { libc::waitpid(pid, &raw mut status, 0) }, pid);
+    assert!(
+        libc::WIFEXITED(status) && libc::WEXITSTATUS(status) == 0,
+        "the child failed"
+    );
+    // The child closed none of the parent's sessions.
+    let now = (store.sessions)();
+    for session in sessions {
+        assert!(now.contains(&session), "the child ended a parent's session");
+    }
+    let after = keyring.seal_bytes(&aad("after"), b"after").unwrap();
+    let fresh = (store.build)();
+    assert_eq!(
+        &fresh.open_bytes(&aad("after"), &after).unwrap()[..],
+        b"after"
+    );
+    assert_eq!(
+        &fresh.open_bytes(&aad("child"), &from_child).unwrap()[..],
+        b"child"
+    );
+    assert_eq!(
+        fresh.open_bytes(&aad("victim"), &victim),
+        Err(Error::Shredded)
+    );
+}
+
+/// How many of this process's file descriptors `link` accepts (what they point to).
+fn descriptors(link: impl Fn(&std::path::Path) -> bool) -> usize {
+    std::fs::read_dir("/proc/self/fd")
+        .unwrap()
+        .filter(|fd| std::fs::read_link(fd.as_ref().unwrap().path()).is_ok_and(|to| link(&to)))
+        .count()
+}
+
+#[test]
+fn a_keyring_inherited_by_forked_workers_behaves_as_one_with_its_parent() {
+    let dir = std::env::temp_dir().join(format!("privacy-fork-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let path = dir.join("keys.sqlite");
+    let build = || Keyring::sqlite_with_master_key(&path, MasterKey::from_bytes([7; 32])).unwrap();
+    let file = std::cell::OnceCell::new();
+    forked_worker(&Store {
+        build: &build,
+        descriptors: &|| {
+            let file = file.get_or_init(|| path.canonicalize().unwrap());
+            descriptors(|to| to == file)
+        },
+        sessions: &Vec::new,
+    });
+    std::fs::remove_dir_all(&dir).unwrap();
+
+    #[cfg(feature = "postgres")]
+    postgres_worker();
+}
+
+#[cfg(feature = "postgres")]
+fn postgres_worker() {
+    let Ok(url) = std::env::var("PRIVACY_TEST_POSTGRES_URL") else {
+        println!("skipped the PostgreSQL store: set PRIVACY_TEST_POSTGRES_URL to run it");
+        return;
+    };
+    let schema = format!("t_fork_{}", std::process::id());
+    let admin = || postgres::Client::connect(&url, postgres::NoTls).unwrap();
+    let build = || {
+        let store =
+            privacy_core::crypto::PostgresKeyStore::connect_in_schema(&url, &schema).unwrap();
+        Keyring::with_store(store, MasterKey::from_bytes([7; 32])).unwrap()
+    };
+    let app = format!("privacy-core keys {schema}");
+    forked_worker(&Store {
+        build: &build,
+        descriptors: &|| descriptors(|to| to.to_string_lossy().starts_with("socket:")),
+        sessions: &|| {
+            admin()
+                .query(
+                    "SELECT pid FROM pg_stat_activity WHERE application_name = $1",
+                    &[&app],
+                )
+                .unwrap()
+                .iter()
+                .map(|row| row.get(0))
+                .collect()
+        },
+    });
+    admin()
+        .batch_execute(&format!("DROP SCHEMA IF EXISTS \"{schema}\" CASCADE"))
+        .unwrap();
+}
