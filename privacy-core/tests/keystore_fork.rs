@@ -211,6 +211,18 @@ fn a_keyring_inherited_by_forked_workers_behaves_as_one_with_its_parent() {
     postgres_worker();
 }
 
+/// Drops the test's schema, whatever happened.
+#[cfg(feature = "postgres")]
+struct Dropped<'a>(&'a str, &'a str);
+#[cfg(feature = "postgres")]
+impl Drop for Dropped<'_> {
+    fn drop(&mut self) {
+        if let Ok(mut client) = postgres::Client::connect(self.0, postgres::NoTls) {
+            let _ = client.batch_execute(&format!("DROP SCHEMA IF EXISTS \"{}\" CASCADE", self.1));
+        }
+    }
+}
+
 #[cfg(feature = "postgres")]
 fn postgres_worker() {
     let Ok(url) = std::env::var("PRIVACY_TEST_POSTGRES_URL") else {
@@ -218,6 +230,7 @@ fn postgres_worker() {
         return;
     };
     let schema = format!("t_fork_{}", std::process::id());
+    let _dropped = Dropped(&url, &schema);
     let admin = || postgres::Client::connect(&url, postgres::NoTls).unwrap();
     let build = || {
         let store =
@@ -240,7 +253,4 @@ fn postgres_worker() {
                 .collect()
         },
     });
-    admin()
-        .batch_execute(&format!("DROP SCHEMA IF EXISTS \"{schema}\" CASCADE"))
-        .unwrap();
 }
