@@ -532,3 +532,51 @@ fn a_shred_log_reader_that_falls_behind_does_not_stretch_the_shred_bound() {
     store.stalled.store(false, Ordering::SeqCst);
     assert_eq!(a.open_bytes(&victim, &env), Err(Error::Shredded));
 }
+
+#[test]
+fn a_keyring_whose_background_thread_falls_behind_never_indexes_under_a_retired_key() {
+    use privacy_core::crypto::Keyring;
+    use std::sync::atomic::Ordering;
+    use std::sync::Arc;
+    use std::time::{Duration, Instant};
+
+    let store = Arc::new(Flaky {
+        inner: privacy_core::crypto::MemoryKeyStore::new(),
+        down: std::sync::atomic::AtomicBool::new(false),
+        stalled: std::sync::atomic::AtomicBool::new(false),
+    });
+    let bound = Duration::from_millis(100);
+    let a = Keyring::with_store(Arc::clone(&store), MasterKey::from_bytes([6; 32]))
+        .unwrap()
+        .with_shred_bound(bound);
+    let b = Keyring::with_store(Arc::clone(&store), MasterKey::from_bytes([6; 32])).unwrap();
+    let index = |k: &Keyring| {
+        k.blind_index("Account", "email", "ada@example.com")
+            .unwrap()
+    };
+    let old = index(&a);
+    assert_eq!(index(&b), old);
+    // a's background thread hangs in its next read of the shred log: it never gets to
+    // re-read the index keys itself.
+    store.stalled.store(true, Ordering::SeqCst);
+    std::thread::sleep(bound / 2);
+    b.rotate_index_key().unwrap();
+    b.retire_index_key(1).unwrap();
+    let rotated = Instant::now();
+    let new = index(&b);
+    assert_ne!(new, old);
+    loop {
+        let asked = Instant::now();
+        if index(&a) == new {
+            break;
+        }
+        let after = asked.duration_since(rotated);
+        assert!(
+            after < bound,
+            "indexed under the retired key {after:?} after"
+        );
+        std::thread::sleep(Duration::from_millis(2));
+    }
+    store.stalled.store(false, Ordering::SeqCst);
+    assert_eq!(index(&a), new);
+}

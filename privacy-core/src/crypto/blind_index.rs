@@ -228,7 +228,16 @@ fn index_inputs(json: &[u8]) -> Result<Vec<Zeroizing<Vec<u8>>>> {
 }
 
 impl Keyring {
+    /// Runs `f` with the blind-index keys, read from the store first when they may be older
+    /// than the shred bound (another keyring may have rotated or retired one since): a
+    /// keyring whose background thread falls behind never indexes under a retired version.
     fn with_index_keys<R>(&self, f: impl FnOnce(&IndexKeys) -> Result<R>) -> Result<R> {
+        if !self.inner.index_keys_are_current() {
+            self.follow_after_fork()?;
+            if !self.inner.index_keys_are_current() {
+                self.inner.load_index_keys()?;
+            }
+        }
         f(&*self.inner.index.read()?)
     }
 

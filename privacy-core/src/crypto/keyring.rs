@@ -4,7 +4,7 @@
 use std::collections::BTreeMap;
 use std::sync::atomic::{AtomicBool, AtomicU64, AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex, RwLock};
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use aes_gcm::aead::AeadInPlace;
 use aes_gcm::{Aes256Gcm, Nonce, Tag};
@@ -12,12 +12,12 @@ use rustc_hash::FxHashMap;
 use zeroize::Zeroizing;
 
 use super::blind_index::{self, IndexKeys, INDEX_KEY_BASE};
-use super::clock;
 use super::envelope::{Aad, Envelope, HEADER_LEN, MIN_LEN, NONCE_LEN, TAG_LEN, VERSION};
 use super::error::{Error, Result};
 use super::fork;
 use super::group_commit::GroupCommit;
 use super::key_wrapper::{KeyWrapper, MasterWrap};
+use super::last_read::{Clocks, LastRead};
 use super::master_key::MasterKey;
 use super::memory_store::MemoryKeyStore;
 use super::nonce;
@@ -135,17 +135,15 @@ pub(super) struct Inner {
     pub(super) closed: AtomicBool,
     /// Whether a background thread follows the store's shred log (a shared store).
     followed: bool,
-    /// When this keyring was built: the origin of `log_read`.
-    born: Instant,
-    /// When the last complete read of the shred log started (nanoseconds since `born`),
-    /// published after its shreds were applied to the cache. A cached key is used only while
-    /// this is less than a shred bound old: past that, seal and open read the store, so the
-    /// bound holds even when the background thread is starved or the store unreachable.
-    log_read: AtomicU64,
-    /// The same instant on the coarse clock (see `clock`), for the cheap check.
-    log_read_coarse: AtomicU64,
-    /// The coarse clock's resolution (`u64::MAX` without one): the cheap check's margin.
-    coarse_margin: u64,
+    /// The clocks of `log_read` and `index_read`.
+    pub(super) clocks: Clocks,
+    /// When the last complete read of the shred log started, published after its shreds were
+    /// applied to the cache. A cached key is used only while this is less than a shred bound
+    /// old: past that, seal and open read the store, so the bound holds even when the
+    /// background thread is starved or the store unreachable.
+    pub(super) log_read: LastRead,
+    /// The same for the blind-index keys: past a bound, making an index reads them first.
+    pub(super) index_read: LastRead,
     /// The fork generation the background thread runs in (see `follow_after_fork`).
     fork: AtomicU64,
     /// Serializes rotation, rewrapping and master-key rotation within this keyring.
@@ -274,6 +272,8 @@ impl Keyring {
         master_wrap: Arc<dyn KeyWrapper>,
         initial_index_key: KeyBytes,
     ) -> Result<Keyring> {
+        let clocks = Clocks::new();
+        let built = clocks.now();
         if store
             .keks()?
             .iter()
@@ -313,10 +313,9 @@ impl Keyring {
             shred_gen: AtomicU64::new(0),
             closed: AtomicBool::new(false),
             followed: shared,
-            born: Instant::now(),
-            log_read: AtomicU64::new(0),
-            log_read_coarse: AtomicU64::new(clock::coarse_now().unwrap_or(0)),
-            coarse_margin: clock::coarse_resolution().unwrap_or(u64::MAX),
+            log_read: LastRead::new(built),
+            index_read: LastRead::new(built),
+            clocks,
             fork: AtomicU64::new(fork::generation()),
             admin: Mutex::new(()),
             creator: GroupCommit::new(),
@@ -713,7 +712,8 @@ impl Keyring {
     ///
     /// Other keyrings over the same store switch to it within their
     /// [shred bound](Keyring::with_shred_bound) (their background thread re-reads the index
-    /// keys every half bound); until then they keep making indexes of the previous version.
+    /// keys every half bound, and a keyring whose keys are older than a bound reads them
+    /// before making an index); until then they keep making indexes of the previous version.
     /// Rotation procedure: rotate, wait one shred bound, reindex every record, then
     /// [`retire_index_key`](Keyring::retire_index_key) the old version, after which nothing
     /// can compute (or confirm a guess against) an index of that version any more.
@@ -822,7 +822,7 @@ impl Keyring {
     /// In a child `fork`ed since the background thread started: that thread did not survive
     /// the fork. Forgets every cached key (shreds made since the parent last read the log are
     /// not in them) and starts a thread of the child's own. Once per fork; nothing otherwise.
-    fn follow_after_fork(&self) -> Result<()> {
+    pub(super) fn follow_after_fork(&self) -> Result<()> {
         // While one thread restarts the follower, the cache stays unused in every other.
         const RESTARTING: u64 = u64::MAX;
         let inner = &self.inner;
@@ -1096,6 +1096,7 @@ impl Inner {
     /// Re-reads the blind-index keys from the store (another keyring may have rotated or
     /// retired one); keys already loaded are kept with their subkeys.
     pub(super) fn load_index_keys(&self) -> Result<()> {
+        let started = self.clocks.now();
         let stored = self.store.keks()?;
         let master = Arc::clone(&*self.master_wrap.read()?);
         let fresh = {
@@ -1103,6 +1104,7 @@ impl Inner {
             blind_index::open_index_keys(&*master, &stored, Some(&current))?
         };
         *self.index.write()? = fresh;
+        self.index_read.mark(started);
         Ok(())
     }
 
@@ -1164,49 +1166,27 @@ impl Inner {
         Duration::from_nanos(self.shred_bound.load(Ordering::Relaxed))
     }
 
-    /// Nanoseconds since this keyring was built (the clock of `log_read`).
-    pub(super) fn now(&self) -> u64 {
-        nanos(self.born.elapsed())
+    /// Whether what `read` stamps may be used: the store is private to this keyring, or it
+    /// was read and applied less than a shred bound ago (in the process that reads it: not in
+    /// a child forked since). Otherwise another keyring's change may not have reached this
+    /// one yet, and the store decides.
+    #[inline]
+    fn is_current(&self, read: &LastRead) -> bool {
+        !self.followed
+            || (fork::generation() == self.fork.load(Ordering::Relaxed)
+                && read.within(&self.clocks, self.shred_bound.load(Ordering::Relaxed)))
     }
 
-    /// The instant a read of the shred log starts, on both clocks of `cache_is_current`.
-    pub(super) fn log_read_start(&self) -> (u64, u64) {
-        (self.now(), clock::coarse_now().unwrap_or(0))
-    }
-
-    /// Records that a read of the shred log started at `started` (see
-    /// [`Inner::log_read_start`]) was applied to the cache.
-    pub(super) fn log_read_at(&self, (precise, coarse): (u64, u64)) {
-        self.log_read.fetch_max(precise, Ordering::AcqRel);
-        self.log_read_coarse.fetch_max(coarse, Ordering::AcqRel);
-    }
-
-    /// Whether cached keys may be used: the store is private to this keyring, or its shred
-    /// log was read and applied less than a shred bound ago (in the process that reads it:
-    /// not in a child forked since). Otherwise a shred elsewhere may not have reached the
-    /// cache yet, and the store decides.
-    ///
-    /// The coarse clock decides first, with its resolution taken off the bound (it lags real
-    /// time by less than that, so a read it finds recent enough is); only near the bound, or
-    /// without a coarse clock, does `Instant` decide.
+    /// Whether cached data keys may be used (see [`Inner::is_current`]).
     #[inline]
     fn cache_is_current(&self) -> bool {
-        if !self.followed {
-            return true;
-        }
-        if fork::generation() != self.fork.load(Ordering::Relaxed) {
-            return false;
-        }
-        let bound = self.shred_bound.load(Ordering::Relaxed);
-        if let Some(coarse) = clock::coarse_now() {
-            let age = coarse.saturating_sub(self.log_read_coarse.load(Ordering::Acquire));
-            if age.saturating_add(self.coarse_margin) < bound {
-                return true;
-            }
-        }
-        self.now()
-            .saturating_sub(self.log_read.load(Ordering::Acquire))
-            < bound
+        self.is_current(&self.log_read)
+    }
+
+    /// Whether the loaded blind-index keys may be used (see [`Inner::is_current`]).
+    #[inline]
+    pub(super) fn index_keys_are_current(&self) -> bool {
+        self.is_current(&self.index_read)
     }
 }
 
@@ -1281,7 +1261,7 @@ fn stored_index_keys(
     blind_index::open_index_keys(master, &store.keks()?, None)
 }
 
-fn nanos(d: Duration) -> u64 {
+pub(super) fn nanos(d: Duration) -> u64 {
     u64::try_from(d.as_nanos()).unwrap_or(u64::MAX)
 }
 

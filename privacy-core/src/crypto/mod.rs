@@ -118,6 +118,7 @@ mod fork;
 mod group_commit;
 mod key_wrapper;
 mod keyring;
+mod last_read;
 mod master_key;
 mod memory_store;
 mod nonce;

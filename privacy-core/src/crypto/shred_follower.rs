@@ -7,16 +7,18 @@ use std::sync::{Arc, Weak};
 use std::time::Instant;
 
 use super::error::{Error, Result};
-use super::keyring::Inner;
+use super::keyring::{nanos, Inner};
 
 /// Starts the thread that applies the store's shred log to the cache of `inner`, from the
 /// log's end: when a keyring is built, and in a child forked since (whose cache is then
 /// dropped, as the shreds since the parent's last read are not in it).
 pub(super) fn start(inner: &Arc<Inner>) -> Result<()> {
-    let started = inner.log_read_start();
+    let started = inner.clocks.now();
     let (cursor, _) = inner.store.shreds_since(None)?;
     inner.forget_all()?;
-    inner.log_read_at(started);
+    inner.log_read.mark(started);
+    // In a forked child the index keys are read again too.
+    inner.load_index_keys()?;
     let weak = Arc::downgrade(inner);
     std::thread::Builder::new()
         .name("privacy-keyring-shreds".to_owned())
@@ -29,14 +31,13 @@ pub(super) fn start(inner: &Arc<Inner>) -> Result<()> {
 
 fn follow(weak: &Weak<Inner>, mut cursor: u64) {
     let mut last_read = Instant::now();
-    let mut index_keys_read = Instant::now();
     loop {
         let Some(inner) = weak.upgrade() else { return };
         if inner.closed.load(Ordering::Acquire) {
             return;
         }
         let bound = inner.shred_bound();
-        let started = inner.log_read_start();
+        let started = inner.clocks.now();
         let applied = inner
             .store
             .shreds_since(Some(cursor))
@@ -50,7 +51,7 @@ fn follow(weak: &Weak<Inner>, mut cursor: u64) {
             Ok(next) => {
                 cursor = next;
                 last_read = Instant::now();
-                inner.log_read_at(started);
+                inner.log_read.mark(started);
             }
             Err(_) if last_read.elapsed() >= bound => {
                 // Fail closed: without the log, no cached key may outlive a shred.
@@ -60,9 +61,10 @@ fn follow(weak: &Weak<Inner>, mut cursor: u64) {
         }
         // Best effort: a failed flush is retried with the next one.
         let _ = inner.flush_seals();
-        // Index keys rotated or retired elsewhere apply within the bound.
-        if index_keys_read.elapsed() >= bound / 2 && inner.load_index_keys().is_ok() {
-            index_keys_read = Instant::now();
+        // Index keys rotated or retired elsewhere apply within the bound (re-read every half
+        // bound; past a whole bound, making an index reads them itself).
+        if !inner.index_read.within(&inner.clocks, nanos(bound / 2)) {
+            let _ = inner.load_index_keys();
         }
         let _ = inner.store.wait_for_change(bound / 10);
     }

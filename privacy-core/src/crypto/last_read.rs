@@ -1,0 +1,114 @@
+//! When a keyring last read something of a shared store (its shred log, its blind-index
+//! keys), and whether that read is recent enough for what it cached to be used: the check
+//! behind the shred bound, made on every seal and open, so it must cost a few nanoseconds.
+
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::time::Instant;
+
+use super::clock;
+
+/// The clocks a keyring times its reads with: `Instant` since the keyring was built, and the
+/// coarse clock (see [`clock`]) with its resolution as the margin of the cheap check.
+pub(super) struct Clocks {
+    born: Instant,
+    /// The coarse clock's resolution; `u64::MAX` without one (only `Instant` then decides).
+    margin: u64,
+}
+
+/// An instant on both clocks of [`Clocks`].
+#[derive(Clone, Copy)]
+pub(super) struct Stamp {
+    precise: u64,
+    coarse: u64,
+}
+
+impl Clocks {
+    pub(super) fn new() -> Clocks {
+        Clocks {
+            born: Instant::now(),
+            margin: clock::coarse_resolution().unwrap_or(u64::MAX),
+        }
+    }
+
+    /// Now, on both clocks: taken before a read starts.
+    pub(super) fn now(&self) -> Stamp {
+        Stamp {
+            precise: self.precise(),
+            coarse: clock::coarse_now().unwrap_or(0),
+        }
+    }
+
+    fn precise(&self) -> u64 {
+        u64::try_from(self.born.elapsed().as_nanos()).unwrap_or(u64::MAX)
+    }
+}
+
+/// When the last read that was applied started.
+pub(super) struct LastRead {
+    precise: AtomicU64,
+    coarse: AtomicU64,
+}
+
+impl LastRead {
+    /// A read that started at `at`.
+    pub(super) fn new(at: Stamp) -> LastRead {
+        LastRead {
+            precise: AtomicU64::new(at.precise),
+            coarse: AtomicU64::new(at.coarse),
+        }
+    }
+
+    /// Records that a read started at `at` was applied (an older one changes nothing).
+    pub(super) fn mark(&self, at: Stamp) {
+        self.precise.fetch_max(at.precise, Ordering::AcqRel);
+        self.coarse.fetch_max(at.coarse, Ordering::AcqRel);
+    }
+
+    /// Whether the last applied read started less than `bound` nanoseconds ago.
+    ///
+    /// The coarse clock decides first, with its resolution taken off the bound: it lags real
+    /// time by less than that and never runs ahead, so a read it finds recent enough is. Only
+    /// near the bound, or without a coarse clock, does `Instant` decide.
+    #[inline]
+    pub(super) fn within(&self, clocks: &Clocks, bound: u64) -> bool {
+        if let Some(coarse) = clock::coarse_now() {
+            let age = coarse.saturating_sub(self.coarse.load(Ordering::Acquire));
+            if age.saturating_add(clocks.margin) < bound {
+                return true;
+            }
+        }
+        clocks
+            .precise()
+            .saturating_sub(self.precise.load(Ordering::Acquire))
+            < bound
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::time::Duration;
+
+    #[test]
+    fn a_read_is_recent_until_the_bound_passes_and_a_late_older_read_changes_nothing() {
+        let clocks = Clocks::new();
+        let bound = 50_000_000; // 50 ms
+        std::thread::sleep(Duration::from_millis(150));
+        let now = clocks.now();
+        let ago = |nanos: u64| Stamp {
+            precise: now.precise - nanos,
+            coarse: now.coarse.saturating_sub(nanos),
+        };
+        let read = LastRead::new(ago(2 * bound));
+        assert!(!read.within(&clocks, bound), "two bounds old");
+        read.mark(clocks.now());
+        assert!(read.within(&clocks, bound), "just read");
+        read.mark(ago(2 * bound));
+        assert!(
+            read.within(&clocks, bound),
+            "an older read does not move it back"
+        );
+        std::thread::sleep(Duration::from_millis(60));
+        assert!(!read.within(&clocks, bound), "a bound later");
+    }
+}
