@@ -483,23 +483,37 @@ fn a_keyring_that_cannot_read_the_shred_log_for_a_whole_bound_drops_its_keys() {
     assert_eq!(&keyring.open_bytes(&aad, &env).unwrap()[..], b"x");
 }
 
-#[test]
-fn a_shred_log_reader_that_falls_behind_does_not_stretch_the_shred_bound() {
-    use privacy_core::crypto::{Aad, Keyring};
-    use std::sync::atomic::Ordering;
+/// A store that can stall, keyring `a` over it with `bound`, and `b` with the default bound.
+fn lagging_and_prompt(
+    bound: std::time::Duration,
+) -> (
+    std::sync::Arc<Flaky>,
+    privacy_core::crypto::Keyring,
+    privacy_core::crypto::Keyring,
+) {
+    use privacy_core::crypto::Keyring;
     use std::sync::Arc;
-    use std::time::{Duration, Instant};
 
     let store = Arc::new(Flaky {
         inner: privacy_core::crypto::MemoryKeyStore::new(),
         down: std::sync::atomic::AtomicBool::new(false),
         stalled: std::sync::atomic::AtomicBool::new(false),
     });
-    let bound = Duration::from_millis(100);
     let a = Keyring::with_store(Arc::clone(&store), MasterKey::from_bytes([6; 32]))
         .unwrap()
         .with_shred_bound(bound);
     let b = Keyring::with_store(Arc::clone(&store), MasterKey::from_bytes([6; 32])).unwrap();
+    (store, a, b)
+}
+
+#[test]
+fn a_shred_log_reader_that_falls_behind_does_not_stretch_the_shred_bound() {
+    use privacy_core::crypto::Aad;
+    use std::sync::atomic::Ordering;
+    use std::time::{Duration, Instant};
+
+    let bound = Duration::from_millis(100);
+    let (store, a, b) = lagging_and_prompt(bound);
     let (victim, other) = (Aad::new("T", "f", "victim"), Aad::new("T", "f", "other"));
     let env = b.seal_bytes(&victim, b"x").unwrap();
     let kept = b.seal_bytes(&other, b"y").unwrap();
@@ -537,19 +551,10 @@ fn a_shred_log_reader_that_falls_behind_does_not_stretch_the_shred_bound() {
 fn a_keyring_whose_background_thread_falls_behind_never_indexes_under_a_retired_key() {
     use privacy_core::crypto::Keyring;
     use std::sync::atomic::Ordering;
-    use std::sync::Arc;
     use std::time::{Duration, Instant};
 
-    let store = Arc::new(Flaky {
-        inner: privacy_core::crypto::MemoryKeyStore::new(),
-        down: std::sync::atomic::AtomicBool::new(false),
-        stalled: std::sync::atomic::AtomicBool::new(false),
-    });
     let bound = Duration::from_millis(100);
-    let a = Keyring::with_store(Arc::clone(&store), MasterKey::from_bytes([6; 32]))
-        .unwrap()
-        .with_shred_bound(bound);
-    let b = Keyring::with_store(Arc::clone(&store), MasterKey::from_bytes([6; 32])).unwrap();
+    let (store, a, b) = lagging_and_prompt(bound);
     let index = |k: &Keyring| {
         k.blind_index("Account", "email", "ada@example.com")
             .unwrap()
