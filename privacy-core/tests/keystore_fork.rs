@@ -206,9 +206,52 @@ fn a_keyring_inherited_by_forked_workers_behaves_as_one_with_its_parent() {
         sessions: &Vec::new,
     });
     std::fs::remove_dir_all(&dir).unwrap();
+    in_memory_sqlite_refuses_a_child();
 
     #[cfg(feature = "postgres")]
     postgres_worker();
+}
+
+/// An in-memory SQLite store is one process's: a child would write to a copy the parent never
+/// sees, so every call there fails, visibly.
+fn in_memory_sqlite_refuses_a_child() {
+    let store = privacy_core::crypto::SqliteKeyStore::open(":memory:").unwrap();
+    let keyring = Keyring::with_store(store, MasterKey::from_bytes([7; 32])).unwrap();
+    let sealed = keyring.seal_bytes(&aad("parent"), b"parent").unwrap();
+    let (mut parent_end, mut child_end) = UnixStream::pair().unwrap();
+    // SAFETY: as in `forked_worker`.
+    let pid = unsafe { libc::fork() };
+    assert!(pid >= 0, "fork failed");
+    if pid == 0 {
+        drop(parent_end);
+        let errors = [
+            keyring.seal_bytes(&aad("child"), b"child").map(|_| ()),
+            keyring.open_bytes(&aad("parent"), &sealed).map(|_| ()),
+            keyring.shred("parent"),
+        ];
+        let text: Vec<String> = errors
+            .iter()
+            .map(|e| {
+                e.as_ref()
+                    .map_or_else(ToString::to_string, |()| "ok".into())
+            })
+            .collect();
+        send(&mut child_end, text.join("\n").as_bytes());
+        // SAFETY: ends the child without running the parent's destructors or harness.
+        unsafe { libc::_exit(0) };
+    }
+    drop(child_end);
+    let text = String::from_utf8(receive(&mut parent_end)).unwrap();
+    let mut status = 0;
+    // SAFETY: waits for the child forked above.
+    assert_eq!(unsafe { libc::waitpid(pid, &raw mut status, 0) }, pid);
+    let expected = "key store: an in-memory SQLite key store cannot be shared with a forked \
+                    child: open the store on a file";
+    assert_eq!(text, [expected; 3].join("\n"));
+    assert_eq!(
+        &keyring.open_bytes(&aad("parent"), &sealed).unwrap()[..],
+        b"parent"
+    );
 }
 
 /// Drops the test's schema, whatever happened.

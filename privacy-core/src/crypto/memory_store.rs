@@ -12,6 +12,9 @@ use super::store::{DataKeyRecord, DataKeyState, KeyStore, KeyStoreTx, NewDataKey
 ///
 /// Owned by one keyring it is private to it; share it between keyrings through an
 /// `Arc<MemoryKeyStore>` (which is a [`KeyStore`] too), e.g. to test several instances.
+/// It is one process's memory: a child `fork`ed from that process gets a copy, and keys
+/// created or shredded on either side afterwards stay on that side. Forked workers share
+/// keys through the SQLite or PostgreSQL store.
 #[derive(Default)]
 pub struct MemoryKeyStore {
     inner: Mutex<Inner>,

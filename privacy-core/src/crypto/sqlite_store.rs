@@ -33,10 +33,13 @@ pub const SQLITE_SCHEMA_VERSION: i64 = 4;
 ///
 /// A store used in a child `fork`ed after it was opened opens a connection of its own there:
 /// SQLite forbids using a connection across `fork`, and closing the inherited one would drop
-/// the parent's file locks, so the child leaves it untouched (leaked) instead.
+/// the parent's file locks, so the child leaves it untouched (leaked) instead. An in-memory
+/// database (`:memory:`) is the parent's alone: in a child every call fails with
+/// [`Error::Store`] rather than write to a copy the parent never sees.
 pub struct SqliteKeyStore {
-    /// The file, as SQLite resolved it (absolute), to reopen it in a forked child.
-    path: PathBuf,
+    /// The file, as SQLite resolved it (absolute), to reopen it in a forked child; `None` for
+    /// an in-memory or temporary database, which a child cannot share.
+    path: Option<PathBuf>,
     conn: Mutex<Conn>,
 }
 
@@ -58,10 +61,10 @@ impl SqliteKeyStore {
         let fork = fork::generation();
         let mut conn = connect(path)?;
         migrate(&mut conn)?;
-        let path = match conn.path() {
-            Some(resolved) if !resolved.is_empty() => PathBuf::from(resolved),
-            _ => path.to_path_buf(),
-        };
+        let path = conn
+            .path()
+            .filter(|resolved| !resolved.is_empty())
+            .map(PathBuf::from);
         Ok(SqliteKeyStore {
             path,
             conn: Mutex::new(Conn {
@@ -78,7 +81,12 @@ impl SqliteKeyStore {
         let mut conn = self.conn.lock()?;
         let generation = fork::generation();
         if conn.fork != generation {
-            let mut fresh = connect(&self.path)?;
+            let path = self.path.as_deref().ok_or_else(|| Error::Store {
+                message: "an in-memory SQLite key store cannot be shared with a forked child: \
+                          open the store on a file"
+                    .to_owned(),
+            })?;
+            let mut fresh = connect(path)?;
             migrate(&mut fresh)?;
             std::mem::forget(std::mem::replace(&mut conn.db, fresh));
             conn.data_version = None;
