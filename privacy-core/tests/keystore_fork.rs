@@ -205,11 +205,51 @@ fn a_keyring_inherited_by_forked_workers_behaves_as_one_with_its_parent() {
         },
         sessions: &Vec::new,
     });
+    forks_while_the_background_thread_works(&build);
     std::fs::remove_dir_all(&dir).unwrap();
     in_memory_sqlite_refuses_a_child();
 
     #[cfg(feature = "postgres")]
     postgres_worker();
+}
+
+/// Forks many times while the keyring's background thread reads the store every
+/// millisecond: a fork never lands while that thread holds a lock (it would stay held in the
+/// child, whose first store call would then wait forever).
+fn forks_while_the_background_thread_works(build: &dyn Fn() -> Keyring) {
+    let keyring = build().with_shred_bound(Duration::from_millis(10));
+    let sealed = keyring.seal_bytes(&aad("often"), b"often").unwrap();
+    for round in 0..40 {
+        // SAFETY: as in `forked_worker`.
+        let pid = unsafe { libc::fork() };
+        assert!(pid >= 0, "fork failed");
+        if pid == 0 {
+            let ok = keyring
+                .open_bytes(&aad("often"), &sealed)
+                .is_ok_and(|plain| plain[..] == b"often"[..]);
+            // SAFETY: ends the child without running the parent's destructors or harness.
+            unsafe { libc::_exit(i32::from(!ok)) };
+        }
+        let started = Instant::now();
+        let mut status = 0;
+        // SAFETY: polls the child forked above.
+        while unsafe { libc::waitpid(pid, &raw mut status, libc::WNOHANG) } == 0 {
+            if started.elapsed() > Duration::from_secs(20) {
+                // SAFETY: kills the stuck child forked above, then reaps it.
+                unsafe {
+                    libc::kill(pid, libc::SIGKILL);
+                    libc::waitpid(pid, &raw mut status, 0);
+                }
+                panic!("fork {round}: the child is stuck");
+            }
+            std::thread::sleep(Duration::from_millis(1));
+        }
+        assert!(
+            libc::WIFEXITED(status) && libc::WEXITSTATUS(status) == 0,
+            "fork {round}: the child failed"
+        );
+        std::thread::sleep(Duration::from_micros(300 * (round % 4)));
+    }
 }
 
 /// An in-memory SQLite store is one process's: a child would write to a copy the parent never

@@ -1,21 +1,73 @@
 //! Fork detection without a system call per nonce: a process-wide fork generation that a
-//! `pthread_atfork` child handler bumps in every child.
+//! `pthread_atfork` child handler bumps in every child. And fork quiescence: a fork waits
+//! until no keyring background thread is inside its work (see [`background`]), so no lock
+//! such a thread takes can be held in the child, where that thread does not exist.
 //!
-//! This is the crate's only `unsafe` code: registering the handler is an FFI call. The handler
-//! itself only increments an atomic (async-signal-safe, as a child handler must be). It is
-//! registered before the first nonce generator of the process exists, so no generator state
-//! can be copied into a child the handler does not run in.
+//! Registering the handlers is an FFI call, one of the crate's two `unsafe` uses. The child
+//! handler only stores to atomics (async-signal-safe, as a child handler must be); the
+//! prepare handler waits, with atomics and `nanosleep`, for background work in flight. They
+//! are registered before the first nonce generator of the process exists, so no generator
+//! state can be copied into a child the handler does not run in.
 //!
 //! Not covered: a child made with a raw `clone`/`fork` system call that bypasses libc (no
 //! atfork handlers run). The generator also compares the process id whenever it refills its
 //! buffer, which bounds what such a child can repeat to one buffer of nonces.
 #![allow(unsafe_code)]
 
-use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicU64, AtomicUsize, Ordering};
 use std::sync::Once;
+use std::time::Duration;
 
 static GENERATION: AtomicU64 = AtomicU64::new(0);
 static REGISTER: Once = Once::new();
+/// Set from a fork's prepare handler until it returns (in the parent and the child).
+static FORKING: AtomicBool = AtomicBool::new(false);
+/// Background work in flight (see [`background`]).
+static ACTIVE: AtomicUsize = AtomicUsize::new(0);
+
+/// Runs `f`, a keyring background thread's work (store calls, cache updates, closing a
+/// store), so that a `fork` never happens in the middle of it: a fork waits until `f`
+/// returns, and while a fork is being prepared, `f` waits for it to happen first. The locks
+/// `f` takes (the crate's, SQLite's, the allocator's) are then never held in a child, where
+/// the thread that held them does not exist. User threads are not covered: fork while none of
+/// them is inside a keyring call.
+pub(crate) fn between_forks<R>(f: impl FnOnce() -> R) -> R {
+    /// Ends the work, also if `f` unwinds.
+    struct Done;
+    impl Drop for Done {
+        fn drop(&mut self) {
+            ACTIVE.fetch_sub(1, Ordering::SeqCst);
+        }
+    }
+    REGISTER.call_once(register);
+    loop {
+        ACTIVE.fetch_add(1, Ordering::SeqCst);
+        let done = Done;
+        if !FORKING.load(Ordering::SeqCst) {
+            let out = f();
+            drop(done);
+            return out;
+        }
+        drop(done);
+        std::thread::sleep(Duration::from_micros(100));
+    }
+}
+
+#[cfg(unix)]
+/// The prepare handler: no new background work starts, and the work in flight ends. (The
+/// store calls in it have timeouts, which bound the wait.)
+extern "C" fn prepare() {
+    FORKING.store(true, Ordering::SeqCst);
+    while ACTIVE.load(Ordering::SeqCst) != 0 {
+        std::thread::sleep(Duration::from_micros(100));
+    }
+}
+
+#[cfg(unix)]
+/// The parent handler: background work may start again.
+extern "C" fn in_parent() {
+    FORKING.store(false, Ordering::SeqCst);
+}
 
 /// The fork generation of this process: it changes in a child after every `fork`.
 ///
@@ -30,10 +82,13 @@ pub(crate) fn generation() -> u64 {
 fn register() {
     extern "C" fn in_child() {
         GENERATION.fetch_add(1, Ordering::AcqRel);
+        // The child has no background thread (yet): nothing is in flight.
+        ACTIVE.store(0, Ordering::SeqCst);
+        FORKING.store(false, Ordering::SeqCst);
     }
-    // SAFETY: `pthread_atfork` only stores the function pointers; `in_child` is a plain
-    // `extern "C" fn` that touches one static atomic and never unwinds.
-    let status = unsafe { libc::pthread_atfork(None, None, Some(in_child)) };
+    // SAFETY: `pthread_atfork` only stores the function pointers; the three handlers are
+    // plain `extern "C" fn`s that touch static atomics (and sleep) and never unwind.
+    let status = unsafe { libc::pthread_atfork(Some(prepare), Some(in_parent), Some(in_child)) };
     if status != 0 {
         // Fall back to comparing process ids on every draw.
         FAILED.store(true, Ordering::Release);

@@ -90,8 +90,10 @@ const STALE_KEK_RETRIES: usize = 20;
 /// A keyring built before `fork()` may be used in the child (a pre-forking server's
 /// workers): the child's first seal or open drops the cache and starts the child's own
 /// background thread, and the SQLite and PostgreSQL stores open connections of their own in
-/// the child, never touching the parent's. Fork while no other thread is inside a keyring
-/// call (a lock held at the fork stays held in the child).
+/// the child, never touching the parent's. The keyring's background thread never holds a
+/// lock across a fork (a `pthread_atfork` prepare handler waits for its work in flight);
+/// fork while none of your threads is inside a keyring call (a lock held at the fork stays
+/// held in the child).
 ///
 /// ```
 /// use privacy_core::crypto::{Aad, Keyring};

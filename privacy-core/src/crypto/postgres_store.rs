@@ -768,21 +768,23 @@ impl KeyStore for PostgresKeyStore {
     fn wait_for_change(&self, timeout: Duration) -> Result<()> {
         let waited = off_runtime(|| {
             let generation = fork::generation();
-            let taken = self.listener.lock()?.take();
-            let mut client = match taken {
-                Some((client, fork)) if fork == generation && !client.is_closed() => client,
-                other => {
-                    if let Some((inherited, fork)) = other {
-                        if fork != generation {
-                            // The parent's session, not ours to touch.
-                            std::mem::forget(inherited);
-                        }
+            // Taking, opening and putting back the listener is background work that a fork
+            // waits for (see `fork::between_forks`); the wait itself holds no lock.
+            let mut client = fork::between_forks(|| -> Result<Client> {
+                match self.listener.lock()?.take() {
+                    Some((client, fork)) if fork == generation && !client.is_closed() => {
+                        return Ok(client)
                     }
-                    let mut client = self.config.connect(NoTls)?;
-                    client.batch_execute(&format!("LISTEN \"{}\"", self.channel))?;
-                    client
+                    Some((inherited, fork)) if fork != generation => {
+                        // The parent's session, not ours to touch.
+                        std::mem::forget(inherited);
+                    }
+                    _ => {}
                 }
-            };
+                let mut client = self.config.connect(NoTls)?;
+                client.batch_execute(&format!("LISTEN \"{}\"", self.channel))?;
+                Ok(client)
+            })?;
             let woken = {
                 let mut notifications = client.notifications();
                 let woken = notifications.timeout_iter(timeout).next().map(|_| ());
@@ -790,9 +792,12 @@ impl KeyStore for PostgresKeyStore {
                 while let Ok(Some(_)) = notifications.iter().next() {}
                 woken
             };
-            woken?;
-            *self.listener.lock()? = Some((client, generation));
-            Ok(())
+            fork::between_forks(move || -> Result<()> {
+                // A broken listener is closed here; a working one is put back.
+                woken?;
+                *self.listener.lock()? = Some((client, generation));
+                Ok(())
+            })
         });
         if waited.is_err() {
             std::thread::sleep(timeout);

@@ -7,6 +7,7 @@ use std::sync::{Arc, Weak};
 use std::time::Instant;
 
 use super::error::{Error, Result};
+use super::fork;
 use super::keyring::{nanos, Inner};
 
 /// Starts the thread that applies the store's shred log to the cache of `inner`, from the
@@ -33,39 +34,46 @@ fn follow(weak: &Weak<Inner>, mut cursor: u64) {
     let mut last_read = Instant::now();
     loop {
         let Some(inner) = weak.upgrade() else { return };
+        // Dropping what may be the last reference closes the store: not during a fork.
+        let release = |inner: Arc<Inner>| fork::between_forks(move || drop(inner));
         if inner.closed.load(Ordering::Acquire) {
+            release(inner);
             return;
         }
         let bound = inner.shred_bound();
-        let started = inner.clocks.now();
-        let applied = inner
-            .store
-            .shreds_since(Some(cursor))
-            .and_then(|(next, subjects)| {
-                if !subjects.is_empty() {
-                    inner.forget_shredded(&subjects)?;
+        // Never in the middle of a fork (see `fork::between_forks`).
+        fork::between_forks(|| {
+            let started = inner.clocks.now();
+            let applied = inner
+                .store
+                .shreds_since(Some(cursor))
+                .and_then(|(next, subjects)| {
+                    if !subjects.is_empty() {
+                        inner.forget_shredded(&subjects)?;
+                    }
+                    Ok(next)
+                });
+            match applied {
+                Ok(next) => {
+                    cursor = next;
+                    last_read = Instant::now();
+                    inner.log_read.mark(started);
                 }
-                Ok(next)
-            });
-        match applied {
-            Ok(next) => {
-                cursor = next;
-                last_read = Instant::now();
-                inner.log_read.mark(started);
+                Err(_) if last_read.elapsed() >= bound => {
+                    // Fail closed: without the log, no cached key may outlive a shred.
+                    let _ = inner.forget_all();
+                }
+                Err(_) => {}
             }
-            Err(_) if last_read.elapsed() >= bound => {
-                // Fail closed: without the log, no cached key may outlive a shred.
-                let _ = inner.forget_all();
+            // Best effort: a failed flush is retried with the next one.
+            let _ = inner.flush_seals();
+            // Index keys rotated or retired elsewhere apply within the bound (re-read every half
+            // bound; past a whole bound, making an index reads them itself).
+            if !inner.index_read.within(&inner.clocks, nanos(bound / 2)) {
+                let _ = inner.load_index_keys();
             }
-            Err(_) => {}
-        }
-        // Best effort: a failed flush is retried with the next one.
-        let _ = inner.flush_seals();
-        // Index keys rotated or retired elsewhere apply within the bound (re-read every half
-        // bound; past a whole bound, making an index reads them itself).
-        if !inner.index_read.within(&inner.clocks, nanos(bound / 2)) {
-            let _ = inner.load_index_keys();
-        }
+        });
         let _ = inner.store.wait_for_change(bound / 10);
+        release(inner);
     }
 }
