@@ -30,6 +30,52 @@ fn follower_threads() -> usize {
         .count()
 }
 
+/// How long a child may take before the test calls it stuck (a lock it inherited held).
+const STUCK: Duration = Duration::from_secs(20);
+
+/// Both ends of a socket between parent and child, whose reads give up after [`STUCK`], so
+/// that a stuck child fails the test instead of hanging it.
+fn socket_pair() -> (UnixStream, UnixStream) {
+    let (a, b) = UnixStream::pair().unwrap();
+    for end in [&a, &b] {
+        end.set_read_timeout(Some(STUCK)).unwrap();
+    }
+    (a, b)
+}
+
+/// A forked child, killed and reaped if the test fails before it exits: a stuck child left
+/// running would keep the test's output pipe open, and CI waiting on it.
+struct Forked(libc::pid_t);
+
+impl Forked {
+    /// Waits for the child to exit with status 0; kills it if it is stuck.
+    fn exited_well(self, what: &str) {
+        let started = Instant::now();
+        let mut status = 0;
+        // SAFETY: polls a child this process forked.
+        while unsafe { libc::waitpid(self.0, &raw mut status, libc::WNOHANG) } == 0 {
+            assert!(started.elapsed() < STUCK, "{what}: the child is stuck");
+            std::thread::sleep(Duration::from_millis(1));
+        }
+        std::mem::forget(self);
+        assert!(
+            libc::WIFEXITED(status) && libc::WEXITSTATUS(status) == 0,
+            "{what}: the child failed"
+        );
+    }
+}
+
+impl Drop for Forked {
+    fn drop(&mut self) {
+        let mut status = 0;
+        // SAFETY: kills and reaps a child this process forked and has not reaped.
+        unsafe {
+            libc::kill(self.0, libc::SIGKILL);
+            libc::waitpid(self.0, &raw mut status, 0);
+        }
+    }
+}
+
 fn send(stream: &mut UnixStream, bytes: &[u8]) {
     let len = u32::try_from(bytes.len()).unwrap();
     stream.write_all(&len.to_le_bytes()).unwrap();
@@ -116,7 +162,7 @@ fn forked_worker(store: &Store<'_>) {
         &keyring.open_bytes(&aad("kept"), &kept).unwrap()[..],
         b"kept"
     );
-    let (mut parent_end, mut child_end) = UnixStream::pair().unwrap();
+    let (mut parent_end, mut child_end) = socket_pair();
     let sessions = (store.sessions)();
 
     // SAFETY: the child only uses the keyring and its socket, then `_exit`s; it never returns
@@ -140,6 +186,7 @@ fn forked_worker(store: &Store<'_>) {
         // SAFETY: ends the child without running the parent's destructors or harness.
         unsafe { libc::_exit(i32::from(!ok)) };
     }
+    let child = Forked(pid);
     drop(child_end);
     send(&mut parent_end, &kept);
     send(&mut parent_end, &victim);
@@ -154,13 +201,7 @@ fn forked_worker(store: &Store<'_>) {
     // The child's shred of "kept" reaches the parent within the bound.
     receive(&mut parent_end);
     refused_within_bound(&keyring, "kept", &kept, Instant::now());
-    let mut status = 0;
-    // SAFETY: waits for the child forked above.
-    assert_eq!(unsafe { libc::waitpid(pid, &raw mut status, 0) }, pid);
-    assert!(
-        libc::WIFEXITED(status) && libc::WEXITSTATUS(status) == 0,
-        "the child failed"
-    );
+    child.exited_well("the worker");
     // The child closed none of the parent's sessions.
     let now = (store.sessions)();
     for session in sessions {
@@ -230,24 +271,8 @@ fn forks_while_the_background_thread_works(build: &dyn Fn() -> Keyring) {
             // SAFETY: ends the child without running the parent's destructors or harness.
             unsafe { libc::_exit(i32::from(!ok)) };
         }
-        let started = Instant::now();
-        let mut status = 0;
-        // SAFETY: polls the child forked above.
-        while unsafe { libc::waitpid(pid, &raw mut status, libc::WNOHANG) } == 0 {
-            if started.elapsed() > Duration::from_secs(20) {
-                // SAFETY: kills the stuck child forked above, then reaps it.
-                unsafe {
-                    libc::kill(pid, libc::SIGKILL);
-                    libc::waitpid(pid, &raw mut status, 0);
-                }
-                panic!("fork {round}: the child is stuck");
-            }
-            std::thread::sleep(Duration::from_millis(1));
-        }
-        assert!(
-            libc::WIFEXITED(status) && libc::WEXITSTATUS(status) == 0,
-            "fork {round}: the child failed"
-        );
+        let child = Forked(pid);
+        child.exited_well(&format!("fork {round}"));
         std::thread::sleep(Duration::from_micros(300 * (round % 4)));
     }
 }
@@ -258,7 +283,7 @@ fn in_memory_sqlite_refuses_a_child() {
     let store = privacy_core::crypto::SqliteKeyStore::open(":memory:").unwrap();
     let keyring = Keyring::with_store(store, MasterKey::from_bytes([7; 32])).unwrap();
     let sealed = keyring.seal_bytes(&aad("parent"), b"parent").unwrap();
-    let (mut parent_end, mut child_end) = UnixStream::pair().unwrap();
+    let (mut parent_end, mut child_end) = socket_pair();
     // SAFETY: as in `forked_worker`.
     let pid = unsafe { libc::fork() };
     assert!(pid >= 0, "fork failed");
@@ -280,11 +305,10 @@ fn in_memory_sqlite_refuses_a_child() {
         // SAFETY: ends the child without running the parent's destructors or harness.
         unsafe { libc::_exit(0) };
     }
+    let child = Forked(pid);
     drop(child_end);
     let text = String::from_utf8(receive(&mut parent_end)).unwrap();
-    let mut status = 0;
-    // SAFETY: waits for the child forked above.
-    assert_eq!(unsafe { libc::waitpid(pid, &raw mut status, 0) }, pid);
+    child.exited_well("the child");
     let expected = "key store: an in-memory SQLite key store cannot be shared with a forked \
                     child: open the store on a file";
     assert_eq!(text, [expected; 3].join("\n"));
