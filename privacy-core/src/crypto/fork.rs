@@ -1,6 +1,6 @@
 //! Fork detection without a system call per nonce: a process-wide fork generation that a
 //! `pthread_atfork` child handler bumps in every child. And fork quiescence: a fork waits
-//! until no keyring background thread is inside its work (see [`background`]), so no lock
+//! until no keyring background thread is inside its work (see [`between_forks`]), so no lock
 //! such a thread takes can be held in the child, where that thread does not exist.
 //!
 //! Registering the handlers is an FFI call, one of the crate's two `unsafe` uses. The child
@@ -22,7 +22,7 @@ static GENERATION: AtomicU64 = AtomicU64::new(0);
 static REGISTER: Once = Once::new();
 /// Set from a fork's prepare handler until it returns (in the parent and the child).
 static FORKING: AtomicBool = AtomicBool::new(false);
-/// Background work in flight (see [`background`]).
+/// Background work in flight (see [`between_forks`]).
 static ACTIVE: AtomicUsize = AtomicUsize::new(0);
 
 /// Runs `f`, a keyring background thread's work (store calls, cache updates, closing a
@@ -53,18 +53,26 @@ pub(crate) fn between_forks<R>(f: impl FnOnce() -> R) -> R {
     }
 }
 
+/// How long a fork waits for background work in flight. Store calls take milliseconds; the
+/// cap only matters if the forking thread itself holds a lock that work waits for (a key
+/// wrapper that runs a command from inside a master-key rotation, say): its child then
+/// `exec`s, and locks do not matter to it, so after the cap the fork goes ahead.
 #[cfg(unix)]
-/// The prepare handler: no new background work starts, and the work in flight ends. (The
-/// store calls in it have timeouts, which bound the wait.)
+const PREPARE_WAIT: Duration = Duration::from_secs(5);
+
+/// The prepare handler: no new background work starts, and the work in flight ends (for up
+/// to [`PREPARE_WAIT`]).
+#[cfg(unix)]
 extern "C" fn prepare() {
     FORKING.store(true, Ordering::SeqCst);
-    while ACTIVE.load(Ordering::SeqCst) != 0 {
+    let started = std::time::Instant::now();
+    while ACTIVE.load(Ordering::SeqCst) != 0 && started.elapsed() < PREPARE_WAIT {
         std::thread::sleep(Duration::from_micros(100));
     }
 }
 
-#[cfg(unix)]
 /// The parent handler: background work may start again.
+#[cfg(unix)]
 extern "C" fn in_parent() {
     FORKING.store(false, Ordering::SeqCst);
 }

@@ -47,7 +47,7 @@ struct Conn {
     db: Connection,
     /// `PRAGMA data_version` when the shred log was last read.
     data_version: Option<i64>,
-    /// The fork generation of the process that opened `conn`.
+    /// The fork generation of the process that opened `db`.
     fork: u64,
 }
 
