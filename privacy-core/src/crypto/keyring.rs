@@ -323,7 +323,7 @@ impl Keyring {
             creator: GroupCommit::new(),
         });
         if shared {
-            shred_follower::start(&inner)?;
+            shred_follower::start(&inner, false)?;
         }
         Ok(Keyring { inner })
     }
@@ -839,7 +839,7 @@ impl Keyring {
         {
             return Ok(());
         }
-        let started = shred_follower::start(inner);
+        let started = shred_follower::start(inner, true);
         // On failure (the store unreachable) the next seal or open tries again.
         let ran = if started.is_ok() { now } else { ran };
         inner.fork.store(ran, Ordering::Release);

@@ -11,15 +11,19 @@ use super::fork;
 use super::keyring::{nanos, Inner};
 
 /// Starts the thread that applies the store's shred log to the cache of `inner`, from the
-/// log's end: when a keyring is built, and in a child forked since (whose cache is then
-/// dropped, as the shreds since the parent's last read are not in it).
-pub(super) fn start(inner: &Arc<Inner>) -> Result<()> {
+/// log's end: when a keyring is built, and in a child forked since (`forked`: its cache is
+/// then dropped, as the shreds since the parent's last read are not in it, and its index keys
+/// read again).
+pub(super) fn start(inner: &Arc<Inner>, forked: bool) -> Result<()> {
     let started = inner.clocks.now();
     let (cursor, _) = inner.store.shreds_since(None)?;
     inner.forget_all()?;
     inner.log_read.mark(started);
-    // In a forked child the index keys are read again too.
-    inner.load_index_keys()?;
+    if forked {
+        // Read again too; if that fails (the master key rotated since, say), making an index
+        // reads them itself and reports why.
+        let _ = inner.load_index_keys();
+    }
     let weak = Arc::downgrade(inner);
     std::thread::Builder::new()
         .name("privacy-keyring-shreds".to_owned())
