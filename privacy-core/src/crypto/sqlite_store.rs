@@ -32,8 +32,9 @@ pub const SQLITE_SCHEMA_VERSION: i64 = 4;
 /// or unreachable file gives [`Error::Store`] with SQLite's message (it never quotes values).
 ///
 /// A store used in a child `fork`ed after it was opened opens a connection of its own there:
-/// SQLite forbids using a connection across `fork`, and closing the inherited one would drop
-/// the parent's file locks, so the child leaves it untouched (leaked) instead. An in-memory
+/// SQLite forbids carrying a connection across `fork` (using or closing it in the child acts
+/// on the files and locks the parent is using), so the child leaves the inherited one
+/// untouched (leaked), also when the store is dropped there. An in-memory
 /// database (`:memory:`) is the parent's alone: in a child every call fails with
 /// [`Error::Store`] rather than write to a copy the parent never sees.
 pub struct SqliteKeyStore {
@@ -286,6 +287,19 @@ fn migrate_done(version: i64) -> Result<()> {
         });
     }
     Ok(())
+}
+
+impl Drop for SqliteKeyStore {
+    fn drop(&mut self) {
+        // In a child forked since the connection was opened: leave it to the parent.
+        if let Ok(conn) = self.conn.get_mut() {
+            if conn.fork != fork::generation() {
+                if let Ok(placeholder) = Connection::open_in_memory() {
+                    std::mem::forget(std::mem::replace(&mut conn.db, placeholder));
+                }
+            }
+        }
+    }
 }
 
 impl core::fmt::Debug for SqliteKeyStore {
