@@ -161,15 +161,30 @@ fn keyring_postgres_reads_the_master_key_from_the_environment_and_uses_schema_pu
 
 #[test]
 fn seal_open_and_shred_from_tasks_of_a_multi_thread_tokio_runtime_never_panic() {
-    let Some(schema) = Schema::new("tokio") else {
-        return;
-    };
-    let spec = schema.spec();
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .worker_threads(2)
         .enable_all()
         .build()
         .unwrap();
+    tasks_seal_open_shred_and_rotate("tokio", &runtime);
+}
+
+#[test]
+fn seal_open_and_shred_from_tasks_of_a_current_thread_tokio_runtime_never_panic() {
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .unwrap();
+    tasks_seal_open_shred_and_rotate("tokio_current", &runtime);
+}
+
+/// Seal, open, shred, rotate and rewrap from tasks of `runtime` (a store call blocks there:
+/// it must not panic with "cannot start a runtime from within a runtime").
+fn tasks_seal_open_shred_and_rotate(name: &str, runtime: &tokio::runtime::Runtime) {
+    let Some(schema) = Schema::new(name) else {
+        return;
+    };
+    let spec = schema.spec();
     runtime.block_on(async move {
         // Even opening the store and dropping the keyring happen inside the runtime.
         let keyring = std::sync::Arc::new(open(&spec, master(7)).unwrap());

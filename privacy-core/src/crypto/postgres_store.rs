@@ -41,8 +41,10 @@ pub const POSTGRES_SCHEMA_VERSION: i64 = 3;
 ///
 /// It uses the synchronous [`postgres`] client, whose calls block. Called from inside a
 /// tokio runtime (where that client would panic with "cannot start a runtime from within a
-/// runtime"), each store call runs on a short-lived thread of its own instead, so
-/// [`Keyring`](super::Keyring) seal, open and shred never panic in async code. A keyring
+/// runtime"), each store call runs through `tokio::task::block_in_place` on a multi-thread
+/// runtime (the worker's other tasks move to another thread meanwhile) and on a short-lived
+/// thread of its own on a current-thread runtime, so [`Keyring`](super::Keyring) seal, open
+/// and shred never panic in async code. A keyring
 /// touches the store only on a cache miss, a first seal or an admin operation: warm seals
 /// and opens do not block. Run bulk and admin work ([`Keyring::prepare_subjects`],
 /// [`Keyring::rotate`], [`Keyring::rewrap`]) under `tokio::task::spawn_blocking`, as any
@@ -267,8 +269,8 @@ impl PostgresKeyStore {
         Ok(store)
     }
 
-    /// Runs `f` with a connection of the pool, on a thread of its own when called from inside
-    /// a tokio runtime. A connection found closed is reopened; if `f` fails because the
+    /// Runs `f` with a connection of the pool, off the runtime when called from inside tokio
+    /// (see `off_runtime`). A connection found closed is reopened; if `f` fails because the
     /// connection broke (a server restart, a fail-over, an idle timeout), `f` runs once more
     /// on a new one: every store operation is safe to repeat (inserts are if-absent, rewraps
     /// compare and swap, a second shred changes nothing; a repeated seal count only counts
@@ -356,15 +358,22 @@ fn connection_broke(client: &mut Client, failed: bool) -> bool {
 /// How long the probe of [`connection_broke`] waits for the server.
 const PROBE_TIMEOUT: Duration = Duration::from_secs(5);
 
-/// Runs `f` here, or on a scoped thread when this thread is inside a tokio runtime (the
-/// blocking client starts a runtime of its own, which tokio forbids there).
+/// Runs `f` where the blocking client may start a runtime of its own, which tokio forbids
+/// inside a runtime: here outside tokio; through `block_in_place` on a multi-thread runtime
+/// (this worker's other tasks move to another thread while the call blocks); on a scoped
+/// thread of its own on a current-thread runtime. A panic in `f` is a store error.
 fn off_runtime<R: Send>(f: impl FnOnce() -> Result<R> + Send) -> Result<R> {
-    if tokio::runtime::Handle::try_current().is_err() {
-        return f();
-    }
-    std::thread::scope(|s| s.spawn(f).join()).map_err(|_| Error::Store {
+    use tokio::runtime::{Handle, RuntimeFlavor};
+    let panicked = |_| Error::Store {
         message: "postgres: the store call panicked".to_owned(),
-    })?
+    };
+    match Handle::try_current().map(|handle| handle.runtime_flavor()) {
+        Err(_) => f(),
+        Ok(RuntimeFlavor::MultiThread) => tokio::task::block_in_place(|| {
+            std::panic::catch_unwind(std::panic::AssertUnwindSafe(f)).map_err(panicked)?
+        }),
+        Ok(_) => std::thread::scope(|s| s.spawn(f).join()).map_err(panicked)?,
+    }
 }
 
 /// The schema version of the store: 0 where there are no tables yet.
