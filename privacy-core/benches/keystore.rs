@@ -129,6 +129,39 @@ fn main() {
         );
     }
 
+    // Cold opens from a task of a multi-thread tokio runtime, 50 a call: the store's way (its
+    // calls go through `block_in_place`) against a thread per call (its previous way, which
+    // a caller would write by hand the same way), in the same task.
+    #[cfg(feature = "postgres")]
+    if let Some(store) = stores.iter().find(|s| s.name == "postgres") {
+        let (k, envs) = cold((store.open)());
+        let (k, envs) = (Arc::new(k), Arc::new(envs));
+        let runtime = tokio::runtime::Builder::new_multi_thread()
+            .worker_threads(2)
+            .build()
+            .unwrap();
+        let in_task = |per_call_thread: bool| {
+            let (k, envs) = (Arc::clone(&k), Arc::clone(&envs));
+            let task = runtime.spawn(async move {
+                for j in 0..50 {
+                    let (s, e) = &envs[j % 2];
+                    let open = || k.open_bytes(&Aad::new("Account", "card", s), e).unwrap();
+                    if per_call_thread {
+                        std::thread::scope(|scope| scope.spawn(open).join().unwrap());
+                    } else {
+                        open();
+                    }
+                }
+            });
+            runtime.block_on(task).unwrap();
+        };
+        support::ratio(
+            "cold open x50, postgres, in a tokio task: block_in_place vs a thread per call",
+            || in_task(false),
+            || in_task(true),
+        );
+    }
+
     // Key creation: one first seal (one transaction) per subject vs prepare_subjects.
     for store in &stores {
         let k = (store.open)();
