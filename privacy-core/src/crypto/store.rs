@@ -24,6 +24,11 @@ use super::error::{Error, Result};
 /// - [`transaction`](KeyStore::transaction) gives rotation and rewrapping one transaction
 ///   that re-reads what it changes.
 ///
+/// A store that holds connections and may be used in a child `fork`ed after it connected
+/// must open new ones there and leave the inherited ones untouched (not even close them: the
+/// socket or file is the parent's too), e.g. by remembering [`std::process::id`] with each
+/// connection. The SQLite and PostgreSQL stores do.
+///
 /// [`MemoryKeyStore`](super::MemoryKeyStore), `SqliteKeyStore` (feature `sqlite`) and
 /// `PostgresKeyStore` (feature `postgres`) implement it; so does `Arc<S>` of any of them.
 pub trait KeyStore: Send + Sync {
