@@ -4,7 +4,6 @@
 
 use std::sync::atomic::Ordering;
 use std::sync::{Arc, Weak};
-use std::time::Instant;
 
 use super::error::{Error, Result};
 use super::fork;
@@ -34,12 +33,15 @@ pub(super) fn start(inner: &Arc<Inner>, forked: bool) -> Result<()> {
     Ok(())
 }
 
+/// Drops what may be the last reference to `inner`, which closes the store: not during a
+/// fork.
+fn release(inner: Arc<Inner>) {
+    fork::between_forks(move || drop(inner));
+}
+
 fn follow(weak: &Weak<Inner>, mut cursor: u64) {
-    let mut last_read = Instant::now();
     loop {
         let Some(inner) = weak.upgrade() else { return };
-        // Dropping what may be the last reference closes the store: not during a fork.
-        let release = |inner: Arc<Inner>| fork::between_forks(move || drop(inner));
         if inner.closed.load(Ordering::Acquire) {
             release(inner);
             return;
@@ -60,10 +62,9 @@ fn follow(weak: &Weak<Inner>, mut cursor: u64) {
             match applied {
                 Ok(next) => {
                     cursor = next;
-                    last_read = Instant::now();
                     inner.log_read.mark(started);
                 }
-                Err(_) if last_read.elapsed() >= bound => {
+                Err(_) if !inner.log_read.within(&inner.clocks, nanos(bound)) => {
                     // Fail closed: without the log, no cached key may outlive a shred.
                     let _ = inner.forget_all();
                 }
