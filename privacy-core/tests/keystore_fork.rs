@@ -231,6 +231,64 @@ fn descriptors(link: impl Fn(&std::path::Path) -> bool) -> usize {
         .count()
 }
 
+/// A worker that runs a multi-thread tokio runtime, as an async service does: tasks seal and
+/// open (PostgreSQL store calls go through `block_in_place` there) with the keyring the
+/// parent built, and the parent opens what they sealed.
+fn tokio_in_a_forked_worker(build: &dyn Fn() -> Keyring) {
+    let keyring = std::sync::Arc::new(build());
+    let kept = keyring
+        .seal_bytes(&aad("tokio-kept"), b"tokio-kept")
+        .unwrap();
+    let (mut parent_end, mut child_end) = socket_pair();
+    // SAFETY: as in `forked_worker`.
+    let pid = unsafe { libc::fork() };
+    assert!(pid >= 0, "fork failed");
+    if pid == 0 {
+        drop(parent_end);
+        let ok = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+            let runtime = tokio::runtime::Builder::new_multi_thread()
+                .worker_threads(2)
+                .build()
+                .unwrap();
+            let sealed = runtime.block_on(async {
+                let tasks: Vec<_> = (0..4)
+                    .map(|t| {
+                        let (keyring, kept) = (std::sync::Arc::clone(&keyring), kept.clone());
+                        tokio::spawn(async move {
+                            let opened = keyring.open_bytes(&aad("tokio-kept"), &kept).unwrap();
+                            assert_eq!(&opened[..], b"tokio-kept");
+                            let subject = format!("tokio-task-{t}");
+                            keyring.seal_bytes(&aad(&subject), b"task").unwrap()
+                        })
+                    })
+                    .collect();
+                let mut sealed = Vec::new();
+                for task in tasks {
+                    sealed.push(task.await.unwrap());
+                }
+                sealed
+            });
+            for envelope in &sealed {
+                send(&mut child_end, envelope);
+            }
+        }))
+        .is_ok();
+        // SAFETY: ends the child without running the parent's destructors or harness.
+        unsafe { libc::_exit(i32::from(!ok)) };
+    }
+    let child = Forked(pid);
+    drop(child_end);
+    for t in 0..4 {
+        let envelope = receive(&mut parent_end);
+        let subject = format!("tokio-task-{t}");
+        assert_eq!(
+            &keyring.open_bytes(&aad(&subject), &envelope).unwrap()[..],
+            b"task"
+        );
+    }
+    child.exited_well("the tokio worker");
+}
+
 #[test]
 fn a_keyring_inherited_by_forked_workers_behaves_as_one_with_its_parent() {
     let dir = std::env::temp_dir().join(format!("privacy-fork-{}", std::process::id()));
@@ -247,6 +305,7 @@ fn a_keyring_inherited_by_forked_workers_behaves_as_one_with_its_parent() {
         sessions: &Vec::new,
     });
     forks_while_the_background_thread_works(&build);
+    tokio_in_a_forked_worker(&build);
     std::fs::remove_dir_all(&dir).unwrap();
     in_memory_sqlite_refuses_a_child();
 
@@ -345,6 +404,8 @@ fn postgres_worker() {
         Keyring::with_store(store, MasterKey::from_bytes([7; 32])).unwrap()
     };
     let app = format!("privacy-core keys {schema}");
+    // First: the sessions it compares are all of the schema's, and a keyring of an earlier
+    // scenario may still be closing its own.
     forked_worker(&Store {
         build: &build,
         descriptors: &|| descriptors(|to| to.to_string_lossy().starts_with("socket:")),
@@ -360,4 +421,5 @@ fn postgres_worker() {
                 .collect()
         },
     });
+    tokio_in_a_forked_worker(&build);
 }
