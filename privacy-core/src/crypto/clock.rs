@@ -67,6 +67,9 @@ mod tests {
 
     #[test]
     fn the_coarse_clock_moves_forward_and_never_runs_ahead_of_instant() {
+        // `start` before `first`, and `elapsed` after `later`: the real time between the two
+        // readings is at most `elapsed`, however the thread is scheduled.
+        let start = std::time::Instant::now();
         let (Some(first), Some(resolution)) = (coarse_now(), coarse_resolution()) else {
             return;
         };
@@ -74,7 +77,6 @@ mod tests {
             resolution > 0 && resolution <= 100_000_000,
             "{resolution} ns"
         );
-        let start = std::time::Instant::now();
         std::thread::sleep(std::time::Duration::from_nanos(resolution * 3));
         let later = coarse_now().unwrap();
         let elapsed = u64::try_from(start.elapsed().as_nanos()).unwrap();
