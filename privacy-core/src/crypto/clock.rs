@@ -4,8 +4,8 @@
 //!
 //! The coarse clock is the monotonic clock as of the kernel's last timer tick: it lags the
 //! precise one by less than its resolution and never runs ahead of it. A check made with it
-//! therefore subtracts the resolution from the bound (see `Keyring`'s use), and falls back to
-//! [`std::time::Instant`] when that leaves nothing.
+//! therefore subtracts its resolution (twice, for slack) from the bound (see `last_read`),
+//! and falls back to [`std::time::Instant`] when that leaves nothing.
 //!
 //! Reading it is an FFI call (`clock_gettime`), the crate's second audited `unsafe` use.
 #![allow(unsafe_code)]

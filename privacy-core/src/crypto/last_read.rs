@@ -8,10 +8,12 @@ use std::time::Instant;
 use super::clock;
 
 /// The clocks a keyring times its reads with: `Instant` since the keyring was built, and the
-/// coarse clock (see [`clock`]) with its resolution as the margin of the cheap check.
+/// coarse clock (see [`clock`]) with twice its resolution as the margin of the cheap check.
 pub(super) struct Clocks {
     born: Instant,
-    /// The coarse clock's resolution; `u64::MAX` without one (only `Instant` then decides).
+    /// Twice the coarse clock's resolution (it lags by less than one tick; the second is
+    /// slack for the kernel updating it late after an idle period); `u64::MAX` without one
+    /// (only `Instant` then decides).
     margin: u64,
 }
 
@@ -26,7 +28,7 @@ impl Clocks {
     pub(super) fn new() -> Clocks {
         Clocks {
             born: Instant::now(),
-            margin: clock::coarse_resolution().unwrap_or(u64::MAX),
+            margin: clock::coarse_resolution().map_or(u64::MAX, |tick| tick.saturating_mul(2)),
         }
     }
 
@@ -66,8 +68,8 @@ impl LastRead {
 
     /// Whether the last applied read started less than `bound` nanoseconds ago.
     ///
-    /// The coarse clock decides first, with its resolution taken off the bound: it lags real
-    /// time by less than that and never runs ahead, so a read it finds recent enough is. Only
+    /// The coarse clock decides first, with two of its ticks taken off the bound: it lags real
+    /// time by less than one and never runs ahead, so a read it finds recent enough is. Only
     /// near the bound, or without a coarse clock, does `Instant` decide.
     #[inline]
     pub(super) fn within(&self, clocks: &Clocks, bound: u64) -> bool {
@@ -97,7 +99,7 @@ mod tests {
             born: Instant::now()
                 .checked_sub(Duration::from_secs(10))
                 .unwrap_or_else(Instant::now),
-            margin: clock::coarse_resolution().unwrap_or(u64::MAX),
+            ..Clocks::new()
         };
         let bound = 1_000_000_000; // 1 s
         let now = clocks.now();
