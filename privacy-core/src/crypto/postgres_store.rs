@@ -45,9 +45,9 @@ pub const POSTGRES_SCHEMA_VERSION: i64 = 3;
 /// runtime (the worker's other tasks move to another thread meanwhile) and on a short-lived
 /// thread of its own on a current-thread runtime, so [`Keyring`](super::Keyring) seal, open
 /// and shred never panic in async code. A keyring touches the store only on a cache miss, a
-/// first seal or an admin operation: warm seals and opens do not block. Run bulk and admin work ([`Keyring::prepare_subjects`],
-/// [`Keyring::rotate`], [`Keyring::rewrap`]) under `tokio::task::spawn_blocking`, as any
-/// blocking call.
+/// first seal or an admin operation: warm seals and opens do not block. Run bulk and admin
+/// work ([`Keyring::prepare_subjects`], [`Keyring::rotate`], [`Keyring::rewrap`]) under
+/// `tokio::task::spawn_blocking`, as any blocking call.
 ///
 /// # Forked workers
 ///
