@@ -503,10 +503,15 @@ impl Drop for PostgresKeyStore {
             .into_iter()
             .partition(|(_, fork)| *fork == generation);
         std::mem::forget(inherited);
-        let _ = off_runtime(move || {
+        if tokio::runtime::Handle::try_current().is_ok() {
+            // A thread of its own, whatever the runtime's state (a drop may come from its
+            // shutdown, where a drop must not panic).
+            std::thread::scope(|s| {
+                let _ = s.spawn(move || drop(clients)).join();
+            });
+        } else {
             drop(clients);
-            Ok(())
-        });
+        }
     }
 }
 
