@@ -2,8 +2,10 @@
 //! workers), over the SQLite store and, with `PRIVACY_TEST_POSTGRES_URL`, the PostgreSQL
 //! store: the child opens connections of its own and leaves the parent's alone, follows the
 //! shred log in a thread of its own, and parent and child honour each other's shreds within
-//! the bound. One test alone in its binary, so the fork happens with as few threads as
-//! possible.
+//! the bound. Also: 40 forks while the background thread polls every millisecond (no child
+//! inherits a lock it holds), a worker running a multi-thread tokio runtime, and an in-memory
+//! SQLite store refusing a child. One test alone in its binary, so the forks happen with as
+//! few threads as possible.
 #![cfg(target_os = "linux")]
 #![allow(unsafe_code)]
 
