@@ -53,6 +53,26 @@ pub(crate) fn between_forks<R>(f: impl FnOnce() -> R) -> R {
     }
 }
 
+/// `value` (a connection, say) if this process opened it, `opened_in` being the fork
+/// generation then; `None` if it was inherited across a fork (see [`leave_to_parent`]).
+#[cfg_attr(not(feature = "postgres"), allow(dead_code))]
+pub(crate) fn ours<T>(value: T, opened_in: u64) -> Option<T> {
+    if opened_in == generation() {
+        Some(value)
+    } else {
+        leave_to_parent(value);
+        None
+    }
+}
+
+/// Leaves `value`, inherited across a fork, to the parent: a connection's socket or file is
+/// the parent's too, and using or closing it here would act on the parent's session, so it
+/// is leaked, never dropped.
+#[cfg_attr(not(any(feature = "postgres", feature = "sqlite")), allow(dead_code))]
+pub(crate) fn leave_to_parent<T>(value: T) {
+    std::mem::forget(value);
+}
+
 /// How long a fork waits for background work in flight. Store calls take milliseconds; the
 /// cap only matters if the forking thread itself holds a lock that work waits for (a key
 /// wrapper that runs a command from inside a master-key rotation, say): its child then

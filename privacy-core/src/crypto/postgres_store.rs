@@ -298,10 +298,10 @@ impl PostgresKeyStore {
             let mut retried = false;
             let generation = fork::generation();
             loop {
-                if guard.as_ref().is_some_and(|c| c.fork != generation) {
-                    // Inherited across a fork: the parent's session, not ours to touch.
-                    std::mem::forget(guard.take());
-                }
+                *guard = guard.take().and_then(|c| {
+                    let opened_in = c.fork;
+                    fork::ours(c, opened_in)
+                });
                 if guard.as_ref().is_none_or(|c| c.client.is_closed()) {
                     *guard = None;
                     *guard = Some(Conn {
@@ -491,18 +491,14 @@ impl Drop for PostgresKeyStore {
     fn drop(&mut self) {
         // Closing a blocking client inside a tokio runtime would panic: close it off it.
         // Connections inherited across a fork are the parent's: left untouched.
-        let generation = fork::generation();
-        let mut clients: Vec<(Client, u64)> = self
+        let clients: Vec<Client> = self
             .pool
             .iter_mut()
             .filter_map(|slot| slot.get_mut().ok().and_then(Option::take))
             .map(|c| (c.client, c.fork))
+            .chain(self.listener.get_mut().ok().and_then(Option::take))
+            .filter_map(|(client, opened_in)| fork::ours(client, opened_in))
             .collect();
-        clients.extend(self.listener.get_mut().ok().and_then(Option::take));
-        let (clients, inherited): (Vec<_>, Vec<_>) = clients
-            .into_iter()
-            .partition(|(_, fork)| *fork == generation);
-        std::mem::forget(inherited);
         if tokio::runtime::Handle::try_current().is_ok() {
             // A thread of its own, whatever the runtime's state (a drop may come from its
             // shutdown, where a drop must not panic).
@@ -784,15 +780,13 @@ impl KeyStore for PostgresKeyStore {
             // Taking, opening and putting back the listener is background work that a fork
             // waits for (see `fork::between_forks`); the wait itself holds no lock.
             let mut client = fork::between_forks(|| -> Result<Client> {
-                match self.listener.lock()?.take() {
-                    Some((client, fork)) if fork == generation && !client.is_closed() => {
-                        return Ok(client)
-                    }
-                    Some((inherited, fork)) if fork != generation => {
-                        // The parent's session, not ours to touch.
-                        std::mem::forget(inherited);
-                    }
-                    _ => {}
+                let taken = self.listener.lock()?.take();
+                // An inherited one is left to the parent; a closed one of ours is dropped.
+                if let Some(client) = taken
+                    .and_then(|(client, opened_in)| fork::ours(client, opened_in))
+                    .filter(|client| !client.is_closed())
+                {
+                    return Ok(client);
                 }
                 let mut client = self.config.connect(NoTls)?;
                 client.batch_execute(&format!("LISTEN \"{}\"", self.channel))?;

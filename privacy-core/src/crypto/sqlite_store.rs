@@ -60,8 +60,7 @@ impl SqliteKeyStore {
         let path = path.as_ref();
         create_private(path);
         let fork = fork::generation();
-        let mut conn = connect(path)?;
-        migrate(&mut conn)?;
+        let conn = connect(path)?;
         let path = conn
             .path()
             .filter(|resolved| !resolved.is_empty())
@@ -87,9 +86,7 @@ impl SqliteKeyStore {
                           open the store on a file"
                     .to_owned(),
             })?;
-            let mut fresh = connect(path)?;
-            migrate(&mut fresh)?;
-            std::mem::forget(std::mem::replace(&mut conn.db, fresh));
+            fork::leave_to_parent(std::mem::replace(&mut conn.db, connect(path)?));
             conn.data_version = None;
             conn.fork = generation;
         }
@@ -108,9 +105,10 @@ impl SqliteKeyStore {
 }
 
 /// Opens a connection to the store's file, set up for sharing (busy timeout, WAL, full
-/// synchronous commits) and for erasure (`secure_delete`).
+/// synchronous commits) and for erasure (`secure_delete`), with the tables created or
+/// migrated.
 fn connect(path: &Path) -> Result<Connection> {
-    let conn = Connection::open(path)?;
+    let mut conn = Connection::open(path)?;
     conn.busy_timeout(Duration::from_secs(30))?;
     conn.execute_batch(
         "PRAGMA foreign_keys = ON;
@@ -122,6 +120,7 @@ fn connect(path: &Path) -> Result<Connection> {
         let _: String = conn.query_row("PRAGMA journal_mode = WAL", [], |r| r.get(0))?;
     }
     conn.execute_batch("PRAGMA synchronous = FULL;")?;
+    migrate(&mut conn)?;
     Ok(conn)
 }
 
@@ -295,7 +294,7 @@ impl Drop for SqliteKeyStore {
         if let Ok(conn) = self.conn.get_mut() {
             if conn.fork != fork::generation() {
                 if let Ok(placeholder) = Connection::open_in_memory() {
-                    std::mem::forget(std::mem::replace(&mut conn.db, placeholder));
+                    fork::leave_to_parent(std::mem::replace(&mut conn.db, placeholder));
                 }
             }
         }
