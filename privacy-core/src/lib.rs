@@ -3,12 +3,12 @@
 //! Turn a privacy policy's promises into annotations on the structs that hold personal data,
 //! and generate the code that keeps them.
 #![doc = include_str!("../doc/overview.md")]
-#![deny(unsafe_code)] // audited exceptions: crypto/fork.rs (pthread_atfork), crypto/clock.rs (clock_gettime)
+#![deny(unsafe_code)] // audited exceptions: crypto/os/fork.rs (pthread_atfork), crypto/os/clock.rs (clock_gettime)
 #![cfg_attr(
     not(test),
     warn(clippy::unwrap_used, clippy::expect_used, clippy::panic)
 )]
-#![cfg_attr(docsrs, feature(doc_auto_cfg))]
+#![cfg_attr(docsrs, feature(doc_cfg))]
 
 pub mod anonymize;
 mod category;

@@ -188,17 +188,34 @@ fn tasks_seal_open_shred_and_rotate(name: &str, runtime: &tokio::runtime::Runtim
     runtime.block_on(async move {
         // Even opening the store and dropping the keyring happen inside the runtime.
         let keyring = std::sync::Arc::new(open(&spec, master(7)).unwrap());
+        // Two tasks per subject seal and open concurrently; the shred waits until every task
+        // has sealed (a task scheduled after it would rightly be refused), then every task
+        // sees the subject refused.
+        let sealed = std::sync::Arc::new(tokio::sync::Barrier::new(8));
+        let shredded = std::sync::Arc::new(tokio::sync::Barrier::new(8));
         let tasks: Vec<_> = (0..8)
             .map(|i| {
                 let keyring = std::sync::Arc::clone(&keyring);
+                let (sealed, shredded) = (
+                    std::sync::Arc::clone(&sealed),
+                    std::sync::Arc::clone(&shredded),
+                );
                 tokio::spawn(async move {
                     let subject = format!("async-{}", i % 4);
                     let aad = Aad::new("Account", "email", &subject);
                     let env = keyring.seal_bytes(&aad, b"async").unwrap();
                     assert_eq!(&keyring.open_bytes(&aad, &env).unwrap()[..], b"async");
                     tokio::time::sleep(Duration::from_millis(5)).await;
+                    sealed.wait().await;
                     if i == 0 {
                         keyring.shred("async-0").unwrap();
+                    }
+                    shredded.wait().await;
+                    let opened = keyring.open_bytes(&aad, &env);
+                    if i % 4 == 0 {
+                        assert!(matches!(opened, Err(Error::Shredded)), "{opened:?}");
+                    } else {
+                        assert_eq!(&opened.unwrap()[..], b"async");
                     }
                 })
             })

@@ -109,46 +109,28 @@
 //! Several keyrings over one store behave as one: see [`Keyring`] for the guarantees and
 //! the shred bound.
 
+mod aead;
 mod blind_index;
-mod buffers;
-mod clock;
-mod envelope;
 mod error;
-mod fork;
-mod group_commit;
-mod key_wrapper;
-mod keyring;
-mod last_read;
-mod master_key;
-mod memory_store;
-mod nonce;
-mod opening;
-#[cfg(feature = "postgres")]
-mod postgres_store;
-mod scratch;
-mod sealed;
-mod shred_follower;
-#[cfg(feature = "sqlite")]
-mod sqlite_store;
-mod store;
-mod stream;
-mod taken;
-mod wrap;
+mod format;
+mod keys;
+mod os;
+mod stores;
 
 pub use crate::schema::DEFAULT_BLIND_INDEX_BITS;
-pub use blind_index::{INDEX_KEY_BASE, LEGACY_INDEX_VERSION};
-pub use envelope::{key_id, Aad, HEADER_LEN, MIN_LEN, NONCE_LEN, TAG_LEN, VERSION};
+pub use aead::envelope::{key_id, Aad, HEADER_LEN, MIN_LEN, NONCE_LEN, TAG_LEN, VERSION};
 pub use error::{Error, Result};
-pub use key_wrapper::KeyWrapper;
-pub use keyring::{
+pub use format::sealed::Sealed;
+pub use keys::index_keys::{INDEX_KEY_BASE, INDEX_KEY_VERSION, LEGACY_INDEX_VERSION};
+pub use keys::key_wrapper::KeyWrapper;
+pub use keys::keyring::{
     Keyring, DEFAULT_CACHE_CAPACITY, DEFAULT_KEK_WRAP_LIMIT, DEFAULT_SEAL_LIMIT,
-    DEFAULT_SHRED_BOUND, INDEX_KEY_VERSION, PREPARE_BATCH,
+    DEFAULT_SHRED_BOUND, PREPARE_BATCH,
 };
-pub use master_key::MasterKey;
-pub use memory_store::MemoryKeyStore;
+pub use keys::master_key::MasterKey;
+pub use stores::memory::MemoryKeyStore;
 #[cfg(feature = "postgres")]
-pub use postgres_store::{PostgresKeyStore, POSTGRES_POOL_SIZE, POSTGRES_SCHEMA_VERSION};
-pub use sealed::Sealed;
+pub use stores::postgres::{PostgresKeyStore, POSTGRES_POOL_SIZE, POSTGRES_SCHEMA_VERSION};
 #[cfg(feature = "sqlite")]
-pub use sqlite_store::{SqliteKeyStore, SQLITE_SCHEMA_VERSION};
-pub use store::{DataKeyRecord, DataKeyState, KeyStore, KeyStoreTx, NewDataKey, WrappedKek};
+pub use stores::sqlite::{SqliteKeyStore, SQLITE_SCHEMA_VERSION};
+pub use stores::{DataKeyRecord, DataKeyState, KeyStore, KeyStoreTx, NewDataKey, WrappedKek};

@@ -1,8 +1,8 @@
 //! [`Scratch`]: a byte buffer for plaintext, wiped as far as it was written.
 //!
 //! `Zeroizing<Vec<u8>>` wipes the whole capacity, spare part included, on every `zeroize`
-//! and on drop: for a buffer sized once and reused from value to value, that was a `memset`
-//! of its full capacity per sealed value (7% of sealing a one-field record). The spare part
+//! and on drop: for a buffer sized once and reused from value to value, a `memset` of its
+//! full capacity per sealed value. The spare part
 //! of a `Scratch` never holds a byte that was not wiped: writes only append (`io::Write`,
 //! `extend`), and [`Scratch::wipe`] zeroes every written byte before the length drops.
 

@@ -17,7 +17,7 @@
 //! the process id with the one the generator was seeded in and reseeds from the OS (and
 //! drops the buffer) when it differs, so parent and child never share a nonce. On Unix the
 //! check is a load of a fork generation that a `pthread_atfork` child handler bumps (see
-//! `fork.rs`, the crate's one audited `unsafe` call); elsewhere, or if the handler could not
+//! `os/fork.rs`; the crate's `unsafe` calls are in `os/`, each audited); elsewhere, or if the handler could not
 //! be registered, it is one `getpid` system call per nonce (about 300 ns on a VM, as much as
 //! the rest of a short seal).
 
@@ -26,8 +26,8 @@ use core::cell::RefCell;
 use rand_chacha::ChaCha20Rng;
 use rand_core::{OsRng, RngCore, SeedableRng};
 
-use super::envelope::NONCE_LEN;
-use super::error::{Error, Result};
+use crate::crypto::aead::envelope::NONCE_LEN;
+use crate::crypto::error::{Error, Result};
 
 /// Nonces drawn from one seed before reseeding from the OS.
 pub const RESEED_AFTER: u32 = 1 << 20;
@@ -52,17 +52,17 @@ struct Generator {
 impl Generator {
     /// Whether this thread's generator was copied into a forked child.
     fn forked(&self) -> bool {
-        if super::fork::needs_pid_check() {
+        if crate::crypto::os::fork::needs_pid_check() {
             return self.pid != std::process::id();
         }
-        self.generation != super::fork::generation()
+        self.generation != crate::crypto::os::fork::generation()
     }
 
     fn new() -> Result<Generator> {
         Ok(Generator {
             rng: seeded()?,
             pid: std::process::id(),
-            generation: super::fork::generation(),
+            generation: crate::crypto::os::fork::generation(),
             left: RESEED_AFTER,
             buf: [0; BUF_LEN],
             pos: BUF_LEN,
@@ -193,7 +193,7 @@ mod tests {
         generator.next(&mut a, true).expect("nonce");
         assert_ne!(a, b, "a generator seeded before a fork reseeds");
         assert_eq!(copy.pid, std::process::id());
-        assert_eq!(copy.generation, super::super::fork::generation());
+        assert_eq!(copy.generation, crate::crypto::os::fork::generation());
     }
 
     #[test]

@@ -5,9 +5,9 @@
 use std::sync::atomic::Ordering;
 use std::sync::{Arc, Weak};
 
-use super::error::{Error, Result};
-use super::fork;
-use super::keyring::{nanos, Inner};
+use crate::crypto::error::{Error, Result};
+use crate::crypto::keys::cache::{nanos, Inner};
+use crate::crypto::os::fork;
 
 /// Starts the thread that applies the store's shred log to the cache of `inner`, from the
 /// log's end: when a keyring is built, and in a child forked since (`forked`: its cache is

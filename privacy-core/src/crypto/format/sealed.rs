@@ -18,12 +18,13 @@ use serde::de::DeserializeOwned;
 use serde::{Deserialize, Serialize};
 use zeroize::Zeroize;
 
-use super::buffers::Lent;
-use super::envelope::Aad;
-use super::error::{Error, Result};
-use super::keyring::{DataKey, Keyring};
-use super::opening::RecordOpener;
-use super::taken::Taken;
+use crate::crypto::aead::envelope::Aad;
+use crate::crypto::error::{Error, Result};
+use crate::crypto::format::buffers::Lent;
+use crate::crypto::format::opening::RecordOpener;
+use crate::crypto::format::taken::Taken;
+use crate::crypto::keys::data_keys::DataKey;
+use crate::crypto::keys::keyring::Keyring;
 use crate::field_set::FieldSet;
 use crate::schema::{FieldMeta, RecordSchema, Retention};
 use crate::tree::de::TreeDeserializer;
@@ -148,7 +149,7 @@ impl<T> Sealed<T> {
 
     /// The same sealed record with `blind_index` as its blind indexes (see
     /// [`Keyring::reindex`]).
-    pub(super) fn with_blind_indexes(mut self, blind_index: BTreeMap<String, Vec<String>>) -> Self {
+    pub(crate) fn with_blind_indexes(mut self, blind_index: BTreeMap<String, Vec<String>>) -> Self {
         self.blind_index = blind_index;
         self
     }
@@ -313,8 +314,8 @@ impl Keyring {
     ) -> Result<SealHook<'k>> {
         let schema = T::schema();
         let subject = record.subject_id();
-        let mut seal_id = [0u8; super::envelope::NONCE_LEN];
-        super::nonce::fill(&mut seal_id)?;
+        let mut seal_id = [0u8; crate::crypto::aead::envelope::NONCE_LEN];
+        crate::crypto::aead::nonce::fill(&mut seal_id)?;
         let mut binding = base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(seal_id);
         if let Some(id) = record.record_id() {
             binding.push(':');

@@ -1,9 +1,8 @@
 //! [`SealBuffers`]: the buffers of sealing one record, kept per thread and reused from record
 //! to record.
 //!
-//! Sealing a short record allocated as many buffers as it wrote envelopes and then freed them:
-//! the plaintext, the pointer, the envelope, its base64 text and the streamed body. Each thread
-//! now keeps one set; a seal takes it (or makes a new one when the thread's set is in use, as
+//! Sealing writes several buffers per envelope: the plaintext, the pointer, the envelope, its
+//! base64 text and the streamed body. Each thread keeps one set; a seal takes it (or makes a new one when the thread's set is in use, as
 //! in a seal nested in a `Serialize` impl) and gives it back wiped. Buffers that grew past
 //! [`KEEP_AT_MOST`] are dropped rather than kept, so one large record does not pin its
 //! memory to the thread.
@@ -11,7 +10,7 @@
 use core::cell::RefCell;
 use core::ops::{Deref, DerefMut};
 
-use super::scratch::Scratch;
+use crate::crypto::format::scratch::Scratch;
 
 /// The largest buffer kept for the next record (bytes of capacity).
 const KEEP_AT_MOST: usize = 64 * 1024;

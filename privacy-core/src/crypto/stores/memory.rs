@@ -5,8 +5,10 @@ use std::sync::Mutex;
 
 use zeroize::Zeroize;
 
-use super::error::{Error, Result};
-use super::store::{DataKeyRecord, DataKeyState, KeyStore, KeyStoreTx, NewDataKey, WrappedKek};
+use crate::crypto::error::{Error, Result};
+use crate::crypto::stores::key_store::{
+    DataKeyRecord, DataKeyState, KeyStore, KeyStoreTx, NewDataKey, WrappedKek,
+};
 
 /// A [`KeyStore`] in memory: every key is lost when it is dropped.
 ///

@@ -16,12 +16,12 @@ use serde::de::{self, DeserializeOwned, DeserializeSeed, Deserializer, IgnoredAn
 use serde::ser::{Error as _, SerializeMap};
 use serde::{Deserialize, Serialize, Serializer};
 
-use super::envelope::Aad;
-use super::error::{Error, Result};
-use super::keyring::Keyring;
-use super::opening::RecordOpener;
-use super::sealed::{check_opened, locate_encrypted, SealHook, Sealed};
-use super::taken::Taken;
+use crate::crypto::aead::envelope::Aad;
+use crate::crypto::error::{Error, Result};
+use crate::crypto::format::opening::RecordOpener;
+use crate::crypto::format::sealed::{check_opened, locate_encrypted, SealHook, Sealed};
+use crate::crypto::format::taken::Taken;
+use crate::crypto::keys::keyring::Keyring;
 use crate::tree::stream_de::{self, Opener};
 use crate::tree::{stream_ser, Tree};
 use crate::PersonalData;

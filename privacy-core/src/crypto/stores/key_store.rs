@@ -3,7 +3,7 @@
 use core::fmt;
 use std::time::Duration;
 
-use super::error::{Error, Result};
+use crate::crypto::error::{Error, Result};
 
 /// Persistent storage of wrapped keys: key-encryption keys (KEKs) wrapped by the master key,
 /// and one data key per subject wrapped by a KEK. It never sees a key in clear.
@@ -29,7 +29,7 @@ use super::error::{Error, Result};
 /// socket or file is the parent's too), e.g. by remembering [`std::process::id`] with each
 /// connection. The SQLite and PostgreSQL stores do.
 ///
-/// [`MemoryKeyStore`](super::MemoryKeyStore), `SqliteKeyStore` (feature `sqlite`) and
+/// [`MemoryKeyStore`](crate::crypto::MemoryKeyStore), `SqliteKeyStore` (feature `sqlite`) and
 /// `PostgresKeyStore` (feature `postgres`) implement it; so does `Arc<S>` of any of them.
 pub trait KeyStore: Send + Sync {
     /// Every stored KEK.
@@ -74,7 +74,7 @@ pub trait KeyStore: Send + Sync {
     /// caller moves to a newer KEK (see [`Keyring::with_kek_wrap_limit`]) and retries. Pass
     /// `u64::MAX` for no limit.
     ///
-    /// [`Keyring::with_kek_wrap_limit`]: super::Keyring::with_kek_wrap_limit
+    /// [`Keyring::with_kek_wrap_limit`]: crate::crypto::Keyring::with_kek_wrap_limit
     fn insert_data_keys(
         &self,
         keys: &[NewDataKey<'_>],
@@ -257,16 +257,16 @@ impl<S: KeyStore + ?Sized> KeyStore for std::sync::Arc<S> {
 /// A key-encryption key wrapped by the master key.
 #[derive(Clone, PartialEq, Eq)]
 pub struct WrappedKek {
-    /// The KEK version (1, 2, ...); [`Keyring::rotate`](super::Keyring::rotate) adds one.
+    /// The KEK version (1, 2, ...); [`Keyring::rotate`](crate::crypto::Keyring::rotate) adds one.
     pub version: u32,
     /// `nonce || ciphertext || tag` of the 32-byte KEK under the master wrapping key.
     pub wrapped: Vec<u8>,
     /// How many data keys the store has stored wrapped by this KEK: each data key inserted
     /// under it and each one rewrapped to it adds one (see
-    /// [`Keyring::with_kek_wrap_limit`](super::Keyring::with_kek_wrap_limit)). Stored as
+    /// [`Keyring::with_kek_wrap_limit`](crate::crypto::Keyring::with_kek_wrap_limit)). Stored as
     /// given by [`KeyStore::insert_kek`] (0 for a new KEK), kept by
     /// [`KeyStoreTx::update_kek`] (master-key rotation does not wrap data keys). A store
-    /// migrated from before the count starts each KEK at the data keys it wrapped then.
+    /// migrated to schema version 4 starts each KEK at the data keys it wrapped at migration.
     pub wraps: u64,
 }
 
@@ -289,7 +289,7 @@ pub struct DataKeyRecord {
     /// The wrapped key, or the tombstone left by shredding.
     pub state: DataKeyState,
     /// Envelopes sealed under the key, as flushed by the keyrings (see
-    /// [`Keyring::with_seal_limit`](super::Keyring::with_seal_limit)).
+    /// [`Keyring::with_seal_limit`](crate::crypto::Keyring::with_seal_limit)).
     pub seals: u64,
 }
 

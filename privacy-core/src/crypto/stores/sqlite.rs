@@ -6,9 +6,11 @@ use std::time::Duration;
 
 use rusqlite::{params, Connection, OptionalExtension, Transaction, TransactionBehavior};
 
-use super::error::{Error, Result};
-use super::fork;
-use super::store::{DataKeyRecord, DataKeyState, KeyStore, KeyStoreTx, NewDataKey, WrappedKek};
+use crate::crypto::error::{Error, Result};
+use crate::crypto::os::fork;
+use crate::crypto::stores::key_store::{
+    DataKeyRecord, DataKeyState, KeyStore, KeyStoreTx, NewDataKey, WrappedKek,
+};
 
 /// The schema version this build writes: 2 added the version row, the foreign key from data
 /// keys to their KEK and the shred log, 3 the seal count of each data key, 4 the wrap count

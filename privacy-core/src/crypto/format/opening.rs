@@ -1,6 +1,6 @@
 //! [`RecordOpener`]: opens the envelopes of one sealed record, for both ways of opening (the
-//! tree of [`Sealed::open`](super::Sealed::open) and the streamed
-//! [`open_json`](super::Keyring::open_json)).
+//! tree of [`Sealed::open`](crate::crypto::Sealed::open) and the streamed
+//! [`open_json`](crate::crypto::Keyring::open_json)).
 //!
 //! Each envelope is base64-decoded and decrypted in place in one buffer, reused from envelope
 //! to envelope and wiped after each; the subject's data key is looked up at the first
@@ -9,10 +9,11 @@
 
 use base64::Engine as _;
 
-use super::envelope::Aad;
-use super::error::{Error, Result};
-use super::keyring::{DataKey, EnvelopeHeader, Keyring};
-use super::scratch::Scratch;
+use crate::crypto::aead::envelope::Aad;
+use crate::crypto::error::{Error, Result};
+use crate::crypto::format::scratch::Scratch;
+use crate::crypto::keys::data_keys::{DataKey, EnvelopeHeader};
+use crate::crypto::keys::keyring::Keyring;
 use crate::tree::Tree;
 
 /// Opens the envelopes of one record of one subject.

@@ -2,7 +2,7 @@
 
 use std::sync::{Arc, Condvar, Mutex, MutexGuard};
 
-use super::error::{Error, Result};
+use crate::crypto::error::{Error, Result};
 
 /// Batches concurrent requests: the first caller to find no batch in progress leads, commits
 /// every request queued so far in one call, and hands each waiter its result; callers that

@@ -6,9 +6,9 @@ use base64::Engine as _;
 use rand_core::{OsRng, RngCore};
 use zeroize::Zeroizing;
 
-use super::error::{Error, Result};
+use crate::crypto::error::{Error, Result};
 
-/// The 32-byte root key of a [`Keyring`](super::Keyring).
+/// The 32-byte root key of a [`Keyring`](crate::crypto::Keyring).
 ///
 /// It never touches the key store: it wraps the key-encryption keys the store holds, and it
 /// derives the blind-index key. Load it with [`MasterKey::from_env`] from `PRIVACY_MASTER_KEY`

@@ -6,9 +6,9 @@ use hmac::{Hmac, Mac};
 use sha2::Sha256;
 use zeroize::Zeroizing;
 
-use super::envelope::{NONCE_LEN, TAG_LEN};
-use super::error::{Error, Result};
-use super::nonce;
+use crate::crypto::aead::envelope::{NONCE_LEN, TAG_LEN};
+use crate::crypto::aead::nonce;
+use crate::crypto::error::{Error, Result};
 
 /// A 32-byte key in a buffer zeroized on drop.
 pub(crate) type KeyBytes = Zeroizing<[u8; 32]>;

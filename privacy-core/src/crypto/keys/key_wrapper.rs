@@ -4,21 +4,21 @@
 use aes_gcm::Aes256Gcm;
 use zeroize::Zeroizing;
 
-use super::error::Result;
-use super::master_key::MasterKey;
-use super::wrap;
+use crate::crypto::aead::wrap;
+use crate::crypto::error::Result;
+use crate::crypto::keys::master_key::MasterKey;
 
 /// Key-derivation label of the key that wraps key-encryption keys under the master key.
 const KEK_WRAP_INFO: &[u8] = b"privacy-core/v1/kek-wrap";
 
 /// Wraps and unwraps the 32-byte key-encryption keys (and the blind-index key) of a
-/// [`Keyring`](super::Keyring): the only thing a keyring asks of its root key.
+/// [`Keyring`](crate::crypto::Keyring): the only thing a keyring asks of its root key.
 ///
 /// A [`MasterKey`] implements it (AES-256-GCM under a key derived from it), so the
 /// environment, file and explicit sources all do. A key management service implements it by
 /// calling its encrypt and decrypt operations (AWS KMS `Encrypt`/`Decrypt`, Vault Transit
 /// `encrypt`/`decrypt`, GCP KMS `encrypt`/`decrypt`), so the root key never enters the
-/// process; give it to [`Keyring::with_key_wrapper`](super::Keyring::with_key_wrapper). It is
+/// process; give it to [`Keyring::with_key_wrapper`](crate::crypto::Keyring::with_key_wrapper). It is
 /// called when a keyring starts, after another keyring rotated, and by the admin operations:
 /// never on a seal or an open.
 ///

@@ -1,6 +1,6 @@
 //! The envelope byte format and the associated data an envelope is bound to.
 
-use super::error::{Error, Result};
+use crate::crypto::error::{Error, Result};
 
 /// The envelope format version this build writes and reads.
 pub const VERSION: u8 = 1;

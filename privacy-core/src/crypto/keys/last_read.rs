@@ -5,7 +5,7 @@
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::Instant;
 
-use super::clock;
+use crate::crypto::os::clock;
 
 /// The clocks a keyring times its reads with: `Instant` since the keyring was built, and the
 /// coarse clock (see [`clock`]) with twice its resolution as the margin of the cheap check.
