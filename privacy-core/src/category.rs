@@ -235,7 +235,7 @@ categories! {
     DeviceErrorReport,
     /// Troubleshooting and diagnostic data.
     DeviceTroubleshooting,
-    /// Interactions with the product: features used, clicks, sessions.
+    /// Interactions with the product: features used, clicks, visits.
     UsageProductInteraction,
     /// Precise geolocation (within a radius of 1,850 feet, per CPRA 1798.140(w)).
     LocationPrecise,

@@ -162,7 +162,7 @@ pub const CATEGORIES: &[CategoryEntry] = &[
     category("device.troubleshooting", "DeviceTroubleshooting", 'F', NO, NO, None,
         "Troubleshooting and diagnostic data"),
     category("usage.product_interaction", "UsageProductInteraction", 'F', NO, NO, None,
-        "Interactions with the product (features used, clicks, sessions)"),
+        "Interactions with the product (features used, clicks, visits)"),
     category("location.precise", "LocationPrecise", 'G', YES, NO, None,
         "Precise geolocation (GNSS, Wi-Fi positioning; within 1,850 feet)"),
     category("location.imprecise", "LocationImprecise", 'G', NO, NO, None,
