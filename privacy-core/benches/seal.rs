@@ -123,7 +123,7 @@ const KEY_ID: u32 = 1;
 /// version, key id, then record, pointer, subject and record binding, each length-prefixed.
 fn floor_aad(key_id: u32, parts: [&str; 4]) -> Vec<u8> {
     let mut aad = Vec::with_capacity(5 + parts.iter().map(|p| 4 + p.len()).sum::<usize>());
-    aad.push(privacy_core::crypto::VERSION);
+    aad.push(privacy_core::__private::layout::VERSION);
     aad.extend_from_slice(&key_id.to_be_bytes());
     for part in parts {
         aad.extend_from_slice(&u32::try_from(part.len()).unwrap().to_be_bytes());
@@ -239,8 +239,8 @@ fn main() {
         let json = serde_json::to_vec(value).unwrap();
         let mut nonce = [0u8; 12];
         rng.borrow_mut().fill_bytes(&mut nonce);
-        let mut out = Vec::with_capacity(privacy_core::crypto::MIN_LEN + json.len());
-        out.push(privacy_core::crypto::VERSION);
+        let mut out = Vec::with_capacity(privacy_core::__private::layout::MIN_LEN + json.len());
+        out.push(privacy_core::__private::layout::VERSION);
         out.extend_from_slice(&KEY_ID.to_be_bytes());
         out.extend_from_slice(&nonce);
         let aad = floor_aad(KEY_ID, parts);
@@ -253,7 +253,7 @@ fn main() {
     };
     let floor_dec = |text: &str, parts: [&str; 4]| -> String {
         let bytes = b64.decode(text).unwrap();
-        let header = privacy_core::crypto::HEADER_LEN;
+        let header = privacy_core::__private::layout::HEADER_LEN;
         let aad = floor_aad(KEY_ID, parts);
         let payload = Payload {
             msg: &bytes[header..],

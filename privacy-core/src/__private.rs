@@ -26,3 +26,12 @@ pub use serde::Serialize as SerializeTrait;
 pub use std::string::String;
 pub use std::time::SystemTime as Time;
 pub use std::vec::Vec;
+
+/// The crypto storage layout (envelope header, key-table rows), for tests that write the
+/// stored form directly.
+pub mod layout {
+    pub use crate::crypto::aead::envelope::{HEADER_LEN, MIN_LEN, NONCE_LEN, TAG_LEN, VERSION};
+    pub use crate::crypto::keys::index_keys::{
+        INDEX_KEY_BASE, INDEX_KEY_VERSION, LEGACY_INDEX_VERSION,
+    };
+}

@@ -409,7 +409,10 @@ fn rotation_and_retirement_survive_kek_and_master_key_rotation_and_reopening() {
     );
     // Index keys are rows of the KEK table beside the KEKs, never used as KEKs.
     let rows: Vec<u32> = store.keks().unwrap().iter().map(|k| k.version).collect();
-    assert_eq!(rows, vec![2, privacy_core::crypto::INDEX_KEY_BASE + 2]);
+    assert_eq!(
+        rows,
+        vec![2, privacy_core::__private::layout::INDEX_KEY_BASE + 2]
+    );
 }
 
 /// HKDF-Expand of one block, as the first versions derived the index key from the master
@@ -436,7 +439,7 @@ fn indexes_of_the_format_before_versions_are_found_and_migrated_by_reindex() {
     // A store from before the index key row: a KEK and no index key.
     drop(Keyring::with_store(Arc::clone(&store), MasterKey::from_bytes(bytes)).unwrap());
     store
-        .delete_kek(privacy_core::crypto::INDEX_KEY_VERSION)
+        .delete_kek(privacy_core::__private::layout::INDEX_KEY_VERSION)
         .unwrap();
     let keyring = Keyring::with_store(Arc::clone(&store), MasterKey::from_bytes(bytes)).unwrap();
     let legacy = legacy_index(bytes, "Account", "email", "\"ada@example.com\"");

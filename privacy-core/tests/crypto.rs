@@ -5,9 +5,8 @@ use std::path::PathBuf;
 use std::sync::Arc;
 
 use base64::Engine as _;
-use privacy_core::crypto::{
-    Aad, DataKeyState, Error, KeyStore, Keyring, MasterKey, Sealed, INDEX_KEY_VERSION,
-};
+use privacy_core::__private::layout::INDEX_KEY_VERSION;
+use privacy_core::crypto::{Aad, DataKeyState, Error, KeyStore, Keyring, MasterKey, Sealed};
 use privacy_core::PersonalData;
 use serde::{Deserialize, Serialize};
 

@@ -6,7 +6,8 @@
 use std::collections::HashSet;
 use std::io::{Read, Write};
 
-use privacy_core::crypto::{Aad, Keyring, HEADER_LEN, NONCE_LEN};
+use privacy_core::__private::layout::{HEADER_LEN, NONCE_LEN};
+use privacy_core::crypto::{Aad, Keyring};
 
 const SEALS: usize = 50;
 

@@ -10,6 +10,7 @@ use serde::de::DeserializeOwned;
 use serde::Serialize;
 use zeroize::Zeroizing;
 
+use crate::crypto::error::Convert;
 use crate::crypto::error::{Error, Result};
 use crate::crypto::format::sealed::Sealed;
 use crate::crypto::keys::index_keys::index_inputs;
@@ -83,7 +84,7 @@ impl Keyring {
         bits: u16,
         value: &V,
     ) -> Result<String> {
-        let json = Zeroizing::new(serde_json::to_vec(value)?);
+        let json = Zeroizing::new(serde_json::to_vec(value).conv()?);
         self.index_one(record, field, bits, &json)
     }
 
@@ -101,7 +102,7 @@ impl Keyring {
 
     /// Every index `value` may be stored under for `field` of `record` (default length):
     /// one per live index key version, newest first, plus the full-length legacy-form
-    /// index while version [`LEGACY_INDEX_VERSION`](crate::crypto::LEGACY_INDEX_VERSION) lives. Query with
+    /// index while version 1 lives. Query with
     /// `WHERE index IN (...)` while records are being [reindexed](Keyring::reindex) after
     /// [`rotate_index_key`](Keyring::rotate_index_key); then re-check the opened values
     /// ([`find`](Keyring::find)), since a truncated index can match other values.
@@ -124,7 +125,7 @@ impl Keyring {
         field: &str,
         value: &V,
     ) -> Result<Vec<String>> {
-        let json = Zeroizing::new(serde_json::to_vec(value)?);
+        let json = Zeroizing::new(serde_json::to_vec(value).conv()?);
         self.candidates_json(record, field, DEFAULT_BLIND_INDEX_BITS, &json)
     }
 
@@ -136,7 +137,7 @@ impl Keyring {
         value: &V,
     ) -> Result<Vec<String>> {
         let bits = bits_of::<T>(field)?;
-        let json = Zeroizing::new(serde_json::to_vec(value)?);
+        let json = Zeroizing::new(serde_json::to_vec(value).conv()?);
         self.candidates_json(T::schema().name, field, bits, &json)
     }
 
@@ -237,7 +238,7 @@ impl Keyring {
         V: Serialize + ?Sized,
     {
         let bits = bits_of::<T>(field)?;
-        let json = Zeroizing::new(serde_json::to_vec(value)?);
+        let json = Zeroizing::new(serde_json::to_vec(value).conv()?);
         let candidates = self.candidates_json(T::schema().name, field, bits, &json)?;
         let mut out = Vec::new();
         for record in sealed {
@@ -295,7 +296,7 @@ fn indexed_values<T: PersonalData + Serialize>(
                 return Ok(Some(Tree::Unit));
             }
             let (path, bits) = (found.path.clone(), found.meta.blind_index_bits);
-            let json = Zeroizing::new(serde_json::to_vec(value)?);
+            let json = Zeroizing::new(serde_json::to_vec(value).conv()?);
             self.out.push((path, bits, index_inputs(&json)?));
             Ok(Some(Tree::Unit))
         }

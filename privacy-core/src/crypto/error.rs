@@ -208,8 +208,12 @@ pub enum Error {
 /// `Result` with the crypto [`Error`].
 pub type Result<T, E = Error> = core::result::Result<T, E>;
 
-impl From<serde_json::Error> for Error {
-    fn from(e: serde_json::Error) -> Self {
+// The conversions from the crates underneath are crate-private functions, not `From` impls,
+// so no foreign error type is part of the public API; each module converts with the
+// `Context`-style extension trait `Convert` below (`.conv()?`).
+impl Error {
+    /// serde_json's error without its message, which can quote values.
+    pub(crate) fn json(e: &serde_json::Error) -> Error {
         use serde_json::error::Category;
         let category = match e.classify() {
             Category::Io => "io",
@@ -219,24 +223,20 @@ impl From<serde_json::Error> for Error {
         };
         Error::Json { category }
     }
-}
 
-#[cfg(feature = "sqlite")]
-impl From<rusqlite::Error> for Error {
-    fn from(e: rusqlite::Error) -> Self {
-        // SQLite messages name tables and constraints; we bind every value as a parameter, so
-        // no value can appear in them.
+    /// SQLite's message: it names tables and constraints; every value is bound as a
+    /// parameter, so no value can appear in it.
+    #[cfg(feature = "sqlite")]
+    pub(crate) fn sqlite(e: &rusqlite::Error) -> Error {
         Error::Store {
             message: e.to_string(),
         }
     }
-}
 
-#[cfg(feature = "postgres")]
-impl From<postgres::Error> for Error {
-    fn from(e: postgres::Error) -> Self {
-        // A server error's detail and hint can quote row values (`Key (subject)=(...)`): keep
-        // only its SQLSTATE and primary message, which name tables and constraints.
+    /// A PostgreSQL error's SQLSTATE and primary message: its detail and hint can quote row
+    /// values (`Key (subject)=(...)`), the primary message names tables and constraints.
+    #[cfg(feature = "postgres")]
+    pub(crate) fn postgres(e: &postgres::Error) -> Error {
         let message = match e.as_db_error() {
             // The server names the statement kind, which for a combined statement misleads.
             Some(db) if *db.code() == postgres::error::SqlState::READ_ONLY_SQL_TRANSACTION => {
@@ -246,6 +246,32 @@ impl From<postgres::Error> for Error {
             None => format!("postgres: {e}"),
         };
         Error::Store { message }
+    }
+}
+
+/// Converts the result of a crate underneath into this module's [`Result`].
+pub(crate) trait Convert<T> {
+    /// The same result with the error converted (see [`Error::json`] and its siblings).
+    fn conv(self) -> Result<T>;
+}
+
+impl<T> Convert<T> for core::result::Result<T, serde_json::Error> {
+    fn conv(self) -> Result<T> {
+        self.map_err(|e| Error::json(&e))
+    }
+}
+
+#[cfg(feature = "sqlite")]
+impl<T> Convert<T> for core::result::Result<T, rusqlite::Error> {
+    fn conv(self) -> Result<T> {
+        self.map_err(|e| Error::sqlite(&e))
+    }
+}
+
+#[cfg(feature = "postgres")]
+impl<T> Convert<T> for core::result::Result<T, postgres::Error> {
+    fn conv(self) -> Result<T> {
+        self.map_err(|e| Error::postgres(&e))
     }
 }
 

@@ -81,7 +81,7 @@
 //!   A copy of the key store made before the shred still holds the wrapped key;
 //!   [`Keyring::new_epoch`] plus destroying the old master key makes such copies useless.
 //! - Blind-index keys: random, versioned, stored wrapped like a KEK (version 1 in row
-//!   [`INDEX_KEY_VERSION`], version `v >= 2` in row [`INDEX_KEY_BASE`]` + v`), so indexes stay
+//!   0, version `v >= 2` in row `2^30 + v`), so indexes stay
 //!   valid across KEK and master-key rotation. Each index is made under a subkey of (record,
 //!   field path) and truncated to the field's `bits` ([`DEFAULT_BLIND_INDEX_BITS`]);
 //!   [`Keyring::rotate_index_key`], [`Keyring::reindex`] and [`Keyring::retire_index_key`]
@@ -109,28 +109,27 @@
 //! Several keyrings over one store behave as one: see [`Keyring`] for the guarantees and
 //! the shred bound.
 
-mod aead;
+pub(crate) mod aead;
 mod blind_index;
 mod error;
 mod format;
-mod keys;
+pub(crate) mod keys;
 mod os;
 mod stores;
 
 pub use crate::schema::DEFAULT_BLIND_INDEX_BITS;
-pub use aead::envelope::{key_id, Aad, HEADER_LEN, MIN_LEN, NONCE_LEN, TAG_LEN, VERSION};
+pub use aead::envelope::{key_id, Aad};
 pub use error::{Error, Result};
 pub use format::sealed::Sealed;
-pub use keys::index_keys::{INDEX_KEY_BASE, INDEX_KEY_VERSION, LEGACY_INDEX_VERSION};
 pub use keys::key_wrapper::KeyWrapper;
 pub use keys::keyring::{
     Keyring, DEFAULT_CACHE_CAPACITY, DEFAULT_KEK_WRAP_LIMIT, DEFAULT_SEAL_LIMIT,
-    DEFAULT_SHRED_BOUND, PREPARE_BATCH,
+    DEFAULT_SHRED_BOUND,
 };
 pub use keys::master_key::MasterKey;
 pub use stores::memory::MemoryKeyStore;
 #[cfg(feature = "postgres")]
-pub use stores::postgres::{PostgresKeyStore, POSTGRES_POOL_SIZE, POSTGRES_SCHEMA_VERSION};
+pub use stores::postgres::{PostgresKeyStore, POSTGRES_SCHEMA_VERSION};
 #[cfg(feature = "sqlite")]
 pub use stores::sqlite::{SqliteKeyStore, SQLITE_SCHEMA_VERSION};
 pub use stores::{DataKeyRecord, DataKeyState, KeyStore, KeyStoreTx, NewDataKey, WrappedKek};

@@ -11,9 +11,8 @@ use std::process::{Child, Command, Stdio};
 use std::sync::{Arc, Barrier, Mutex};
 use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
-use privacy_core::crypto::{
-    Aad, DataKeyState, Error, Keyring, MasterKey, NewDataKey, INDEX_KEY_BASE,
-};
+use privacy_core::__private::layout::INDEX_KEY_BASE;
+use privacy_core::crypto::{Aad, DataKeyState, Error, Keyring, MasterKey, NewDataKey};
 
 pub const CHILD_ENV: &str = "PRIVACY_TEST_CHILD";
 pub const STORE_ENV: &str = "PRIVACY_TEST_STORE";

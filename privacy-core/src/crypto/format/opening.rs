@@ -10,6 +10,7 @@
 use base64::Engine as _;
 
 use crate::crypto::aead::envelope::Aad;
+use crate::crypto::error::Convert;
 use crate::crypto::error::{Error, Result};
 use crate::crypto::format::scratch::Scratch;
 use crate::crypto::keys::data_keys::{DataKey, EnvelopeHeader};
@@ -50,7 +51,7 @@ impl<'k> RecordOpener<'k> {
             None => self.key.insert(self.keyring.data_key(aad.subject, false)?),
         };
         let tree = Keyring::open_with_key(key, aad, &header, self.scratch.as_mut_slice())
-            .and_then(|plain| Ok(serde_json::from_slice(plain)?));
+            .and_then(|plain| serde_json::from_slice(plain).conv());
         self.scratch.wipe();
         tree
     }

@@ -19,6 +19,7 @@ use serde::{Deserialize, Serialize};
 use zeroize::Zeroize;
 
 use crate::crypto::aead::envelope::Aad;
+use crate::crypto::error::Convert;
 use crate::crypto::error::{Error, Result};
 use crate::crypto::format::buffers::Lent;
 use crate::crypto::format::opening::RecordOpener;
@@ -407,7 +408,7 @@ impl SealHook<'_> {
         })?;
         let buffers = &mut *self.buffers;
         buffers.json.wipe();
-        serde_json::to_writer(&mut buffers.json, value)?;
+        serde_json::to_writer(&mut buffers.json, value).conv()?;
         let json = buffers.json.as_slice();
         buffers.pointer.clear();
         site.path.write_pointer(&mut buffers.pointer);

@@ -17,6 +17,7 @@ use serde::ser::{Error as _, SerializeMap};
 use serde::{Deserialize, Serialize, Serializer};
 
 use crate::crypto::aead::envelope::Aad;
+use crate::crypto::error::Convert;
 use crate::crypto::error::{Error, Result};
 use crate::crypto::format::opening::RecordOpener;
 use crate::crypto::format::sealed::{check_opened, locate_encrypted, SealHook, Sealed};
@@ -95,18 +96,18 @@ impl Keyring {
                 + body.len(),
         );
         out.extend_from_slice(b"{\"type\":");
-        serde_json::to_writer(&mut out, hook.schema.name)?;
+        serde_json::to_writer(&mut out, hook.schema.name).conv()?;
         out.extend_from_slice(b",\"subject\":");
-        serde_json::to_writer(&mut out, &hook.subject)?;
+        serde_json::to_writer(&mut out, &hook.subject).conv()?;
         out.extend_from_slice(b",\"record\":");
-        serde_json::to_writer(&mut out, &hook.binding)?;
+        serde_json::to_writer(&mut out, &hook.binding).conv()?;
         if !hook.sealed.is_empty() {
             out.extend_from_slice(b",\"sealed\":");
-            serde_json::to_writer(&mut out, &hook.sealed)?;
+            serde_json::to_writer(&mut out, &hook.sealed).conv()?;
         }
         if !hook.blind_index.is_empty() {
             out.extend_from_slice(b",\"blind_index\":");
-            serde_json::to_writer(&mut out, &hook.blind_index)?;
+            serde_json::to_writer(&mut out, &hook.blind_index).conv()?;
         }
         out.extend_from_slice(b",\"body\":");
         out.extend_from_slice(body.as_slice());
@@ -188,7 +189,7 @@ impl Keyring {
     ) -> Result<T> {
         let mut de = serde_json::Deserializer::from_str(json);
         let record = self.open_from(&mut de)?;
-        de.end()?;
+        de.end().conv()?;
         Ok(record)
     }
 

@@ -130,7 +130,7 @@ impl Keyring {
     }
 
     /// Creates the data keys of every subject in `subjects` that has none yet, in store
-    /// transactions of [`PREPARE_BATCH`] subjects (fewer if the
+    /// transactions of 10,000 subjects (fewer if the
     /// [KEK wrap limit](Keyring::with_kek_wrap_limit) is smaller; each durable before this
     /// returns), and
     /// readies their ciphers in the cache (up to its capacity). Returns how many keys it

@@ -17,6 +17,7 @@ use rustc_hash::FxHashMap;
 use zeroize::{Zeroize, Zeroizing};
 
 use crate::crypto::aead::wrap::{self, KeyBytes};
+use crate::crypto::error::Convert;
 use crate::crypto::error::{Error, Result};
 use crate::crypto::keys::key_wrapper::KeyWrapper;
 use crate::crypto::stores::key_store::WrappedKek;
@@ -187,11 +188,11 @@ pub(crate) fn open_index_keys(
 /// The inputs a blind-indexed value's JSON is indexed by: each element of a sequence (so
 /// any one element finds the record), or the value itself.
 pub(crate) fn index_inputs(json: &[u8]) -> Result<Vec<Zeroizing<Vec<u8>>>> {
-    match serde_json::from_slice::<Tree>(json)? {
+    match serde_json::from_slice::<Tree>(json).conv()? {
         Tree::Seq(mut items) => {
             let out = items
                 .iter()
-                .map(|item| Ok(Zeroizing::new(serde_json::to_vec(item)?)))
+                .map(|item| Ok(Zeroizing::new(serde_json::to_vec(item).conv()?)))
                 .collect::<Result<Vec<_>>>();
             items.iter_mut().for_each(Zeroize::zeroize);
             out

@@ -40,7 +40,7 @@ pub const DEFAULT_SEAL_LIMIT: u64 = 1 << 31;
 pub const DEFAULT_KEK_WRAP_LIMIT: u64 = 1 << 31;
 
 /// Subjects whose data keys [`Keyring::prepare_subjects`] creates per store transaction.
-pub const PREPARE_BATCH: usize = 10_000;
+pub(crate) const PREPARE_BATCH: usize = 10_000;
 
 /// Seals and opens envelopes with one data key per data subject.
 ///

@@ -6,6 +6,7 @@ use std::time::Duration;
 
 use rusqlite::{params, Connection, OptionalExtension, Transaction, TransactionBehavior};
 
+use crate::crypto::error::Convert;
 use crate::crypto::error::{Error, Result};
 use crate::crypto::os::fork;
 use crate::crypto::stores::key_store::{
@@ -99,9 +100,10 @@ impl SqliteKeyStore {
         let mut conn = self.lock()?;
         let tx = conn
             .db
-            .transaction_with_behavior(TransactionBehavior::Immediate)?;
+            .transaction_with_behavior(TransactionBehavior::Immediate)
+            .conv()?;
         let out = f(&tx)?;
-        tx.commit()?;
+        tx.commit().conv()?;
         Ok(out)
     }
 }
@@ -110,18 +112,23 @@ impl SqliteKeyStore {
 /// synchronous commits) and for erasure (`secure_delete`), with the tables created or
 /// migrated.
 fn connect(path: &Path) -> Result<Connection> {
-    let mut conn = Connection::open(path)?;
-    conn.busy_timeout(Duration::from_secs(30))?;
+    let mut conn = Connection::open(path).conv()?;
+    conn.busy_timeout(Duration::from_secs(30)).conv()?;
     conn.execute_batch(
         "PRAGMA foreign_keys = ON;
          PRAGMA secure_delete = ON;",
-    )?;
-    let mode: String = conn.query_row("PRAGMA journal_mode", [], |r| r.get(0))?;
+    )
+    .conv()?;
+    let mode: String = conn
+        .query_row("PRAGMA journal_mode", [], |r| r.get(0))
+        .conv()?;
     if !mode.eq_ignore_ascii_case("wal") {
         // Ignored (stays in rollback-journal mode) where WAL is not possible.
-        let _: String = conn.query_row("PRAGMA journal_mode = WAL", [], |r| r.get(0))?;
+        let _: String = conn
+            .query_row("PRAGMA journal_mode = WAL", [], |r| r.get(0))
+            .conv()?;
     }
-    conn.execute_batch("PRAGMA synchronous = FULL;")?;
+    conn.execute_batch("PRAGMA synchronous = FULL;").conv()?;
     migrate(&mut conn)?;
     Ok(conn)
 }
@@ -146,11 +153,12 @@ fn create_private(path: &Path) {
 /// version row.
 fn schema_version(conn: &Connection) -> Result<i64> {
     let table = |name: &str| -> Result<bool> {
-        Ok(conn.query_row(
+        conn.query_row(
             "SELECT count(*) > 0 FROM sqlite_master WHERE type = 'table' AND name = ?1",
             params![name],
             |r| r.get(0),
-        )?)
+        )
+        .conv()
     };
     if table("privacy_meta")? {
         let version: Option<i64> = conn
@@ -159,7 +167,8 @@ fn schema_version(conn: &Connection) -> Result<i64> {
                 [],
                 |r| r.get(0),
             )
-            .optional()?;
+            .optional()
+            .conv()?;
         if let Some(version) = version {
             return Ok(version);
         }
@@ -182,7 +191,9 @@ fn migrate(conn: &mut Connection) -> Result<()> {
     if found == SQLITE_SCHEMA_VERSION {
         return Ok(());
     }
-    let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
+    let tx = conn
+        .transaction_with_behavior(TransactionBehavior::Immediate)
+        .conv()?;
     // Another process may have migrated while this one waited for the lock.
     let version = schema_version(&tx)?;
     tx.execute_batch(
@@ -190,7 +201,8 @@ fn migrate(conn: &mut Connection) -> Result<()> {
              name TEXT PRIMARY KEY,
              value INTEGER NOT NULL
          );",
-    )?;
+    )
+    .conv()?;
     if version >= SQLITE_SCHEMA_VERSION {
         return migrate_done(version);
     }
@@ -203,7 +215,8 @@ fn migrate(conn: &mut Connection) -> Result<()> {
         // Version 3: the seal count of each data key.
         tx.execute_batch(
             "ALTER TABLE privacy_data_keys ADD COLUMN seals INTEGER NOT NULL DEFAULT 0;",
-        )?;
+        )
+        .conv()?;
     }
     if version < 4 && !has_column(&tx, "privacy_keks", "wraps")? {
         // Version 4: the wrap count of each KEK, started at the data keys it wraps now (a
@@ -212,14 +225,16 @@ fn migrate(conn: &mut Connection) -> Result<()> {
             "ALTER TABLE privacy_keks ADD COLUMN wraps INTEGER NOT NULL DEFAULT 0;
              UPDATE privacy_keks SET wraps = (SELECT count(*) FROM privacy_data_keys d
                                               WHERE d.kek_version = privacy_keks.version);",
-        )?;
+        )
+        .conv()?;
     }
     tx.execute(
         "INSERT INTO privacy_meta (name, value) VALUES ('schema_version', ?1)
          ON CONFLICT(name) DO UPDATE SET value = excluded.value",
         params![SQLITE_SCHEMA_VERSION],
-    )?;
-    tx.commit()?;
+    )
+    .conv()?;
+    tx.commit().conv()?;
     Ok(())
 }
 
@@ -227,7 +242,8 @@ fn migrate(conn: &mut Connection) -> Result<()> {
 fn create_v2(tx: &Transaction<'_>, version: i64) -> Result<()> {
     if version == 1 {
         // Version 1 had no foreign key: rebuild the data key table with one.
-        tx.execute_batch("ALTER TABLE privacy_data_keys RENAME TO privacy_data_keys_v1;")?;
+        tx.execute_batch("ALTER TABLE privacy_data_keys RENAME TO privacy_data_keys_v1;")
+            .conv()?;
     }
     tx.execute_batch(
         "CREATE TABLE IF NOT EXISTS privacy_keks (
@@ -246,14 +262,17 @@ fn create_v2(tx: &Transaction<'_>, version: i64) -> Result<()> {
              seq INTEGER PRIMARY KEY AUTOINCREMENT,
              subject TEXT NOT NULL
          );",
-    )?;
+    )
+    .conv()?;
     if version == 1 {
-        let orphans: i64 = tx.query_row(
-            "SELECT count(*) FROM privacy_data_keys_v1 d WHERE d.shredded = 0
+        let orphans: i64 = tx
+            .query_row(
+                "SELECT count(*) FROM privacy_data_keys_v1 d WHERE d.shredded = 0
              AND NOT EXISTS (SELECT 1 FROM privacy_keks k WHERE k.version = d.kek_version)",
-            [],
-            |r| r.get(0),
-        )?;
+                [],
+                |r| r.get(0),
+            )
+            .conv()?;
         if orphans > 0 {
             // The rotation race of version 1 stranded keys; keep the file as it is.
             return Err(Error::CorruptStore {
@@ -264,18 +283,20 @@ fn create_v2(tx: &Transaction<'_>, version: i64) -> Result<()> {
             "INSERT INTO privacy_data_keys (key_id, subject, kek_version, wrapped, shredded)
                  SELECT key_id, subject, kek_version, wrapped, shredded FROM privacy_data_keys_v1;
              DROP TABLE privacy_data_keys_v1;",
-        )?;
+        )
+        .conv()?;
     }
     Ok(())
 }
 
 /// Whether `table` has a column `column`.
 fn has_column(tx: &Transaction<'_>, table: &str, column: &str) -> Result<bool> {
-    Ok(tx.query_row(
+    tx.query_row(
         "SELECT count(*) > 0 FROM pragma_table_info(?1) WHERE name = ?2",
         params![table, column],
         |r| r.get(0),
-    )?)
+    )
+    .conv()
 }
 
 /// After waiting for the lock: someone else migrated, to this version or a newer one.
@@ -356,13 +377,17 @@ impl RawRow {
 }
 
 fn read_keks(conn: &Connection) -> Result<Vec<WrappedKek>> {
-    let mut stmt = conn.prepare_cached("SELECT version, wrapped, wraps FROM privacy_keks")?;
-    let rows = stmt.query_map([], |row| {
-        Ok((row.get::<_, i64>(0)?, row.get(1)?, row.get::<_, i64>(2)?))
-    })?;
+    let mut stmt = conn
+        .prepare_cached("SELECT version, wrapped, wraps FROM privacy_keks")
+        .conv()?;
+    let rows = stmt
+        .query_map([], |row| {
+            Ok((row.get::<_, i64>(0)?, row.get(1)?, row.get::<_, i64>(2)?))
+        })
+        .conv()?;
     let mut keks = Vec::new();
     for row in rows {
-        let (version, wrapped, wraps) = row?;
+        let (version, wrapped, wraps) = row.conv()?;
         let version = u32::try_from(version).map_err(|_| Error::CorruptStore {
             reason: "kek version out of range",
         })?;
@@ -376,11 +401,13 @@ fn read_keks(conn: &Connection) -> Result<Vec<WrappedKek>> {
 }
 
 fn insert_kek(conn: &Connection, kek: &WrappedKek) -> Result<bool> {
-    let n = conn.execute(
-        "INSERT INTO privacy_keks (version, wrapped, wraps) VALUES (?1, ?2, ?3)
+    let n = conn
+        .execute(
+            "INSERT INTO privacy_keks (version, wrapped, wraps) VALUES (?1, ?2, ?3)
          ON CONFLICT(version) DO NOTHING",
-        params![kek.version, kek.wrapped, i64_of(kek.wraps)],
-    )?;
+            params![kek.version, kek.wrapped, i64_of(kek.wraps)],
+        )
+        .conv()?;
     Ok(n == 1)
 }
 
@@ -392,31 +419,41 @@ fn i64_of(n: u64) -> i64 {
 /// Adds `n` to the wrap count of KEK `version` unless that takes it past `limit`: false if
 /// it would (nothing changed), or if the version is not stored.
 fn add_kek_wraps(conn: &Connection, version: u32, n: u64, limit: u64) -> Result<bool> {
-    let mut stmt = conn.prepare_cached(
-        "UPDATE privacy_keks SET wraps = wraps + ?2 WHERE version = ?1 AND wraps <= ?3 - ?2",
-    )?;
-    Ok(stmt.execute(params![version, i64_of(n), i64_of(limit)])? == 1)
+    let mut stmt = conn
+        .prepare_cached(
+            "UPDATE privacy_keks SET wraps = wraps + ?2 WHERE version = ?1 AND wraps <= ?3 - ?2",
+        )
+        .conv()?;
+    Ok(stmt
+        .execute(params![version, i64_of(n), i64_of(limit)])
+        .conv()?
+        == 1)
 }
 
 fn kek_exists(conn: &Connection, version: u32) -> Result<bool> {
-    let mut stmt = conn.prepare_cached("SELECT count(*) FROM privacy_keks WHERE version = ?1")?;
-    let n: i64 = stmt.query_row(params![version], |r| r.get(0))?;
+    let mut stmt = conn
+        .prepare_cached("SELECT count(*) FROM privacy_keks WHERE version = ?1")
+        .conv()?;
+    let n: i64 = stmt.query_row(params![version], |r| r.get(0)).conv()?;
     Ok(n > 0)
 }
 
 fn delete_kek(conn: &Connection, version: u32) -> Result<()> {
-    let in_use: i64 = conn.query_row(
-        "SELECT count(*) FROM privacy_data_keys WHERE shredded = 0 AND kek_version = ?1",
-        params![version],
-        |r| r.get(0),
-    )?;
+    let in_use: i64 = conn
+        .query_row(
+            "SELECT count(*) FROM privacy_data_keys WHERE shredded = 0 AND kek_version = ?1",
+            params![version],
+            |r| r.get(0),
+        )
+        .conv()?;
     if in_use > 0 {
         return Err(Error::KekInUse { version });
     }
     conn.execute(
         "DELETE FROM privacy_keks WHERE version = ?1",
         params![version],
-    )?;
+    )
+    .conv()?;
     Ok(())
 }
 
@@ -437,9 +474,11 @@ impl KeyStore for SqliteKeyStore {
         let conn = self.lock()?;
         let mut stmt = conn
             .db
-            .prepare_cached(&format!("{SELECT_DATA_KEY} WHERE subject = ?1"))?;
+            .prepare_cached(&format!("{SELECT_DATA_KEY} WHERE subject = ?1"))
+            .conv()?;
         stmt.query_row(params![subject], data_key_row)
-            .optional()?
+            .optional()
+            .conv()?
             .map(RawRow::into_record)
             .transpose()
     }
@@ -464,8 +503,10 @@ impl KeyStore for SqliteKeyStore {
             let mut insert = tx.prepare_cached(
                 "INSERT INTO privacy_data_keys (subject, kek_version, wrapped) VALUES (?1, ?2, ?3)
                  ON CONFLICT(subject) DO NOTHING RETURNING key_id",
-            )?;
-            let mut select = tx.prepare_cached(&format!("{SELECT_DATA_KEY} WHERE subject = ?1"))?;
+            ).conv()?;
+            let mut select = tx
+                .prepare_cached(&format!("{SELECT_DATA_KEY} WHERE subject = ?1"))
+                .conv()?;
             let mut out = Vec::with_capacity(keys.len());
             // Keys inserted per KEK version: counted once per version below.
             let mut wraps: Vec<(u32, u64)> = Vec::new();
@@ -474,7 +515,8 @@ impl KeyStore for SqliteKeyStore {
                     .query_row(params![key.subject, key.kek_version, key.wrapped], |r| {
                         r.get(0)
                     })
-                    .optional()?;
+                    .optional()
+                    .conv()?;
                 if inserted.is_some() {
                     match wraps.iter_mut().find(|(v, _)| *v == key.kek_version) {
                         Some((_, n)) => *n += 1,
@@ -494,7 +536,8 @@ impl KeyStore for SqliteKeyStore {
                         seals: 0,
                     },
                     None => select
-                        .query_row(params![key.subject], data_key_row)?
+                        .query_row(params![key.subject], data_key_row)
+                        .conv()?
                         .into_record()?,
                 };
                 out.push(record);
@@ -514,9 +557,9 @@ impl KeyStore for SqliteKeyStore {
 
     fn data_keys(&self) -> Result<Vec<DataKeyRecord>> {
         let conn = self.lock()?;
-        let mut stmt = conn.db.prepare_cached(SELECT_DATA_KEY)?;
-        let rows = stmt.query_map([], data_key_row)?;
-        rows.map(|r| r.map_err(Error::from).and_then(RawRow::into_record))
+        let mut stmt = conn.db.prepare_cached(SELECT_DATA_KEY).conv()?;
+        let rows = stmt.query_map([], data_key_row).conv()?;
+        rows.map(|r| r.conv().and_then(RawRow::into_record))
             .collect()
     }
 
@@ -533,11 +576,13 @@ impl KeyStore for SqliteKeyStore {
                     version: to_version,
                 });
             }
-            let n = tx.execute(
-                "UPDATE privacy_data_keys SET kek_version = ?3, wrapped = ?4
+            let n = tx
+                .execute(
+                    "UPDATE privacy_data_keys SET kek_version = ?3, wrapped = ?4
                  WHERE key_id = ?1 AND kek_version = ?2 AND shredded = 0",
-                params![key_id, from_version, to_version, wrapped],
-            )?;
+                    params![key_id, from_version, to_version, wrapped],
+                )
+                .conv()?;
             if n == 1 {
                 add_kek_wraps(tx, to_version, 1, u64::MAX)?;
             }
@@ -547,11 +592,13 @@ impl KeyStore for SqliteKeyStore {
 
     fn add_seals(&self, counts: &[(u32, u64)]) -> Result<()> {
         self.write(|tx| {
-            let mut update = tx.prepare_cached(
-                "UPDATE privacy_data_keys SET seals = seals + ?2 WHERE key_id = ?1",
-            )?;
+            let mut update = tx
+                .prepare_cached("UPDATE privacy_data_keys SET seals = seals + ?2 WHERE key_id = ?1")
+                .conv()?;
             for &(key_id, n) in counts {
-                update.execute(params![key_id, i64::try_from(n).unwrap_or(i64::MAX)])?;
+                update
+                    .execute(params![key_id, i64::try_from(n).unwrap_or(i64::MAX)])
+                    .conv()?;
             }
             Ok(())
         })
@@ -568,18 +615,19 @@ impl KeyStore for SqliteKeyStore {
                  VALUES (?1, NULL, NULL, 1)
                  ON CONFLICT(subject) DO UPDATE SET kek_version = NULL, wrapped = NULL, shredded = 1",
                 params![subject],
-            )?;
+            ).conv()?;
             tx.execute(
                 "INSERT INTO privacy_shred_log (subject) VALUES (?1)",
                 params![subject],
-            )?;
+            ).conv()?;
             Ok(())
         })?;
         let conn = self.lock()?;
         // Waits (busy timeout) for readers of older snapshots; `busy = 1` if it could not.
         let busy: i64 = conn
             .db
-            .query_row("PRAGMA wal_checkpoint(TRUNCATE)", [], |r| r.get(0))?;
+            .query_row("PRAGMA wal_checkpoint(TRUNCATE)", [], |r| r.get(0))
+            .conv()?;
         if busy != 0 {
             return Err(Error::Store {
                 message: "the subject is shredded, but the WAL still holds the old key: \
@@ -592,34 +640,45 @@ impl KeyStore for SqliteKeyStore {
 
     fn shreds_since(&self, cursor: Option<u64>) -> Result<(u64, Vec<String>)> {
         let mut conn = self.lock()?;
-        let version: i64 = conn.db.query_row("PRAGMA data_version", [], |r| r.get(0))?;
+        let version: i64 = conn
+            .db
+            .query_row("PRAGMA data_version", [], |r| r.get(0))
+            .conv()?;
         if let (Some(cursor), Some(seen)) = (cursor, conn.data_version) {
             if seen == version {
                 // No other connection committed anything since the last read.
                 return Ok((cursor, Vec::new()));
             }
         }
-        let mut stmt = conn.db.prepare_cached(
-            "SELECT seq, subject FROM privacy_shred_log WHERE seq > ?1 ORDER BY seq",
-        )?;
+        let mut stmt = conn
+            .db
+            .prepare_cached(
+                "SELECT seq, subject FROM privacy_shred_log WHERE seq > ?1 ORDER BY seq",
+            )
+            .conv()?;
         let Some(cursor) = cursor else {
             drop(stmt);
-            let end: i64 = conn.db.query_row(
-                "SELECT coalesce(max(seq), 0) FROM privacy_shred_log",
-                [],
-                |r| r.get(0),
-            )?;
+            let end: i64 = conn
+                .db
+                .query_row(
+                    "SELECT coalesce(max(seq), 0) FROM privacy_shred_log",
+                    [],
+                    |r| r.get(0),
+                )
+                .conv()?;
             conn.data_version = Some(version);
             return Ok((u64::try_from(end).unwrap_or(0), Vec::new()));
         };
         let start = i64::try_from(cursor).unwrap_or(i64::MAX);
-        let rows = stmt.query_map(params![start], |r| {
-            Ok((r.get::<_, i64>(0)?, r.get::<_, String>(1)?))
-        })?;
+        let rows = stmt
+            .query_map(params![start], |r| {
+                Ok((r.get::<_, i64>(0)?, r.get::<_, String>(1)?))
+            })
+            .conv()?;
         let mut end = start;
         let mut subjects = Vec::new();
         for row in rows {
-            let (seq, subject) = row?;
+            let (seq, subject) = row.conv()?;
             end = end.max(seq);
             subjects.push(subject);
         }
@@ -649,10 +708,13 @@ impl KeyStoreTx for SqliteTx<'_, '_> {
     }
 
     fn update_kek(&mut self, kek: &WrappedKek) -> Result<()> {
-        let n = self.0.execute(
-            "UPDATE privacy_keks SET wrapped = ?2 WHERE version = ?1",
-            params![kek.version, kek.wrapped],
-        )?;
+        let n = self
+            .0
+            .execute(
+                "UPDATE privacy_keks SET wrapped = ?2 WHERE version = ?1",
+                params![kek.version, kek.wrapped],
+            )
+            .conv()?;
         if n == 1 {
             Ok(())
         } else {
@@ -669,9 +731,10 @@ impl KeyStoreTx for SqliteTx<'_, '_> {
     fn active_data_keys(&mut self) -> Result<Vec<DataKeyRecord>> {
         let mut stmt = self
             .0
-            .prepare_cached(&format!("{SELECT_DATA_KEY} WHERE shredded = 0"))?;
-        let rows = stmt.query_map([], data_key_row)?;
-        rows.map(|r| r.map_err(Error::from).and_then(RawRow::into_record))
+            .prepare_cached(&format!("{SELECT_DATA_KEY} WHERE shredded = 0"))
+            .conv()?;
+        let rows = stmt.query_map([], data_key_row).conv()?;
+        rows.map(|r| r.conv().and_then(RawRow::into_record))
             .collect()
     }
 
@@ -681,11 +744,13 @@ impl KeyStoreTx for SqliteTx<'_, '_> {
                 version: kek_version,
             });
         }
-        self.0.execute(
-            "UPDATE privacy_data_keys SET kek_version = ?2, wrapped = ?3
+        self.0
+            .execute(
+                "UPDATE privacy_data_keys SET kek_version = ?2, wrapped = ?3
              WHERE key_id = ?1 AND shredded = 0",
-            params![key_id, kek_version, wrapped],
-        )?;
+                params![key_id, kek_version, wrapped],
+            )
+            .conv()?;
         Ok(())
     }
 

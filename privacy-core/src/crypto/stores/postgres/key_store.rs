@@ -8,6 +8,7 @@ use postgres::error::SqlState;
 use postgres::fallible_iterator::FallibleIterator;
 use postgres::{Client, NoTls, Row, Transaction};
 
+use crate::crypto::error::Convert;
 use crate::crypto::error::{Error, Result};
 use crate::crypto::os::fork;
 use crate::crypto::stores::key_store::{
@@ -28,12 +29,12 @@ fn i32_of(v: u32) -> Result<i32> {
 }
 
 fn record(row: &Row) -> Result<DataKeyRecord> {
-    let key_id: i32 = row.try_get(0)?;
-    let subject: String = row.try_get(1)?;
-    let kek_version: Option<i32> = row.try_get(2)?;
-    let wrapped: Option<Vec<u8>> = row.try_get(3)?;
-    let shredded: bool = row.try_get(4)?;
-    let seals: i64 = row.try_get(5)?;
+    let key_id: i32 = row.try_get(0).conv()?;
+    let subject: String = row.try_get(1).conv()?;
+    let kek_version: Option<i32> = row.try_get(2).conv()?;
+    let wrapped: Option<Vec<u8>> = row.try_get(3).conv()?;
+    let shredded: bool = row.try_get(4).conv()?;
+    let seals: i64 = row.try_get(5).conv()?;
     let state = match (shredded, kek_version, wrapped) {
         (false, Some(v), Some(wrapped)) => DataKeyState::Active {
             kek_version: u32_of(v, "kek version out of range")?,
@@ -58,9 +59,9 @@ fn keks_of(rows: &[Row]) -> Result<Vec<WrappedKek>> {
     rows.iter()
         .map(|row| {
             Ok(WrappedKek {
-                version: u32_of(row.try_get(0)?, "kek version out of range")?,
-                wrapped: row.try_get(1)?,
-                wraps: u64::try_from(row.try_get::<_, i64>(2)?).unwrap_or(0),
+                version: u32_of(row.try_get(0).conv()?, "kek version out of range")?,
+                wrapped: row.try_get(1).conv()?,
+                wraps: u64::try_from(row.try_get::<_, i64>(2).conv()?).unwrap_or(0),
             })
         })
         .collect()
@@ -72,36 +73,40 @@ fn i64_of(n: u64) -> i64 {
 }
 
 /// A foreign-key violation becomes `fk`; anything else the store error.
-fn or_fk(e: postgres::Error, fk: Error) -> Error {
+fn or_fk(e: &postgres::Error, fk: Error) -> Error {
     if e.code() == Some(&SqlState::FOREIGN_KEY_VIOLATION) {
         fk
     } else {
-        Error::from(e)
+        Error::postgres(e)
     }
 }
 
 impl KeyStore for PostgresKeyStore {
     fn keks(&self) -> Result<Vec<WrappedKek>> {
-        self.with_client(|c| keks_of(&c.query(&self.sql.keks, &[])?))
+        self.with_client(|c| keks_of(&c.query(&self.sql.keks, &[]).conv()?))
     }
 
     fn insert_kek(&self, kek: &WrappedKek) -> Result<bool> {
         let version = i32_of(kek.version)?;
         let wraps = i64_of(kek.wraps);
         self.with_client(|c| {
-            Ok(c.execute(&self.sql.insert_kek, &[&version, &kek.wrapped, &wraps])? == 1)
+            Ok(
+                c.execute(&self.sql.insert_kek, &[&version, &kek.wrapped, &wraps])
+                    .conv()?
+                    == 1,
+            )
         })
     }
 
     fn delete_kek(&self, version: u32) -> Result<()> {
         let v = i32_of(version)?;
         self.tx(|tx| {
-            let in_use: i64 = tx.query_one(&self.sql.kek_in_use, &[&v])?.get(0);
+            let in_use: i64 = tx.query_one(&self.sql.kek_in_use, &[&v]).conv()?.get(0);
             if in_use > 0 {
                 return Err(Error::KekInUse { version });
             }
             tx.execute(&self.sql.delete_kek, &[&v])
-                .map_err(|e| or_fk(e, Error::KekInUse { version }))?;
+                .map_err(|e| or_fk(&e, Error::KekInUse { version }))?;
             Ok(())
         })
     }
@@ -110,7 +115,8 @@ impl KeyStore for PostgresKeyStore {
         self.with_conn(|c| {
             let statement = c.prepared("data_key", &self.sql.data_key)?;
             c.client
-                .query_opt(&statement, &[&subject])?
+                .query_opt(&statement, &[&subject])
+                .conv()?
                 .as_ref()
                 .map(record)
                 .transpose()
@@ -144,7 +150,7 @@ impl KeyStore for PostgresKeyStore {
                     .query(&upsert, &[&subjects, &i32_of(version)?, &wrapped, &limit])
                     .map_err(|e| match e.code() {
                         Some(&SqlState::DIVISION_BY_ZERO) => refused(version),
-                        _ => or_fk(e, Error::StaleKek { version }),
+                        _ => or_fk(&e, Error::StaleKek { version }),
                     })?
                 {
                     let r = record(&row)?;
@@ -157,7 +163,11 @@ impl KeyStore for PostgresKeyStore {
                     .collect();
                 if !missing.is_empty() {
                     // Committed by another instance while the statement ran.
-                    for row in c.client.query(&self.sql.data_keys_any, &[&missing])? {
+                    for row in c
+                        .client
+                        .query(&self.sql.data_keys_any, &[&missing])
+                        .conv()?
+                    {
                         let r = record(&row)?;
                         rows.insert(r.subject.clone(), r);
                     }
@@ -175,14 +185,18 @@ impl KeyStore for PostgresKeyStore {
                     let v = i32_of(version)?;
                     let n = tx
                         .execute(&self.sql.insert_data_keys, &[&names, &v, &wrapped])
-                        .map_err(|e| or_fk(e, Error::StaleKek { version }))?;
-                    if n > 0 && tx.execute(&self.sql.add_kek_wraps, &[&v, &i64_of(n), &limit])? == 0
+                        .map_err(|e| or_fk(&e, Error::StaleKek { version }))?;
+                    if n > 0
+                        && tx
+                            .execute(&self.sql.add_kek_wraps, &[&v, &i64_of(n), &limit])
+                            .conv()?
+                            == 0
                     {
                         return Err(refused(version));
                     }
                 }
                 let mut rows = HashMap::with_capacity(keys.len());
-                for row in tx.query(&self.sql.data_keys_any, &[&subjects])? {
+                for row in tx.query(&self.sql.data_keys_any, &[&subjects]).conv()? {
                     let r = record(&row)?;
                     rows.insert(r.subject.clone(), r);
                 }
@@ -201,7 +215,8 @@ impl KeyStore for PostgresKeyStore {
 
     fn data_keys(&self) -> Result<Vec<DataKeyRecord>> {
         self.with_client(|c| {
-            c.query(&self.sql.data_keys, &[])?
+            c.query(&self.sql.data_keys, &[])
+                .conv()?
                 .iter()
                 .map(record)
                 .collect()
@@ -221,14 +236,15 @@ impl KeyStore for PostgresKeyStore {
                 .execute(&self.sql.rewrap_data_key, &[&id, &from, &to, &wrapped])
                 .map_err(|e| {
                     or_fk(
-                        e,
+                        &e,
                         Error::StaleKek {
                             version: to_version,
                         },
                     )
                 })?;
             if n == 1 {
-                tx.execute(&self.sql.add_kek_wraps, &[&to, &1_i64, &i64::MAX])?;
+                tx.execute(&self.sql.add_kek_wraps, &[&to, &1_i64, &i64::MAX])
+                    .conv()?;
             }
             Ok(n == 1)
         })
@@ -244,7 +260,7 @@ impl KeyStore for PostgresKeyStore {
             .map(|&(_, n)| i64::try_from(n).unwrap_or(i64::MAX))
             .collect();
         self.with_client(|c| {
-            c.execute(&self.sql.add_seals, &[&ids, &ns])?;
+            c.execute(&self.sql.add_seals, &[&ids, &ns]).conv()?;
             Ok(())
         })
     }
@@ -252,10 +268,11 @@ impl KeyStore for PostgresKeyStore {
     fn shred(&self, subject: &str) -> Result<()> {
         self.tx(|tx| {
             // Serializes shreds, so log positions grow in commit order.
-            tx.batch_execute(&self.sql.shred_lock)?;
-            tx.execute(&self.sql.shred, &[&subject])?;
-            tx.execute(&self.sql.shred_log_insert, &[&subject])?;
-            tx.execute("SELECT pg_notify($1, '')", &[&self.channel])?;
+            tx.batch_execute(&self.sql.shred_lock).conv()?;
+            tx.execute(&self.sql.shred, &[&subject]).conv()?;
+            tx.execute(&self.sql.shred_log_insert, &[&subject]).conv()?;
+            tx.execute("SELECT pg_notify($1, '')", &[&self.channel])
+                .conv()?;
             Ok(())
         })
     }
@@ -263,17 +280,21 @@ impl KeyStore for PostgresKeyStore {
     fn shreds_since(&self, cursor: Option<u64>) -> Result<(u64, Vec<String>)> {
         self.with_conn(|c| {
             let Some(cursor) = cursor else {
-                let end: i64 = c.client.query_one(&self.sql.shred_log_end, &[])?.get(0);
+                let end: i64 = c
+                    .client
+                    .query_one(&self.sql.shred_log_end, &[])
+                    .conv()?
+                    .get(0);
                 return Ok((u64::try_from(end).unwrap_or(0), Vec::new()));
             };
             let from = i64::try_from(cursor).unwrap_or(i64::MAX);
             let mut end = from;
             let mut subjects = Vec::new();
             let since = c.prepared("shred_log_since", &self.sql.shred_log_since)?;
-            for row in c.client.query(&since, &[&from])? {
-                let seq: i64 = row.try_get(0)?;
+            for row in c.client.query(&since, &[&from]).conv()? {
+                let seq: i64 = row.try_get(0).conv()?;
                 end = end.max(seq);
-                subjects.push(row.try_get(1)?);
+                subjects.push(row.try_get(1).conv()?);
             }
             Ok((u64::try_from(end).unwrap_or(0), subjects))
         })
@@ -294,8 +315,10 @@ impl KeyStore for PostgresKeyStore {
                 {
                     return Ok(client);
                 }
-                let mut client = self.config.connect(NoTls)?;
-                client.batch_execute(&format!("LISTEN \"{}\"", self.channel))?;
+                let mut client = self.config.connect(NoTls).conv()?;
+                client
+                    .batch_execute(&format!("LISTEN \"{}\"", self.channel))
+                    .conv()?;
                 Ok(client)
             })?;
             let woken = {
@@ -307,7 +330,7 @@ impl KeyStore for PostgresKeyStore {
             };
             fork::between_forks(move || -> Result<()> {
                 // A broken listener is closed here; a working one is put back.
-                woken?;
+                woken.conv()?;
                 *self.listener.lock()? = Some((client, generation));
                 Ok(())
             })
@@ -323,7 +346,7 @@ impl KeyStore for PostgresKeyStore {
         f: &mut (dyn FnMut(&mut dyn KeyStoreTx) -> Result<()> + Send),
     ) -> Result<()> {
         self.tx(|tx| {
-            tx.batch_execute(&self.sql.admin_lock)?;
+            tx.batch_execute(&self.sql.admin_lock).conv()?;
             f(&mut PostgresTx { tx, sql: &self.sql })
         })
     }
@@ -337,22 +360,27 @@ struct PostgresTx<'a, 't> {
 
 impl KeyStoreTx for PostgresTx<'_, '_> {
     fn keks(&mut self) -> Result<Vec<WrappedKek>> {
-        keks_of(&self.tx.query(&self.sql.keks, &[])?)
+        keks_of(&self.tx.query(&self.sql.keks, &[]).conv()?)
     }
 
     fn insert_kek(&mut self, kek: &WrappedKek) -> Result<bool> {
         let version = i32_of(kek.version)?;
-        Ok(self.tx.execute(
-            &self.sql.insert_kek,
-            &[&version, &kek.wrapped, &i64_of(kek.wraps)],
-        )? == 1)
+        Ok(self
+            .tx
+            .execute(
+                &self.sql.insert_kek,
+                &[&version, &kek.wrapped, &i64_of(kek.wraps)],
+            )
+            .conv()?
+            == 1)
     }
 
     fn update_kek(&mut self, kek: &WrappedKek) -> Result<()> {
         let version = i32_of(kek.version)?;
         if self
             .tx
-            .execute(&self.sql.update_kek, &[&version, &kek.wrapped])?
+            .execute(&self.sql.update_kek, &[&version, &kek.wrapped])
+            .conv()?
             == 1
         {
             Ok(())
@@ -365,19 +393,24 @@ impl KeyStoreTx for PostgresTx<'_, '_> {
 
     fn delete_kek(&mut self, version: u32) -> Result<()> {
         let v = i32_of(version)?;
-        let in_use: i64 = self.tx.query_one(&self.sql.kek_in_use, &[&v])?.get(0);
+        let in_use: i64 = self
+            .tx
+            .query_one(&self.sql.kek_in_use, &[&v])
+            .conv()?
+            .get(0);
         if in_use > 0 {
             return Err(Error::KekInUse { version });
         }
         self.tx
             .execute(&self.sql.delete_kek, &[&v])
-            .map_err(|e| or_fk(e, Error::KekInUse { version }))?;
+            .map_err(|e| or_fk(&e, Error::KekInUse { version }))?;
         Ok(())
     }
 
     fn active_data_keys(&mut self) -> Result<Vec<DataKeyRecord>> {
         self.tx
-            .query(&self.sql.active_data_keys, &[])?
+            .query(&self.sql.active_data_keys, &[])
+            .conv()?
             .iter()
             .map(record)
             .collect()
@@ -389,7 +422,7 @@ impl KeyStoreTx for PostgresTx<'_, '_> {
             .execute(&self.sql.update_data_key, &[&id, &v, &wrapped])
             .map_err(|e| {
                 or_fk(
-                    e,
+                    &e,
                     Error::StaleKek {
                         version: kek_version,
                     },
@@ -402,7 +435,8 @@ impl KeyStoreTx for PostgresTx<'_, '_> {
         let v = i32_of(version)?;
         if self
             .tx
-            .execute(&self.sql.add_kek_wraps, &[&v, &i64_of(wraps), &i64::MAX])?
+            .execute(&self.sql.add_kek_wraps, &[&v, &i64_of(wraps), &i64::MAX])
+            .conv()?
             == 1
         {
             Ok(())

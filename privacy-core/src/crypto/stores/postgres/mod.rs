@@ -9,13 +9,14 @@ use postgres::{Client, Config, NoTls, Statement, Transaction};
 mod key_store;
 mod schema;
 
+use crate::crypto::error::Convert;
 use crate::crypto::error::{Error, Result};
 use crate::crypto::os::fork;
 use schema::{migrate, Sql};
 
 /// Connections a store opens at most for concurrent calls (plus one that listens for
 /// shreds); a second one opens only when a call finds the first busy.
-pub const POSTGRES_POOL_SIZE: usize = 4;
+pub(crate) const POSTGRES_POOL_SIZE: usize = 4;
 
 /// The schema version this build writes (the `privacy_meta` row `schema_version`): 2 added
 /// the seal count of each data key, 3 the wrap count of each KEK (`privacy_keks.wraps`,
@@ -65,7 +66,7 @@ pub struct PostgresKeyStore {
     schema: String,
     channel: String,
     sql: Sql,
-    /// Up to [`POSTGRES_POOL_SIZE`] connections, opened as concurrent calls need them.
+    /// Up to four connections, opened as concurrent calls need them.
     pool: Vec<Mutex<Option<Conn>>>,
     /// The connection that `LISTEN`s for shreds, and the fork generation that opened it;
     /// taken out while it waits, so that no lock is held across the wait (a `fork` then
@@ -87,7 +88,7 @@ impl Conn {
         if let Some(statement) = self.prepared.get(name) {
             return Ok(statement.clone());
         }
-        let statement = self.client.prepare(sql)?;
+        let statement = self.client.prepare(sql).conv()?;
         self.prepared.insert(name, statement.clone());
         Ok(statement)
     }
@@ -179,7 +180,7 @@ impl PostgresKeyStore {
                 if guard.as_ref().is_none_or(|c| c.client.is_closed()) {
                     *guard = None;
                     *guard = Some(Conn {
-                        client: self.config.connect(NoTls)?,
+                        client: self.config.connect(NoTls).conv()?,
                         prepared: HashMap::new(),
                         fork: generation,
                     });
@@ -212,9 +213,9 @@ impl PostgresKeyStore {
         mut f: impl FnMut(&mut Transaction<'_>) -> Result<R> + Send,
     ) -> Result<R> {
         self.with_client(|client| {
-            let mut tx = client.transaction()?;
+            let mut tx = client.transaction().conv()?;
             let out = f(&mut tx)?;
-            tx.commit()?;
+            tx.commit().conv()?;
             Ok(out)
         })
     }

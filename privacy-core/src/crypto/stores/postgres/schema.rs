@@ -4,6 +4,7 @@
 use postgres::Client;
 
 use super::POSTGRES_SCHEMA_VERSION;
+use crate::crypto::error::Convert;
 use crate::crypto::error::{Error, Result};
 
 /// The statements, with the schema spelled in.
@@ -142,7 +143,8 @@ pub(super) fn schema_version(
         .query_one(
             "SELECT to_regclass($1) IS NOT NULL",
             &[&format!("{schema}.privacy_meta")],
-        )?
+        )
+        .conv()?
         .get(0);
     if !exists {
         return Ok(0);
@@ -151,7 +153,8 @@ pub(super) fn schema_version(
         .query_opt(
             &format!("SELECT value FROM {schema}.privacy_meta WHERE name = 'schema_version'"),
             &[],
-        )?
+        )
+        .conv()?
         .map_or(0, |row| row.get(0)))
 }
 
@@ -171,12 +174,14 @@ pub(super) fn migrate(client: &mut Client, schema: &str) -> Result<()> {
     if found == POSTGRES_SCHEMA_VERSION {
         return Ok(());
     }
-    let mut tx = client.transaction()?;
+    let mut tx = client.transaction().conv()?;
     tx.execute(
         "SELECT pg_advisory_xact_lock(hashtext($1))",
         &[&format!("privacy-core/{schema}")],
-    )?;
-    tx.batch_execute(&format!("CREATE SCHEMA IF NOT EXISTS {schema}"))?;
+    )
+    .conv()?;
+    tx.batch_execute(&format!("CREATE SCHEMA IF NOT EXISTS {schema}"))
+        .conv()?;
     let version = schema_version(&mut tx, schema)?;
     if version > POSTGRES_SCHEMA_VERSION {
         return Err(too_new(version));
@@ -204,13 +209,15 @@ pub(super) fn migrate(client: &mut Client, schema: &str) -> Result<()> {
                  seq bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
                  subject text NOT NULL
              );"
-        ))?;
+        ))
+        .conv()?;
     }
     if version < 2 {
         tx.batch_execute(&format!(
             "ALTER TABLE {schema}.privacy_data_keys
                  ADD COLUMN IF NOT EXISTS seals bigint NOT NULL DEFAULT 0"
-        ))?;
+        ))
+        .conv()?;
     }
     if version < 3 {
         // The wrap count of each KEK, started at the data keys it wraps now (a lower bound:
@@ -222,7 +229,8 @@ pub(super) fn migrate(client: &mut Client, schema: &str) -> Result<()> {
              UPDATE {schema}.privacy_keks k SET wraps = (
                  SELECT count(*) FROM {schema}.privacy_data_keys d
                  WHERE d.kek_version = k.version)"
-        ))?;
+        ))
+        .conv()?;
     }
     // Later versions: `if version < 4 { ... }`, each step in this transaction.
     if version < POSTGRES_SCHEMA_VERSION {
@@ -232,8 +240,9 @@ pub(super) fn migrate(client: &mut Client, schema: &str) -> Result<()> {
                  ON CONFLICT (name) DO UPDATE SET value = excluded.value"
             ),
             &[&POSTGRES_SCHEMA_VERSION],
-        )?;
+        )
+        .conv()?;
     }
-    tx.commit()?;
+    tx.commit().conv()?;
     Ok(())
 }
