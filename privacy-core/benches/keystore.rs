@@ -43,7 +43,7 @@ fn stores(dir: &std::path::Path) -> Vec<Store> {
                 let store =
                     privacy_core::crypto::PostgresKeyStore::connect_in_schema(&url, &schema)
                         .unwrap();
-                Keyring::with_store(store, master()).unwrap()
+                Keyring::new(store, master()).unwrap()
             }),
         });
     }

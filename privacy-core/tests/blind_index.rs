@@ -386,7 +386,7 @@ fn index_key_rotation_reindex_and_retirement() {
 fn rotation_and_retirement_survive_kek_and_master_key_rotation_and_reopening() {
     let store = Arc::new(MemoryKeyStore::new());
     let master = MasterKey::from_bytes([9; 32]);
-    let mut keyring = Keyring::with_store(Arc::clone(&store), master.clone()).unwrap();
+    let mut keyring = Keyring::new(Arc::clone(&store), master.clone()).unwrap();
     keyring.rotate_index_key().unwrap();
     keyring.retire_index_key(1).unwrap();
     let index = keyring
@@ -398,8 +398,8 @@ fn rotation_and_retirement_survive_kek_and_master_key_rotation_and_reopening() {
     drop(keyring);
     // The old master key opens nothing; the new one finds the same index key, and a
     // reopened store does not bring back a retired version.
-    assert!(Keyring::with_store(Arc::clone(&store), master).is_err());
-    let reopened = Keyring::with_store(Arc::clone(&store), new_master).unwrap();
+    assert!(Keyring::new(Arc::clone(&store), master).is_err());
+    let reopened = Keyring::new(Arc::clone(&store), new_master).unwrap();
     assert_eq!(reopened.index_key_versions().unwrap(), vec![2]);
     assert_eq!(
         reopened
@@ -437,11 +437,11 @@ fn indexes_of_the_format_before_versions_are_found_and_migrated_by_reindex() {
     let bytes = [11; 32];
     let store = Arc::new(MemoryKeyStore::new());
     // A store from before the index key row: a KEK and no index key.
-    drop(Keyring::with_store(Arc::clone(&store), MasterKey::from_bytes(bytes)).unwrap());
+    drop(Keyring::new(Arc::clone(&store), MasterKey::from_bytes(bytes)).unwrap());
     store
         .delete_kek(privacy_core::__private::layout::INDEX_KEY_VERSION)
         .unwrap();
-    let keyring = Keyring::with_store(Arc::clone(&store), MasterKey::from_bytes(bytes)).unwrap();
+    let keyring = Keyring::new(Arc::clone(&store), MasterKey::from_bytes(bytes)).unwrap();
     let legacy = legacy_index(bytes, "Account", "email", "\"ada@example.com\"");
     assert!(keyring
         .blind_index_candidates("Account", "email", "ada@example.com")

@@ -259,7 +259,7 @@ fn a_renamed_encrypted_field_is_sealed_where_serde_writes_it() {
     let json = serde_json::to_string(&sealed).unwrap();
     assert!(!json.contains("x@example.com"));
     assert!(sealed.body()["mail"].is_string());
-    assert_eq!(sealed.envelopes().collect::<Vec<_>>(), ["/mail"]);
+    assert_eq!(sealed.encrypted_pointers().collect::<Vec<_>>(), ["/mail"]);
     let back: Sealed<Renamed> = serde_json::from_str(&json).unwrap();
     assert!(back.open(&keyring).unwrap() == record);
 }
@@ -682,8 +682,7 @@ fn two_keyrings_on_one_store_racing_for_a_new_subject_share_one_key() {
 fn errors_debug_output_and_keyring_debug_contain_no_plaintext_or_key_bytes() {
     let key = master(0xAB);
     let key_b64 = key.to_base64().to_string();
-    let keyring =
-        Keyring::with_store(privacy_core::crypto::MemoryKeyStore::new(), key.clone()).unwrap();
+    let keyring = Keyring::new(privacy_core::crypto::MemoryKeyStore::new(), key.clone()).unwrap();
     let a = account(42);
     let sealed = keyring.seal(&a).unwrap();
     let mut texts = vec![

@@ -301,7 +301,7 @@ fn a_key_management_service_can_be_the_root_and_is_not_called_on_seal_or_open() 
         down: Arc::clone(&down),
     };
     let store = Arc::new(MemoryKeyStore::new());
-    let mut keyring = Keyring::with_key_wrapper(Arc::clone(&store), kms()).unwrap();
+    let mut keyring = Keyring::new_with_wrapper(Arc::clone(&store), kms()).unwrap();
     let at_start = calls.load(Ordering::SeqCst);
     assert!(at_start > 0);
     let aad = Aad::new("T", "f", "s");
@@ -318,13 +318,13 @@ fn a_key_management_service_can_be_the_root_and_is_not_called_on_seal_or_open() 
 
     // Another keyring on the same store with another root fails; with the service it opens.
     assert!(matches!(
-        Keyring::with_store(Arc::clone(&store), MasterKey::from_bytes([1; 32])).unwrap_err(),
+        Keyring::new(Arc::clone(&store), MasterKey::from_bytes([1; 32])).unwrap_err(),
         Error::WrongMasterKey { .. }
     ));
     // The service down while a keyring starts: its error, not a wrong-key error.
     down.store(true, Ordering::SeqCst);
     assert_eq!(
-        Keyring::with_key_wrapper(Arc::clone(&store), kms())
+        Keyring::new_with_wrapper(Arc::clone(&store), kms())
             .unwrap_err()
             .to_string(),
         "key wrapper: service unavailable"
@@ -336,9 +336,9 @@ fn a_key_management_service_can_be_the_root_and_is_not_called_on_seal_or_open() 
     // Moving the root from the service to a master key (or back) is one transaction.
     let master = MasterKey::from_bytes([9; 32]);
     keyring.rotate_key_wrapper(master.clone()).unwrap();
-    let reopened = Keyring::with_store(Arc::clone(&store), master).unwrap();
+    let reopened = Keyring::new(Arc::clone(&store), master).unwrap();
     assert_eq!(&reopened.open_bytes(&aad, &env).unwrap()[..], b"x");
-    assert!(Keyring::with_key_wrapper(Arc::clone(&store), kms()).is_err());
+    assert!(Keyring::new_with_wrapper(Arc::clone(&store), kms()).is_err());
     // A master key is a KeyWrapper too: what it wraps, it unwraps.
     let key = [7u8; 32];
     let k = MasterKey::from_bytes([2; 32]);
@@ -351,8 +351,8 @@ fn a_key_management_service_can_be_the_root_and_is_not_called_on_seal_or_open() 
 fn a_new_store_gets_a_random_blind_index_key_not_one_the_master_key_derives() {
     use privacy_core::crypto::{Keyring, MemoryKeyStore};
     let master = MasterKey::from_bytes([3; 32]);
-    let a = Keyring::with_store(MemoryKeyStore::new(), master.clone()).unwrap();
-    let b = Keyring::with_store(MemoryKeyStore::new(), master).unwrap();
+    let a = Keyring::new(MemoryKeyStore::new(), master.clone()).unwrap();
+    let b = Keyring::new(MemoryKeyStore::new(), master).unwrap();
     let index = |k: &Keyring| {
         k.blind_index("Account", "email", "ada@example.com")
             .unwrap()
@@ -458,7 +458,7 @@ fn a_keyring_that_cannot_read_the_shred_log_for_a_whole_bound_drops_its_keys() {
         stalled: std::sync::atomic::AtomicBool::new(false),
     });
     assert!(store.is_shared(), "a store of our own counts as shared");
-    let keyring = Keyring::with_store(Arc::clone(&store), MasterKey::from_bytes([6; 32]))
+    let keyring = Keyring::new(Arc::clone(&store), MasterKey::from_bytes([6; 32]))
         .unwrap()
         .with_shred_bound(Duration::from_millis(100));
     let aad = Aad::new("T", "f", "s");
@@ -499,10 +499,10 @@ fn lagging_and_prompt(
         down: std::sync::atomic::AtomicBool::new(false),
         stalled: std::sync::atomic::AtomicBool::new(false),
     });
-    let a = Keyring::with_store(Arc::clone(&store), MasterKey::from_bytes([6; 32]))
+    let a = Keyring::new(Arc::clone(&store), MasterKey::from_bytes([6; 32]))
         .unwrap()
         .with_shred_bound(bound);
-    let b = Keyring::with_store(Arc::clone(&store), MasterKey::from_bytes([6; 32])).unwrap();
+    let b = Keyring::new(Arc::clone(&store), MasterKey::from_bytes([6; 32])).unwrap();
     (store, a, b)
 }
 

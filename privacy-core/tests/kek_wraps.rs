@@ -20,7 +20,7 @@ fn child_process() {
 fn kek_wrap_counts_move_every_keyring_over_one_memory_store_to_one_new_kek() {
     let store = Arc::new(MemoryKeyStore::new());
     instances::kek_wrap_limit_moves_every_keyring_to_one_new_kek(
-        &|| Keyring::with_store(Arc::clone(&store), MasterKey::from_bytes([7; 32])).unwrap(),
+        &|| Keyring::new(Arc::clone(&store), MasterKey::from_bytes([7; 32])).unwrap(),
         None,
     );
 }

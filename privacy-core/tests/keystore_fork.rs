@@ -342,7 +342,7 @@ fn forks_while_the_background_thread_works(build: &dyn Fn() -> Keyring) {
 /// sees, so every call there fails, visibly.
 fn in_memory_sqlite_refuses_a_child() {
     let store = privacy_core::crypto::SqliteKeyStore::open(":memory:").unwrap();
-    let keyring = Keyring::with_store(store, MasterKey::from_bytes([7; 32])).unwrap();
+    let keyring = Keyring::new(store, MasterKey::from_bytes([7; 32])).unwrap();
     let sealed = keyring.seal_bytes(&aad("parent"), b"parent").unwrap();
     let (mut parent_end, mut child_end) = socket_pair();
     // SAFETY: as in `forked_worker`.
@@ -403,7 +403,7 @@ fn postgres_worker() {
     let build = || {
         let store =
             privacy_core::crypto::PostgresKeyStore::connect_in_schema(&url, &schema).unwrap();
-        Keyring::with_store(store, MasterKey::from_bytes([7; 32])).unwrap()
+        Keyring::new(store, MasterKey::from_bytes([7; 32])).unwrap()
     };
     let app = format!("privacy-core keys {schema}");
     // First: the sessions it compares are all of the schema's, and a keyring of an earlier

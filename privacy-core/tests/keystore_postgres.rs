@@ -401,7 +401,7 @@ fn a_read_only_connection_opens_what_the_store_holds_and_refuses_new_keys_clearl
         if schema.url.contains('?') { "&" } else { "?" }
     );
     let store = PostgresKeyStore::connect_in_schema(&url, &schema.name).unwrap();
-    let read_only = Keyring::with_store(store, master(7)).unwrap();
+    let read_only = Keyring::new(store, master(7)).unwrap();
     assert_eq!(
         &read_only
             .open_bytes(&Aad::new("T", "f", "kept"), &env)

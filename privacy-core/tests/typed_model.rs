@@ -61,7 +61,7 @@ where
     let keyring = Keyring::in_memory();
     let sealed = keyring.seal(record).expect("record seals");
     assert_eq!(
-        sealed.envelopes().collect::<Vec<_>>(),
+        sealed.encrypted_pointers().collect::<Vec<_>>(),
         case.sealed,
         "envelope pointers"
     );
@@ -80,7 +80,7 @@ where
     let streamed = streamed_round_trips(&keyring, record, opened, case.encrypted);
     let streamed_back: Sealed<T> = serde_json::from_str(&streamed).expect("streamed JSON reads");
     assert_eq!(
-        streamed_back.envelopes().collect::<Vec<_>>(),
+        streamed_back.encrypted_pointers().collect::<Vec<_>>(),
         case.sealed,
         "streamed envelope pointers"
     );
@@ -1738,7 +1738,7 @@ fn seal_all_and_open_all_round_trip_records_in_order() {
     ];
     let sealed = keyring.seal_all(&records).expect("seals");
     assert_eq!(sealed.len(), 3);
-    assert_eq!(sealed[1].subject(), Some("subj-other"));
+    assert_eq!(sealed[1].subject_id(), Some("subj-other"));
     let json = serde_json::to_string(&sealed).expect("json");
     for r in &records {
         assert!(!json.contains(&r.email) && !json.contains(&r.backup_email));
@@ -1778,7 +1778,7 @@ fn a_blind_indexed_vec_has_one_index_per_element_and_any_element_finds_the_recor
         .blind_index("Rec", "emails", "four@example.com")
         .expect("index");
     assert!(!indexes.contains(&other));
-    assert_eq!(sealed.envelopes().collect::<Vec<_>>(), ["/emails"]);
+    assert_eq!(sealed.encrypted_pointers().collect::<Vec<_>>(), ["/emails"]);
     let json = serde_json::to_string(&sealed).expect("json");
     assert!(!json.contains("example.com"));
     let back: Sealed<Rec> = serde_json::from_str(&json).expect("reads back");
@@ -1832,7 +1832,7 @@ mod with_escape_hatch {
         );
         let keyring = Keyring::in_memory();
         let sealed = keyring.seal(&r).unwrap();
-        assert_eq!(sealed.subject(), Some("user-7"));
+        assert_eq!(sealed.subject_id(), Some("user-7"));
         assert!(sealed.open(&keyring).unwrap() == r);
         let report = r.expire(SystemTime::UNIX_EPOCH + Duration::from_secs(1_000 + 31 * 86_400));
         assert_eq!(report.changed(), 1);

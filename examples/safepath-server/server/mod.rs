@@ -78,7 +78,7 @@ pub async fn open(config: &Config) -> Result<Arc<AppState>, ApiError> {
             #[cfg(feature = "postgres")]
             KeySource::Postgres(url, schema) => {
                 privacy_core::crypto::PostgresKeyStore::connect_in_schema(&url, &schema)
-                    .and_then(|store| Keyring::with_store(store, master))
+                    .and_then(|store| Keyring::new(store, master))
             }
         }
         .map_err(|e| ApiError::internal("open key store", &e))?;

@@ -35,7 +35,7 @@ pub fn open(spec: &str, master: MasterKey) -> Result<Keyring, Error> {
         {
             let url = std::env::var(POSTGRES_URL_ENV).expect("PRIVACY_TEST_POSTGRES_URL");
             let store = privacy_core::crypto::PostgresKeyStore::connect_in_schema(&url, schema)?;
-            return Keyring::with_store(store, master);
+            return Keyring::new(store, master);
         }
         #[cfg(not(feature = "postgres"))]
         panic!("postgres store {schema} without feature postgres");
@@ -323,7 +323,7 @@ pub fn racing_first_seals_give_one_data_key(spec: &str) {
     for subject in &subjects {
         let keys: HashSet<u32> = rows
             .iter()
-            .filter(|r| &r.subject == subject)
+            .filter(|r| &r.subject_id == subject)
             .map(|r| r.key_id)
             .collect();
         assert_eq!(keys.len(), 1, "{subject} has {} data keys", keys.len());
@@ -612,7 +612,7 @@ pub fn prepare_subjects_creates_each_key_once(spec: &str) {
     assert_eq!(rows.len(), 25_000);
     let ids: BTreeMap<&str, u32> = rows
         .iter()
-        .map(|r| (r.subject.as_str(), r.key_id))
+        .map(|r| (r.subject_id.as_str(), r.key_id))
         .collect();
     assert_eq!(ids.len(), 25_000);
 }
@@ -854,7 +854,7 @@ pub fn kek_wrap_limit_moves_every_keyring_to_one_new_kek(
     // The store refuses a batch that would pass the limit, and stores nothing.
     let refused = a.store().insert_data_keys(
         &[NewDataKey {
-            subject: "refused",
+            subject_id: "refused",
             kek_version: newest,
             wrapped: &[0; 60],
         }],

@@ -25,7 +25,7 @@ pub struct Aad<'a> {
     /// The field, e.g. `"card"`, or a path into nested records such as `"devices.1.serial"`.
     pub field: &'a str,
     /// The data subject id; it also selects the data key.
-    pub subject: &'a str,
+    pub subject_id: &'a str,
     /// The one record the envelope belongs to (empty: not bound to a record). Record-level
     /// sealing binds a random id drawn per sealed record, plus the `record_id` field's value.
     pub record_binding: &'a str,
@@ -37,7 +37,7 @@ impl<'a> Aad<'a> {
         Aad {
             record,
             field,
-            subject,
+            subject_id: subject,
             record_binding: "",
         }
     }
@@ -58,9 +58,14 @@ impl<'a> Aad<'a> {
     pub(crate) fn with_bytes<R>(&self, key_id: u32, f: impl FnOnce(&[u8]) -> R) -> Result<R> {
         let bound = !self.record_binding.is_empty();
         let parts: &[&str] = if bound {
-            &[self.record, self.field, self.subject, self.record_binding]
+            &[
+                self.record,
+                self.field,
+                self.subject_id,
+                self.record_binding,
+            ]
         } else {
-            &[self.record, self.field, self.subject]
+            &[self.record, self.field, self.subject_id]
         };
         let len = 5 + parts.iter().map(|p| 4 + p.len()).sum::<usize>();
         let mut stack = [0u8; 128];

@@ -48,7 +48,9 @@ impl<'k> RecordOpener<'k> {
         let header = EnvelopeHeader::parse(self.scratch.as_slice())?;
         let key = match &self.key {
             Some(key) => key,
-            None => self.key.insert(self.keyring.data_key(aad.subject, false)?),
+            None => self
+                .key
+                .insert(self.keyring.data_key(aad.subject_id, false)?),
         };
         let tree = Keyring::open_with_key(key, aad, &header, self.scratch.as_mut_slice())
             .and_then(|plain| serde_json::from_slice(plain).conv());

@@ -119,13 +119,13 @@ impl<T> Serialize for Sealed<T> {
 
 impl<T> Sealed<T> {
     /// The record name it was sealed as ([`RecordSchema::name`]).
-    pub fn type_name(&self) -> &str {
+    pub fn record_name(&self) -> &str {
         &self.type_name
     }
 
-    /// The data subject the envelopes are bound to (`None` for records without encrypted
+    /// The id of the person the envelopes are bound to (`None` for records without encrypted
     /// fields and without a subject id).
-    pub fn subject(&self) -> Option<&str> {
+    pub fn subject_id(&self) -> Option<&str> {
         self.subject.as_deref()
     }
 
@@ -137,7 +137,7 @@ impl<T> Sealed<T> {
     }
 
     /// The JSON pointers (RFC 6901) of the envelopes in [`body`](Sealed::body).
-    pub fn envelopes(&self) -> impl Iterator<Item = &str> {
+    pub fn encrypted_pointers(&self) -> impl Iterator<Item = &str> {
         self.envelopes.iter().map(CompactString::as_str)
     }
 

@@ -134,7 +134,7 @@ impl Inner {
                     Some((mine, key)) if mine == wrapped.as_slice() => wrap::cipher(key),
                     _ => wrap::cipher(&self.unwrap_data_key(
                         *kek_version,
-                        &record.subject,
+                        &record.subject_id,
                         wrapped,
                     )?),
                 };
@@ -246,7 +246,7 @@ impl Inner {
                 .iter()
                 .zip(&keys)
                 .map(|(subject, (_, wrapped))| NewDataKey {
-                    subject,
+                    subject_id: subject,
                     kek_version: version,
                     wrapped,
                 })

@@ -20,11 +20,11 @@ use crate::crypto::os::fork;
 use crate::crypto::stores::key_store::DataKeyState;
 
 impl Keyring {
-    /// Seals `plaintext` for `aad.subject` (creating the subject's data key on first use)
+    /// Seals `plaintext` for `aad.subject_id` (creating the subject's data key on first use)
     /// into an envelope; see the [module docs](crate::crypto) for the byte layout.
     pub fn seal_bytes(&self, aad: &Aad<'_>, plaintext: &[u8]) -> Result<Vec<u8>> {
         let mut out = Vec::with_capacity(MIN_LEN + plaintext.len());
-        self.with_key(aad.subject, true, |key_id, cipher| {
+        self.with_key(aad.subject_id, true, |key_id, cipher| {
             seal_envelope(key_id, cipher, aad, plaintext, true, &mut out)
         })?;
         Ok(out)
@@ -60,7 +60,7 @@ impl Keyring {
     pub fn open_bytes(&self, aad: &Aad<'_>, envelope: &[u8]) -> Result<Zeroizing<Vec<u8>>> {
         let parsed = Envelope::parse(envelope)?;
         let (header, ciphertext) = (EnvelopeHeader::of(&parsed), parsed.ciphertext);
-        self.with_key(aad.subject, false, |key_id, cipher| {
+        self.with_key(aad.subject_id, false, |key_id, cipher| {
             let mut plain = Zeroizing::new(ciphertext.to_vec());
             open_envelope(key_id, cipher, aad, &header, &mut plain)?;
             Ok(plain)

@@ -18,7 +18,7 @@ const KEK_WRAP_INFO: &[u8] = b"privacy-core/v1/kek-wrap";
 /// environment, file and explicit sources all do. A key management service implements it by
 /// calling its encrypt and decrypt operations (AWS KMS `Encrypt`/`Decrypt`, Vault Transit
 /// `encrypt`/`decrypt`, GCP KMS `encrypt`/`decrypt`), so the root key never enters the
-/// process; give it to [`Keyring::with_key_wrapper`](crate::crypto::Keyring::with_key_wrapper). It is
+/// process; give it to [`Keyring::new_with_wrapper`](crate::crypto::Keyring::new_with_wrapper). It is
 /// called when a keyring starts, after another keyring rotated, and by the admin operations:
 /// never on a seal or an open.
 ///
@@ -52,7 +52,7 @@ const KEK_WRAP_INFO: &[u8] = b"privacy-core/v1/kek-wrap";
 ///     }
 /// }
 ///
-/// let keyring = Keyring::with_key_wrapper(store, VaultTransit { client, key_name })?;
+/// let keyring = Keyring::new_with_wrapper(store, VaultTransit { client, key_name })?;
 /// ```
 pub trait KeyWrapper: Send + Sync {
     /// Encrypts `key`, bound to `context`, into bytes the key store keeps.

@@ -117,7 +117,7 @@ impl Keyring {
 
     /// [`Keyring::in_memory`] returning an error if the OS random source fails.
     pub fn try_in_memory() -> Result<Keyring> {
-        Keyring::with_store(MemoryKeyStore::new(), MasterKey::generate()?)
+        Keyring::new(MemoryKeyStore::new(), MasterKey::generate()?)
     }
 
     /// A keyring over the SQLite store at `path` (created if absent), with the master key
@@ -134,7 +134,7 @@ impl Keyring {
         path: impl AsRef<std::path::Path>,
         master: MasterKey,
     ) -> Result<Keyring> {
-        Keyring::with_store(
+        Keyring::new(
             crate::crypto::stores::sqlite::SqliteKeyStore::open(path)?,
             master,
         )
@@ -152,7 +152,7 @@ impl Keyring {
     /// A keyring over the PostgreSQL store at `url` with `master`.
     #[cfg(feature = "postgres")]
     pub fn postgres_with_master_key(url: &str, master: MasterKey) -> Result<Keyring> {
-        Keyring::with_store(
+        Keyring::new(
             crate::crypto::stores::postgres::PostgresKeyStore::connect(url)?,
             master,
         )
@@ -163,7 +163,7 @@ impl Keyring {
     /// [`KeyStore::is_shared`]) gets a background thread following its shred log.
     // Taking the key by value moves it in, so it is zeroized here, not left with the caller.
     #[allow(clippy::needless_pass_by_value)]
-    pub fn with_store(store: impl KeyStore + 'static, master: MasterKey) -> Result<Keyring> {
+    pub fn new(store: impl KeyStore + 'static, master: MasterKey) -> Result<Keyring> {
         // A new store gets a random blind-index key (kept wrapped in the store, so the master
         // key alone never yields it); a store with KEKs but no index key row keeps the key
         // derived from the master key, so its legacy indexes stay valid.
@@ -179,7 +179,7 @@ impl Keyring {
     /// e.g. a key management service: the root key then never enters this process (see
     /// [`KeyWrapper`]). A new store gets KEK version 1 and a random blind-index key; an
     /// existing one must open with `wrapper` ([`Error::WrongMasterKey`] otherwise).
-    pub fn with_key_wrapper(
+    pub fn new_with_wrapper(
         store: impl KeyStore + 'static,
         wrapper: impl KeyWrapper + 'static,
     ) -> Result<Keyring> {

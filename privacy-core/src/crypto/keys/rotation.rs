@@ -140,7 +140,7 @@ impl Keyring {
                     let key = wrap::unwrap(
                         kek,
                         wrapped,
-                        &wrap::data_key_aad(*kek_version, &record.subject),
+                        &wrap::data_key_aad(*kek_version, &record.subject_id),
                     )
                     .ok_or(Error::CorruptStore {
                         reason: "a data key does not open under its key-encryption key",
@@ -156,7 +156,7 @@ impl Keyring {
                     let rewrapped = wrap::wrap(
                         &target.1,
                         &key,
-                        &wrap::data_key_aad(target.0, &record.subject),
+                        &wrap::data_key_aad(target.0, &record.subject_id),
                     )?;
                     tx.update_data_key(record.key_id, target.0, &rewrapped)?;
                     target_wraps += 1;

@@ -90,7 +90,7 @@ pub trait KeyStore: Send + Sync {
     ) -> Result<DataKeyRecord> {
         self.insert_data_keys(
             &[NewDataKey {
-                subject,
+                subject_id: subject,
                 kek_version,
                 wrapped,
             }],
@@ -180,7 +180,7 @@ pub trait KeyStoreTx {
 #[derive(Clone, Copy)]
 pub struct NewDataKey<'a> {
     /// The data subject id.
-    pub subject: &'a str,
+    pub subject_id: &'a str,
     /// The KEK version that wraps it.
     pub kek_version: u32,
     /// `nonce || ciphertext || tag` of the 32-byte data key.
@@ -285,7 +285,7 @@ pub struct DataKeyRecord {
     /// The key id written into every envelope sealed under the key; never reused.
     pub key_id: u32,
     /// The data subject id.
-    pub subject: String,
+    pub subject_id: String,
     /// The wrapped key, or the tombstone left by shredding.
     pub state: DataKeyState,
     /// Envelopes sealed under the key, as flushed by the keyrings (see

@@ -86,7 +86,7 @@ impl KeyStore for MemoryKeyStore {
         let mut adds: BTreeMap<u32, u64> = BTreeMap::new();
         let mut seen = std::collections::HashSet::new();
         for key in keys {
-            if !inner.data_keys.contains_key(key.subject) && seen.insert(key.subject) {
+            if !inner.data_keys.contains_key(key.subject_id) && seen.insert(key.subject_id) {
                 *adds.entry(key.kek_version).or_default() += 1;
             }
         }
@@ -106,13 +106,13 @@ impl KeyStore for MemoryKeyStore {
         }
         let mut out = Vec::with_capacity(keys.len());
         for key in keys {
-            if let Some(existing) = inner.data_keys.get(key.subject) {
+            if let Some(existing) = inner.data_keys.get(key.subject_id) {
                 out.push(existing.clone());
                 continue;
             }
             let record = DataKeyRecord {
                 key_id: next_id(&mut inner)?,
-                subject: key.subject.to_owned(),
+                subject_id: key.subject_id.to_owned(),
                 state: DataKeyState::Active {
                     kek_version: key.kek_version,
                     wrapped: key.wrapped.to_vec(),
@@ -121,7 +121,7 @@ impl KeyStore for MemoryKeyStore {
             };
             inner
                 .data_keys
-                .insert(key.subject.to_owned(), record.clone());
+                .insert(key.subject_id.to_owned(), record.clone());
             out.push(record);
         }
         Ok(out)
@@ -191,7 +191,7 @@ impl KeyStore for MemoryKeyStore {
             subject.to_owned(),
             DataKeyRecord {
                 key_id,
-                subject: subject.to_owned(),
+                subject_id: subject.to_owned(),
                 state: DataKeyState::Shredded,
                 seals: 0,
             },

@@ -369,7 +369,7 @@ impl RawRow {
         };
         Ok(DataKeyRecord {
             key_id,
-            subject: self.subject,
+            subject_id: self.subject,
             state,
             seals: u64::try_from(self.seals).unwrap_or(0),
         })
@@ -512,7 +512,7 @@ impl KeyStore for SqliteKeyStore {
             let mut wraps: Vec<(u32, u64)> = Vec::new();
             for key in keys {
                 let inserted: Option<i64> = insert
-                    .query_row(params![key.subject, key.kek_version, key.wrapped], |r| {
+                    .query_row(params![key.subject_id, key.kek_version, key.wrapped], |r| {
                         r.get(0)
                     })
                     .optional()
@@ -528,7 +528,7 @@ impl KeyStore for SqliteKeyStore {
                         key_id: u32::try_from(key_id).map_err(|_| Error::CorruptStore {
                             reason: "key id out of range",
                         })?,
-                        subject: key.subject.to_owned(),
+                        subject_id: key.subject_id.to_owned(),
                         state: DataKeyState::Active {
                             kek_version: key.kek_version,
                             wrapped: key.wrapped.to_vec(),
@@ -536,7 +536,7 @@ impl KeyStore for SqliteKeyStore {
                         seals: 0,
                     },
                     None => select
-                        .query_row(params![key.subject], data_key_row)
+                        .query_row(params![key.subject_id], data_key_row)
                         .conv()?
                         .into_record()?,
                 };

@@ -49,7 +49,7 @@ fn record(row: &Row) -> Result<DataKeyRecord> {
     };
     Ok(DataKeyRecord {
         key_id: u32_of(key_id, "key id out of range")?,
-        subject,
+        subject_id: subject,
         state,
         seals: u64::try_from(seals).unwrap_or(0),
     })
@@ -131,7 +131,7 @@ impl KeyStore for PostgresKeyStore {
         let mut versions: Vec<u32> = keys.iter().map(|k| k.kek_version).collect();
         versions.sort_unstable();
         versions.dedup();
-        let subjects: Vec<&str> = keys.iter().map(|k| k.subject).collect();
+        let subjects: Vec<&str> = keys.iter().map(|k| k.subject_id).collect();
         let limit = i64_of(wrap_limit);
         let refused = |version| Error::KekWrapLimit {
             version,
@@ -154,7 +154,7 @@ impl KeyStore for PostgresKeyStore {
                     })?
                 {
                     let r = record(&row)?;
-                    rows.insert(r.subject.clone(), r);
+                    rows.insert(r.subject_id.clone(), r);
                 }
                 let missing: Vec<&str> = subjects
                     .iter()
@@ -169,7 +169,7 @@ impl KeyStore for PostgresKeyStore {
                         .conv()?
                     {
                         let r = record(&row)?;
-                        rows.insert(r.subject.clone(), r);
+                        rows.insert(r.subject_id.clone(), r);
                     }
                 }
                 Ok(rows)
@@ -180,7 +180,7 @@ impl KeyStore for PostgresKeyStore {
                     let (names, wrapped): (Vec<&str>, Vec<&[u8]>) = keys
                         .iter()
                         .filter(|k| k.kek_version == version)
-                        .map(|k| (k.subject, k.wrapped))
+                        .map(|k| (k.subject_id, k.wrapped))
                         .unzip();
                     let v = i32_of(version)?;
                     let n = tx
@@ -198,7 +198,7 @@ impl KeyStore for PostgresKeyStore {
                 let mut rows = HashMap::with_capacity(keys.len());
                 for row in tx.query(&self.sql.data_keys_any, &[&subjects]).conv()? {
                     let r = record(&row)?;
-                    rows.insert(r.subject.clone(), r);
+                    rows.insert(r.subject_id.clone(), r);
                 }
                 Ok(rows)
             })?,
