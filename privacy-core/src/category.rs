@@ -24,6 +24,7 @@ use crate::vocabulary::{
 
 /// A CCPA category of personal information (Cal. Civ. Code 1798.140(v)(1)).
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[non_exhaustive]
 pub enum CcpaCategory {
     /// (A) Identifiers: real name, alias, postal address, unique personal or online identifier,
     /// IP address, email address, account name, government identifiers.

@@ -28,6 +28,7 @@ use std::net::{Ipv4Addr, Ipv6Addr};
 
 /// A piece of text that looks like personal data, found by [`detect`].
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[non_exhaustive]
 pub struct Detection {
     /// What it looks like.
     pub kind: DetectionKind,

@@ -85,6 +85,7 @@ impl Search {
 
 /// A personal value found in text, by [`LeakScanner::scan`]. Holds no part of the value.
 #[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
 pub struct Leak {
     /// The record type the value belongs to.
     pub record: &'static str,
@@ -117,6 +118,7 @@ impl fmt::Display for Leak {
 
 /// A value (or some of its forms) that the scanner does not search, and why.
 #[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
 pub struct Skipped {
     /// The record type the value belongs to.
     pub record: &'static str,

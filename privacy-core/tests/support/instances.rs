@@ -727,7 +727,7 @@ pub fn data_keys_per_kek(keyring: &Keyring) -> BTreeMap<u32, u64> {
 fn kek_of(keyring: &Keyring, subject: &str) -> u32 {
     match keyring.store().data_key(subject).unwrap().unwrap().state {
         DataKeyState::Active { kek_version, .. } => kek_version,
-        DataKeyState::Shredded => panic!("{subject} is shredded"),
+        other => panic!("{subject} has no active key: {other:?}"),
     }
 }
 

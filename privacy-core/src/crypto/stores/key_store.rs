@@ -295,6 +295,7 @@ pub struct DataKeyRecord {
 
 /// Whether a data key still exists.
 #[derive(Clone, PartialEq, Eq)]
+#[non_exhaustive]
 pub enum DataKeyState {
     /// The key, wrapped by KEK `kek_version`.
     Active {
