@@ -205,6 +205,77 @@ pub enum Error {
     Poisoned,
 }
 
+/// The group an [`Error`] belongs to: what a caller does about it, without matching every
+/// variant (retry a store failure, page someone for a configuration error, treat an
+/// envelope or record error as tampering or corruption).
+///
+/// ```
+/// use privacy_core::crypto::{ErrorKind, Keyring};
+///
+/// let keyring = Keyring::in_memory();
+/// keyring.shred("42").unwrap();
+/// let refused = keyring.seal_bytes(&privacy_core::crypto::Aad::new("Note", "text", "42"), b"x");
+/// assert_eq!(refused.unwrap_err().kind(), ErrorKind::Erased);
+/// ```
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum ErrorKind {
+    /// The keyring's configuration: the master key, its file, the key wrapper, a limit or
+    /// blind-index length, a key version asked for that does not exist.
+    Config,
+    /// The person was crypto-shredded: their data is erased ([`Error::Shredded`]).
+    Erased,
+    /// An envelope is malformed, of an unknown version, under another key, or fails
+    /// authentication: tampered, moved or corrupted stored data.
+    Envelope,
+    /// A record cannot be sealed or opened as it is: no subject id, a transient value, a
+    /// field serde did not hand over, a sealed record that does not match its type or
+    /// place, or a serde failure.
+    Record,
+    /// The key store failed, holds inconsistent rows, is too new for this build, or refused
+    /// a write that a concurrent keyring made stale; also a key's usage limit.
+    Store,
+    /// The process: the operating system's random source, or a lock poisoned by a panic.
+    Runtime,
+}
+
+impl Error {
+    /// The group this error belongs to.
+    pub fn kind(&self) -> ErrorKind {
+        match self {
+            Error::MissingMasterKey { .. }
+            | Error::MalformedMasterKey { .. }
+            | Error::KeyWrapper { .. }
+            | Error::KeyFile { .. }
+            | Error::WrongMasterKey { .. }
+            | Error::InvalidIndexBits { .. }
+            | Error::NotBlindIndexed { .. }
+            | Error::CurrentIndexKey { .. }
+            | Error::UnknownIndexKey { .. } => ErrorKind::Config,
+            Error::Shredded => ErrorKind::Erased,
+            Error::MalformedEnvelope { .. }
+            | Error::UnsupportedVersion { .. }
+            | Error::KeyMismatch
+            | Error::UnknownKey
+            | Error::Authentication => ErrorKind::Envelope,
+            Error::MissingSubject { .. }
+            | Error::TransientField { .. }
+            | Error::FieldLayout { .. }
+            | Error::RecordMismatch { .. }
+            | Error::Serde { .. }
+            | Error::Json { .. } => ErrorKind::Record,
+            Error::Store { .. }
+            | Error::CorruptStore { .. }
+            | Error::KeyUsageLimit { .. }
+            | Error::KekWrapLimit { .. }
+            | Error::KekInUse { .. }
+            | Error::StaleKek { .. }
+            | Error::SchemaTooNew { .. } => ErrorKind::Store,
+            Error::Random | Error::Poisoned => ErrorKind::Runtime,
+        }
+    }
+}
+
 /// `Result` with the crypto [`Error`].
 pub type Result<T, E = Error> = core::result::Result<T, E>;
 

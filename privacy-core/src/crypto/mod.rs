@@ -119,7 +119,7 @@ mod stores;
 
 pub use crate::schema::DEFAULT_BLIND_INDEX_BITS;
 pub use aead::envelope::{key_id, Aad};
-pub use error::{Error, Result};
+pub use error::{Error, ErrorKind, Result};
 pub use format::sealed::Sealed;
 pub use keys::key_wrapper::KeyWrapper;
 pub use keys::keyring::{
