@@ -57,7 +57,7 @@ pub use ip_prefix::PrefixPreservingIp;
 pub use location::{city_level, coarse_location, GeoPoint, CITY_GRID_DEGREES, COARSE_DECIMALS};
 pub use name::initials;
 pub use pseudonym::{global_pseudonymizer, PseudonymError, Pseudonymizer, MIN_KEY_LEN};
-pub use strategy::{Anonymize, Strategy, REDACTED};
+pub use strategy::{Anonymize, Strategy, StringLike, TextStrategy, REDACTED};
 
 /// The marker types of `#[personal(anonymize = "...")]`, one per anonymizer name.
 pub mod strategies {
