@@ -19,8 +19,10 @@
 #               annotated crate can approach.
 # All share one CARGO_TARGET_DIR, so the dependencies build once (warm-up). Then, in
 # interleaved rounds, it times `touch src/lib.rs && cargo build` (dev profile) of each crate
-# and prints the medians and `ratio: X.XXx` (annotated / baseline; the target is <= 1.20x),
-# then the floor against the baseline and the annotated crate against the floor.
+# and prints the medians (and minimums) and `ratio: X.XXx` (annotated / baseline, wall clock;
+# the target is <= 1.20x), then the floor against the baseline and the annotated crate
+# against the floor, and the same ratios of CPU time (user + system of cargo and rustc:
+# steadier than the wall clock on a machine loaded by other work).
 #
 # MIX=serialize measures the older, narrower mix instead: `Serialize` alone beside
 # `PersonalData` (resp. `Debug`), without `Deserialize`.
@@ -30,7 +32,10 @@
 #            which tells whether the cost is in the front end or in code generation.
 #   --keep   keep the temporary directory and print its path.
 # Environment: STRUCTS (default 200), RUNS (default 5), CARGO (default cargo),
-#              MIX (realistic, the default, or serialize).
+#              MIX (realistic, the default, or serialize). `CARGO_INCREMENTAL=0` times full
+#              rebuilds of each crate instead of the dev profile's incremental ones (a touched,
+#              unchanged file lets incremental compilation reuse type checking and code
+#              generation, so the default mostly times expansion and the front end).
 set -euo pipefail
 
 STRUCTS=${STRUCTS:-200}
@@ -48,7 +53,7 @@ for arg in "$@"; do
     case "$arg" in
         --check) CHECK=1 ;;
         --keep) KEEP=1 ;;
-        -h | --help) sed -n '2,33p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
+        -h | --help) sed -n '2,/^set -euo/p' "$0" | sed '$d' | sed 's/^# \{0,1\}//'; exit 0 ;;
         *) echo "unknown argument: $arg (try --help)" >&2; exit 2 ;;
     esac
 done
@@ -225,14 +230,16 @@ fi
 
 now() { date +%s.%N; }
 
-# Times `cargo $1 -p $2` after touching its lib.rs; prints seconds.
+# Times `cargo $1 -p $2` after touching its lib.rs; prints wall-clock seconds, then the CPU
+# seconds (user + system) of cargo and the compiler, which other load on the machine disturbs
+# less than the wall clock.
 time_one() {
     touch "$WORK/$2/src/lib.rs"
-    local start end
+    local start end cpu TIMEFORMAT='%U %S'
     start=$(now)
-    "$CARGO" "$1" --quiet -p "$2"
+    cpu=$({ time "$CARGO" "$1" --quiet -p "$2" 2>&3; } 3>&2 2>&1)
     end=$(now)
-    awk -v s="$start" -v e="$end" 'BEGIN { printf "%.3f", e - s }'
+    awk -v s="$start" -v e="$end" -v c="$cpu" 'BEGIN { split(c, t, " "); printf "%.3f %.3f", e - s, t[1] + t[2] }'
 }
 
 median() { sort -g | awk '{ a[NR] = $1 } END { m = (NR % 2) ? a[(NR + 1) / 2] : (a[NR / 2] + a[NR / 2 + 1]) / 2; printf "%.3f", m }'; }
@@ -240,10 +247,11 @@ median() { sort -g | awk '{ a[NR] = $1 } END { m = (NR % 2) ? a[(NR + 1) / 2] : 
 # Interleaved rounds, so both crates see the same machine state (other builds, caches).
 measure() {
     local cmd=$1 a=() b=() f=()
+    local ca=() cb=() cf=() t
     for _ in $(seq 1 "$RUNS"); do
-        a+=("$(time_one "$cmd" annotated)")
-        b+=("$(time_one "$cmd" baseline)")
-        f+=("$(time_one "$cmd" floor)")
+        t=$(time_one "$cmd" annotated); a+=("${t% *}"); ca+=("${t#* }")
+        t=$(time_one "$cmd" baseline); b+=("${t% *}"); cb+=("${t#* }")
+        t=$(time_one "$cmd" floor); f+=("${t% *}"); cf+=("${t#* }")
     done
     local ma mb mf
     ma=$(printf '%s\n' "${a[@]}" | median)
@@ -261,6 +269,12 @@ measure() {
     awk -v f="$mf" -v b="$mb" 'BEGIN { printf "  floor / baseline: %.2fx (what the annotations cost any derive)\n", f / b }'
     awk -v a="$ma" -v f="$mf" 'BEGIN { printf "  annotated / floor: %.2fx (what this derive adds)\n", a / f }'
     awk -v a="$ra" -v b="$rb" 'BEGIN { printf "  ratio of the minimums: %.2fx\n", a / b }'
+    local cma cmb cmf
+    cma=$(printf '%s\n' "${ca[@]}" | median)
+    cmb=$(printf '%s\n' "${cb[@]}" | median)
+    cmf=$(printf '%s\n' "${cf[@]}" | median)
+    echo "  CPU seconds (user + system), median: annotated ${cma}s, baseline ${cmb}s, floor ${cmf}s"
+    awk -v a="$cma" -v b="$cmb" -v f="$cmf" 'BEGIN { printf "  cpu ratio: %.2fx (floor / baseline %.2fx, annotated / floor %.2fx)\n", a / b, f / b, a / f }'
 }
 
 if [ "$CHECK" = 1 ]; then

@@ -14,7 +14,7 @@ use crate::vocabulary::ANONYMIZERS;
 #[diagnostic::on_unimplemented(
     message = "the `{S}` anonymizer does not apply to a field of type `{Self}`",
     label = "`{S}` cannot anonymize `{Self}`",
-    note = "see the table of anonymizers and the types they accept in `privacy_core::anonymize`, or use `anonymize_with = path::to::fn`"
+    note = "see the table of anonymizers and the types they accept in `privacy_core::anonymize`; a newtype over `String` takes the text anonymizers once it implements `privacy_core::anonymize::StringLike`; or use `anonymize_with = path::to::fn`"
 )]
 pub trait Anonymize<S: Strategy> {
     /// Replaces the value with its anonymized form; returns whether the value changed

@@ -1,6 +1,8 @@
 use privacy_core::PersonalData;
 
-#[derive(Debug)]
+/// A string newtype that does not implement `StringLike`.
+#[derive(Debug, serde::Serialize)]
+#[serde(transparent)]
 pub struct Email(String);
 
 #[derive(PersonalData)]
