@@ -16,7 +16,9 @@ pub fn impl_debug(out: &mut Out, record: &Record<'_>) {
     out.s("#[automatically_derived] ");
     impl_header(out, record, &debug_bounds(record), " ::core::fmt::Debug");
     out.group(Delimiter::Brace, |out| {
-        out.s("#[inline] fn fmt(&self, __f: &mut ::core::fmt::Formatter<'_>) -> ::core::fmt::Result ");
+        out.s(
+            "#[inline] fn fmt(&self, __f: &mut ::core::fmt::Formatter<'_>) -> ::core::fmt::Result ",
+        );
         out.group(Delimiter::Brace, |out| match &input.body {
             Body::Struct(style) => {
                 let name = input.ident.unraw().to_string();
@@ -85,7 +87,9 @@ fn group(
     let named = style == Style::Named;
     out.s("__p::debug_fields");
     out.group(Delimiter::Parenthesis, |out| {
-        out.s("__f, ").lit(name).s(if named { ", true, &[" } else { ", false, &[" });
+        out.s("__f, ")
+            .lit(name)
+            .s(if named { ", true, &[" } else { ", false, &[" });
         for plan in fields {
             out.s("(");
             if named {
@@ -121,10 +125,7 @@ fn group(
 
 /// Whether the field is shown by its own `Debug` (not as a tag).
 fn shown(plan: &FieldPlan<'_>) -> bool {
-    matches!(
-        plan.role,
-        Role::Nested | Role::NotPersonal | Role::RecordId
-    )
+    matches!(plan.role, Role::Nested | Role::NotPersonal | Role::RecordId)
 }
 
 fn debug_value(out: &mut Out, plan: &FieldPlan<'_>, place: Place<'_>) {
