@@ -256,3 +256,23 @@ fn debug_of_a_custom_category_shows_its_name() {
     };
     assert_eq!(format!("{l:?}"), "Loyalty { tier: <custom:loyalty.tier> }");
 }
+
+/// `PersonalData` implies `Debug`: the way generic code logs a record (here as a `tracing`
+/// field would, through `{:?}`).
+fn log_line<T: PersonalData>(record: &T) -> String {
+    format!("record={record:?}")
+}
+
+/// The same through a trait object.
+fn log_line_dyn(record: &dyn PersonalData) -> String {
+    format!("record={record:?}")
+}
+
+#[test]
+fn generic_code_bound_only_by_personal_data_prints_the_redacted_debug() {
+    let expected = "record=Account { id: <identity.account_id>, email: <contact.email>, \
+                    last_ip: <device.ip_address>, created_at: <collected_at>, \
+                    devices: [Device { imei: <device.id> }], plan: Pro }";
+    assert_eq!(log_line(&account()), expected);
+    assert_eq!(log_line_dyn(&account()), expected);
+}

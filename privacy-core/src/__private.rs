@@ -13,7 +13,7 @@ pub use crate::nested::{
 pub use crate::packed::{field, personal};
 pub use crate::personal::PersonalData;
 pub use crate::record::Record;
-pub use crate::redact::TagLiteral;
+pub use crate::redact::{debug_fields, TagLiteral};
 pub use crate::schema::{
     Anonymizer, ErasePolicy, FieldKind, FieldMeta, Purpose, RecordSchema, Retention, RetentionUnit,
     SerdeField, Shape,

@@ -16,7 +16,34 @@ use crate::Category;
 /// Implemented by `#[derive(PersonalData)]`; see the crate docs for the attribute reference.
 /// The trait is object safe (`&dyn PersonalData`), so requests that span many record types,
 /// DSAR documents and leak scanners take records of any type together.
-pub trait PersonalData {
+///
+/// # The `Debug` impl is redacted
+///
+/// `Debug` is a supertrait, and part of the contract: the `Debug` impl of a `PersonalData`
+/// type must be redacted (every personal value printed as its category tag, never its value).
+/// The derive writes one, so do not `#[derive(Debug)]` beside it; a hand impl of
+/// `PersonalData` must come with a redacted hand impl of `Debug`. Generic code can then log a
+/// record with `{:?}`:
+///
+/// ```
+/// use privacy_core::PersonalData;
+///
+/// fn log_line<T: PersonalData>(record: &T) -> String {
+///     format!("stored {record:?}")
+/// }
+///
+/// #[derive(PersonalData)]
+/// struct Account {
+///     #[personal(category = "contact.email")]
+///     email: String,
+///     #[personal(not_personal)]
+///     plan: u8,
+/// }
+///
+/// let account = Account { email: "jane@example.com".into(), plan: 2 };
+/// assert_eq!(log_line(&account), "stored Account { email: <contact.email>, plan: 2 }");
+/// ```
+pub trait PersonalData: core::fmt::Debug {
     /// The compile-time schema of the type: every classified field with its metadata.
     fn schema() -> &'static RecordSchema
     where

@@ -31,3 +31,57 @@ impl fmt::Debug for TagLiteral {
         f.write_str(self.0)
     }
 }
+
+/// The body of a generated redacted `Debug` for one struct or variant: `fields` in declaration
+/// order, each its name (unused for a tuple struct or variant) and its complete tag (written
+/// as [`TagLiteral`] does), or `""` for a field printed by its own `Debug`, whose value is the
+/// next of `values`. Output and `{:#?}` are those of `debug_struct` / `debug_tuple` with the
+/// same fields; nothing is allocated.
+///
+/// One call with a constant table instead of a builder call per field: the derive's code is a
+/// constant and a short slice of the values shown as they are.
+pub fn debug_fields(
+    f: &mut fmt::Formatter<'_>,
+    name: &str,
+    named: bool,
+    fields: &[(&str, &'static str)],
+    values: &[&dyn fmt::Debug],
+) -> fmt::Result {
+    let mut values = values.iter();
+    if named {
+        let mut d = f.debug_struct(name);
+        for &(field, tag) in fields {
+            if tag.is_empty() {
+                d.field(field, next(&mut values));
+            } else {
+                d.field(field, &TagLiteral(tag));
+            }
+        }
+        d.finish()
+    } else {
+        let mut d = f.debug_tuple(name);
+        for &(_, tag) in fields {
+            if tag.is_empty() {
+                d.field(next(&mut values));
+            } else {
+                d.field(&TagLiteral(tag));
+            }
+        }
+        d.finish()
+    }
+}
+
+/// The next value shown as it is; the derive hands one per untagged field, and a missing one
+/// prints as `..`.
+fn next<'v>(values: &mut core::slice::Iter<'v, &'v dyn fmt::Debug>) -> &'v dyn fmt::Debug {
+    values.next().map_or(&DotDot, |v| *v)
+}
+
+/// Prints as `..`.
+struct DotDot;
+
+impl fmt::Debug for DotDot {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("..")
+    }
+}

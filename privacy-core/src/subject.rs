@@ -92,9 +92,38 @@ impl<T: SubjectId + ?Sized> SubjectIdValue for T {
 }
 
 /// A type that can say when a record was collected (`#[personal(collected_at)]`).
-#[diagnostic::on_unimplemented(
-    message = "`{Self}` cannot serve as a collection time",
-    label = "`#[personal(collected_at)]` needs a `SystemTime`, an `Option<SystemTime>` or a type implementing `privacy_core::CollectedAt`"
+///
+/// The diagnostic lists the types the enabled features of privacy-core accept.
+#[cfg_attr(
+    not(any(feature = "chrono", feature = "time")),
+    diagnostic::on_unimplemented(
+        message = "`{Self}` cannot serve as a collection time",
+        label = "`#[personal(collected_at)]` needs a `SystemTime`, an `Option<SystemTime>` or a type implementing `privacy_core::CollectedAt`",
+        note = "with privacy-core's feature `chrono`, `chrono::DateTime`, `NaiveDateTime` and `NaiveDate` are accepted too; with `time`, `OffsetDateTime`, `PrimitiveDateTime` and `Date`"
+    )
+)]
+#[cfg_attr(
+    all(feature = "chrono", not(feature = "time")),
+    diagnostic::on_unimplemented(
+        message = "`{Self}` cannot serve as a collection time",
+        label = "`#[personal(collected_at)]` needs a `SystemTime`, a `chrono::DateTime`, `NaiveDateTime` or `NaiveDate`, an `Option` of one, or a type implementing `privacy_core::CollectedAt`",
+        note = "with privacy-core's feature `time`, `OffsetDateTime`, `PrimitiveDateTime` and `Date` are accepted too"
+    )
+)]
+#[cfg_attr(
+    all(feature = "time", not(feature = "chrono")),
+    diagnostic::on_unimplemented(
+        message = "`{Self}` cannot serve as a collection time",
+        label = "`#[personal(collected_at)]` needs a `SystemTime`, a `time::OffsetDateTime`, `PrimitiveDateTime` or `Date`, an `Option` of one, or a type implementing `privacy_core::CollectedAt`",
+        note = "with privacy-core's feature `chrono`, `chrono::DateTime`, `NaiveDateTime` and `NaiveDate` are accepted too"
+    )
+)]
+#[cfg_attr(
+    all(feature = "chrono", feature = "time"),
+    diagnostic::on_unimplemented(
+        message = "`{Self}` cannot serve as a collection time",
+        label = "`#[personal(collected_at)]` needs a `SystemTime`, a `chrono::DateTime`, `NaiveDateTime` or `NaiveDate`, a `time::OffsetDateTime`, `PrimitiveDateTime` or `Date`, an `Option` of one, or a type implementing `privacy_core::CollectedAt`"
+    )
 )]
 pub trait CollectedAtValue {
     /// The collection time.

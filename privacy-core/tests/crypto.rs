@@ -280,6 +280,12 @@ fn an_encrypted_field_serde_does_not_hand_over_fails_closed() {
             st.end()
         }
     }
+    /// `PersonalData` requires a redacted `Debug`.
+    impl std::fmt::Debug for Copied {
+        fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+            f.write_str("Copied { .. }")
+        }
+    }
     impl privacy_core::PersonalData for Copied {
         fn schema() -> &'static privacy_core::RecordSchema {
             Shadow::schema()

@@ -383,7 +383,7 @@ fn personal(cx: &Ctxt, field: &Field<'_>, has_collected_at: bool) -> Option<Pers
         cx.error(
             lit.span(),
             format!("retention `{}` is measured from the record's collection time, but no field is `#[personal(collected_at)]`", lit.value()),
-            Some("add a `#[personal(collected_at)]` field (a `SystemTime`), or use `retention = \"account\"`"),
+            Some("add a `#[personal(collected_at)]` field (a `std::time::SystemTime`; with privacy-core's feature `chrono` also a `chrono::DateTime`, `NaiveDateTime` or `NaiveDate`, with `time` an `OffsetDateTime`, `PrimitiveDateTime` or `Date`; an `Option` of one; or any type implementing `privacy_core::CollectedAt`), or use `retention = \"account\"`"),
         );
     }
     let anonymizer = anonymizer(cx, a);

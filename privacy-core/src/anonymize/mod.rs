@@ -34,8 +34,10 @@
 //! - [`ip_with`], [`city_level`] and [`coarse_location`] with other precisions are plain
 //!   functions: use them through `anonymize_with = path::to::fn`.
 //!
-//! `Option<T>` and `Vec<T>` accept what `T` accepts. Anything else is a compile error at the
-//! attribute; `anonymize_with = path::to::fn` takes any `fn(&T) -> T` (`fn(&str) -> String`
+//! `Option<T>` and `Vec<T>` accept what `T` accepts. Where the table says `String`, a string
+//! newtype (`struct Email(String)`, typically `#[serde(transparent)]`) is accepted too once it
+//! implements [`StringLike`] (one method returning `&mut self.0`). Anything else is a compile
+//! error at the attribute; `anonymize_with = path::to::fn` takes any `fn(&T) -> T` (`fn(&str) -> String`
 //! for a `String` field).
 
 pub(crate) mod apply;
@@ -57,7 +59,7 @@ pub use ip_prefix::PrefixPreservingIp;
 pub use location::{city_level, coarse_location, GeoPoint, CITY_GRID_DEGREES, COARSE_DECIMALS};
 pub use name::initials;
 pub use pseudonym::{global_pseudonymizer, PseudonymError, Pseudonymizer, MIN_KEY_LEN};
-pub use strategy::{Anonymize, Strategy, REDACTED};
+pub use strategy::{Anonymize, Strategy, StringLike, TextStrategy, REDACTED};
 
 /// The marker types of `#[personal(anonymize = "...")]`, one per anonymizer name.
 pub mod strategies {

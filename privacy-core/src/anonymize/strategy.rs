@@ -14,7 +14,7 @@ use crate::vocabulary::ANONYMIZERS;
 #[diagnostic::on_unimplemented(
     message = "the `{S}` anonymizer does not apply to a field of type `{Self}`",
     label = "`{S}` cannot anonymize `{Self}`",
-    note = "see the table of anonymizers and the types they accept in `privacy_core::anonymize`, or use `anonymize_with = path::to::fn`"
+    note = "see the table of anonymizers and the types they accept in `privacy_core::anonymize`; a newtype over `String` takes the text anonymizers once it implements `privacy_core::anonymize::StringLike`; or use `anonymize_with = path::to::fn`"
 )]
 pub trait Anonymize<S: Strategy> {
     /// Replaces the value with its anonymized form; returns whether the value changed
@@ -78,6 +78,68 @@ const fn is_anonymizer(name: &str) -> bool {
     false
 }
 
+/// A string type that every anonymizer taking text (`redact`, `ip`, `email`, `phone`, `last4`,
+/// `bin_last4`, `initials`, `year`, `age_band`, `pseudonym`) rewrites in place.
+///
+/// Implemented for `String`. Implement it for a string newtype (`struct Email(String)`,
+/// typically `#[serde(transparent)]`) to use those anonymizers on it; `Option` and `Vec` of
+/// the newtype then work too:
+///
+/// ```
+/// use privacy_core::anonymize::StringLike;
+/// use privacy_core::PersonalData;
+///
+/// #[derive(serde::Serialize, serde::Deserialize)]
+/// #[serde(transparent)]
+/// pub struct Email(String);
+///
+/// impl StringLike for Email {
+///     fn string_mut(&mut self) -> &mut String {
+///         &mut self.0
+///     }
+/// }
+///
+/// #[derive(PersonalData)]
+/// struct Account {
+///     #[personal(category = "contact.email", anonymize = "email", on_erase = "anonymize")]
+///     email: Email,
+/// }
+///
+/// let mut account = Account { email: Email("jane.doe@example.com".into()) };
+/// account.anonymize();
+/// assert_eq!(account.email.0, "j***@example.com");
+/// ```
+///
+/// Erasing with `on_erase = "delete"` (the default) needs [`Erase`](crate::Erase) besides;
+/// choose `on_erase = "anonymize"` or implement `Erase` for the newtype too.
+#[diagnostic::on_unimplemented(
+    message = "`{Self}` is not a string type that text anonymizers accept",
+    label = "this anonymizer takes a `String`, or a string newtype implementing `privacy_core::anonymize::StringLike`",
+    note = "for a newtype over `String`, add `impl privacy_core::anonymize::StringLike for {Self} {{ fn string_mut(&mut self) -> &mut String {{ &mut self.0 }} }}`; the table of anonymizers and the types they accept is in `privacy_core::anonymize`; or use `anonymize_with = path::to::fn`"
+)]
+pub trait StringLike {
+    /// The string the anonymizer rewrites.
+    fn string_mut(&mut self) -> &mut String;
+}
+
+impl StringLike for String {
+    fn string_mut(&mut self) -> &mut String {
+        self
+    }
+}
+
+/// An anonymizer that applies to text: every [`StringLike`] type takes it.
+pub trait TextStrategy: Strategy {
+    /// Rewrites `text` in place (zeroizing the old value); returns whether it changed.
+    fn anonymize_text(text: &mut String) -> bool;
+}
+
+impl<S: TextStrategy, T: StringLike + ?Sized> Anonymize<S> for T {
+    fn anonymize(&mut self) -> bool {
+        S::anonymize_text(self.string_mut())
+    }
+}
+
 impl<S: Strategy, T: Anonymize<S>> Anonymize<S> for Option<T> {
     fn anonymize(&mut self) -> bool {
         self.as_mut().is_some_and(Anonymize::<S>::anonymize)
@@ -124,9 +186,9 @@ fn rewrite(s: &mut String, f: impl FnOnce(&str) -> String) -> bool {
     true
 }
 
-impl Anonymize<redact> for String {
-    fn anonymize(&mut self) -> bool {
-        redact_string(self)
+impl TextStrategy for redact {
+    fn anonymize_text(text: &mut String) -> bool {
+        redact_string(text)
     }
 }
 
@@ -167,9 +229,9 @@ impl Anonymize<ip> for SocketAddr {
 
 /// Text addresses go through [`ip_str`](super::ip_str); text that is not an address is
 /// replaced completely.
-impl Anonymize<ip> for String {
-    fn anonymize(&mut self) -> bool {
-        rewrite(self, |s| {
+impl TextStrategy for ip {
+    fn anonymize_text(text: &mut String) -> bool {
+        rewrite(text, |s| {
             super::ip_str(s).unwrap_or_else(|_| super::MASKED.to_owned())
         })
     }
@@ -177,9 +239,9 @@ impl Anonymize<ip> for String {
 
 macro_rules! string_anonymizers {
     ($($marker:ident => $f:expr;)*) => {$(
-        impl Anonymize<$marker> for String {
-            fn anonymize(&mut self) -> bool {
-                rewrite(self, $f)
+        impl TextStrategy for $marker {
+            fn anonymize_text(text: &mut String) -> bool {
+                rewrite(text, $f)
             }
         }
     )*};
@@ -216,14 +278,14 @@ fn age_band_text(s: &str) -> String {
 /// With an installed [`Pseudonymizer`](super::Pseudonymizer) the value becomes its token; a
 /// value that already is a token (of any key id) stays. Without an installed pseudonymizer
 /// the value is replaced completely by [`REDACTED`] (fail closed).
-impl Anonymize<pseudonym> for String {
-    fn anonymize(&mut self) -> bool {
-        if super::Pseudonymizer::is_token(self) {
+impl TextStrategy for pseudonym {
+    fn anonymize_text(text: &mut String) -> bool {
+        if super::Pseudonymizer::is_token(text) {
             return false;
         }
         match super::global_pseudonymizer() {
-            Some(p) => rewrite(self, |s| p.pseudonym(s)),
-            None => redact_string(self),
+            Some(p) => rewrite(text, |s| p.pseudonym(s)),
+            None => redact_string(text),
         }
     }
 }

@@ -16,7 +16,9 @@ pub fn impl_debug(out: &mut Out, record: &Record<'_>) {
     out.s("#[automatically_derived] ");
     impl_header(out, record, &debug_bounds(record), " ::core::fmt::Debug");
     out.group(Delimiter::Brace, |out| {
-        out.s("fn fmt(&self, __f: &mut ::core::fmt::Formatter<'_>) -> ::core::fmt::Result ");
+        out.s(
+            "#[inline] fn fmt(&self, __f: &mut ::core::fmt::Formatter<'_>) -> ::core::fmt::Result ",
+        );
         out.group(Delimiter::Brace, |out| match &input.body {
             Body::Struct(style) => {
                 let name = input.ident.unraw().to_string();
@@ -67,7 +69,8 @@ pub fn impl_debug(out: &mut Out, record: &Record<'_>) {
 /// A field of a struct or variant as a place expression, from its index in the group.
 type GroupPlace<'c> = dyn for<'p> Fn(usize, &'p FieldPlan<'_>) -> Place<'p> + 'c;
 
-/// The debug builder of one struct or variant.
+/// The body of one struct or variant: one `__p::debug_fields` call with a constant table of
+/// (name, tag) pairs (the tag `""` for a field shown as it is) and a slice of the values shown.
 fn group(
     out: &mut Out,
     name: &str,
@@ -82,35 +85,52 @@ fn group(
         return;
     }
     let named = style == Style::Named;
-    if named {
-        out.s("let mut __x = ::core::fmt::Formatter::debug_struct(__f, ");
-    } else {
-        out.s("let mut __x = ::core::fmt::Formatter::debug_tuple(__f, ");
-    }
-    out.lit(name).s(");");
-    for (index, plan) in fields.iter().enumerate() {
-        out.s("__x.field");
-        out.group(Delimiter::Parenthesis, |out| {
+    out.s("__p::debug_fields");
+    out.group(Delimiter::Parenthesis, |out| {
+        out.s("__f, ")
+            .lit(name)
+            .s(if named { ", true, &[" } else { ", false, &[" });
+        for plan in fields {
+            out.s("(");
             if named {
-                out.lit(&plan.field.name).s(", ");
+                out.lit(&plan.field.name);
+            } else {
+                out.s("\"\"");
             }
-            debug_value(out, plan, place(index, plan));
+            out.s(", ");
+            match &plan.role {
+                Role::Personal(personal) => {
+                    out.lit(&format!("<{}>", personal.category.name()));
+                }
+                Role::CollectedAt => {
+                    out.s("\"<collected_at>\"");
+                }
+                Role::Nested | Role::NotPersonal | Role::RecordId => {
+                    out.s("\"\"");
+                }
+            }
+            out.s("),");
+        }
+        out.s("], &");
+        out.group(Delimiter::Bracket, |out| {
+            for (index, plan) in fields.iter().enumerate() {
+                if shown(plan) {
+                    debug_value(out, plan, place(index, plan));
+                    out.s(",");
+                }
+            }
         });
-        out.s(";");
-    }
-    out.s("__x.finish()");
+    });
+}
+
+/// Whether the field is shown by its own `Debug` (not as a tag).
+fn shown(plan: &FieldPlan<'_>) -> bool {
+    matches!(plan.role, Role::Nested | Role::NotPersonal | Role::RecordId)
 }
 
 fn debug_value(out: &mut Out, plan: &FieldPlan<'_>, place: Place<'_>) {
     match &plan.role {
-        Role::Personal(personal) => {
-            out.s("&__p::TagLiteral(")
-                .lit(&format!("<{}>", personal.category.name()))
-                .s(")");
-        }
-        Role::CollectedAt => {
-            out.s("&__p::TagLiteral(\"<collected_at>\")");
-        }
+        Role::Personal(_) | Role::CollectedAt => {}
         Role::Nested => {
             let span = type_span(plan);
             let (p, place) = (private_at(span), place.at(span));

@@ -41,7 +41,7 @@ pub fn impl_record(out: &mut Out, record: &Record<'_>) {
             "record_id_field(&self) -> __p::Option<__p::String>",
             "SubjectIdValue::subject_id",
         );
-        out.s("fn visit_fields(&self, __v: &mut dyn __p::Visitor) ");
+        out.s("#[inline] fn visit_fields(&self, __v: &mut dyn __p::Visitor) ");
         out.group(Delimiter::Brace, |out| {
             out.s("let __s = <Self as __p::Record>::SCHEMA.fields;");
             over_fields(out, record, &|out, plan, place| {
@@ -50,7 +50,7 @@ pub fn impl_record(out: &mut Out, record: &Record<'_>) {
                 }
             });
         });
-        out.s("fn visit_fields_mut(&mut self, __v: &mut dyn __p::VisitorMut) ");
+        out.s("#[inline] fn visit_fields_mut(&mut self, __v: &mut dyn __p::VisitorMut) ");
         out.group(Delimiter::Brace, |out| {
             out.s("let __s = <Self as __p::Record>::SCHEMA.fields;");
             over_fields(out, record, &|out, plan, place| {
@@ -67,7 +67,7 @@ fn getter(out: &mut Out, record: &Record<'_>, role: fn(&Role) -> bool, sig: &str
     if !record.fields.iter().any(|plan| role(&plan.role)) {
         return;
     }
-    out.s("fn ").s(sig);
+    out.s("#[inline] fn ").s(sig);
     out.group(Delimiter::Brace, |out| {
         over_fields(out, record, &|out, plan, place| {
             if !role(&plan.role) {
