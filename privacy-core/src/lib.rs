@@ -17,6 +17,7 @@ pub mod dsar;
 mod erase;
 mod field_set;
 pub mod inventory;
+mod json;
 mod nested;
 mod packed;
 mod personal;
