@@ -5,9 +5,9 @@ use std::fmt::Write as _;
 use rustc_hash::FxHashMap;
 
 use super::export::{ExportedValue, RecordExport};
+use super::request::RIGHTS;
+use super::summary::kept_for;
 use super::summary::Summary;
-use super::RIGHTS;
-use crate::schema::{Retention, RetentionUnit};
 
 /// Writes the whole document with the summary first: title, [`overview`], the records,
 /// [`closing`]. This is [`Dsar::to_markdown`](super::Dsar::to_markdown)'s layout; the
@@ -220,25 +220,6 @@ impl RecordLines {
     }
 }
 
-/// How long a category is kept, in words.
-pub(crate) fn kept_for(r: Retention) -> String {
-    match r {
-        Retention::Unspecified => "until erasure (no fixed period declared)".to_owned(),
-        Retention::Account => "while the account exists".to_owned(),
-        Retention::Transient => "not stored".to_owned(),
-        Retention::Period { amount, unit } => {
-            let unit = match unit {
-                RetentionUnit::Days => "day",
-                RetentionUnit::Weeks => "week",
-                RetentionUnit::Months => "month",
-                RetentionUnit::Years => "year",
-            };
-            let plural = if amount == 1 { "" } else { "s" };
-            format!("{amount} {unit}{plural} after collection")
-        }
-    }
-}
-
 /// Text safe in a table cell or list item: Markdown and HTML specials escaped, one line.
 /// An underscore between letters or digits (`password_hint`) cannot start emphasis and is
 /// left as it is, so identifiers stay readable in the Markdown source.
@@ -323,19 +304,5 @@ mod tests {
             push_code(&mut out, s);
             assert_eq!(out, code(s));
         }
-    }
-
-    #[test]
-    fn retention_reads_as_words() {
-        let days = Retention::Period {
-            amount: 30,
-            unit: RetentionUnit::Days,
-        };
-        assert_eq!(kept_for(days), "30 days after collection");
-        let year = Retention::Period {
-            amount: 1,
-            unit: RetentionUnit::Years,
-        };
-        assert_eq!(kept_for(year), "1 year after collection");
     }
 }
