@@ -116,3 +116,53 @@ fn markdown_cells_escape_pipes() {
         "{md}"
     );
 }
+
+/// Two record types with the same Rust identifier in different modules, each with a pinned
+/// record name (issue 26).
+mod billing {
+    use privacy_core::PersonalData;
+
+    #[derive(PersonalData, serde::Serialize)]
+    #[personal(name = "BillingAccount", subject = "customer")]
+    pub struct Account {
+        #[personal(subject_id)]
+        pub id: String,
+        #[personal(category = "financial.bank_account", purpose = "billing")]
+        pub iban: String,
+    }
+}
+
+mod auth {
+    use privacy_core::PersonalData;
+
+    #[derive(PersonalData, serde::Serialize)]
+    #[personal(name = "LoginAccount", subject = "customer")]
+    pub struct Account {
+        #[personal(subject_id)]
+        pub id: String,
+        #[personal(category = "contact.email", purpose = "authentication")]
+        pub login: String,
+    }
+}
+
+#[test]
+fn two_types_with_the_same_identifier_are_two_records_under_their_pinned_names() {
+    let inv = Inventory::new()
+        .add::<billing::Account>()
+        .add::<auth::Account>();
+    let names: Vec<&str> = inv.schemas().iter().map(|s| s.name).collect();
+    assert_eq!(names, ["BillingAccount", "LoginAccount"]);
+    let rows: Vec<(&str, &str)> = inv.rows().iter().map(|r| (r.record, r.field)).collect();
+    assert_eq!(
+        rows,
+        [
+            ("BillingAccount", "id"),
+            ("BillingAccount", "iban"),
+            ("LoginAccount", "id"),
+            ("LoginAccount", "login")
+        ]
+    );
+    let md = inv.to_markdown();
+    assert!(md.contains("| BillingAccount | customer | iban |"), "{md}");
+    assert!(md.contains("| LoginAccount | customer | login |"), "{md}");
+}
