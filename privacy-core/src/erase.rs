@@ -153,26 +153,27 @@ struct Expiry {
 }
 
 impl Erasure {
-    /// Applies every field's `on_erase` policy to a record of `type_name`.
-    pub fn erase(type_name: &'static str, subject_id: Option<String>) -> Erasure {
+    /// Applies every field's `on_erase` policy to a record named `record`
+    /// ([`RecordSchema::name`](crate::RecordSchema::name)).
+    pub fn erase(record: &'static str, subject_id: Option<String>) -> Erasure {
         Erasure {
-            record: type_name,
+            record,
             expiry: None,
-            report: ErasureReport::new(type_name, subject_id),
+            report: ErasureReport::new(record, subject_id),
         }
     }
 
     /// Erases (or anonymizes) the fields whose retention, measured from `collected_at`, has
     /// passed at `now`.
     pub fn expire(
-        type_name: &'static str,
+        record: &'static str,
         subject_id: Option<String>,
         collected_at: Option<SystemTime>,
         now: SystemTime,
     ) -> Erasure {
         Erasure {
             expiry: Some(Expiry { collected_at, now }),
-            ..Erasure::erase(type_name, subject_id)
+            ..Erasure::erase(record, subject_id)
         }
     }
 }

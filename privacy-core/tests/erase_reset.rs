@@ -102,7 +102,7 @@ fn the_schema_and_the_inventory_name_the_policy() {
     let gender = schema.fields.iter().find(|f| f.name == "gender").unwrap();
     assert_eq!(gender.on_erase, ErasePolicy::Reset);
     assert_eq!(serde_json::to_value(gender.on_erase).unwrap(), "reset");
-    let rows = Inventory::new().add::<Member>().rows();
+    let rows = Inventory::new().add::<Member>().unwrap().rows();
     let row = rows.iter().find(|r| r.field == "gender").unwrap();
     assert_eq!(row.on_erase, "reset to the type's default");
 }

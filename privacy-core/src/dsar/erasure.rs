@@ -17,7 +17,8 @@ pub const SUBJECT_ID_BASIS: &str =
 /// categories, never values.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Default)]
 pub struct ErasureReport {
-    /// The record type (empty for a report merged from many records).
+    /// The record name ([`RecordSchema::name`](crate::RecordSchema::name); empty for a
+    /// report merged from many records).
     pub record: &'static str,
     /// The subject of the record, as it was before erasure.
     pub subject_id: Option<String>,
@@ -28,7 +29,8 @@ pub struct ErasureReport {
 /// What happened to one field.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct FieldErasure {
-    /// The record type holding the field.
+    /// The name of the record holding the field
+    /// ([`RecordSchema::name`](crate::RecordSchema::name)).
     pub record: &'static str,
     /// The field name.
     pub field: &'static str,

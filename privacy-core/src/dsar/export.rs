@@ -120,9 +120,10 @@ impl RecordExport {
         }
     }
 
-    /// The record type.
+    /// The record name ([`RecordSchema::name`]: `#[personal(name = "...")]`, or the type's
+    /// identifier).
     pub fn record(&self) -> &'static str {
-        self.schema.type_name
+        self.schema.name
     }
 
     /// The kind of data subject (`customer`, `child`, ...).
@@ -340,7 +341,7 @@ fn serialize_record<S: Serializer, F: Serialize + ?Sized>(
     fields: &F,
 ) -> Result<S::Ok, S::Error> {
     let mut s = serializer.serialize_struct("RecordExport", 4)?;
-    s.serialize_field("record", schema.type_name)?;
+    s.serialize_field("record", schema.name)?;
     s.serialize_field("subject_kind", schema.subject_kind)?;
     s.serialize_field("subject_id", &subject_id)?;
     s.serialize_field("fields", fields)?;
