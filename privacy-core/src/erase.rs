@@ -207,14 +207,17 @@ impl VisitorMut for Erasure {
         self.report.push(self.record, meta, outcome);
     }
 
-    fn nested(&mut self, _meta: &'static FieldMeta, records: Option<&mut dyn NestedDyn>) {
+    fn nested(&mut self, meta: &'static FieldMeta, records: Option<&mut dyn NestedDyn>) {
         if let Some(records) = records {
             let expiry = self.expiry;
+            let mut index = 0;
             records.each_mut(&mut |r| {
-                self.report.absorb(match expiry {
+                let report = match expiry {
                     None => r.erase(),
                     Some(e) => r.expire(e.now),
-                });
+                };
+                self.report.absorb_nested(meta, index, report);
+                index += 1;
             });
         }
     }

@@ -58,7 +58,8 @@ fn erase_resets_each_field_to_its_default_and_reports_it() {
     assert_eq!(m.payout_iban, Iban::default());
     assert_eq!(m.age_band, 0);
     let json = serde_json::to_value(&report).unwrap();
-    for field in ["gender", "payout_iban", "age_band"] {
+    // Named as serde writes them (`rename_all = "camelCase"`).
+    for field in ["gender", "payoutIban", "ageBand"] {
         let row = json["fields"]
             .as_array()
             .unwrap()

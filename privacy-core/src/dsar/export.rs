@@ -146,11 +146,12 @@ impl RecordExport {
         self.entries.iter().map(|e| self.view(e))
     }
 
-    /// The entry of a field by name.
+    /// The entry of a field by the name the export shows
+    /// ([`FieldMeta::serde_name`]) or by its Rust name.
     pub fn field(&self, name: &str) -> Option<FieldExport<'_>> {
         self.entries
             .iter()
-            .find(|e| e.meta.name == name)
+            .find(|e| e.meta.serde_name().is(name) || e.meta.name == name)
             .map(|e| self.view(e))
     }
 
@@ -352,7 +353,7 @@ impl Serialize for FieldExport<'_> {
     fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         let m = self.meta;
         let mut map = serializer.serialize_map(None)?;
-        map.serialize_entry("field", m.name)?;
+        map.serialize_entry("field", &m.serde_name())?;
         if m.kind == FieldKind::CollectedAt {
             map.serialize_entry("kind", &m.kind)?;
         }
@@ -460,7 +461,7 @@ impl Fragments {
 /// a full metadata render per field on every export.
 fn same_head(cached: &FieldMeta, meta: &FieldMeta) -> bool {
     core::ptr::eq(cached, meta)
-        || (cached.name == meta.name
+        || (cached.serde_name() == meta.serde_name()
             && cached.kind == meta.kind
             && cached.category == meta.category
             && cached.purposes == meta.purposes

@@ -183,11 +183,12 @@ impl RecordLines {
         for f in r.fields() {
             let meta = core::ptr::from_ref(f.meta) as usize;
             let start = || {
-                let label = f.meta.category.map_or(f.meta.name, |c| c.description());
+                let name = f.meta.serde_name().to_string();
+                let label = f.meta.category.map_or(name.as_str(), |c| c.description());
                 format!(
                     "{}  - {} ({})",
                     "  ".repeat(depth),
-                    text(f.meta.name),
+                    text(&name),
                     text(label)
                 )
             };
@@ -205,7 +206,8 @@ impl RecordLines {
                 }
                 ExportedValue::Records(nested) => {
                     out.push_str(self.line((meta, depth, NESTED_LINE), || {
-                        format!("{}  - {}:\n", "  ".repeat(depth), text(f.meta.name))
+                        let name = f.meta.serde_name().to_string();
+                        format!("{}  - {}:\n", "  ".repeat(depth), text(&name))
                     }));
                     for n in nested {
                         self.write(out, n, depth + 2);

@@ -89,7 +89,7 @@ impl Summary {
                     if self.seen.insert((schema, meta, reason.as_ptr() as usize)) {
                         self.field(f.meta);
                         self.withheld
-                            .insert((format!("{}.{}", r.record(), f.meta.name), reason));
+                            .insert((format!("{}.{}", r.record(), f.meta.serde_name()), reason));
                     }
                 }
             }
