@@ -78,7 +78,7 @@ struct Customer {
 #[serde(rename_all = "camelCase")]
 struct Account {
     #[personal(subject_id)]
-    account_id: String,
+    id: String,
     #[personal(
         category = "identity.name",
         purpose = "account",
@@ -175,7 +175,7 @@ fn account() -> Account {
         model: "Pixel 8",
     };
     Account {
-        account_id: "acct-7f3a9c".into(),
+        id: "acct-7f3a9c".into(),
         display_name: "Jane Q. Doe".into(),
         email_address: "jane.doe+news@example.com".into(),
         phone_number: Some("+14155550123".into()),
