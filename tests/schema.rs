@@ -201,7 +201,7 @@ fn erase_applies_each_policy_and_a_second_erase_changes_nothing() {
     assert_eq!(
         first
             .retained()
-            .map(|(f, basis)| (f.field, basis))
+            .map(|(f, basis)| (f.field.as_str(), basis))
             .collect::<Vec<_>>(),
         [
             ("id", privacy_core::dsar::SUBJECT_ID_BASIS),

@@ -153,26 +153,27 @@ struct Expiry {
 }
 
 impl Erasure {
-    /// Applies every field's `on_erase` policy to a record of `type_name`.
-    pub fn erase(type_name: &'static str, subject_id: Option<String>) -> Erasure {
+    /// Applies every field's `on_erase` policy to a record named `record`
+    /// ([`RecordSchema::name`](crate::RecordSchema::name)).
+    pub fn erase(record: &'static str, subject_id: Option<String>) -> Erasure {
         Erasure {
-            record: type_name,
+            record,
             expiry: None,
-            report: ErasureReport::new(type_name, subject_id),
+            report: ErasureReport::new(record, subject_id),
         }
     }
 
     /// Erases (or anonymizes) the fields whose retention, measured from `collected_at`, has
     /// passed at `now`.
     pub fn expire(
-        type_name: &'static str,
+        record: &'static str,
         subject_id: Option<String>,
         collected_at: Option<SystemTime>,
         now: SystemTime,
     ) -> Erasure {
         Erasure {
             expiry: Some(Expiry { collected_at, now }),
-            ..Erasure::erase(type_name, subject_id)
+            ..Erasure::erase(record, subject_id)
         }
     }
 }
@@ -206,14 +207,17 @@ impl VisitorMut for Erasure {
         self.report.push(self.record, meta, outcome);
     }
 
-    fn nested(&mut self, _meta: &'static FieldMeta, records: Option<&mut dyn NestedDyn>) {
+    fn nested(&mut self, meta: &'static FieldMeta, records: Option<&mut dyn NestedDyn>) {
         if let Some(records) = records {
             let expiry = self.expiry;
+            let mut index = 0;
             records.each_mut(&mut |r| {
-                self.report.absorb(match expiry {
+                let report = match expiry {
                     None => r.erase(),
                     Some(e) => r.expire(e.now),
-                });
+                };
+                self.report.absorb_nested(meta, index, report);
+                index += 1;
             });
         }
     }

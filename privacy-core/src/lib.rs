@@ -17,6 +17,7 @@ pub mod dsar;
 mod erase;
 mod field_set;
 pub mod inventory;
+mod json;
 mod nested;
 mod packed;
 mod personal;
@@ -43,7 +44,7 @@ pub use personal::{PersonalData, PersonalValue};
 pub use redact::Tag;
 pub use redacted::Redacted;
 pub use schema::{
-    Anonymizer, ErasePolicy, FieldMeta, Purpose, RecordSchema, Retention, SerdeField,
+    Anonymizer, ErasePolicy, FieldMeta, Purpose, RecordSchema, Retention, SerdeField, SerdeName,
 };
 pub use subject::{CollectedAt, SubjectId};
 pub use visit::{FieldValue, Visitor};

@@ -74,8 +74,8 @@ pub trait PersonalData: core::fmt::Debug {
     /// Applies every field's `on_erase` policy (delete, anonymize or retain) and reports what
     /// happened to each field. Erasing twice changes nothing and reports "already erased".
     fn erase(&mut self) -> ErasureReport {
-        let type_name = self.record_schema().type_name;
-        let mut erasure = Erasure::erase(type_name, self.subject_id());
+        let record = self.record_schema().name;
+        let mut erasure = Erasure::erase(record, self.subject_id());
         self.visit_mut(&mut erasure);
         erasure.report
     }
@@ -88,8 +88,8 @@ pub trait PersonalData: core::fmt::Debug {
     /// Erases (or anonymizes, when `on_erase = "anonymize"`) every field whose retention has
     /// passed at `now`, measured from [`collected_at`](PersonalData::collected_at).
     fn expire(&mut self, now: SystemTime) -> ErasureReport {
-        let type_name = self.record_schema().type_name;
-        let mut erasure = Erasure::expire(type_name, self.subject_id(), self.collected_at(), now);
+        let record = self.record_schema().name;
+        let mut erasure = Erasure::expire(record, self.subject_id(), self.collected_at(), now);
         self.visit_mut(&mut erasure);
         erasure.report
     }
@@ -116,7 +116,7 @@ pub trait PersonalData: core::fmt::Debug {
     /// field names, enum tags and variant names are never listed.
     fn personal_values(&self) -> Vec<PersonalValue> {
         let mut values = Values {
-            record: self.record_schema().type_name,
+            record: self.record_schema().name,
             records: Vec::new(),
             out: Vec::new(),
         };
@@ -140,7 +140,7 @@ pub trait PersonalData: core::fmt::Debug {
 /// Its `Debug` never prints the value.
 #[derive(Clone, PartialEq, Eq)]
 pub struct PersonalValue {
-    /// The record type the value lives in.
+    /// The record the value lives in, by its record name ([`RecordSchema::name`]).
     pub record: &'static str,
     /// The field name.
     pub field: &'static str,
@@ -164,7 +164,7 @@ impl core::fmt::Debug for PersonalValue {
 /// Collects [`PersonalValue`]s through the visitor.
 struct Values {
     record: &'static str,
-    /// The record types of the nested fields being visited.
+    /// The record names of the nested fields being visited.
     records: Vec<&'static str>,
     out: Vec<PersonalValue>,
 }
@@ -189,7 +189,7 @@ impl Visitor for Values {
 
     fn enter(&mut self, meta: &'static FieldMeta) {
         self.records
-            .push(meta.nested.map_or(self.record, |s| s.type_name));
+            .push(meta.nested.map_or(self.record, |s| s.name));
     }
 
     fn leave(&mut self, _meta: &'static FieldMeta) {

@@ -196,6 +196,24 @@ impl FieldMeta {
         }
     }
 
+    /// The name the stored and API form of the record use for the field, which reports
+    /// (exports, erasure reports, DSAR documents) show: serde's key for it (after `rename`
+    /// and `rename_all`). A field of an enum variant is `Variant.key` (the Rust variant name:
+    /// the variant's serde name depends on the enum's representation); a tuple field, or
+    /// metadata without a serde key, keeps its Rust name ([`name`](FieldMeta::name)).
+    pub fn serde_name(&self) -> SerdeName {
+        if self.serde.key.is_empty() {
+            return SerdeName {
+                variant: None,
+                key: self.name,
+            };
+        }
+        SerdeName {
+            variant: self.name.split_once('.').map(|(variant, _)| variant),
+            key: self.serde.key,
+        }
+    }
+
     /// Why this field's value must not appear in an access response, or `None` if it may:
     /// `export = false`, a category 11 CCR 7024(d) forbids disclosing, or transient retention.
     pub fn withheld_reason(&self) -> Option<&'static str> {
@@ -533,6 +551,48 @@ mod tests {
         for entry in ANONYMIZERS {
             let named = ANONYMIZERS.iter().filter(|e| e.name == entry.name).count();
             assert_eq!(named, 1, "`{}` is spelled once", entry.name);
+        }
+    }
+}
+
+/// A field's name as serde writes it: see [`FieldMeta::serde_name`]. `Display` and
+/// `Serialize` write it as one string (`key`, or `Variant.key`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct SerdeName {
+    /// The enum variant holding the field, if any.
+    pub variant: Option<&'static str>,
+    /// serde's key for the field.
+    pub key: &'static str,
+}
+
+impl SerdeName {
+    /// Whether the name reads as `text`.
+    pub fn is(&self, text: &str) -> bool {
+        match self.variant {
+            None => self.key == text,
+            Some(variant) => text
+                .strip_prefix(variant)
+                .and_then(|rest| rest.strip_prefix('.'))
+                .is_some_and(|key| key == self.key),
+        }
+    }
+}
+
+impl fmt::Display for SerdeName {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        if let Some(variant) = self.variant {
+            f.write_str(variant)?;
+            f.write_str(".")?;
+        }
+        f.write_str(self.key)
+    }
+}
+
+impl Serialize for SerdeName {
+    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        match self.variant {
+            None => serializer.serialize_str(self.key),
+            Some(_) => serializer.collect_str(self),
         }
     }
 }

@@ -70,7 +70,7 @@ impl<T: Serialize> FieldValue for T {
     }
 
     fn write_json(&self, out: &mut String) -> bool {
-        crate::dsar::export::write_json(out, self)
+        crate::json::write_json(out, self)
     }
 }
 

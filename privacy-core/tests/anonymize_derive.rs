@@ -249,7 +249,7 @@ fn erasing_with_on_erase_anonymize_gives_the_same_values_as_anonymize() {
         .fields
         .iter()
         .filter(|f| f.outcome != ErasureOutcome::AlreadyErased)
-        .map(|f| f.field)
+        .map(|f| f.field.as_str())
         .collect();
     assert_eq!(not_already, ["code"]);
 }

@@ -187,6 +187,7 @@ fn indexes_keep_the_declared_bits_and_default_to_64() {
     );
     let text = privacy_core::inventory::Inventory::new()
         .add::<Short>()
+        .unwrap()
         .to_markdown();
     assert!(text.contains("blind index (16 bits)"), "{text}");
 }

@@ -319,3 +319,34 @@ fn the_same_records_give_the_same_bytes() {
     };
     assert_eq!(render(), render());
 }
+
+mod billing {
+    use privacy_core::PersonalData;
+
+    #[derive(PersonalData, serde::Serialize)]
+    #[personal(name = "BillingAccount", subject = "customer")]
+    pub struct Account {
+        #[personal(subject_id)]
+        pub id: String,
+        #[personal(category = "contact.postal_address", purpose = "billing")]
+        pub address: String,
+    }
+}
+
+#[test]
+fn an_export_and_an_erasure_report_name_the_record_by_its_pinned_name() {
+    let mut record = billing::Account {
+        id: "c-1".into(),
+        address: "1 Market St".into(),
+    };
+    let export = record.export();
+    assert_eq!(export.record(), "BillingAccount");
+    assert!(
+        export.json().starts_with(r#"{"record":"BillingAccount","#),
+        "{}",
+        export.json()
+    );
+    let report = record.erase();
+    let report = serde_json::to_value(&report).unwrap();
+    assert_eq!(report["record"], "BillingAccount");
+}

@@ -26,7 +26,8 @@ fn exactly_at_the_limit_the_value_expires() {
     let mut c = child();
     let report = c.expire(limit());
     assert_eq!(report.changed(), 1);
-    assert_eq!(report.fields[0].record, "LocationPing");
+    assert_eq!(report.fields[0].record, "ChildProfile");
+    assert_eq!(report.fields[0].field, "pings/0/position");
     assert!(c.pings[0].position.is_none());
     assert!(c.pings[1].position.is_some(), "the newer ping stays");
 }
@@ -51,9 +52,9 @@ fn account_retention_never_expires_and_transient_never_outlives_a_sweep() {
         .fields
         .iter()
         .filter(|f| f.outcome != privacy_core::dsar::ErasureOutcome::AlreadyErased)
-        .map(|f| f.field)
+        .map(|f| f.field.as_str())
         .collect();
-    assert_eq!(changed, ["cvc", "ip"]);
+    assert_eq!(changed, ["card/0/cvc", "devices/0/ip"]);
 }
 
 #[test]

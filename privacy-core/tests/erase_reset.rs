@@ -58,7 +58,8 @@ fn erase_resets_each_field_to_its_default_and_reports_it() {
     assert_eq!(m.payout_iban, Iban::default());
     assert_eq!(m.age_band, 0);
     let json = serde_json::to_value(&report).unwrap();
-    for field in ["gender", "payout_iban", "age_band"] {
+    // Named as serde writes them (`rename_all = "camelCase"`).
+    for field in ["gender", "payoutIban", "ageBand"] {
         let row = json["fields"]
             .as_array()
             .unwrap()
@@ -102,7 +103,7 @@ fn the_schema_and_the_inventory_name_the_policy() {
     let gender = schema.fields.iter().find(|f| f.name == "gender").unwrap();
     assert_eq!(gender.on_erase, ErasePolicy::Reset);
     assert_eq!(serde_json::to_value(gender.on_erase).unwrap(), "reset");
-    let rows = Inventory::new().add::<Member>().rows();
+    let rows = Inventory::new().add::<Member>().unwrap().rows();
     let row = rows.iter().find(|r| r.field == "gender").unwrap();
     assert_eq!(row.on_erase, "reset to the type's default");
 }

@@ -3,13 +3,15 @@
 mod dsar_support;
 
 use dsar_support::{golden, AccountHolder, ChildProfile, Device};
-use privacy_core::inventory::Inventory;
+use privacy_core::inventory::{Inventory, InventoryError};
 use privacy_core::PersonalData;
 
 fn inventory() -> Inventory {
     Inventory::new()
         .add::<AccountHolder>()
+        .unwrap()
         .add::<ChildProfile>()
+        .unwrap()
 }
 
 #[test]
@@ -23,7 +25,7 @@ fn the_inventory_matches_its_golden_files() {
 
 #[test]
 fn nested_schemas_are_walked_once_and_take_their_parents_subject() {
-    let inv = inventory().add::<Device>();
+    let inv = inventory().add::<Device>().unwrap();
     let names: Vec<&str> = inv.schemas().iter().map(|s| s.type_name).collect();
     assert_eq!(
         names,
@@ -110,9 +112,115 @@ struct Note {
 
 #[test]
 fn markdown_cells_escape_pipes() {
-    let md = Inventory::new().add::<Note>().to_markdown();
+    let md = Inventory::new().add::<Note>().unwrap().to_markdown();
     assert!(
         md.contains("| Note | user | text | custom:free.text | A | support | - | - | unspecified | retain (tax law \\| 10 years) | - |"),
         "{md}"
+    );
+}
+
+/// Two record types with the same Rust identifier in different modules, each with a pinned
+/// record name (issue 26).
+mod billing {
+    use privacy_core::PersonalData;
+
+    #[derive(PersonalData, serde::Serialize)]
+    #[personal(name = "BillingAccount", subject = "customer")]
+    pub struct Account {
+        #[personal(subject_id)]
+        pub id: String,
+        #[personal(category = "financial.bank_account", purpose = "billing")]
+        pub iban: String,
+    }
+}
+
+mod auth {
+    use privacy_core::PersonalData;
+
+    #[derive(PersonalData, serde::Serialize)]
+    #[personal(name = "LoginAccount", subject = "customer")]
+    pub struct Account {
+        #[personal(subject_id)]
+        pub id: String,
+        #[personal(category = "contact.email", purpose = "authentication")]
+        pub login: String,
+    }
+}
+
+#[test]
+fn two_types_with_the_same_identifier_are_two_records_under_their_pinned_names() {
+    let inv = Inventory::new()
+        .add::<billing::Account>()
+        .unwrap()
+        .add::<auth::Account>()
+        .unwrap();
+    let names: Vec<&str> = inv.schemas().iter().map(|s| s.name).collect();
+    assert_eq!(names, ["BillingAccount", "LoginAccount"]);
+    let rows: Vec<(&str, &str)> = inv.rows().iter().map(|r| (r.record, r.field)).collect();
+    assert_eq!(
+        rows,
+        [
+            ("BillingAccount", "id"),
+            ("BillingAccount", "iban"),
+            ("LoginAccount", "id"),
+            ("LoginAccount", "login")
+        ]
+    );
+    let md = inv.to_markdown();
+    assert!(md.contains("| BillingAccount | customer | iban |"), "{md}");
+    assert!(md.contains("| LoginAccount | customer | login |"), "{md}");
+}
+
+mod legacy {
+    use privacy_core::PersonalData;
+
+    /// Another `Account`, pinned to the record name `LoginAccount` already taken by
+    /// `auth::Account`.
+    #[derive(PersonalData)]
+    #[personal(name = "LoginAccount")]
+    pub struct Account {
+        #[personal(category = "contact.phone")]
+        pub phone: String,
+    }
+}
+
+#[test]
+fn a_second_type_with_a_record_name_already_taken_is_refused_naming_both_types() {
+    let err = Inventory::new()
+        .add::<auth::Account>()
+        .unwrap()
+        .add::<legacy::Account>()
+        .unwrap_err();
+    assert_eq!(
+        err,
+        InventoryError::DuplicateRecordName {
+            name: "LoginAccount",
+            first: "inventory::auth::Account",
+            second: "inventory::legacy::Account",
+        }
+    );
+    assert_eq!(
+        err.to_string(),
+        "the record name `LoginAccount` is used by two different types, \
+         `inventory::auth::Account` and `inventory::legacy::Account`: pin a distinct name on \
+         one of them with #[personal(name = \"...\")]"
+    );
+}
+
+#[test]
+fn adding_the_same_type_twice_or_through_nesting_keeps_one_record() {
+    let inv = Inventory::new()
+        .add::<auth::Account>()
+        .unwrap()
+        .add::<auth::Account>()
+        .unwrap()
+        .add::<AccountHolder>()
+        .unwrap()
+        .add::<Device>()
+        .unwrap();
+    let names: Vec<&str> = inv.schemas().iter().map(|s| s.name).collect();
+    assert_eq!(
+        names,
+        ["LoginAccount", "AccountHolder", "PaymentCard", "Device"]
     );
 }

@@ -22,7 +22,9 @@ recipients = ["email-service", "payment-processor", "parent"]
 fn inventory() -> Inventory {
     Inventory::new()
         .add::<AccountHolder>()
+        .unwrap()
         .add::<ChildProfile>()
+        .unwrap()
 }
 
 #[test]
@@ -71,11 +73,16 @@ struct Loyalty {
 #[test]
 fn adding_a_struct_with_an_undeclared_category_makes_the_check_report_it() {
     let policy = Policy::from_toml_str(POLICY).unwrap();
-    let before = Inventory::new().add::<AccountHolder>().check(&policy);
+    let before = Inventory::new()
+        .add::<AccountHolder>()
+        .unwrap()
+        .check(&policy);
     assert!(before.is_covered(), "{before}");
     let after = Inventory::new()
         .add::<AccountHolder>()
+        .unwrap()
         .add::<Loyalty>()
+        .unwrap()
         .check(&policy);
     assert_eq!(
         after.undeclared_categories.keys().collect::<Vec<_>>(),

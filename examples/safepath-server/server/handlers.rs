@@ -372,7 +372,7 @@ pub async fn delete_child(
 
 /// `GET /inventory`: the data inventory (GDPR Art. 30), JSON or Markdown.
 pub async fn inventory(headers: HeaderMap) -> Result<Response, ApiError> {
-    let inventory = steps::inventory();
+    let inventory = steps::inventory().map_err(|e| ApiError::internal("inventory", &e))?;
     Ok(match input::format(&headers)? {
         Format::Json => Json(inventory.to_json()).into_response(),
         Format::Markdown => (

@@ -7,7 +7,7 @@ use std::path::{Path, PathBuf};
 use std::time::SystemTime;
 
 use privacy_core::dsar::{DsarWriteError, DsarWriter, ErasureReport};
-use privacy_core::inventory::{Inventory, Policy};
+use privacy_core::inventory::{Inventory, InventoryError, Policy};
 use privacy_core::PersonalData;
 use tracing::info;
 
@@ -47,6 +47,9 @@ pub enum StepError {
     /// The policy file is invalid.
     #[error("policy file: {0}")]
     Policy(#[from] privacy_core::inventory::PolicyError),
+    /// Two record types share a record name.
+    #[error("data inventory: {0}")]
+    Inventory(#[from] InventoryError),
 }
 
 /// The layout of the demo's records; a database from another layout is refused, not misread.
@@ -383,20 +386,20 @@ fn expire_kind<T: Stored>(
 }
 
 /// The data inventory of every SafePath record type.
-pub fn inventory() -> Inventory {
+pub fn inventory() -> Result<Inventory, InventoryError> {
     Inventory::new()
-        .add::<ParentAccount>()
-        .add::<MarketingPreference>()
-        .add::<Invoice>()
-        .add::<ChildProfile>()
-        .add::<Device>()
-        .add::<LocationPing>()
+        .add::<ParentAccount>()?
+        .add::<MarketingPreference>()?
+        .add::<Invoice>()?
+        .add::<ChildProfile>()?
+        .add::<Device>()?
+        .add::<LocationPing>()?
         .add::<ErrorReport>()
 }
 
 /// The inventory as a Markdown table and the coverage check against the 2019 policy.
 pub fn inventory_report() -> Result<(String, String), StepError> {
-    let inventory = inventory();
+    let inventory = inventory()?;
     let policy = Policy::from_toml_str(POLICY)?;
     let check = inventory.check(&policy);
     Ok((inventory.to_markdown(), check.to_string()))

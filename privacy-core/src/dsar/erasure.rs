@@ -17,7 +17,8 @@ pub const SUBJECT_ID_BASIS: &str =
 /// categories, never values.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Default)]
 pub struct ErasureReport {
-    /// The record type (empty for a report merged from many records).
+    /// The record name ([`RecordSchema::name`](crate::RecordSchema::name); empty for a
+    /// report merged from many records).
     pub record: &'static str,
     /// The subject of the record, as it was before erasure.
     pub subject_id: Option<String>,
@@ -28,10 +29,15 @@ pub struct ErasureReport {
 /// What happened to one field.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct FieldErasure {
-    /// The record type holding the field.
+    /// The name of the record the report is about ([`RecordSchema::name`](crate::RecordSchema::name));
+    /// a nested record's field is named by its path from it in `field`.
     pub record: &'static str,
-    /// The field name.
-    pub field: &'static str,
+    /// The field as the stored and API form name it ([`FieldMeta::serde_name`]); a field of
+    /// a nested record is a path from the report's top-level record, `/`-separated: the
+    /// nested field, the index of the record in it (as in that field's `records` in the
+    /// export: 0 for an `Option`, the position in a `Vec` or map), then the field, e.g.
+    /// `devices/0/serialNumber`.
+    pub field: String,
     /// The field's category, if it has one.
     pub category: Option<Category>,
     /// The outcome.
@@ -74,15 +80,29 @@ impl ErasureReport {
     pub fn push(&mut self, record: &'static str, meta: &FieldMeta, outcome: ErasureOutcome) {
         self.fields.push(FieldErasure {
             record,
-            field: meta.name,
+            field: meta.serde_name().to_string(),
             category: meta.category,
             outcome,
         });
     }
 
-    /// Appends the fields of a nested record's report.
-    pub fn absorb(&mut self, nested: ErasureReport) {
-        self.fields.extend(nested.fields);
+    /// Appends the fields of another record's report as they are (merging the reports of
+    /// many records).
+    pub fn absorb(&mut self, other: ErasureReport) {
+        self.fields.extend(other.fields);
+    }
+
+    /// Appends the fields of the report of the `index`-th record of the nested field
+    /// `meta`, named by their path from this report's record (`field/index/...`; see
+    /// [`FieldErasure::field`]).
+    pub fn absorb_nested(&mut self, meta: &FieldMeta, index: usize, nested: ErasureReport) {
+        let record = self.record;
+        self.fields
+            .extend(nested.fields.into_iter().map(|f| FieldErasure {
+                record,
+                field: format!("{}/{index}/{}", meta.serde_name(), f.field),
+                ..f
+            }));
     }
 
     /// Whether nothing changed: every field was already erased or is retained.

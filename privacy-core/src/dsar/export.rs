@@ -13,13 +13,13 @@
 use core::fmt;
 use core::ops::Range;
 use std::collections::HashMap;
-use std::io;
 use std::sync::{LazyLock, PoisonError, RwLock};
 
 use serde::ser::{Error as _, SerializeMap, SerializeSeq, SerializeStruct, Serializer};
 use serde::Serialize;
 use serde_json::value::RawValue;
 
+use crate::json::{push_json, write_json};
 use crate::nested::NestedDyn;
 use crate::schema::{FieldKind, FieldMeta, RecordSchema};
 use crate::visit::{FieldValue, Visitor};
@@ -120,9 +120,10 @@ impl RecordExport {
         }
     }
 
-    /// The record type.
+    /// The record name ([`RecordSchema::name`]: `#[personal(name = "...")]`, or the type's
+    /// identifier).
     pub fn record(&self) -> &'static str {
-        self.schema.type_name
+        self.schema.name
     }
 
     /// The kind of data subject (`customer`, `child`, ...).
@@ -145,11 +146,12 @@ impl RecordExport {
         self.entries.iter().map(|e| self.view(e))
     }
 
-    /// The entry of a field by name.
+    /// The entry of a field by the name the export shows
+    /// ([`FieldMeta::serde_name`]) or by its Rust name.
     pub fn field(&self, name: &str) -> Option<FieldExport<'_>> {
         self.entries
             .iter()
-            .find(|e| e.meta.name == name)
+            .find(|e| e.meta.serde_name().is(name) || e.meta.name == name)
             .map(|e| self.view(e))
     }
 
@@ -275,8 +277,8 @@ impl RecordExport {
         }
         let fields = self.schema.fields;
         let index = match fields.get(self.cursor) {
-            Some(f) if core::ptr::eq(f, meta) => self.cursor,
-            _ => fields.iter().position(|f| core::ptr::eq(f, meta))?,
+            Some(f) if same_head(f, meta) => self.cursor,
+            _ => fields.iter().position(|f| same_head(f, meta))?,
         };
         self.cursor = index + 1;
         self.fragments.fields.get(index).map(|s| &**s)
@@ -340,7 +342,7 @@ fn serialize_record<S: Serializer, F: Serialize + ?Sized>(
     fields: &F,
 ) -> Result<S::Ok, S::Error> {
     let mut s = serializer.serialize_struct("RecordExport", 4)?;
-    s.serialize_field("record", schema.type_name)?;
+    s.serialize_field("record", schema.name)?;
     s.serialize_field("subject_kind", schema.subject_kind)?;
     s.serialize_field("subject_id", &subject_id)?;
     s.serialize_field("fields", fields)?;
@@ -351,7 +353,7 @@ impl Serialize for FieldExport<'_> {
     fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         let m = self.meta;
         let mut map = serializer.serialize_map(None)?;
-        map.serialize_entry("field", m.name)?;
+        map.serialize_entry("field", &m.serde_name())?;
         if m.kind == FieldKind::CollectedAt {
             map.serialize_entry("kind", &m.kind)?;
         }
@@ -450,6 +452,25 @@ impl Fragments {
     }
 }
 
+/// Whether the cached head of `cached` is the head of `meta`: the same metadata, or equal in
+/// everything [`FieldExport`]'s `Serialize` writes before the content.
+///
+/// Not by address alone: the derive's schema is a constant, and the field metadata the
+/// visitor hands over is not always the same allocation as the schema's (each use of a
+/// constant may be its own copy, e.g. in another codegen unit). Missing the cache there cost
+/// a full metadata render per field on every export.
+fn same_head(cached: &FieldMeta, meta: &FieldMeta) -> bool {
+    core::ptr::eq(cached, meta)
+        || (cached.serde_name() == meta.serde_name()
+            && cached.kind == meta.kind
+            && cached.category == meta.category
+            && cached.purposes == meta.purposes
+            && cached.source == meta.source
+            && cached.recipients == meta.recipients
+            && cached.retention == meta.retention
+            && cached.exported == meta.exported)
+}
+
 /// The entry of `meta` up to its content, rendered by [`FieldExport`]'s `Serialize`.
 fn render_head(meta: &'static FieldMeta, part: ExportedValue<'_>) -> String {
     let full = serde_json::to_string(&FieldExport { meta, value: part }).unwrap_or_default();
@@ -467,43 +488,7 @@ fn strip(mut text: String, suffix: &str) -> String {
     text
 }
 
-/// Serializes `value` as JSON at the end of `out`.
-fn push_json<T: Serialize + ?Sized>(out: &mut String, value: &T) {
-    let start = out.len();
-    if serde_json::to_writer(StrWriter(out), value).is_err() {
-        out.truncate(start);
-        out.push_str("null");
-    }
-}
-
-/// Lets `serde_json` write into a `String`. It writes whole UTF-8 sequences (it splits
-/// strings only at the ASCII characters it escapes), and anything else is refused with an
-/// error rather than written.
-struct StrWriter<'a>(&'a mut String);
-
-impl io::Write for StrWriter<'_> {
-    fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
-        let text = core::str::from_utf8(buf)
-            .map_err(|_| io::Error::new(io::ErrorKind::InvalidData, "not UTF-8"))?;
-        self.0.push_str(text);
-        Ok(buf.len())
-    }
-
-    fn write_all(&mut self, buf: &[u8]) -> io::Result<()> {
-        self.write(buf).map(drop)
-    }
-
-    fn flush(&mut self) -> io::Result<()> {
-        Ok(())
-    }
-}
-
 // ---- export, driven by `visit` --------------------------------------------------------------
-
-/// Appends `value`'s compact JSON to `out`; `false` when its `Serialize` fails.
-pub(crate) fn write_json<T: Serialize + ?Sized>(out: &mut String, value: &T) -> bool {
-    serde_json::to_writer(StrWriter(out), value).is_ok()
-}
 
 /// [`PersonalData::export`](crate::PersonalData::export): every personal field's value (not
 /// `collected_at`), and the exports of nested records.
@@ -523,5 +508,47 @@ impl Visitor for Exporter {
         }
         self.0.push_records(meta, records);
         true
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::schema::Shape;
+    use crate::Category;
+
+    static FIELDS: [FieldMeta; 2] = [
+        FieldMeta {
+            category: Some(Category::ContactEmail),
+            ..FieldMeta::new("email", FieldKind::Personal)
+        },
+        FieldMeta {
+            category: Some(Category::IdentityName),
+            ..FieldMeta::new("name", FieldKind::Personal)
+        },
+    ];
+    static SCHEMA: RecordSchema = RecordSchema {
+        type_name: "Probe",
+        name: "Probe",
+        subject_kind: "user",
+        shape: Shape::Named,
+        fields: &FIELDS,
+    };
+
+    #[test]
+    fn a_copy_of_a_schema_field_at_another_address_uses_the_cached_head() {
+        let mut export = RecordExport::new(&SCHEMA, None);
+        let copy: &'static FieldMeta = Box::leak(Box::new(FIELDS[1]));
+        assert!(!core::ptr::eq(copy, core::ptr::from_ref(&FIELDS[1])));
+        let part = ExportedValue::Value("0");
+        let head = export.cached_head(copy, &part).expect("cached");
+        let cached: &str = &Fragments::of(&SCHEMA).fields[1];
+        assert!(core::ptr::eq(head, cached));
+        // Metadata that differs in what the head says is rendered on the spot.
+        let other: &'static FieldMeta = Box::leak(Box::new(FieldMeta {
+            purposes: &[crate::Purpose("account")],
+            ..FIELDS[1]
+        }));
+        assert!(export.cached_head(other, &part).is_none());
     }
 }

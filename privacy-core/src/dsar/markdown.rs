@@ -5,9 +5,9 @@ use std::fmt::Write as _;
 use rustc_hash::FxHashMap;
 
 use super::export::{ExportedValue, RecordExport};
+use super::request::RIGHTS;
+use super::summary::kept_for;
 use super::summary::Summary;
-use super::RIGHTS;
-use crate::schema::{Retention, RetentionUnit};
 
 /// Writes the whole document with the summary first: title, [`overview`], the records,
 /// [`closing`]. This is [`Dsar::to_markdown`](super::Dsar::to_markdown)'s layout; the
@@ -183,11 +183,12 @@ impl RecordLines {
         for f in r.fields() {
             let meta = core::ptr::from_ref(f.meta) as usize;
             let start = || {
-                let label = f.meta.category.map_or(f.meta.name, |c| c.description());
+                let name = f.meta.serde_name().to_string();
+                let label = f.meta.category.map_or(name.as_str(), |c| c.description());
                 format!(
                     "{}  - {} ({})",
                     "  ".repeat(depth),
-                    text(f.meta.name),
+                    text(&name),
                     text(label)
                 )
             };
@@ -205,7 +206,8 @@ impl RecordLines {
                 }
                 ExportedValue::Records(nested) => {
                     out.push_str(self.line((meta, depth, NESTED_LINE), || {
-                        format!("{}  - {}:\n", "  ".repeat(depth), text(f.meta.name))
+                        let name = f.meta.serde_name().to_string();
+                        format!("{}  - {}:\n", "  ".repeat(depth), text(&name))
                     }));
                     for n in nested {
                         self.write(out, n, depth + 2);
@@ -217,25 +219,6 @@ impl RecordLines {
 
     fn line(&mut self, key: (usize, usize, usize), make: impl FnOnce() -> String) -> &str {
         self.lines.entry(key).or_insert_with(make)
-    }
-}
-
-/// How long a category is kept, in words.
-pub(crate) fn kept_for(r: Retention) -> String {
-    match r {
-        Retention::Unspecified => "until erasure (no fixed period declared)".to_owned(),
-        Retention::Account => "while the account exists".to_owned(),
-        Retention::Transient => "not stored".to_owned(),
-        Retention::Period { amount, unit } => {
-            let unit = match unit {
-                RetentionUnit::Days => "day",
-                RetentionUnit::Weeks => "week",
-                RetentionUnit::Months => "month",
-                RetentionUnit::Years => "year",
-            };
-            let plural = if amount == 1 { "" } else { "s" };
-            format!("{amount} {unit}{plural} after collection")
-        }
     }
 }
 
@@ -323,19 +306,5 @@ mod tests {
             push_code(&mut out, s);
             assert_eq!(out, code(s));
         }
-    }
-
-    #[test]
-    fn retention_reads_as_words() {
-        let days = Retention::Period {
-            amount: 30,
-            unit: RetentionUnit::Days,
-        };
-        assert_eq!(kept_for(days), "30 days after collection");
-        let year = Retention::Period {
-            amount: 1,
-            unit: RetentionUnit::Years,
-        };
-        assert_eq!(kept_for(year), "1 year after collection");
     }
 }

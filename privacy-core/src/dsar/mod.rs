@@ -6,14 +6,16 @@ mod document;
 mod erasure;
 pub(crate) mod export;
 mod markdown;
+mod request;
 mod summary;
 mod sweep;
 mod timestamp;
 mod writer;
 
-pub use document::{Dsar, DsarError, RIGHTS};
+pub use document::Dsar;
 pub use erasure::{ErasureOutcome, ErasureReport, FieldErasure, SUBJECT_ID_BASIS};
 pub use export::{ExportedValue, FieldExport, RecordExport};
+pub use request::{DsarError, RIGHTS};
 pub use sweep::{sweep, SweepReport};
 pub use writer::{DsarWriteError, DsarWriter};
 

@@ -12,9 +12,8 @@ use rustc_hash::FxHashSet;
 use serde_json::{json, Map, Value};
 
 use super::export::{ExportedValue, RecordExport};
-use super::markdown::kept_for;
-use super::RIGHTS;
-use crate::schema::{FieldKind, FieldMeta, Retention};
+use super::request::RIGHTS;
+use crate::schema::{FieldKind, FieldMeta, Retention, RetentionUnit};
 
 /// The subject kind a record gets when `#[personal(subject = "...")]` is not written.
 pub(crate) const DEFAULT_SUBJECT_KIND: &str = crate::vocabulary::DEFAULT_SUBJECT_KIND;
@@ -90,7 +89,7 @@ impl Summary {
                     if self.seen.insert((schema, meta, reason.as_ptr() as usize)) {
                         self.field(f.meta);
                         self.withheld
-                            .insert((format!("{}.{}", r.record(), f.meta.name), reason));
+                            .insert((format!("{}.{}", r.record(), f.meta.serde_name()), reason));
                     }
                 }
             }
@@ -165,5 +164,43 @@ impl Summary {
             .iter()
             .filter(move |((c, _), _)| *c == category)
             .map(|(_, r)| *r)
+    }
+}
+
+/// How long a category is kept, in words.
+pub(crate) fn kept_for(r: Retention) -> String {
+    match r {
+        Retention::Unspecified => "until erasure (no fixed period declared)".to_owned(),
+        Retention::Account => "while the account exists".to_owned(),
+        Retention::Transient => "not stored".to_owned(),
+        Retention::Period { amount, unit } => {
+            let unit = match unit {
+                RetentionUnit::Days => "day",
+                RetentionUnit::Weeks => "week",
+                RetentionUnit::Months => "month",
+                RetentionUnit::Years => "year",
+            };
+            let plural = if amount == 1 { "" } else { "s" };
+            format!("{amount} {unit}{plural} after collection")
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn retention_reads_as_words() {
+        let days = Retention::Period {
+            amount: 30,
+            unit: RetentionUnit::Days,
+        };
+        assert_eq!(kept_for(days), "30 days after collection");
+        let year = Retention::Period {
+            amount: 1,
+            unit: RetentionUnit::Years,
+        };
+        assert_eq!(kept_for(year), "1 year after collection");
     }
 }

@@ -6,9 +6,9 @@ use core::fmt;
 use std::io::{self, Write};
 use std::time::SystemTime;
 
-use super::document::{add_dependents, check, DsarError};
 use super::export::RecordExport;
 use super::markdown::{self, RecordLines};
+use super::request::{add_dependents, check, DsarError};
 use super::summary::Summary;
 use super::timestamp::iso8601;
 use crate::PersonalData;

@@ -11,9 +11,16 @@
 //!     email: String,
 //! }
 //!
-//! let inventory = Inventory::new().add::<Account>();
+//! let inventory = Inventory::new().add::<Account>()?;
 //! assert!(inventory.to_markdown().contains("| Account | customer | email | contact.email |"));
+//! # Ok::<(), privacy_core::inventory::InventoryError>(())
 //! ```
+//!
+//! Records are keyed by their record name ([`RecordSchema::name`]: `#[personal(name = "...")]`,
+//! or the type's identifier), never by the Rust identifier alone: two types named `Account`
+//! in different modules are two records once their names are pinned, and two *different*
+//! types with the same record name are refused by [`Inventory::add`] with
+//! [`InventoryError::DuplicateRecordName`] naming both types.
 
 mod coverage;
 mod policy;
@@ -36,12 +43,44 @@ pub struct Inventory {
     schemas: Vec<&'static RecordSchema>,
     /// The subject kind of each schema: its own, or its parent's when nested without one.
     kinds: Vec<&'static str>,
+    /// The Rust type of each schema, as named in errors.
+    types: Vec<RustType>,
+}
+
+/// Why a record type was refused by [`Inventory::add`]. Names types and record names only.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[non_exhaustive]
+pub enum InventoryError {
+    /// Two different types have the same record name, so the inventory (and every export,
+    /// erasure report and sealed envelope) could not tell their records apart.
+    #[error(
+        "the record name `{name}` is used by two different types, `{first}` and `{second}`: \
+         pin a distinct name on one of them with #[personal(name = \"...\")]"
+    )]
+    DuplicateRecordName {
+        /// The record name both types use.
+        name: &'static str,
+        /// The type already in the inventory (its path when it was added with
+        /// [`Inventory::add`], else its identifier).
+        first: &'static str,
+        /// The type being added.
+        second: &'static str,
+    },
+}
+
+/// How the inventory names a Rust type in an [`InventoryError`].
+#[derive(Debug, Clone, Copy)]
+struct RustType {
+    name: &'static str,
+    /// Whether `name` is the full path (`core::any::type_name`), which tells types apart;
+    /// an identifier alone (a nested schema's `type_name`) may not.
+    path: bool,
 }
 
 /// One personal field of the inventory.
 #[derive(Debug, Clone, Serialize)]
 pub struct InventoryRow {
-    /// The record type.
+    /// The record name ([`RecordSchema::name`]).
     pub record: &'static str,
     /// The kind of data subject.
     pub subject: &'static str,
@@ -77,34 +116,93 @@ impl Inventory {
         Inventory::default()
     }
 
-    /// Adds a record type and the types nested in it.
-    #[must_use]
-    pub fn add<T: PersonalData>(self) -> Inventory {
-        self.add_schema(T::schema())
+    /// Adds a record type and the types nested in it; a record already present is skipped.
+    ///
+    /// Refused, with [`InventoryError::DuplicateRecordName`] naming both types, when the type
+    /// or a type nested in it has the record name of a *different* type already added (two
+    /// `Account` types in different modules without distinct `#[personal(name = "...")]`).
+    /// The error is returned, not recorded, so an inventory that would silently merge two
+    /// records cannot be built:
+    ///
+    /// ```
+    /// use privacy_core::inventory::{Inventory, InventoryError};
+    ///
+    /// mod billing {
+    ///     #[derive(privacy_core::PersonalData)]
+    ///     pub struct Account {
+    ///         #[personal(category = "financial.bank_account")]
+    ///         pub iban: String,
+    ///     }
+    /// }
+    /// mod auth {
+    ///     #[derive(privacy_core::PersonalData)]
+    ///     pub struct Account {
+    ///         #[personal(category = "contact.email")]
+    ///         pub login: String,
+    ///     }
+    /// }
+    ///
+    /// let refused = Inventory::new().add::<billing::Account>()?.add::<auth::Account>();
+    /// assert!(matches!(
+    ///     refused,
+    ///     Err(InventoryError::DuplicateRecordName { name: "Account", .. })
+    /// ));
+    /// # Ok::<(), InventoryError>(())
+    /// ```
+    pub fn add<T: PersonalData>(self) -> Result<Inventory, InventoryError> {
+        let rust_type = RustType {
+            name: core::any::type_name::<T>(),
+            path: true,
+        };
+        let schema = T::schema();
+        self.add_as(schema, schema.subject_kind, rust_type)
     }
 
-    /// Adds a schema and the schemas nested in it (walking [`FieldMeta::nested`]); a schema
+    /// Adds a schema and the schemas nested in it (walking [`FieldMeta::nested`]); a record
     /// already present is skipped. A nested record that does not name its own subject kind
-    /// describes its parent's subject.
-    #[must_use]
-    pub fn add_schema(self, schema: &'static RecordSchema) -> Inventory {
-        self.add_as(schema, schema.subject_kind)
+    /// describes its parent's subject. Refused as [`add`](Inventory::add) is.
+    pub fn add_schema(self, schema: &'static RecordSchema) -> Result<Inventory, InventoryError> {
+        let rust_type = RustType {
+            name: schema.type_name,
+            path: false,
+        };
+        self.add_as(schema, schema.subject_kind, rust_type)
     }
 
-    fn add_as(mut self, schema: &'static RecordSchema, kind: &'static str) -> Inventory {
-        if self
-            .schemas
-            .iter()
-            .any(|s| std::ptr::eq(*s, schema) || s.type_name == schema.type_name)
-        {
-            return self;
+    fn add_as(
+        mut self,
+        schema: &'static RecordSchema,
+        kind: &'static str,
+        rust_type: RustType,
+    ) -> Result<Inventory, InventoryError> {
+        let present = self.schemas.iter().position(|s| s.name == schema.name);
+        if let Some(i) = present {
+            let (s, t) = (self.schemas[i], self.types[i]);
+            // The same type: the same schema (not always at the same address: each use of
+            // the derive's constant may be its own copy), unless both paths are known and
+            // differ (two types whose schemas happen to be equal).
+            let same_schema = std::ptr::eq(s, schema) || *s == *schema;
+            let same_path = !(t.path && rust_type.path) || t.name == rust_type.name;
+            if same_schema && same_path {
+                return Ok(self);
+            }
+            return Err(InventoryError::DuplicateRecordName {
+                name: schema.name,
+                first: t.name,
+                second: rust_type.name,
+            });
         }
         self.schemas.push(schema);
         self.kinds.push(kind);
+        self.types.push(rust_type);
         for nested in schema.fields.iter().filter_map(|f| f.nested) {
-            self = self.add_as(nested, nested_kind(nested.subject_kind, kind));
+            let rust_type = RustType {
+                name: nested.type_name,
+                path: false,
+            };
+            self = self.add_as(nested, nested_kind(nested.subject_kind, kind), rust_type)?;
         }
-        self
+        Ok(self)
     }
 
     /// The schemas, in the order added.
@@ -279,7 +377,7 @@ fn row(s: &RecordSchema, kind: &'static str, f: &FieldMeta) -> InventoryRow {
         (ErasePolicy::Reset, _) => "reset to the type's default".to_owned(),
     };
     InventoryRow {
-        record: s.type_name,
+        record: s.name,
         subject: kind,
         field: f.name,
         category: category.name(),
