@@ -7,8 +7,8 @@ pub use crate::category::Category;
 pub use crate::dsar::SUBJECT_ID_BASIS;
 pub use crate::erase::{erase_delete, erase_reset, Erase};
 pub use crate::nested::{
-    Nested, NestedDebug, NestedDyn, NestedMut, NestedMutGet, NestedMutNone, NestedRef,
-    NestedRefGet, NestedRefNone,
+    Nested, NestedDebug, NestedMut, NestedMutGet, NestedMutNone, NestedRef, NestedRefGet,
+    NestedRefNone,
 };
 pub use crate::packed::{field, personal};
 pub use crate::personal::PersonalData;
@@ -19,7 +19,7 @@ pub use crate::schema::{
     SerdeField, Shape,
 };
 pub use crate::subject::{CollectedAtValue, SubjectIdValue};
-pub use crate::visit::{visit_nested, Visitor};
+pub use crate::visit::{visit_nested, NestedDyn, Visitor};
 pub use crate::visit_mut::{slot, VisitorMut};
 pub use core::option::Option::{self, None, Some};
 pub use serde::Serialize as SerializeTrait;

@@ -5,8 +5,8 @@ use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet, VecDeque};
 use std::time::SystemTime;
 
 use crate::dsar::{ErasureOutcome, ErasureReport, SUBJECT_ID_BASIS};
-use crate::nested::NestedDyn;
 use crate::schema::{ErasePolicy, FieldKind, FieldMeta, Retention};
+use crate::visit::NestedDyn;
 use crate::visit_mut::{FieldMut, VisitorMut};
 
 /// A type that can be deleted in place: `None`, an empty string or an empty collection.

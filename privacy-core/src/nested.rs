@@ -10,6 +10,7 @@ use core::fmt::{Debug, Formatter, Result as FmtResult};
 
 use crate::record::Record;
 use crate::schema::RecordSchema;
+use crate::visit::NestedDyn;
 use crate::PersonalData;
 
 /// A derived record, or a container of derived records: what `#[personal(nested)]` accepts.
@@ -26,14 +27,6 @@ pub trait Nested {
     /// Calls `f` with every record, mutably.
     fn for_each_mut(&mut self, f: &mut dyn FnMut(&mut dyn PersonalData));
     /// Formats the value with the records' redacted `Debug`.
-    fn fmt_nested(&self, f: &mut Formatter<'_>) -> FmtResult;
-}
-
-/// The object-safe part of [`Nested`], so generated code reaches a nested field through one
-/// `&dyn` obtained by [`NestedRef`]/[`NestedMut`].
-pub trait NestedDyn {
-    fn each(&self, f: &mut dyn FnMut(&dyn PersonalData));
-    fn each_mut(&mut self, f: &mut dyn FnMut(&mut dyn PersonalData));
     fn fmt_nested(&self, f: &mut Formatter<'_>) -> FmtResult;
 }
 

@@ -8,7 +8,6 @@
 
 use serde::Serialize;
 
-pub use crate::nested::NestedDyn;
 use crate::schema::FieldMeta;
 
 /// Receives the classified fields of a record from [`PersonalData::visit`](crate::PersonalData::visit).
@@ -118,4 +117,15 @@ pub fn visit_nested(
         records.each(&mut |record| record.visit(&mut *visitor));
     }
     visitor.leave(meta);
+}
+
+/// The records of a `nested` field, reached through one `&dyn` (the object-safe part of
+/// the crate's `Nested` trait): every record in it, and its redacted `Debug`.
+pub trait NestedDyn {
+    /// Calls `f` with every record of the field.
+    fn each(&self, f: &mut dyn FnMut(&dyn crate::PersonalData));
+    /// Calls `f` with every record of the field, mutably.
+    fn each_mut(&mut self, f: &mut dyn FnMut(&mut dyn crate::PersonalData));
+    /// Formats the field with the records' redacted `Debug`.
+    fn fmt_nested(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result;
 }

@@ -8,8 +8,8 @@
 //! `String` email shares one instantiation; `erase`, `expire` and `anonymize` themselves are
 //! ordinary code in this crate, driven by the visitor and the schema.
 
-use crate::nested::NestedDyn;
 use crate::schema::FieldMeta;
+use crate::visit::NestedDyn;
 
 /// Receives the personal fields of a record, mutably, from
 /// [`PersonalData::visit_mut`](crate::PersonalData::visit_mut).

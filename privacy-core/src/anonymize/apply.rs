@@ -4,8 +4,8 @@
 use std::borrow::Borrow;
 
 use super::{Anonymize, Strategy};
-use crate::nested::NestedDyn;
 use crate::schema::FieldMeta;
+use crate::visit::NestedDyn;
 use crate::visit_mut::{FieldMut, VisitorMut};
 
 /// Applies the anonymizer `S`; every generated use (anonymize, erase, expire) is this same

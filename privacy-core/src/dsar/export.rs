@@ -20,8 +20,8 @@ use serde::Serialize;
 use serde_json::value::RawValue;
 
 use crate::json::{push_json, write_json};
-use crate::nested::NestedDyn;
 use crate::schema::{FieldKind, FieldMeta, RecordSchema};
+use crate::visit::NestedDyn;
 use crate::visit::{FieldValue, Visitor};
 
 /// Why a value is listed as withheld when it fails to serialize. The serializer's own error
