@@ -30,8 +30,8 @@ mod subject;
 #[cfg(feature = "testing")]
 pub mod testing;
 mod tree;
-pub mod visit;
-pub mod visit_mut;
+mod visit;
+mod visit_mut;
 mod vocabulary;
 
 #[doc(hidden)]
@@ -47,7 +47,7 @@ pub use schema::{
     Anonymizer, ErasePolicy, FieldMeta, Purpose, RecordSchema, Retention, SerdeField, SerdeName,
 };
 pub use subject::{CollectedAt, SubjectId};
-pub use visit::{FieldValue, Visitor};
+pub use visit::{FieldValue, NestedDyn, Visitor};
 pub use visit_mut::{FieldMut, VisitorMut};
 
 /// Derives [`PersonalData`] and a redacted [`Debug`](core::fmt::Debug); see the crate docs.
