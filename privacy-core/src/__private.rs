@@ -2,7 +2,14 @@
 //! Not public API: no stability promise, and nothing here should be called by hand.
 
 pub use crate::anonymize::apply::{anonymize, anonymize_custom};
-pub use crate::anonymize::{strategies as anon, Anonymize};
+pub use crate::anonymize::Anonymize;
+
+/// The marker types of `#[personal(anonymize = "...")]`, one per anonymizer name, and the
+/// traits they implement.
+pub mod anon {
+    pub use crate::anonymize::strategies::*;
+    pub use crate::anonymize::strategy::{Strategy, TextStrategy};
+}
 pub use crate::category::Category;
 pub use crate::dsar::SUBJECT_ID_BASIS;
 pub use crate::erase::{erase_delete, erase_reset, Erase};

@@ -2,9 +2,8 @@
 //! installed it is used; installing another rotates the key. One test, because the
 //! pseudonymizer is process-wide.
 
-use privacy_core::anonymize::{
-    global_pseudonymizer, strategies, Anonymize, Pseudonymizer, REDACTED,
-};
+use privacy_core::anonymize::strategies;
+use privacy_core::anonymize::{global_pseudonymizer, Anonymize, Pseudonymizer, REDACTED};
 
 fn pseudonymize(value: &str) -> (String, bool) {
     let mut v = value.to_owned();

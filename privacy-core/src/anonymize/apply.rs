@@ -3,7 +3,8 @@
 
 use std::borrow::Borrow;
 
-use super::{Anonymize, Strategy};
+use super::strategy::Strategy;
+use super::Anonymize;
 use crate::schema::FieldMeta;
 use crate::visit::NestedDyn;
 use crate::visit_mut::{FieldMut, VisitorMut};

@@ -49,7 +49,7 @@ mod ip_prefix;
 mod location;
 mod name;
 mod pseudonym;
-mod strategy;
+pub(crate) mod strategy;
 
 pub use card::{card_bin_last4, card_last4, luhn_valid, MASKED_CARD};
 pub use contact::{email, phone, MASKED};
@@ -59,9 +59,10 @@ pub use ip_prefix::PrefixPreservingIp;
 pub use location::{city_level, coarse_location, GeoPoint, CITY_GRID_DEGREES, COARSE_DECIMALS};
 pub use name::initials;
 pub use pseudonym::{global_pseudonymizer, PseudonymError, Pseudonymizer, MIN_KEY_LEN};
-pub use strategy::{Anonymize, Strategy, StringLike, TextStrategy, REDACTED};
+pub use strategy::{Anonymize, StringLike, REDACTED};
 
-/// The marker types of `#[personal(anonymize = "...")]`, one per anonymizer name.
+/// The marker types of `#[personal(anonymize = "...")]`, one per anonymizer name: what
+/// [`Anonymize`] is implemented for (`Anonymize<strategies::email>` on `String`).
 pub mod strategies {
     pub use super::strategy::{
         age_band, bin_last4, coarse_location, email, initials, ip, last4, phone, pseudonym, redact,
