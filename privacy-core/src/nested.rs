@@ -48,6 +48,7 @@ impl<T: Nested> NestedDyn for T {
 /// [`NestedRefNone`] otherwise. The derive also names `<Field as Nested>::SCHEMA` in the
 /// schema, so a field that is not `Nested` is reported there, once, and the fallback never
 /// runs in a program that compiles.
+#[allow(clippy::exhaustive_structs)] // a plain value users (or generated code) build
 pub struct NestedRef<'a, T>(pub &'a T);
 /// `(&mut NestedMut(&mut field)).get()`; see [`NestedRef`].
 pub struct NestedMut<'a, T>(pub &'a mut T);
@@ -83,6 +84,7 @@ pub trait NestedMutNone<'a> {
 impl<'a, T> NestedMutNone<'a> for &mut NestedMut<'a, T> {}
 
 /// Debug of a nested field: the records' redacted `Debug`.
+#[allow(clippy::exhaustive_structs)] // a plain value users (or generated code) build
 pub struct NestedDebug<'a>(pub Option<&'a dyn NestedDyn>);
 
 impl Debug for NestedDebug<'_> {

@@ -139,6 +139,7 @@ pub trait PersonalData: core::fmt::Debug {
 ///
 /// Its `Debug` never prints the value.
 #[derive(Clone, PartialEq, Eq)]
+#[allow(clippy::exhaustive_structs)] // a plain value users (or generated code) build
 pub struct PersonalValue {
     /// The record the value lives in, by its record name ([`RecordSchema::name`]).
     pub record: &'static str,

@@ -60,6 +60,7 @@ impl RecordSchema {
 /// How a struct is laid out, which decides how its serde form is walked.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "snake_case")]
+#[non_exhaustive]
 pub enum Shape {
     /// `struct S { a: A }`: serializes as a map keyed by field name.
     Named,
@@ -76,6 +77,7 @@ pub enum Shape {
 /// The role a field plays in its record.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "snake_case")]
+#[non_exhaustive]
 pub enum FieldKind {
     /// `#[personal(category = "...")]`: a personal value.
     Personal,
@@ -261,6 +263,7 @@ impl Serialize for Purpose {
 /// Written `"30d"`, `"12w"`, `"6mo"`, `"3y"` (a month counts 30 days and a year 365, so a
 /// period never runs longer than the calendar one), `"account"` or `"transient"`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[non_exhaustive]
 pub enum Retention {
     /// No retention was declared; the value is kept until erasure.
     Unspecified,
@@ -279,6 +282,7 @@ pub enum Retention {
 
 /// The unit of a [`Retention::Period`].
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[non_exhaustive]
 pub enum RetentionUnit {
     /// `d`
     Days,
@@ -394,6 +398,7 @@ impl Serialize for Retention {
 /// What erasure does with a field.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
 #[serde(rename_all = "snake_case")]
+#[non_exhaustive]
 pub enum ErasePolicy {
     /// Clear the value: `None`, empty string or collection (the default).
     Delete,
@@ -408,6 +413,7 @@ pub enum ErasePolicy {
 
 /// An anonymizer named by `#[personal(anonymize = "...")]` or `anonymize_with = path`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[non_exhaustive]
 pub enum Anonymizer {
     /// `redact`: replace the whole value.
     Redact,

@@ -12,6 +12,7 @@ use serde::{Deserialize, Serialize};
 
 /// A calendar date (proleptic Gregorian), as in `YYYY-MM-DD`; serialized as that text.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+#[allow(clippy::exhaustive_structs)] // a plain value users (or generated code) build
 pub struct CivilDate {
     /// The year.
     pub year: i32,
@@ -23,6 +24,7 @@ pub struct CivilDate {
 
 /// A date [`year`] or [`age_band`] cannot use. Never repeats the input.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
+#[non_exhaustive]
 pub enum DateError {
     /// Text that is not a valid `YYYY-MM-DD` date.
     #[error("not a YYYY-MM-DD date (the input is not repeated here: it may be personal data)")]
@@ -158,6 +160,7 @@ fn days_in_month(year: i32, month: u8) -> u8 {
 /// An age band. The bands follow the seed policy's special treatment of children (under 13,
 /// and under 16 for consent) and the usual adult brackets.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+#[non_exhaustive]
 pub enum AgeBand {
     /// 0 to 12
     Child,

@@ -27,6 +27,7 @@ pub struct IpMask {
 
 /// A prefix length out of range for its address family.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
+#[non_exhaustive]
 pub enum MaskError {
     /// IPv4 prefixes are 0 to 32 bits.
     #[error("IPv4 prefix length {0} is out of range (0 to 32)")]
@@ -93,6 +94,7 @@ pub fn socket_addr(addr: SocketAddr) -> IpAddr {
 /// Text that is not an IP address.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
 #[error("not an IP address (the input is not repeated here: it may be personal data)")]
+#[allow(clippy::exhaustive_structs)] // a unit error compared by value
 pub struct ParseError;
 
 /// [`ip`] on text: `"203.0.113.7"` -> `"203.0.113.0"`.

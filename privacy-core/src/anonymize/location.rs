@@ -4,6 +4,7 @@ use serde::{Deserialize, Serialize};
 
 /// A latitude/longitude pair in degrees (WGS 84).
 #[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+#[allow(clippy::exhaustive_structs)] // a plain value users (or generated code) build
 pub struct GeoPoint {
     /// Degrees north, -90 to 90.
     pub lat: f64,

@@ -39,6 +39,7 @@ pub struct Pseudonymizer {
 
 /// A key or key id [`Pseudonymizer::new`] refuses. Never contains key bytes.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
+#[non_exhaustive]
 pub enum PseudonymError {
     /// Keys must have at least 16 bytes (128 bits).
     #[error("pseudonymization key is too short ({0} bytes; at least 16 are needed)")]

@@ -16,6 +16,7 @@ pub const SUBJECT_ID_BASIS: &str =
 /// Serializable, so a service can keep it as proof of deletion; it names fields and
 /// categories, never values.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Default)]
+#[non_exhaustive]
 pub struct ErasureReport {
     /// The record name ([`RecordSchema::name`](crate::RecordSchema::name); empty for a
     /// report merged from many records).
@@ -28,6 +29,7 @@ pub struct ErasureReport {
 
 /// What happened to one field.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[non_exhaustive]
 pub struct FieldErasure {
     /// The name of the record the report is about ([`RecordSchema::name`](crate::RecordSchema::name));
     /// a nested record's field is named by its path from it in `field`.
@@ -47,6 +49,7 @@ pub struct FieldErasure {
 /// The outcome for one field.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "snake_case", tag = "action")]
+#[non_exhaustive]
 pub enum ErasureOutcome {
     /// The value was deleted.
     Erased,

@@ -63,6 +63,7 @@ enum Content {
 
 /// One field of a [`RecordExport`]: its metadata and its value, withheld reason or records.
 #[derive(Debug, Clone, Copy)]
+#[non_exhaustive]
 pub struct FieldExport<'a> {
     /// Everything the schema says about the field.
     pub meta: &'static FieldMeta,
@@ -72,6 +73,7 @@ pub struct FieldExport<'a> {
 
 /// The content of a [`FieldExport`].
 #[derive(Clone, Copy)]
+#[non_exhaustive]
 pub enum ExportedValue<'a> {
     /// The value, as compact JSON text.
     Value(&'a str),

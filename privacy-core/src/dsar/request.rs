@@ -8,6 +8,7 @@ use super::export::{ExportedValue, RecordExport};
 /// Why a record was refused by [`Dsar::add`](super::Dsar::add) or [`DsarWriter::add`](super::DsarWriter::add); names the record type,
 /// never an identifier.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[non_exhaustive]
 pub enum DsarError {
     /// The record, or a record nested in it, belongs to another data subject.
     #[error("a {record} record of another data subject was added to this request")]

@@ -11,6 +11,7 @@ use crate::PersonalData;
 /// Totals of a [`sweep`]: records examined and touched, fields erased and anonymized, counts
 /// per category, and the report of every touched record. Serializable; holds no values.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
+#[non_exhaustive]
 pub struct SweepReport {
     /// Records examined.
     pub records: usize,

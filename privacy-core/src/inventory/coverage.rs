@@ -9,6 +9,7 @@ use super::{InventoryRow, Policy};
 
 /// The result of [`Inventory::check`](super::Inventory::check).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[non_exhaustive]
 pub struct CoverageReport {
     /// The policy checked.
     pub policy: String,

@@ -79,6 +79,7 @@ struct RustType {
 
 /// One personal field of the inventory.
 #[derive(Debug, Clone, Serialize)]
+#[non_exhaustive]
 pub struct InventoryRow {
     /// The record name ([`RecordSchema::name`]).
     pub record: &'static str,

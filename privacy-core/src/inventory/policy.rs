@@ -36,6 +36,7 @@ pub struct Policy {
 
 /// A policy file that cannot be used.
 #[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
 pub enum PolicyError {
     /// The file could not be read.
     #[error("could not read the policy file: {0}")]

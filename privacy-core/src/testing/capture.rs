@@ -144,6 +144,7 @@ impl core::fmt::Debug for LogCapture {
 /// Each event of a `tracing_subscriber::fmt` layer arrives as one write, so lines of events
 /// of several threads never interleave.
 #[derive(Debug, Clone, Copy, Default)]
+#[allow(clippy::exhaustive_structs)] // a plain value users (or generated code) build
 pub struct CaptureWriter;
 
 impl io::Write for CaptureWriter {

@@ -853,11 +853,7 @@ pub fn kek_wrap_limit_moves_every_keyring_to_one_new_kek(
 
     // The store refuses a batch that would pass the limit, and stores nothing.
     let refused = a.store().insert_data_keys(
-        &[NewDataKey {
-            subject_id: "refused",
-            kek_version: newest,
-            wrapped: &[0; 60],
-        }],
+        &[NewDataKey::new("refused", newest, &[0; 60])],
         wraps[&newest],
     );
     assert_eq!(

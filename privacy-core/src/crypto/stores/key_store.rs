@@ -178,6 +178,7 @@ pub trait KeyStoreTx {
 
 /// A data key to store: see [`KeyStore::insert_data_keys`].
 #[derive(Clone, Copy)]
+#[non_exhaustive]
 pub struct NewDataKey<'a> {
     /// The data subject id.
     pub subject_id: &'a str,
@@ -185,6 +186,17 @@ pub struct NewDataKey<'a> {
     pub kek_version: u32,
     /// `nonce || ciphertext || tag` of the 32-byte data key.
     pub wrapped: &'a [u8],
+}
+
+impl<'a> NewDataKey<'a> {
+    /// A data key of `subject_id` wrapped (`nonce || ciphertext || tag`) by KEK `kek_version`.
+    pub const fn new(subject_id: &'a str, kek_version: u32, wrapped: &'a [u8]) -> NewDataKey<'a> {
+        NewDataKey {
+            subject_id,
+            kek_version,
+            wrapped,
+        }
+    }
 }
 
 impl fmt::Debug for NewDataKey<'_> {
@@ -256,6 +268,7 @@ impl<S: KeyStore + ?Sized> KeyStore for std::sync::Arc<S> {
 
 /// A key-encryption key wrapped by the master key.
 #[derive(Clone, PartialEq, Eq)]
+#[non_exhaustive]
 pub struct WrappedKek {
     /// The KEK version (1, 2, ...); [`Keyring::rotate`](crate::crypto::Keyring::rotate) adds one.
     pub version: u32,
@@ -270,6 +283,18 @@ pub struct WrappedKek {
     pub wraps: u64,
 }
 
+impl WrappedKek {
+    /// KEK `version`, wrapped (`nonce || ciphertext || tag`), with its wrap count: what a
+    /// [`KeyStore`] returns for each stored row.
+    pub const fn new(version: u32, wrapped: Vec<u8>, wraps: u64) -> WrappedKek {
+        WrappedKek {
+            version,
+            wrapped,
+            wraps,
+        }
+    }
+}
+
 impl fmt::Debug for WrappedKek {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("WrappedKek")
@@ -281,6 +306,7 @@ impl fmt::Debug for WrappedKek {
 
 /// The data key row of one subject.
 #[derive(Clone, PartialEq, Eq)]
+#[non_exhaustive]
 pub struct DataKeyRecord {
     /// The key id written into every envelope sealed under the key; never reused.
     pub key_id: u32,
@@ -291,6 +317,18 @@ pub struct DataKeyRecord {
     /// Envelopes sealed under the key, as flushed by the keyrings (see
     /// [`Keyring::with_seal_limit`](crate::crypto::Keyring::with_seal_limit)).
     pub seals: u64,
+}
+
+impl DataKeyRecord {
+    /// The row of `subject_id`'s data key `key_id`: what a [`KeyStore`] returns for it.
+    pub const fn new(key_id: u32, subject_id: String, state: DataKeyState, seals: u64) -> Self {
+        DataKeyRecord {
+            key_id,
+            subject_id,
+            state,
+            seals,
+        }
+    }
 }
 
 /// Whether a data key still exists.
