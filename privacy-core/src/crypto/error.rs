@@ -69,6 +69,10 @@ pub enum Error {
         /// The record type.
         record: &'static str,
     },
+    /// A subject id starts with the prefix reserved for retention keys (`"\u{1}retained\u{1}"`):
+    /// sealing for it could write under another person's retention key.
+    #[error("the subject id starts with a prefix reserved for retention keys")]
+    ReservedSubjectId,
     /// A `retention = "transient"` field holds a value: transient data is never persisted.
     #[error("{record}.{field} is transient and holds a value: transient data is never sealed")]
     TransientField {
@@ -259,6 +263,7 @@ impl Error {
             | Error::UnknownKey
             | Error::Authentication => ErrorKind::Envelope,
             Error::MissingSubject { .. }
+            | Error::ReservedSubjectId
             | Error::TransientField { .. }
             | Error::FieldLayout { .. }
             | Error::RecordMismatch { .. }

@@ -24,6 +24,9 @@ pub(crate) struct RecordOpener<'k> {
     scratch: Scratch,
     /// The subject's data key, looked up at the first envelope and held for the others.
     key: Option<DataKey>,
+    /// The subject's retention key, looked up at the first envelope that names it (a record
+    /// kept after erasure: see `keys::retention`).
+    retention: Option<DataKey>,
 }
 
 impl<'k> RecordOpener<'k> {
@@ -32,6 +35,7 @@ impl<'k> RecordOpener<'k> {
             keyring,
             scratch: Scratch::with_capacity(128),
             key: None,
+            retention: None,
         }
     }
 
@@ -46,15 +50,48 @@ impl<'k> RecordOpener<'k> {
                 reason: "not valid base64",
             })?;
         let header = EnvelopeHeader::parse(self.scratch.as_slice())?;
-        let key = match &self.key {
-            Some(key) => key,
-            None => self
-                .key
-                .insert(self.keyring.data_key(aad.subject_id, false)?),
-        };
+        let key = key_for(
+            self.keyring,
+            (&mut self.key, &mut self.retention),
+            aad.subject_id,
+            header.key_id,
+        )?;
         let tree = Keyring::open_with_key(key, aad, &header, self.scratch.as_mut_slice())
             .and_then(|plain| serde_json::from_slice(plain).conv());
         self.scratch.wipe();
         tree
     }
+}
+
+/// The key an envelope names by `key_id`: the subject's data key, or else their retention
+/// key (each looked up once per record into `held`). When neither has that id the data key
+/// answers (its open reports the mismatch, or the shred), or the data key's lookup error when
+/// the subject has none.
+fn key_for<'h>(
+    keyring: &Keyring,
+    held: (&'h mut Option<DataKey>, &'h mut Option<DataKey>),
+    subject: &str,
+    key_id: u32,
+) -> Result<&'h DataKey> {
+    let (key, retention) = held;
+    if key.is_none() {
+        match keyring.data_key(subject, false) {
+            Ok(found) => *key = Some(found),
+            Err(Error::UnknownKey) => {}
+            Err(e) => return Err(e),
+        }
+    }
+    if key.as_ref().is_none_or(|k| k.key_id() != key_id) {
+        if retention.is_none() {
+            match keyring.retention_key(subject, false) {
+                Ok(found) => *retention = Some(found),
+                Err(Error::UnknownKey) => {}
+                Err(e) => return Err(e),
+            }
+        }
+        if let Some(found) = retention.as_ref().filter(|k| k.key_id() == key_id) {
+            return Ok(found);
+        }
+    }
+    key.as_ref().ok_or(Error::UnknownKey)
 }

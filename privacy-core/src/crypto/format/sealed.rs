@@ -26,6 +26,7 @@ use crate::crypto::format::opening::RecordOpener;
 use crate::crypto::format::taken::Taken;
 use crate::crypto::keys::data_keys::DataKey;
 use crate::crypto::keys::keyring::Keyring;
+use crate::crypto::keys::retention::check_subject_id;
 use crate::field_set::FieldSet;
 use crate::schema::{FieldMeta, RecordSchema, Retention};
 use crate::tree::de::TreeDeserializer;
@@ -288,7 +289,60 @@ impl Keyring {
     /// "transient"` field holds a value ([`Error::TransientField`]), or when the subject was
     /// shredded ([`Error::Shredded`]).
     pub fn seal<T: PersonalData + Serialize>(&self, record: &T) -> Result<Sealed<T>> {
+        self.seal_under(record, false)
+    }
+
+    /// Erases `record` ([`PersonalData::erase`]: each field's `on_erase` policy) and seals
+    /// what is left for keeping, every envelope under the person's *retention key*, which
+    /// [`shred`](Keyring::shred) leaves: the values retained under a legal basis
+    /// (`on_erase = "retain"`, `encrypt`) stay readable after the person's data key is
+    /// destroyed, until [`shred_retained`](Keyring::shred_retained) ends their retention. The
+    /// erased fields hold no personal data, so sealing them under that key keeps nothing of
+    /// the person. Returns the sealed record and the erasure report.
+    ///
+    /// ```
+    /// use privacy_core::crypto::Keyring;
+    /// use privacy_core::PersonalData;
+    ///
+    /// #[derive(PersonalData, serde::Serialize, serde::Deserialize)]
+    /// struct Invoice {
+    ///     #[personal(subject_id)]
+    ///     customer: String,
+    ///     #[personal(category = "contact.email", encrypt)]
+    ///     email: String,
+    ///     #[personal(category = "financial.card_number", encrypt, on_erase = "retain",
+    ///                legal_basis = "tax law: invoices are kept 10 years")]
+    ///     card: String,
+    /// }
+    ///
+    /// let keyring = Keyring::in_memory();
+    /// let mut invoice = Invoice { customer: "c-1".into(), email: "ada@example.com".into(),
+    ///                             card: "4111111111111111".into() };
+    /// let (kept, report) = keyring.seal_erased(&mut invoice).unwrap();
+    /// keyring.shred("c-1").unwrap(); // the person's data key is gone
+    /// let opened = kept.open(&keyring).unwrap(); // the kept record still opens
+    /// assert_eq!((opened.email.as_str(), opened.card.as_str()), ("", "4111111111111111"));
+    /// assert_eq!(report.retained().count(), 2); // the card and the subject id
+    ///
+    /// keyring.shred_retained("c-1").unwrap(); // the retention period is over
+    /// assert!(kept.open(&keyring).is_err());
+    /// ```
+    pub fn seal_erased<T: PersonalData + Serialize>(
+        &self,
+        record: &mut T,
+    ) -> Result<(Sealed<T>, crate::dsar::ErasureReport)> {
+        let report = record.erase();
+        Ok((self.seal_under(record, true)?, report))
+    }
+
+    /// [`seal`](Keyring::seal), under the retention key if `retention`.
+    fn seal_under<T: PersonalData + Serialize>(
+        &self,
+        record: &T,
+        retention: bool,
+    ) -> Result<Sealed<T>> {
         let mut hook = self.seal_hook(record)?;
+        hook.retention = retention;
         let body = ser::to_tree(&mut hook, record).map_err(|e| match e {
             ser::Error::Hook(e) => e,
             other => Error::Serde {
@@ -315,6 +369,9 @@ impl Keyring {
     ) -> Result<SealHook<'k>> {
         let schema = T::schema();
         let subject = record.subject_id();
+        if let Some(id) = &subject {
+            check_subject_id(id)?;
+        }
         let mut seal_id = [0u8; crate::crypto::aead::envelope::NONCE_LEN];
         crate::crypto::aead::nonce::fill(&mut seal_id)?;
         let mut binding = base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(seal_id);
@@ -341,6 +398,7 @@ impl Keyring {
             sealed: Vec::new(),
             blind_index: BTreeMap::new(),
             key: None,
+            retention: false,
             buffers: Lent::take(),
         })
     }
@@ -376,6 +434,9 @@ pub(crate) struct SealHook<'a> {
     /// The plaintext being sealed, reused from value to value; wiped on drop.
     /// The subject's data key, looked up at the first envelope and held for the others.
     key: Option<DataKey>,
+    /// Whether every envelope goes under the subject's retention key (a record kept after
+    /// erasure) rather than the data key.
+    pub retention: bool,
     /// The plaintext, pointer, envelope and text buffers (and `seal_json`'s body), this
     /// thread's, reused from record to record.
     pub buffers: Lent,
@@ -415,6 +476,7 @@ impl SealHook<'_> {
         let aad = Aad::new(self.schema.name, &buffers.pointer, subject).bound_to(&self.binding);
         let key = match &self.key {
             Some(key) => key,
+            None if self.retention => self.key.insert(self.keyring.retention_key(subject, true)?),
             None => self.key.insert(self.keyring.data_key(subject, true)?),
         };
         self.keyring

@@ -23,6 +23,7 @@ impl Keyring {
     /// Seals `plaintext` for `aad.subject_id` (creating the subject's data key on first use)
     /// into an envelope; see the [module docs](crate::crypto) for the byte layout.
     pub fn seal_bytes(&self, aad: &Aad<'_>, plaintext: &[u8]) -> Result<Vec<u8>> {
+        crate::crypto::keys::retention::check_subject_id(aad.subject_id)?;
         let mut out = Vec::with_capacity(MIN_LEN + plaintext.len());
         self.with_key(aad.subject_id, true, |key_id, cipher| {
             seal_envelope(key_id, cipher, aad, plaintext, true, &mut out)
@@ -275,6 +276,13 @@ fn open_envelope(
 /// [`Keyring::data_key`]). A shred that lands meanwhile is honoured by the next record: the
 /// envelopes of this one are sealed under the destroyed key and never open again.
 pub(crate) struct DataKey(pub(super) Arc<Slot>);
+
+impl DataKey {
+    /// The id envelopes sealed under this key carry.
+    pub(crate) fn key_id(&self) -> u32 {
+        self.0.key_id()
+    }
+}
 
 /// Appends the envelope of `plaintext` under `cipher` to `out`:
 /// `version || key id || nonce || ciphertext || tag`.
