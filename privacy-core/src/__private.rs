@@ -14,6 +14,8 @@ pub use crate::packed::{field, personal};
 pub use crate::personal::PersonalData;
 pub use crate::record::Record;
 pub use crate::redact::TagLiteral;
+pub use crate::requests::Registration;
+pub use inventory;
 pub use crate::schema::{
     Anonymizer, ErasePolicy, FieldKind, FieldMeta, Purpose, RecordSchema, Retention, RetentionUnit,
     SerdeField, Shape,
