@@ -30,6 +30,12 @@ mod engine;
 mod error;
 mod ledger;
 mod portability;
+#[cfg(feature = "postgres")]
+mod postgres_conn;
+#[cfg(feature = "postgres")]
+mod postgres_ledger;
+#[cfg(feature = "postgres")]
+mod postgres_store;
 mod records;
 pub(crate) mod registry;
 mod report;
@@ -47,6 +53,10 @@ pub use engine::Requests;
 pub use error::RequestError;
 pub use ledger::{Ledger, LedgerError, Progress, Request, RequestKind, RequestState};
 pub use portability::PERSON_SOURCES;
+#[cfg(feature = "postgres")]
+pub use postgres_ledger::PostgresLedger;
+#[cfg(feature = "postgres")]
+pub use postgres_store::PostgresRecordStore;
 pub use records::{Records, Storable, Stored, SubjectRecords, DEFAULT_BATCH};
 pub use registry::{registered, Registration};
 pub use report::{CorrectionReport, DeletionReport, FieldOutcome, StoreOutcome, SubjectRef};
