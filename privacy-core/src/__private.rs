@@ -15,7 +15,6 @@ pub use crate::personal::PersonalData;
 pub use crate::record::Record;
 pub use crate::redact::TagLiteral;
 pub use crate::requests::Registration;
-pub use inventory;
 pub use crate::schema::{
     Anonymizer, ErasePolicy, FieldKind, FieldMeta, Purpose, RecordSchema, Retention, RetentionUnit,
     SerdeField, Shape,
@@ -24,6 +23,7 @@ pub use crate::subject::{CollectedAtValue, SubjectIdValue};
 pub use crate::visit::{visit_nested, Visitor};
 pub use crate::visit_mut::{slot, VisitorMut};
 pub use core::option::Option::{self, None, Some};
+pub use inventory;
 pub use serde::Serialize as SerializeTrait;
 pub use std::string::String;
 pub use std::time::SystemTime as Time;

@@ -10,14 +10,23 @@ use std::sync::{Arc, Mutex};
 use privacy_core::requests::{RecordStore, StoreError, StoredRecord};
 
 /// table -> record id -> row.
+type Tables = BTreeMap<String, BTreeMap<String, StoredRecord>>;
+
 #[derive(Default)]
-struct MemoryStore(Mutex<BTreeMap<String, BTreeMap<String, StoredRecord>>>);
+struct MemoryStore(Mutex<Tables>);
 
 impl MemoryStore {
-    fn tables(&self) -> Result<std::sync::MutexGuard<'_, BTreeMap<String, BTreeMap<String, StoredRecord>>>, StoreError> {
-        self.0.lock().map_err(|_| StoreError::new("lock", "poisoned"))
+    fn tables(&self) -> Result<std::sync::MutexGuard<'_, Tables>, StoreError> {
+        self.0
+            .lock()
+            .map_err(|_| StoreError::new("lock", "poisoned"))
     }
-    fn rows(&self, table: &str, keep: impl Fn(&StoredRecord) -> bool, limit: usize) -> Result<Vec<StoredRecord>, StoreError> {
+    fn rows(
+        &self,
+        table: &str,
+        keep: impl Fn(&StoredRecord) -> bool,
+        limit: usize,
+    ) -> Result<Vec<StoredRecord>, StoreError> {
         let tables = self.tables()?;
         let rows = tables.get(table).into_iter().flat_map(|t| t.values());
         Ok(rows.filter(|r| keep(r)).take(limit).cloned().collect())
@@ -35,25 +44,64 @@ impl RecordStore for MemoryStore {
         t.extend(rows.iter().map(|r| (r.record_id.clone(), r.clone())));
         Ok(())
     }
-    fn page(&self, table: &str, subject: &str, after: Option<&str>, limit: usize) -> Result<Vec<StoredRecord>, StoreError> {
+    fn page(
+        &self,
+        table: &str,
+        subject: &str,
+        after: Option<&str>,
+        limit: usize,
+    ) -> Result<Vec<StoredRecord>, StoreError> {
         let after = after.unwrap_or("");
-        self.rows(table, |r| r.subject_id == subject && r.record_id.as_str() > after, limit)
+        self.rows(
+            table,
+            |r| r.subject_id == subject && r.record_id.as_str() > after,
+            limit,
+        )
     }
     fn delete(&self, table: &str, ids: &[String]) -> Result<u64, StoreError> {
         let mut tables = self.tables()?;
-        let Some(t) = tables.get_mut(table) else { return Ok(0) };
+        let Some(t) = tables.get_mut(table) else {
+            return Ok(0);
+        };
         Ok(ids.iter().filter(|id| t.remove(*id).is_some()).count() as u64)
     }
     fn count(&self, table: &str, subject: &str) -> Result<u64, StoreError> {
-        Ok(self.rows(table, |r| r.subject_id == subject, usize::MAX)?.len() as u64)
+        Ok(self
+            .rows(table, |r| r.subject_id == subject, usize::MAX)?
+            .len() as u64)
     }
-    fn find_by_index(&self, table: &str, field: &str, index: &str, limit: usize) -> Result<Vec<StoredRecord>, StoreError> {
-        self.rows(table, |r| r.blind_indexes.iter().any(|(f, i)| f == field && i == index), limit)
+    fn find_by_index(
+        &self,
+        table: &str,
+        field: &str,
+        index: &str,
+        limit: usize,
+    ) -> Result<Vec<StoredRecord>, StoreError> {
+        self.rows(
+            table,
+            |r| {
+                r.blind_indexes
+                    .iter()
+                    .any(|(f, i)| f == field && i == index)
+            },
+            limit,
+        )
     }
-    fn linked_subjects(&self, table: &str, link: &str, after: Option<&str>, limit: usize) -> Result<Vec<String>, StoreError> {
+    fn linked_subjects(
+        &self,
+        table: &str,
+        link: &str,
+        after: Option<&str>,
+        limit: usize,
+    ) -> Result<Vec<String>, StoreError> {
         let after = after.unwrap_or("");
-        let rows = self.rows(table, |r| r.link_id.as_deref() == Some(link) && r.subject_id.as_str() > after, usize::MAX)?;
-        let ids: std::collections::BTreeSet<String> = rows.into_iter().map(|r| r.subject_id).collect();
+        let rows = self.rows(
+            table,
+            |r| r.link_id.as_deref() == Some(link) && r.subject_id.as_str() > after,
+            usize::MAX,
+        )?;
+        let ids: std::collections::BTreeSet<String> =
+            rows.into_iter().map(|r| r.subject_id).collect();
         Ok(ids.into_iter().take(limit).collect())
     }
 }
@@ -67,7 +115,10 @@ fn the_engine_runs_unchanged_over_a_store_written_for_another_stack() {
     let dir = std::env::temp_dir().join(format!("privacy-custom-store-{}", std::process::id()));
     std::fs::create_dir_all(&dir).unwrap();
     let store: Arc<dyn RecordStore> = Arc::new(MemoryStore::default());
-    let map = requests_support::model::builder(&store).batch_size(3).build().unwrap();
+    let map = requests_support::model::builder(&store)
+        .batch_size(3)
+        .build()
+        .unwrap();
     let ledger = SqliteLedger::open(dir.join("ledger.db")).unwrap();
     let requests = Requests::new(map, Arc::new(Keyring::in_memory()), ledger);
     requests_support::scenarios::deletion_across_types(&requests);

@@ -44,5 +44,7 @@ fn two_types_with_one_record_name_are_an_error_naming_both() {
         ),
         "{err}"
     );
-    assert!(err.to_string().contains("pin another with #[personal(name = \"...\")]"));
+    assert!(err
+        .to_string()
+        .contains("pin another with #[personal(name = \"...\")]"));
 }

@@ -27,10 +27,15 @@ struct Schemas {
 impl Schemas {
     fn new(test: &str) -> Option<Schemas> {
         let Ok(url) = std::env::var(POSTGRES_URL_ENV) else {
-            println!("skipped {test}: set {POSTGRES_URL_ENV} to run it against a PostgreSQL server");
+            println!(
+                "skipped {test}: set {POSTGRES_URL_ENV} to run it against a PostgreSQL server"
+            );
             return None;
         };
-        let nanos = SystemTime::now().duration_since(UNIX_EPOCH).unwrap().subsec_nanos();
+        let nanos = SystemTime::now()
+            .duration_since(UNIX_EPOCH)
+            .unwrap()
+            .subsec_nanos();
         let base = format!("rq_{test}_{}_{nanos}", std::process::id());
         let base = base[..base.len().min(55)].to_owned();
         Some(Schemas {
@@ -55,7 +60,8 @@ impl Drop for Schemas {
     fn drop(&mut self) {
         if let Ok(mut client) = postgres::Client::connect(&self.url, postgres::NoTls) {
             for schema in [&self.records, &self.ledger] {
-                let _ = client.batch_execute(&format!("DROP SCHEMA IF EXISTS \"{schema}\" CASCADE"));
+                let _ =
+                    client.batch_execute(&format!("DROP SCHEMA IF EXISTS \"{schema}\" CASCADE"));
             }
         }
     }
@@ -63,7 +69,9 @@ impl Drop for Schemas {
 
 #[test]
 fn deletion_covers_every_type_nested_records_and_children_on_postgres() {
-    let Some(schemas) = Schemas::new("deletion") else { return };
+    let Some(schemas) = Schemas::new("deletion") else {
+        return;
+    };
     let requests = schemas.engine(4);
     scenarios::deletion_across_types(&requests);
     let mut client = postgres::Client::connect(&schemas.url, postgres::NoTls).unwrap();
@@ -82,7 +90,9 @@ fn deletion_covers_every_type_nested_records_and_children_on_postgres() {
 
 #[test]
 fn access_correction_and_resume_on_postgres() {
-    let Some(schemas) = Schemas::new("access") else { return };
+    let Some(schemas) = Schemas::new("access") else {
+        return;
+    };
     let requests = schemas.engine(3);
     family(&requests, "p1", 4);
     family(&requests, "p2", 1);
@@ -115,5 +125,8 @@ fn access_correction_and_resume_on_postgres() {
     let reports = requests.resume_pending().unwrap();
     assert_eq!(reports.len(), 1);
     assert_eq!(reports[0].records_deleted(), 1 + 1 + 2 + 8);
-    assert_eq!(requests.request(&id).unwrap().state, RequestState::Completed);
+    assert_eq!(
+        requests.request(&id).unwrap().state,
+        RequestState::Completed
+    );
 }

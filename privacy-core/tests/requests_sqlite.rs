@@ -48,11 +48,14 @@ impl Drop for TempDir {
 }
 
 fn keyring(dir: &TempDir) -> Arc<Keyring> {
-    Arc::new(Keyring::sqlite_with_master_key(dir.path("keys.db"), MasterKey::from_bytes([7; 32])).unwrap())
+    Arc::new(
+        Keyring::sqlite_with_master_key(dir.path("keys.db"), MasterKey::from_bytes([7; 32]))
+            .unwrap(),
+    )
 }
 
-fn engine(dir: &TempDir, store: Arc<dyn RecordStore>, batch: usize) -> Requests {
-    let map = model::builder(&store).batch_size(batch).build().unwrap();
+fn engine(dir: &TempDir, store: &Arc<dyn RecordStore>, batch: usize) -> Requests {
+    let map = model::builder(store).batch_size(batch).build().unwrap();
     let ledger = SqliteLedger::open(dir.path("ledger.db")).unwrap();
     Requests::new(map, keyring(dir), ledger)
 }
@@ -71,7 +74,9 @@ fn file_bytes(path: &Path) -> Vec<u8> {
 }
 
 fn contains(haystack: &[u8], needle: &str) -> bool {
-    haystack.windows(needle.len()).any(|w| w == needle.as_bytes())
+    haystack
+        .windows(needle.len())
+        .any(|w| w == needle.as_bytes())
 }
 
 #[test]
@@ -89,7 +94,10 @@ fn a_type_left_out_of_the_map_is_reported_by_name() {
         assert!(text.contains(missing), "{missing} in {text}");
     }
     // Nested in a stored type: covered; stored: not reported.
-    assert!(!text.contains("::Device ") && !text.contains("::Parent "), "{text}");
+    assert!(
+        !text.contains("::Device ") && !text.contains("::Parent "),
+        "{text}"
+    );
     assert_eq!(err.problems.len(), 4, "{text}");
     assert!(text.contains(
         "requests_sqlite::requests_support::model::Note (record `Note`) derives PersonalData but no store holds it"
@@ -114,23 +122,36 @@ fn a_stored_type_without_subject_id_or_route_is_an_error_naming_it() {
         .never_stored::<model::SignupRequest>()
         .build()
         .unwrap_err();
-    assert!(matches!(
-        err.problems.as_slice(),
-        [Problem::NoSubject { type_name }] if type_name.ends_with("::Note")
-    ), "{err}");
+    assert!(
+        matches!(
+            err.problems.as_slice(),
+            [Problem::NoSubject { type_name }] if type_name.ends_with("::Note")
+        ),
+        "{err}"
+    );
 }
 
 #[test]
 fn deletion_covers_every_type_nested_records_and_children_through_the_parent() {
     let dir = TempDir::new("deletion");
-    let requests = engine(&dir, sqlite(&dir), 4);
+    let requests = engine(&dir, &sqlite(&dir), 4);
     scenarios::deletion_across_types(&requests);
     // Nothing of the erased family is left in the database file or its WAL.
     let bytes = file_bytes(&dir.path("app.db"));
-    for gone in ["p1-mail@example.com", "Name of p1", "SN-p1-A", "Kid p1-c1", "secret note by p1", "p1-billing@example.com"] {
+    for gone in [
+        "p1-mail@example.com",
+        "Name of p1",
+        "SN-p1-A",
+        "Kid p1-c1",
+        "secret note by p1",
+        "p1-billing@example.com",
+    ] {
         assert!(!contains(&bytes, gone), "{gone} left in the data file");
     }
-    assert!(contains(&bytes, "Name of p2"), "the other family is in the file");
+    assert!(
+        contains(&bytes, "Name of p2"),
+        "the other family is in the file"
+    );
 }
 
 /// A store that fails its `n`-th delete or page read (counting from 1), once.
@@ -161,7 +182,13 @@ impl RecordStore for Failing {
     fn save(&self, table: &str, rows: &[StoredRecord]) -> Result<(), StoreError> {
         self.inner.save(table, rows)
     }
-    fn page(&self, table: &str, subject: &str, after: Option<&str>, limit: usize) -> Result<Vec<StoredRecord>, StoreError> {
+    fn page(
+        &self,
+        table: &str,
+        subject: &str,
+        after: Option<&str>,
+        limit: usize,
+    ) -> Result<Vec<StoredRecord>, StoreError> {
         let n = self.pages.fetch_add(1, Ordering::SeqCst) + 1;
         if n == self.fail_page_at.load(Ordering::SeqCst) {
             return Err(StoreError::new("read", "injected failure"));
@@ -181,10 +208,22 @@ impl RecordStore for Failing {
     fn count(&self, table: &str, subject: &str) -> Result<u64, StoreError> {
         self.inner.count(table, subject)
     }
-    fn find_by_index(&self, table: &str, field: &str, index: &str, limit: usize) -> Result<Vec<StoredRecord>, StoreError> {
+    fn find_by_index(
+        &self,
+        table: &str,
+        field: &str,
+        index: &str,
+        limit: usize,
+    ) -> Result<Vec<StoredRecord>, StoreError> {
         self.inner.find_by_index(table, field, index, limit)
     }
-    fn linked_subjects(&self, table: &str, link: &str, after: Option<&str>, limit: usize) -> Result<Vec<String>, StoreError> {
+    fn linked_subjects(
+        &self,
+        table: &str,
+        link: &str,
+        after: Option<&str>,
+        limit: usize,
+    ) -> Result<Vec<String>, StoreError> {
         self.inner.linked_subjects(table, link, after, limit)
     }
 }
@@ -193,17 +232,23 @@ impl RecordStore for Failing {
 fn a_deletion_interrupted_midway_resumes_to_one_complete_report() {
     let dir = TempDir::new("resume");
     let failing = Failing::new(sqlite(&dir));
-    let requests = engine(&dir, failing.clone(), 10);
+    let requests = engine(&dir, &(failing.clone() as Arc<dyn RecordStore>), 10);
     let kids = family(&requests, "p1", 45);
     let id = request(&requests, RequestKind::Deletion, "p1");
 
     // Fail in the middle of the first child's pings (5 batches of 10).
     failing.fail_delete_at.store(6, Ordering::SeqCst);
     let err = requests.delete(&id).unwrap_err();
-    assert_eq!(err.to_string(), "record store: delete failed: injected failure");
+    assert_eq!(
+        err.to_string(),
+        "record store: delete failed: injected failure"
+    );
     let failed = requests.request(&id).unwrap();
     assert_eq!(failed.state, RequestState::Failed);
-    assert_eq!(failed.failure.as_deref(), Some("record store: delete failed: injected failure"));
+    assert_eq!(
+        failed.failure.as_deref(),
+        Some("record store: delete failed: injected failure")
+    );
     let pings = requests.map().records::<LocationPing>().unwrap();
     let left = pings.count(&kids[0]).unwrap();
     assert!(left > 0 && left < 45, "{left} pings left mid-way");
@@ -230,7 +275,7 @@ fn a_deletion_interrupted_midway_resumes_to_one_complete_report() {
 #[test]
 fn access_streams_every_store_into_one_document_with_the_children() {
     let dir = TempDir::new("access");
-    let requests = engine(&dir, sqlite(&dir), 3);
+    let requests = engine(&dir, &sqlite(&dir), 3);
     family(&requests, "p1", 4);
     family(&requests, "p2", 1);
     let id = request(&requests, RequestKind::Access, "p1");
@@ -241,7 +286,10 @@ fn access_streams_every_store_into_one_document_with_the_children() {
     assert_eq!(records.len(), 14);
     let text = String::from_utf8(out.clone()).unwrap();
     assert!(text.contains("p1-mail@example.com") && !text.contains("p2-mail@example.com"));
-    assert_eq!(doc["subject"]["dependents"], serde_json::json!(["p1-c1", "p1-c2"]));
+    assert_eq!(
+        doc["subject"]["dependents"],
+        serde_json::json!(["p1-c1", "p1-c2"])
+    );
     let done = requests.request(&id).unwrap();
     assert_eq!(done.state, RequestState::Completed);
     assert_eq!(done.report_digest.unwrap().len(), 64);
@@ -251,7 +299,7 @@ fn access_streams_every_store_into_one_document_with_the_children() {
 fn an_access_request_failing_midway_leaves_a_document_that_does_not_parse() {
     let dir = TempDir::new("access-fail");
     let failing = Failing::new(sqlite(&dir));
-    let requests = engine(&dir, failing.clone(), 2);
+    let requests = engine(&dir, &(failing.clone() as Arc<dyn RecordStore>), 2);
     family(&requests, "p1", 6);
     let id = request(&requests, RequestKind::Access, "p1");
     failing.pages.store(0, Ordering::SeqCst);
@@ -268,7 +316,7 @@ fn an_access_request_failing_midway_leaves_a_document_that_does_not_parse() {
 #[test]
 fn a_correction_reseals_the_new_value_and_reports_categories_only() {
     let dir = TempDir::new("correct");
-    let requests = engine(&dir, sqlite(&dir), 10);
+    let requests = engine(&dir, &sqlite(&dir), 10);
     family(&requests, "p1", 1);
     let id = request(&requests, RequestKind::Correction, "p1");
     let report = requests
@@ -285,14 +333,20 @@ fn a_correction_reseals_the_new_value_and_reports_categories_only() {
         .unwrap();
     assert_eq!(found.len(), 1);
     assert_eq!(found[0].record.name, "Name of p1");
-    assert!(parents.find(requests.keyring(), "email", "p1-mail@example.com").unwrap().is_empty());
-    assert_eq!(requests.request(&id).unwrap().state, RequestState::Completed);
+    assert!(parents
+        .find(requests.keyring(), "email", "p1-mail@example.com")
+        .unwrap()
+        .is_empty());
+    assert_eq!(
+        requests.request(&id).unwrap().state,
+        RequestState::Completed
+    );
 }
 
 #[test]
 fn portability_writes_only_what_the_person_provided() {
     let dir = TempDir::new("portability");
-    let requests = engine(&dir, sqlite(&dir), 10);
+    let requests = engine(&dir, &sqlite(&dir), 10);
     family(&requests, "p1", 2);
     let id = request(&requests, RequestKind::Portability, "p1");
     let out = requests.portability(&id, Vec::new()).unwrap();
@@ -305,39 +359,70 @@ fn portability_writes_only_what_the_person_provided() {
     );
     // Children's data the parent gave; no device data, no pings, no invoices.
     let child = records.iter().find(|r| r["record"] == "Child").unwrap();
-    assert_eq!(child["data"], serde_json::json!({"name": "Kid p1-c1", "birth_date": "2015-06-01"}));
-    assert!(records.iter().all(|r| r["record"] != "LocationPing" && r["record"] != "Invoice"));
+    assert_eq!(
+        child["data"],
+        serde_json::json!({"name": "Kid p1-c1", "birth_date": "2015-06-01"})
+    );
+    assert!(records
+        .iter()
+        .all(|r| r["record"] != "LocationPing" && r["record"] != "Invoice"));
     assert!(!String::from_utf8(out).unwrap().contains("SN-p1"));
 }
 
 #[test]
 fn due_dates_follow_the_regime_and_extend_once() {
     let dir = TempDir::new("due");
-    let gdpr = engine(&dir, sqlite(&dir), 10);
+    let gdpr = engine(&dir, &sqlite(&dir), 10);
     let received = at(1_706_659_200 + 3600); // 2024-01-31T01:00:00Z
     let day = |n: u64| std::time::Duration::from_secs(n * 86_400);
     let r = gdpr
-        .receive_at(RequestKind::Access, SubjectRef::new("parent", "p1"), "agent-9", received)
+        .receive_at(
+            RequestKind::Access,
+            SubjectRef::new("parent", "p1"),
+            "agent-9",
+            received,
+        )
         .unwrap();
     assert_eq!(r.due_at, received + day(29)); // 2024-02-29T01:00:00Z
     assert_eq!(r.id.len(), 32);
     let extended = gdpr.extend(&r.id).unwrap();
     assert_eq!(extended.due_at, received + day(90)); // 2024-04-30T01:00:00Z
-    assert!(matches!(gdpr.extend(&r.id), Err(RequestError::InvalidState { .. })));
+    assert!(matches!(
+        gdpr.extend(&r.id),
+        Err(RequestError::InvalidState { .. })
+    ));
     let stored = gdpr.request(&r.id).unwrap();
-    assert_eq!((stored.due_at, stored.extended, stored.requester.as_str()), (received + day(90), true, "agent-9"));
+    assert_eq!(
+        (stored.due_at, stored.extended, stored.requester.as_str()),
+        (received + day(90), true, "agent-9")
+    );
     assert_eq!(stored.state, RequestState::Received);
-    assert!(matches!(gdpr.access(&r.id, Vec::new()), Err(RequestError::NotVerified)));
+    assert!(matches!(
+        gdpr.access(&r.id, Vec::new()),
+        Err(RequestError::NotVerified)
+    ));
 
-    let ccpa = engine(&dir, sqlite(&dir), 10).with_regime(Regime::Ccpa);
+    let ccpa = engine(&dir, &sqlite(&dir), 10).with_regime(Regime::Ccpa);
     let r = ccpa
-        .receive_at(RequestKind::Deletion, SubjectRef::new("parent", "p1"), "p1", received)
+        .receive_at(
+            RequestKind::Deletion,
+            SubjectRef::new("parent", "p1"),
+            "p1",
+            received,
+        )
         .unwrap();
     assert_eq!(r.due_at, received + day(45));
     assert_eq!(ccpa.extend(&r.id).unwrap().due_at, received + day(90));
     // GDPR, mid-month in a 30-day month: 2024-04-15 -> 2024-05-15 -> 2024-07-15.
     let april = at(1_713_139_200);
-    let r = gdpr.receive_at(RequestKind::Deletion, SubjectRef::new("parent", "p1"), "p1", april).unwrap();
+    let r = gdpr
+        .receive_at(
+            RequestKind::Deletion,
+            SubjectRef::new("parent", "p1"),
+            "p1",
+            april,
+        )
+        .unwrap();
     assert_eq!(r.due_at, april + day(30));
     assert_eq!(gdpr.extend(&r.id).unwrap().due_at, april + day(91));
 }
@@ -345,7 +430,7 @@ fn due_dates_follow_the_regime_and_extend_once() {
 #[test]
 fn replay_erases_again_what_a_restored_backup_brought_back() {
     let dir = TempDir::new("replay");
-    let requests = engine(&dir, sqlite(&dir), 10);
+    let requests = engine(&dir, &sqlite(&dir), 10);
     family(&requests, "p1", 3);
     let backup = dir.path("backup.db");
     {
@@ -360,24 +445,62 @@ fn replay_erases_again_what_a_restored_backup_brought_back() {
     // Restore the data (not the ledger, not the keys).
     std::fs::copy(&backup, dir.path("app.db")).unwrap();
     let _ = std::fs::remove_file(dir.path("app.db-wal"));
-    let requests = engine(&dir, sqlite(&dir), 10);
-    assert_eq!(requests.map().records::<Parent>().unwrap().count("p1").unwrap(), 1);
+    let requests = engine(&dir, &sqlite(&dir), 10);
+    assert_eq!(
+        requests
+            .map()
+            .records::<Parent>()
+            .unwrap()
+            .count("p1")
+            .unwrap(),
+        1
+    );
     let replay = requests.replay().unwrap();
     assert_eq!(replay.requests, 1);
-    assert_eq!(requests.map().records::<Parent>().unwrap().count("p1").unwrap(), 0);
-    assert_eq!(requests.map().records::<LocationPing>().unwrap().count("p1-c1").unwrap(), 0);
+    assert_eq!(
+        requests
+            .map()
+            .records::<Parent>()
+            .unwrap()
+            .count("p1")
+            .unwrap(),
+        0
+    );
+    assert_eq!(
+        requests
+            .map()
+            .records::<LocationPing>()
+            .unwrap()
+            .count("p1-c1")
+            .unwrap(),
+        0
+    );
     assert!(!contains(&file_bytes(&dir.path("app.db")), "Name of p1"));
 }
 
 #[test]
 fn errors_name_types_and_operations_never_values() {
     let dir = TempDir::new("errors");
-    let requests = engine(&dir, sqlite(&dir), 10);
-    let note = Note { author: String::new(), text: "private words".into() };
-    let err = requests.map().records::<Note>().unwrap().save(requests.keyring(), &note).unwrap_err();
-    assert_eq!(err.to_string(), "Note: the record has no subject id and its type declares no route");
+    let requests = engine(&dir, &sqlite(&dir), 10);
+    let note = Note {
+        author: String::new(),
+        text: "private words".into(),
+    };
+    let err = requests
+        .map()
+        .records::<Note>()
+        .unwrap()
+        .save(requests.keyring(), &note)
+        .unwrap_err();
+    assert_eq!(
+        err.to_string(),
+        "Note: the record has no subject id and its type declares no route"
+    );
     let mut sink = Vec::new();
     writeln!(sink, "{err:?}").unwrap();
     assert!(!String::from_utf8(sink).unwrap().contains("private words"));
-    assert!(matches!(requests.delete("nope"), Err(RequestError::UnknownRequest)));
+    assert!(matches!(
+        requests.delete("nope"),
+        Err(RequestError::UnknownRequest)
+    ));
 }

@@ -87,8 +87,11 @@ impl Requests {
                 let json = serde_json::to_string(&report).map_err(|_| RequestError::Encode {
                     what: "correction report",
                 })?;
-                self.ledger
-                    .complete(&request.id, SystemTime::now(), &sha256_hex(json.as_bytes()))?;
+                self.ledger.complete(
+                    &request.id,
+                    SystemTime::now(),
+                    &sha256_hex(json.as_bytes()),
+                )?;
                 Ok(report)
             }
             Err(e) => {

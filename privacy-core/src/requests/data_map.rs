@@ -140,10 +140,13 @@ pub struct DataMapBuilder {
 impl fmt::Debug for DataMapBuilder {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("DataMapBuilder")
-            .field("stored", &self.stored.iter().map(|p| p.type_name).collect::<Vec<_>>())
+            .field(
+                "stored",
+                &self.stored.iter().map(|p| p.type_name).collect::<Vec<_>>(),
+            )
             .field("never_stored", &self.never.len())
             .field("routes", &self.routes.len())
-            .finish()
+            .finish_non_exhaustive()
     }
 }
 
@@ -268,8 +271,8 @@ impl DataMapBuilder {
         }
         for reg in registered() {
             let schema = reg.schema();
-            let covered = mapped.iter().any(|(id, _)| *id == reg.type_id())
-                || nested.contains(&schema.name);
+            let covered =
+                mapped.iter().any(|(id, _)| *id == reg.type_id()) || nested.contains(&schema.name);
             if !covered {
                 problems.push(Problem::Unmapped {
                     path: reg.path(),

@@ -126,11 +126,10 @@ impl Requests {
                     Some((_, false)) => {}
                     None => {
                         let plan = records.plan_erasure(&self.keyring, &subject.id)?;
-                        let json = serde_json::to_string(&plan).map_err(|_| {
-                            RequestError::Encode {
+                        let json =
+                            serde_json::to_string(&plan).map_err(|_| RequestError::Encode {
                                 what: "deletion plan",
-                            }
-                        })?;
+                            })?;
                         self.ledger.plan_step(&request.id, &step, &json)?;
                         progress.insert(step.clone(), (json, false));
                     }
@@ -149,7 +148,8 @@ impl Requests {
         }
         let report = self.deletion_report(request)?;
         let digest = report.digest()?;
-        self.ledger.complete(&request.id, SystemTime::now(), &digest)?;
+        self.ledger
+            .complete(&request.id, SystemTime::now(), &digest)?;
         Ok(report)
     }
 
@@ -168,12 +168,11 @@ impl Requests {
                 shredded = p.done;
                 continue;
             }
-            let outcome: StoreOutcome =
-                serde_json::from_str(&p.outcome).map_err(|_| RequestError::Ledger(
-                    super::ledger::LedgerError::Malformed {
-                        reason: "a recorded deletion step",
-                    },
-                ))?;
+            let outcome: StoreOutcome = serde_json::from_str(&p.outcome).map_err(|_| {
+                RequestError::Ledger(super::ledger::LedgerError::Malformed {
+                    reason: "a recorded deletion step",
+                })
+            })?;
             if outcome.records_found > 0 {
                 stores.push(outcome);
             }

@@ -54,7 +54,12 @@ impl Regime {
                 days,
                 extension_days,
             } => {
-                let days = u64::from(days) + if extended { u64::from(extension_days) } else { 0 };
+                let days = u64::from(days)
+                    + if extended {
+                        u64::from(extension_days)
+                    } else {
+                        0
+                    };
                 received + Duration::from_secs(days * DAY)
             }
             Regime::Gdpr => add_months(received, if extended { 3 } else { 1 }),
@@ -102,7 +107,8 @@ impl fmt::Display for Regime {
 fn add_months(at: SystemTime, months: i64) -> SystemTime {
     let secs = at.duration_since(UNIX_EPOCH).unwrap_or_default();
     let days = i64::try_from(secs.as_secs() / DAY).unwrap_or(0);
-    let rest = Duration::from_secs(secs.as_secs() % DAY) + Duration::from_nanos(u64::from(secs.subsec_nanos()));
+    let rest = Duration::from_secs(secs.as_secs() % DAY)
+        + Duration::from_nanos(u64::from(secs.subsec_nanos()));
     let (y, m, d) = civil_from_days(days);
     let total = y * 12 + (m - 1) + months;
     let (ty, tm) = (total.div_euclid(12), total.rem_euclid(12) + 1);
@@ -145,7 +151,15 @@ fn civil_from_days(z: i64) -> (i64, i64, i64) {
     let mp = (5 * doy + 2) / 153;
     let d = doy - (153 * mp + 2) / 5 + 1;
     let m = if mp < 10 { mp + 3 } else { mp - 9 };
-    (if m <= 2 { yoe + era * 400 + 1 } else { yoe + era * 400 }, m, d)
+    (
+        if m <= 2 {
+            yoe + era * 400 + 1
+        } else {
+            yoe + era * 400
+        },
+        m,
+        d,
+    )
 }
 
 #[cfg(test)]

@@ -173,9 +173,7 @@ impl Requests {
     pub fn verify(&self, id: &str) -> Result<Request, RequestError> {
         let mut request = self.request(id)?;
         if request.verified_at.is_none() {
-            request.verified_at = Some(super::ledger::time(super::ledger::secs(
-                SystemTime::now(),
-            )));
+            request.verified_at = Some(super::ledger::time(super::ledger::secs(SystemTime::now())));
             self.ledger.update(&request)?;
         }
         Ok(request)

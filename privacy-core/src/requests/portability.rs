@@ -42,7 +42,8 @@ impl Requests {
         let io = RequestError::Write;
         let head = serde_json::json!({ "request": request.id, "subject": request.subject_id });
         let head = head.to_string();
-        out.write_all(head[..head.len() - 1].as_bytes()).map_err(io)?;
+        out.write_all(&head.as_bytes()[..head.len() - 1])
+            .map_err(io)?;
         out.write_all(b",\"records\":[").map_err(io)?;
         let mut first = true;
         let kind = request.subject_kind.clone();

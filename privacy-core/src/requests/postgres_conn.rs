@@ -70,9 +70,7 @@ impl PgConn {
             if guard.as_ref().is_none_or(Client::is_closed) {
                 *guard = Some(self.config.connect(NoTls).map_err(|e| pg_message(&e))?);
             }
-            let client = guard
-                .as_mut()
-                .ok_or_else(|| "no connection".to_owned())?;
+            let client = guard.as_mut().ok_or_else(|| "no connection".to_owned())?;
             f(client)
         })
     }

@@ -164,7 +164,7 @@ impl<T: Storable> Records<T> {
         SubjectRecords {
             rows: Pages::new(&*self.store, &self.table, subject_id, self.batch),
             keyring,
-            records: self,
+            marker: core::marker::PhantomData,
         }
     }
 
@@ -196,10 +196,13 @@ impl<T: Storable> Records<T> {
                 .store
                 .find_by_index(&self.table, field, &index, self.batch)?
             {
-                if found.iter().any(|s: &Stored<T>| s.record_id == row.record_id) {
+                if found
+                    .iter()
+                    .any(|s: &Stored<T>| s.record_id == row.record_id)
+                {
                     continue;
                 }
-                let record = self.open(keyring, &row)?;
+                let record = Self::open(keyring, &row)?;
                 if field_matches(&record, field, &wanted) {
                     found.push(Stored {
                         record_id: row.record_id,
@@ -225,11 +228,9 @@ impl<T: Storable> Records<T> {
         let schema = T::schema();
         let routed = || self.route.as_ref().and_then(|r| (r.link)(record));
         if has_subject_field(schema) {
-            record
-                .subject_id()
-                .ok_or(RequestError::NoSubject {
-                    record: schema.name,
-                })
+            record.subject_id().ok_or(RequestError::NoSubject {
+                record: schema.name,
+            })
         } else {
             routed().ok_or(RequestError::NoSubject {
                 record: schema.name,
@@ -283,7 +284,7 @@ impl<T: Storable> Records<T> {
         })
     }
 
-    fn open(&self, keyring: &Keyring, row: &StoredRecord) -> Result<T, RequestError> {
+    fn open(keyring: &Keyring, row: &StoredRecord) -> Result<T, RequestError> {
         let name = T::schema().name;
         let sealed: Sealed<T> = serde_json::from_str(&row.sealed)
             .map_err(|_| RequestError::Corrupt { record: name })?;
@@ -298,10 +299,7 @@ impl<T: Storable> Records<T> {
         if record.subject_id().is_some() {
             return record.export();
         }
-        let mut exporter = Exporter(RecordExport::new(
-            T::schema(),
-            Some(filed_under.to_owned()),
-        ));
+        let mut exporter = Exporter(RecordExport::new(T::schema(), Some(filed_under.to_owned())));
         record.visit(&mut exporter);
         exporter.0
     }
@@ -402,9 +400,12 @@ impl<'a> Pages<'a> {
         if self.done {
             return Ok(Vec::new());
         }
-        let rows = self
-            .store
-            .page(self.table, &self.subject_id, self.after.as_deref(), self.batch)?;
+        let rows = self.store.page(
+            self.table,
+            &self.subject_id,
+            self.after.as_deref(),
+            self.batch,
+        )?;
         if rows.len() < self.batch {
             self.done = true;
         }
@@ -437,7 +438,7 @@ impl Iterator for Pages<'_> {
 pub struct SubjectRecords<'a, T> {
     rows: Pages<'a>,
     keyring: &'a Keyring,
-    records: &'a Records<T>,
+    marker: core::marker::PhantomData<fn() -> T>,
 }
 
 impl<T> fmt::Debug for SubjectRecords<'_, T> {
@@ -456,7 +457,7 @@ impl<T: Storable> Iterator for SubjectRecords<'_, T> {
             Ok(row) => row,
             Err(e) => return Some(Err(e)),
         };
-        match self.records.open(self.keyring, &row) {
+        match Records::<T>::open(self.keyring, &row) {
             Ok(record) => Some(Ok(Stored {
                 record_id: row.record_id,
                 record,
@@ -499,8 +500,7 @@ pub(crate) trait ErasedRecords: Send + Sync {
         f: &mut dyn FnMut(&dyn PersonalData, serde_json::Value) -> Result<(), RequestError>,
     ) -> Result<u64, RequestError>;
     /// What erasing every record of `subject` would do, without changing anything.
-    fn plan_erasure(&self, keyring: &Keyring, subject: &str)
-        -> Result<StoreOutcome, RequestError>;
+    fn plan_erasure(&self, keyring: &Keyring, subject: &str) -> Result<StoreOutcome, RequestError>;
     /// Erases every record of `subject`: records with retained fields are saved erased, the
     /// others deleted in batches. A record of a type with retained fields that no longer
     /// opens (its subject's key is shredded) is left as it is: an earlier deletion saved it.
@@ -584,20 +584,15 @@ impl<T: Storable> ErasedRecords for Records<T> {
         let mut n = 0;
         for stored in self.subject_records(keyring, subject) {
             let stored = stored?;
-            let json = serde_json::to_value(&stored.record).map_err(|_| RequestError::Encode {
-                what: "record",
-            })?;
+            let json = serde_json::to_value(&stored.record)
+                .map_err(|_| RequestError::Encode { what: "record" })?;
             f(&stored.record, json)?;
             n += 1;
         }
         Ok(n)
     }
 
-    fn plan_erasure(
-        &self,
-        keyring: &Keyring,
-        subject: &str,
-    ) -> Result<StoreOutcome, RequestError> {
+    fn plan_erasure(&self, keyring: &Keyring, subject: &str) -> Result<StoreOutcome, RequestError> {
         let schema = T::schema();
         let retains = schema_retains(schema);
         let mut outcome = StoreOutcome::new(schema.name, self.filing_kind());
@@ -609,7 +604,7 @@ impl<T: Storable> ErasedRecords for Records<T> {
             }
             for row in &rows {
                 outcome.records_found += 1;
-                let mut record = match self.open(keyring, row) {
+                let mut record = match Self::open(keyring, row) {
                     Ok(record) => record,
                     Err(e) if e.is_shredded() => {
                         // Kept as they are when the type retains fields (an earlier
@@ -652,7 +647,7 @@ impl<T: Storable> ErasedRecords for Records<T> {
                     delete.push(row.record_id);
                     continue;
                 }
-                let mut record = match self.open(keyring, &row) {
+                let mut record = match Self::open(keyring, &row) {
                     Ok(record) => record,
                     Err(e) if e.is_shredded() => continue,
                     Err(e) => return Err(e),

@@ -59,7 +59,7 @@ impl fmt::Debug for Registration {
         f.debug_struct("Registration")
             .field("path", &self.path)
             .field("record", &self.schema().name)
-            .finish()
+            .finish_non_exhaustive()
     }
 }
 

@@ -84,7 +84,8 @@ impl SqliteLedger {
         let rows = stmt
             .query_map([kind.as_str()], |row| row.get(0))
             .map_err(err("list"))?;
-        rows.collect::<Result<Vec<String>, _>>().map_err(err("list"))
+        rows.collect::<Result<Vec<String>, _>>()
+            .map_err(err("list"))
     }
 }
 

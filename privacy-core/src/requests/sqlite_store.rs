@@ -280,7 +280,9 @@ impl RecordStore for SqliteRecordStore {
             .map_err(err("read links"))?;
         let limit = i64::try_from(limit).unwrap_or(i64::MAX);
         let rows = stmt
-            .query_map(params![link_id, after.unwrap_or(""), limit], |row| row.get(0))
+            .query_map(params![link_id, after.unwrap_or(""), limit], |row| {
+                row.get(0)
+            })
             .map_err(err("read links"))?;
         rows.collect::<Result<Vec<String>, _>>()
             .map_err(err("read links"))

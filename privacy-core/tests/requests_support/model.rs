@@ -36,7 +36,12 @@ pub struct Parent {
 pub struct Device {
     #[personal(category = "device.id", source = "device")]
     pub serial: String,
-    #[personal(category = "device.ip_address", anonymize = "ip", on_erase = "anonymize", source = "device")]
+    #[personal(
+        category = "device.ip_address",
+        anonymize = "ip",
+        on_erase = "anonymize",
+        source = "device"
+    )]
     pub last_ip: IpAddr,
 }
 
@@ -47,7 +52,11 @@ pub struct Invoice {
     pub number: String,
     #[personal(subject_id)]
     pub parent: String,
-    #[personal(category = "commercial.purchase", on_erase = "retain", legal_basis = "tax records, 10 years")]
+    #[personal(
+        category = "commercial.purchase",
+        on_erase = "retain",
+        legal_basis = "tax records, 10 years"
+    )]
     pub amount_cents: u64,
     #[personal(category = "contact.email")]
     pub billing_email: String,
@@ -102,7 +111,9 @@ pub fn builder(store: &Arc<dyn RecordStore>) -> DataMapBuilder {
         .route::<Child>("parent", |c| Some(c.parent_id.clone()))
         .store::<LocationPing>(store.clone())
         .store::<Note>(store.clone())
-        .route::<Note>("parent", |n| Some(n.author.clone()).filter(|a| !a.is_empty()))
+        .route::<Note>("parent", |n| {
+            Some(n.author.clone()).filter(|a| !a.is_empty())
+        })
         .never_stored::<SignupRequest>()
 }
 

@@ -3,21 +3,29 @@
 
 use privacy_core::requests::{RequestKind, RequestState, Requests, SubjectRef};
 
-use super::model::{child, invoice, note, parent, ping, Child, Invoice, LocationPing, Note, Parent};
+use super::model::{
+    child, invoice, note, parent, ping, Child, Invoice, LocationPing, Note, Parent,
+};
 
 /// Saves parent `p` with two invoices, a note, and two children with `pings` pings each;
 /// returns the children's ids.
 pub fn family(requests: &Requests, p: &str, pings: u32) -> Vec<String> {
     let k = requests.keyring();
     let map = requests.map();
-    map.records::<Parent>().unwrap().save(k, &parent(p)).unwrap();
+    map.records::<Parent>()
+        .unwrap()
+        .save(k, &parent(p))
+        .unwrap();
     let invoices = map.records::<Invoice>().unwrap();
     invoices.save(k, &invoice(p, 1)).unwrap();
     invoices.save(k, &invoice(p, 2)).unwrap();
     map.records::<Note>().unwrap().save(k, &note(p)).unwrap();
     let kids = vec![format!("{p}-c1"), format!("{p}-c2")];
     for c in &kids {
-        map.records::<Child>().unwrap().save(k, &child(c, p)).unwrap();
+        map.records::<Child>()
+            .unwrap()
+            .save(k, &child(c, p))
+            .unwrap();
         let all: Vec<LocationPing> = (0..pings).map(|i| ping(c, i)).collect();
         map.records::<LocationPing>()
             .unwrap()
@@ -80,7 +88,10 @@ pub fn deletion_across_types(requests: &Requests) {
         .iter()
         .find(|f| f.record == "Device" && f.field == "last_ip")
         .unwrap();
-    assert_eq!((device_ip.outcome.as_str(), device_ip.count), ("anonymized", 2));
+    assert_eq!(
+        (device_ip.outcome.as_str(), device_ip.count),
+        ("anonymized", 2)
+    );
     let amount = report.stores[1]
         .fields
         .iter()
@@ -102,7 +113,9 @@ pub fn deletion_across_types(requests: &Requests) {
         .map(|s| s.unwrap().record)
         .collect();
     assert_eq!(kept.len(), 2);
-    assert!(kept.iter().all(|i| i.billing_email.is_empty() && i.amount_cents >= 1000));
+    assert!(kept
+        .iter()
+        .all(|i| i.billing_email.is_empty() && i.amount_cents >= 1000));
 
     // Another family is intact.
     let p2: Vec<Parent> = map
