@@ -28,6 +28,21 @@ struct Envelope<T: privacy_core::PersonalData> {
     inner: T,
 }
 
+/// Nor is a type with a lifetime.
+#[derive(PersonalData)]
+#[allow(dead_code)]
+struct Borrowed<'a> {
+    #[personal(category = "contact.email")]
+    email: &'a str,
+}
+
+#[test]
+fn generic_types_are_not_registered() {
+    assert!(!privacy_core::requests::registered()
+        .any(|r| r.path().ends_with("::Envelope") || r.path().ends_with("::Borrowed")));
+    assert_eq!(privacy_core::requests::registered().count(), 2);
+}
+
 #[test]
 fn two_types_with_one_record_name_are_an_error_naming_both() {
     let err = DataMap::builder()

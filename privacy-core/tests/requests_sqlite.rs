@@ -504,3 +504,20 @@ fn errors_name_types_and_operations_never_values() {
         Err(RequestError::UnknownRequest)
     ));
 }
+
+#[test]
+fn a_purge_deletes_a_subjects_records_in_batches() {
+    let dir = TempDir::new("purge");
+    let requests = engine(&dir, &sqlite(&dir), 7);
+    family(&requests, "p1", 30);
+    let pings = requests.map().records::<LocationPing>().unwrap();
+    assert_eq!(pings.count("p1-c1").unwrap(), 30);
+    assert_eq!(pings.delete_subject("p1-c1").unwrap(), 30);
+    assert_eq!(pings.count("p1-c1").unwrap(), 0);
+    assert_eq!(pings.count("p1-c2").unwrap(), 30);
+    let streamed: Vec<_> = pings
+        .subject_records(requests.keyring(), "p1-c2")
+        .collect::<Result<_, _>>()
+        .unwrap();
+    assert_eq!(streamed.len(), 30);
+}

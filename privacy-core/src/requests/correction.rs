@@ -16,9 +16,30 @@ impl Requests {
     /// record it changed is sealed again and saved in place. Completes the request with the
     /// digest of the report, which lists the fields and categories changed, never a value.
     ///
-    /// ```ignore
-    /// let report = requests.correct::<Account>(&id, |account| account.email = new_email.clone())?;
+    /// ```
+    /// # use std::sync::Arc;
+    /// # use privacy_core::{crypto::Keyring, PersonalData};
+    /// # use privacy_core::requests::*;
+    /// # use serde::{Deserialize, Serialize};
+    /// #[derive(PersonalData, Serialize, Deserialize)]
+    /// struct Account {
+    ///     #[personal(subject_id)]
+    ///     id: String,
+    ///     #[personal(category = "contact.email", encrypt)]
+    ///     email: String,
+    /// }
+    /// # let dir = std::env::temp_dir().join(format!("correct-doc-{}", std::process::id()));
+    /// # std::fs::create_dir_all(&dir)?;
+    /// # let map = DataMap::builder().store::<Account>(SqliteRecordStore::open(dir.join("a.db"))?).build()?;
+    /// # let requests = Requests::new(map, Arc::new(Keyring::in_memory()), SqliteLedger::open(dir.join("l.db"))?);
+    /// # let accounts = requests.map().records::<Account>()?;
+    /// # accounts.save(requests.keyring(), &Account { id: "7".into(), email: "old@example.com".into() })?;
+    /// let request = requests.receive(RequestKind::Correction, SubjectRef::new("user", "7"), "7")?;
+    /// requests.verify(&request.id)?;
+    /// let report = requests.correct::<Account>(&request.id, |a| a.email = "new@example.com".into())?;
     /// assert_eq!(report.categories, ["contact.email"]);
+    /// # std::fs::remove_dir_all(&dir)?;
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
     /// ```
     pub fn correct<T: Storable>(
         &self,

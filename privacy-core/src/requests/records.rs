@@ -214,6 +214,15 @@ impl<T: Storable> Records<T> {
         Ok(found)
     }
 
+    /// Deletes every record of `subject_id` in batches, unopened and without erase policies
+    /// (a purge; a person's request goes through [`Requests::delete`](super::Requests::delete),
+    /// which keeps retained fields and reports). How many were deleted.
+    pub fn delete_subject(&self, subject_id: &str) -> Result<u64, RequestError> {
+        Ok(self
+            .store
+            .delete_subject(&self.table, subject_id, self.batch)?)
+    }
+
     /// Deletes these records.
     pub fn delete(&self, record_ids: &[String]) -> Result<u64, RequestError> {
         let mut deleted = 0;

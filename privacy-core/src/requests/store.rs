@@ -116,6 +116,38 @@ pub trait RecordStore: Send + Sync {
         limit: usize,
     ) -> Result<Vec<String>, StoreError>;
 
+    /// Deletes every record of `subject_id`, `batch` ids per statement, without opening
+    /// them (no erase policy applies: for purges; requests go through the engine); how many.
+    /// The default pages through [`page`](RecordStore::page) and [`delete`](RecordStore::delete).
+    fn delete_subject(
+        &self,
+        table: &str,
+        subject_id: &str,
+        batch: usize,
+    ) -> Result<u64, StoreError> {
+        let batch = batch.max(1);
+        let mut deleted = 0;
+        loop {
+            let ids: Vec<String> = self
+                .page(table, subject_id, None, batch)?
+                .into_iter()
+                .map(|r| r.record_id)
+                .collect();
+            if ids.is_empty() {
+                return Ok(deleted);
+            }
+            let n = self.delete(table, &ids)?;
+            if n == 0 {
+                // Nothing deleted although rows were listed: stop rather than spin.
+                return Err(StoreError::new(
+                    "delete",
+                    "rows listed for the subject could not be deleted",
+                ));
+            }
+            deleted += n;
+        }
+    }
+
     /// Makes deleted rows unrecoverable from the database's files where the database can
     /// (SQLite: checkpoint and truncate the WAL); called after every deletion. The default
     /// does nothing.
@@ -163,6 +195,14 @@ impl<S: RecordStore + ?Sized> RecordStore for Arc<S> {
         limit: usize,
     ) -> Result<Vec<String>, StoreError> {
         (**self).linked_subjects(table, link_id, after, limit)
+    }
+    fn delete_subject(
+        &self,
+        table: &str,
+        subject_id: &str,
+        batch: usize,
+    ) -> Result<u64, StoreError> {
+        (**self).delete_subject(table, subject_id, batch)
     }
     fn compact(&self) -> Result<(), StoreError> {
         (**self).compact()
