@@ -21,6 +21,7 @@ pub use crate::packed::{field, personal};
 pub use crate::personal::PersonalData;
 pub use crate::record::Record;
 pub use crate::redact::{debug_fields, TagLiteral};
+pub use crate::requests::Registration;
 pub use crate::schema::{
     Anonymizer, ErasePolicy, FieldKind, FieldMeta, Purpose, RecordSchema, Retention, RetentionUnit,
     SerdeField, Shape,
@@ -29,6 +30,7 @@ pub use crate::subject::{CollectedAtValue, SubjectIdValue};
 pub use crate::visit::{visit_nested, NestedDyn, Visitor};
 pub use crate::visit_mut::{slot, VisitorMut};
 pub use core::option::Option::{self, None, Some};
+pub use inventory;
 pub use serde::Serialize as SerializeTrait;
 pub use std::string::String;
 pub use std::time::SystemTime as Time;

@@ -25,6 +25,7 @@ pub mod pii;
 mod record;
 mod redact;
 mod redacted;
+pub mod requests;
 pub mod schema;
 mod subject;
 #[cfg(feature = "testing")]

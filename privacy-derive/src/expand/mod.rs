@@ -17,6 +17,7 @@ mod debug;
 mod fallback;
 mod out;
 mod personal;
+mod register;
 mod schema;
 
 use proc_macro2::{Delimiter, Span, TokenStream};
@@ -45,6 +46,7 @@ pub fn expand(record: &Record<'_>) -> TokenStream {
         }
         debug::impl_debug(out, record);
         personal::impl_record(out, record);
+        register::register(out, record);
     });
     out.s(";");
     out.finish()
