@@ -253,6 +253,19 @@ impl<T: Storable> Records<T> {
         record_id: &str,
         record: &T,
     ) -> Result<StoredRecord, RequestError> {
+        let sealed = keyring
+            .seal(record)
+            .map_err(|e| RequestError::crypto(T::schema().name, e))?;
+        self.row_of(record_id, record, &sealed)
+    }
+
+    /// The stored row of `record`, sealed as `sealed`.
+    fn row_of(
+        &self,
+        record_id: &str,
+        record: &T,
+        sealed: &Sealed<T>,
+    ) -> Result<StoredRecord, RequestError> {
         let schema = T::schema();
         let subject_id = self.subject_of(record)?;
         let link_id = if has_subject_field(schema) {
@@ -260,10 +273,7 @@ impl<T: Storable> Records<T> {
         } else {
             None
         };
-        let sealed = keyring
-            .seal(record)
-            .map_err(|e| RequestError::crypto(schema.name, e))?;
-        let mut value = serde_json::to_value(&sealed).map_err(|_| RequestError::Encode {
+        let mut value = serde_json::to_value(sealed).map_err(|_| RequestError::Encode {
             what: "sealed record",
         })?;
         let mut blind_indexes = Vec::new();
@@ -661,9 +671,13 @@ impl<T: Storable> ErasedRecords for Records<T> {
                     Err(e) if e.is_shredded() => continue,
                     Err(e) => return Err(e),
                 };
-                let report = record.erase();
+                // Erased and sealed under the person's retention key, which the shred at
+                // the end of the deletion leaves: retained encrypted values stay readable.
+                let (sealed, report) = keyring
+                    .seal_erased(&mut record)
+                    .map_err(|e| RequestError::crypto(T::schema().name, e))?;
                 if keeps_retained(&report) {
-                    keep.push(self.row(keyring, &row.record_id, &record)?);
+                    keep.push(self.row_of(&row.record_id, &record, &sealed)?);
                 } else {
                     delete.push(row.record_id);
                 }

@@ -32,9 +32,10 @@ pub struct StoreOutcome {
 /// What a deletion did to one field over a subject's records of one type.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct FieldOutcome {
-    /// The record type holding the field (a nested record's type for its fields).
+    /// The record the field belongs to (the top-level record for nested fields).
     pub record: String,
-    /// The field name.
+    /// The field's serde name; for a nested record's field its path from the record, with
+    /// `*` for the nested record's position (`devices/*/last_ip`).
     pub field: String,
     /// The field's category.
     pub category: Option<String>,
@@ -70,9 +71,10 @@ impl StoreOutcome {
                 ErasureOutcome::NotErased => ("not_erased", None),
             };
             let category = f.category.map(|c| c.name().to_owned());
+            let field = field_shape(&f.field);
             let existing = self.fields.iter_mut().find(|o| {
                 o.record == f.record
-                    && o.field == f.field
+                    && o.field == field
                     && o.outcome == outcome
                     && o.legal_basis.as_deref() == basis
             });
@@ -80,7 +82,7 @@ impl StoreOutcome {
                 Some(o) => o.count += 1,
                 None => self.fields.push(FieldOutcome {
                     record: f.record.to_owned(),
-                    field: f.field.clone(),
+                    field,
                     category,
                     outcome: outcome.to_owned(),
                     legal_basis: basis.map(str::to_owned),
@@ -98,6 +100,21 @@ impl StoreOutcome {
             .map(|f| f.count)
             .sum()
     }
+}
+
+/// The path of a field with every record position replaced by `*` (`devices/*/serial`), so
+/// that one nested field of every record is counted as one.
+fn field_shape(path: &str) -> String {
+    path.split('/')
+        .map(|segment| {
+            if !segment.is_empty() && segment.bytes().all(|b| b.is_ascii_digit()) {
+                "*"
+            } else {
+                segment
+            }
+        })
+        .collect::<Vec<_>>()
+        .join("/")
 }
 
 /// A subject a request covers: the requester, or a person in their care reached through a

@@ -58,6 +58,13 @@ pub struct Invoice {
         legal_basis = "tax records, 10 years"
     )]
     pub amount_cents: u64,
+    #[personal(
+        category = "financial.card_number",
+        encrypt,
+        on_erase = "retain",
+        legal_basis = "tax records, 10 years"
+    )]
+    pub card_number: String,
     #[personal(category = "contact.email")]
     pub billing_email: String,
 }
@@ -147,6 +154,7 @@ pub fn invoice(parent: &str, n: u32) -> Invoice {
         number: format!("INV-{parent}-{n}"),
         parent: parent.into(),
         amount_cents: 999 + u64::from(n),
+        card_number: format!("4111-{parent}-{n}"),
         billing_email: format!("{parent}-billing@example.com"),
     }
 }
