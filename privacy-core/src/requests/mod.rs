@@ -17,9 +17,11 @@
 //! - **Deletion** is resumable and exactly once: see the [`deletion`](Requests::delete)
 //!   docs; [`Requests::replay`] re-applies completed deletions after a restore.
 //!
-//! What it does not solve yet: a field kept under a legal basis (`on_erase = "retain"`)
-//! and also `encrypt`ed is sealed under the subject's data key, which the deletion then
-//! shreds, so it becomes unreadable although it must be kept.
+//! - **Retained values**: a record that keeps fields under a legal basis
+//!   (`on_erase = "retain"`) is erased and sealed again under the person's retention key
+//!   ([`Keyring::seal_erased`](crate::crypto::Keyring::seal_erased)), which the deletion's
+//!   shred leaves: retained `encrypt` values stay readable;
+//!   [`Keyring::shred_retained`](crate::crypto::Keyring::shred_retained) ends them.
 
 mod access;
 mod correction;
