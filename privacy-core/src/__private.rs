@@ -27,8 +27,8 @@ pub use crate::schema::{
     SerdeField, Shape,
 };
 pub use crate::subject::{CollectedAtValue, SubjectIdValue};
-pub use crate::visit::{visit_nested, NestedDyn, Visitor};
-pub use crate::visit_mut::{slot, VisitorMut};
+pub use crate::visit::{visit_fields, visit_nested, NestedDyn, Visitor};
+pub use crate::visit_mut::{slot, visit_fields_mut, VisitorMut};
 pub use core::option::Option::{self, None, Some};
 pub use inventory;
 pub use serde::Serialize as SerializeTrait;

@@ -119,6 +119,18 @@ pub fn visit_nested(
     visitor.leave(meta);
 }
 
+/// Visits a run of fields; generated `visit` calls it with the run's schema entries and
+/// values, in declaration order (`metas` may be longer than `values`: it starts at the run).
+pub fn visit_fields(
+    visitor: &mut dyn Visitor,
+    metas: &'static [FieldMeta],
+    values: &[&dyn FieldValue],
+) {
+    for (meta, value) in metas.iter().zip(values) {
+        visitor.field(meta, *value);
+    }
+}
+
 /// The records of a `nested` field, reached through one `&dyn` (the object-safe part of
 /// the crate's `Nested` trait): every record in it, and its redacted `Debug`.
 pub trait NestedDyn {

@@ -31,6 +31,19 @@ pub trait FieldMut {
     fn anonymize(&mut self) -> Option<bool>;
 }
 
+/// Visits a run of personal fields; generated `visit_mut` calls it with the run's schema
+/// entries and slots, in declaration order (`metas` may be longer than `values`: it starts at
+/// the run).
+pub fn visit_fields_mut(
+    visitor: &mut dyn VisitorMut,
+    metas: &'static [FieldMeta],
+    values: &mut [&mut dyn FieldMut],
+) {
+    for (meta, value) in metas.iter().zip(values) {
+        visitor.field(meta, &mut **value);
+    }
+}
+
 /// An operation on a field of type `T`: returns whether the value changed.
 pub type Op<T> = fn(&mut T) -> bool;
 

@@ -121,36 +121,51 @@ fn in_schema(plan: &FieldPlan<'_>) -> bool {
     !matches!(plan.role, Role::NotPersonal | Role::RecordId)
 }
 
-/// A method body: `stmt(out, plan, place)` writes the statement of each field; for an enum,
-/// wrapped in a `match self` with one arm per variant binding only the fields whose statement
-/// is not empty.
+/// A method body: `stmt(out, plan, place)` writes the statement of each field that is `used`;
+/// see [`over_groups`].
 fn over_fields(
     out: &mut Out,
     record: &Record<'_>,
+    used: &dyn Fn(&FieldPlan<'_>) -> bool,
     stmt: &dyn Fn(&mut Out, &FieldPlan<'_>, Place<'_>),
+) {
+    over_groups(out, record, used, &|out, fields| {
+        for &(plan, place) in fields {
+            stmt(out, plan, place);
+        }
+    });
+}
+
+/// A field that a method body reads, and where it is.
+type Used<'p, 'a> = (&'p FieldPlan<'a>, Place<'p>);
+
+/// A method body: `body(out, fields)` writes the statements over the `used` fields of the
+/// struct, in declaration order; for an enum, it is called once per variant, inside a
+/// `match self` with one arm per variant binding only its used fields.
+fn over_groups(
+    out: &mut Out,
+    record: &Record<'_>,
+    used: &dyn Fn(&FieldPlan<'_>) -> bool,
+    body: &dyn Fn(&mut Out, &[Used<'_, '_>]),
 ) {
     match &record.input.body {
         Body::Struct(_) => {
-            for plan in &record.fields {
-                stmt(out, plan, Place::Member(&plan.field.member));
-            }
+            let fields: Vec<Used<'_, '_>> = record
+                .fields
+                .iter()
+                .filter(|plan| used(plan))
+                .map(|plan| (plan, Place::Member(&plan.field.member)))
+                .collect();
+            body(out, &fields);
         }
         Body::Enum(variants) => {
             out.s("#[allow(unreachable_patterns)] match self ");
             out.group(Delimiter::Brace, |out| {
                 for variant in variants {
                     let fields = &record.fields[variant.range.clone()];
-                    let mut bound = Vec::new();
-                    let mut stmts = Out::new();
-                    for (index, plan) in fields.iter().enumerate() {
-                        let global = variant.range.start + index;
-                        let mut one = Out::new();
-                        stmt(&mut one, plan, Place::Local(global));
-                        if !one.is_empty() {
-                            bound.push(index);
-                            stmts.append(one);
-                        }
-                    }
+                    let bound: Vec<usize> = (0..fields.len())
+                        .filter(|&index| used(&fields[index]))
+                        .collect();
                     out.s("Self::").s(&variant.ident.to_string());
                     match variant.style {
                         Style::Unit => {}
@@ -179,9 +194,11 @@ fn over_fields(
                         }
                     }
                     out.s(" => ");
-                    out.group(Delimiter::Brace, |out| {
-                        out.append(stmts);
-                    });
+                    let used: Vec<Used<'_, '_>> = bound
+                        .iter()
+                        .map(|&index| (&fields[index], Place::Local(variant.range.start + index)))
+                        .collect();
+                    out.group(Delimiter::Brace, |out| body(out, &used));
                 }
             });
         }

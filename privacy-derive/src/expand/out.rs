@@ -73,20 +73,6 @@ impl Out {
         self
     }
 
-    /// Appends another writer's code.
-    pub fn append(&mut self, other: Out) -> &mut Out {
-        if !other.tokens.is_empty() {
-            self.flush();
-            self.tokens.extend(other.tokens);
-        }
-        self.text.push_str(&other.text);
-        self
-    }
-
-    pub fn is_empty(&self) -> bool {
-        self.tokens.is_empty() && self.text.is_empty()
-    }
-
     fn flush(&mut self) {
         if self.text.is_empty() {
             return;

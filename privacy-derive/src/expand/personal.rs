@@ -12,7 +12,10 @@ use syn::Ident;
 use super::bounds::personal_bounds;
 use super::out::{lex, Out};
 use super::schema::schema_const;
-use super::{impl_header, over_fields, private_at, schema_index, span_of, type_span, Place};
+use super::{
+    impl_header, over_fields, over_groups, private_at, schema_index, span_of, type_span, Place,
+    Used,
+};
 use crate::model::{AnonymizerRef, ErasePolicy, FieldPlan, Personal, Record, Role};
 
 pub fn impl_record(out: &mut Out, record: &Record<'_>) {
@@ -44,19 +47,15 @@ pub fn impl_record(out: &mut Out, record: &Record<'_>) {
         out.s("#[inline] fn visit_fields(&self, __v: &mut dyn __p::Visitor) ");
         out.group(Delimiter::Brace, |out| {
             out.s("let __s = <Self as __p::Record>::SCHEMA.fields;");
-            over_fields(out, record, &|out, plan, place| {
-                if let Some(i) = schema_index(record, plan) {
-                    visit_field(out, plan, i, place);
-                }
+            over_groups(out, record, &visited, &|out, fields| {
+                visit_body(out, record, fields, false);
             });
         });
         out.s("#[inline] fn visit_fields_mut(&mut self, __v: &mut dyn __p::VisitorMut) ");
         out.group(Delimiter::Brace, |out| {
             out.s("let __s = <Self as __p::Record>::SCHEMA.fields;");
-            over_fields(out, record, &|out, plan, place| {
-                if let Some(i) = schema_index(record, plan) {
-                    visit_mut_field(out, plan, i, place);
-                }
+            over_groups(out, record, &visited_mut, &|out, fields| {
+                visit_body(out, record, fields, true);
             });
         });
     });
@@ -69,45 +68,111 @@ fn getter(out: &mut Out, record: &Record<'_>, role: fn(&Role) -> bool, sig: &str
     }
     out.s("#[inline] fn ").s(sig);
     out.group(Delimiter::Brace, |out| {
-        over_fields(out, record, &|out, plan, place| {
-            if !role(&plan.role) {
-                return;
-            }
-            out.s("return ");
-            if let Some(with) = plan.field.attrs.with.get() {
-                let span = span_of(with);
-                let place = place.at(span);
-                out.t(&quote_spanned!(span=> #with(&#place)));
-            } else {
-                let span = type_span(plan);
-                let (p, place) = (private_at(span), place.at(span));
-                let call = lex(call);
-                out.t(&quote_spanned!(span=> #p::#call(&#place)));
-            }
-            out.s(";");
-        });
+        over_fields(
+            out,
+            record,
+            &|plan| role(&plan.role),
+            &|out, plan, place| {
+                out.s("return ");
+                if let Some(with) = plan.field.attrs.with.get() {
+                    let span = span_of(with);
+                    let place = place.at(span);
+                    out.t(&quote_spanned!(span=> #with(&#place)));
+                } else {
+                    let span = type_span(plan);
+                    let (p, place) = (private_at(span), place.at(span));
+                    let call = lex(call);
+                    out.t(&quote_spanned!(span=> #p::#call(&#place)));
+                }
+                out.s(";");
+            },
+        );
         out.s("__p::None");
     });
 }
 
-fn visit_field(out: &mut Out, plan: &FieldPlan<'_>, index: usize, place: Place<'_>) {
-    let span = type_span(plan);
-    match &plan.role {
-        Role::Personal(_) | Role::CollectedAt => {
-            out.s("__v.field");
-            out.group(Delimiter::Parenthesis, |out| {
-                out.s("&__s[").int(index as u64).s("], ");
-                let place = place.at(span);
-                out.t(&quote_spanned!(span=> &#place));
+/// Whether `visit_fields` hands the field over: personal, subject-id, `collected_at` and
+/// nested fields.
+fn visited(plan: &FieldPlan<'_>) -> bool {
+    matches!(
+        plan.role,
+        Role::Personal(_) | Role::CollectedAt | Role::Nested
+    )
+}
+
+/// Whether `visit_fields_mut` hands the field over: personal, subject-id and nested fields.
+fn visited_mut(plan: &FieldPlan<'_>) -> bool {
+    matches!(plan.role, Role::Personal(_) | Role::Nested)
+}
+
+/// The visiting statements of a struct's (or a variant's) visited fields: each run of
+/// consecutive non-nested fields is one `__p::visit_fields` (`__p::visit_fields_mut`) call
+/// with the run's schema entries and a slice of its values; each nested field is its own call.
+fn visit_body(out: &mut Out, record: &Record<'_>, fields: &[Used<'_, '_>], mutable: bool) {
+    let mut rest = fields;
+    while let Some(&(plan, place)) = rest.first() {
+        let Some(index) = schema_index(record, plan) else {
+            rest = &rest[1..];
+            continue;
+        };
+        if matches!(plan.role, Role::Nested) {
+            nested_field(out, plan, index, place, mutable);
+            rest = &rest[1..];
+            continue;
+        }
+        let run = rest
+            .iter()
+            .position(|(plan, _)| matches!(plan.role, Role::Nested))
+            .unwrap_or(rest.len());
+        let (values, after) = rest.split_at(run);
+        rest = after;
+        out.s(if mutable {
+            "__p::visit_fields_mut"
+        } else {
+            "__p::visit_fields"
+        });
+        out.group(Delimiter::Parenthesis, |out| {
+            if index == 0 {
+                out.s("__v, __s, ");
+            } else {
+                out.s("__v, &__s[").int(index as u64).s("..], ");
+            }
+            out.s(if mutable { "&mut " } else { "&" });
+            out.group(Delimiter::Bracket, |out| {
+                for &(plan, place) in values {
+                    if mutable {
+                        slot(out, plan, place);
+                    } else {
+                        // The value spanned at the field's type: "not Serialize" points there.
+                        let span = type_span(plan);
+                        let place = place.at(span);
+                        out.t(&quote_spanned!(span=> &#place));
+                    }
+                    out.s(",");
+                }
             });
-            out.s(";");
-        }
-        Role::Nested => {
-            let (p, place) = (private_at(span), place.at(span));
-            let meta = meta(index);
-            out.t(&quote_spanned!(span=> #p::visit_nested(__v, #meta, (&#p::NestedRef(&#place)).get());));
-        }
-        Role::NotPersonal | Role::RecordId => {}
+        });
+        out.s(";");
+    }
+}
+
+/// A nested field's records, handed to the visitor.
+fn nested_field(
+    out: &mut Out,
+    plan: &FieldPlan<'_>,
+    index: usize,
+    place: Place<'_>,
+    mutable: bool,
+) {
+    let span = type_span(plan);
+    let (p, place) = (private_at(span), place.at(span));
+    let meta = meta(index);
+    if mutable {
+        out.t(&quote_spanned!(span=> __v.nested(#meta, (&mut #p::NestedMut(&mut #place)).get());));
+    } else {
+        out.t(
+            &quote_spanned!(span=> #p::visit_nested(__v, #meta, (&#p::NestedRef(&#place)).get());),
+        );
     }
 }
 
@@ -116,35 +181,20 @@ fn meta(index: usize) -> TokenStream {
     lex(&format!("&__s[{index}]"))
 }
 
-/// A personal field as a `Slot` with the operations its attributes call for; a nested field
-/// as its records.
-fn visit_mut_field(out: &mut Out, plan: &FieldPlan<'_>, index: usize, place: Place<'_>) {
-    let span = type_span(plan);
-    match &plan.role {
-        Role::Personal(x) => {
-            out.s("__v.field");
-            out.group(Delimiter::Parenthesis, |out| {
-                // The slot and the place carry no user span: only the operations have bounds,
-                // and each points at its own attribute.
-                out.s("&__s[").int(index as u64).s("], &mut __p::slot");
-                out.group(Delimiter::Parenthesis, |out| {
-                    out.s("&mut ").s(&place.text()).s(", ");
-                    delete_op(out, x);
-                    out.s(", ");
-                    anonymize_op(out, x);
-                });
-            });
-            out.s(";");
-        }
-        Role::Nested => {
-            let (p, place) = (private_at(span), place.at(span));
-            let meta = meta(index);
-            out.t(
-                &quote_spanned!(span=> __v.nested(#meta, (&mut #p::NestedMut(&mut #place)).get());),
-            );
-        }
-        Role::CollectedAt | Role::NotPersonal | Role::RecordId => {}
-    }
+/// A personal field as a `Slot` with the operations its attributes call for.
+fn slot(out: &mut Out, plan: &FieldPlan<'_>, place: Place<'_>) {
+    let Role::Personal(x) = &plan.role else {
+        return;
+    };
+    // The slot and the place carry no user span: only the operations have bounds, and each
+    // points at its own attribute.
+    out.s("&mut __p::slot");
+    out.group(Delimiter::Parenthesis, |out| {
+        out.s("&mut ").s(&place.text()).s(", ");
+        delete_op(out, x);
+        out.s(", ");
+        anonymize_op(out, x);
+    });
 }
 
 /// Deleting in place, when erasure or expiry may delete the field; spanned at `on_erase` (or
