@@ -43,6 +43,31 @@ pub(crate) enum Tree {
     Map(Vec<(Tree, Tree)>),
 }
 
+/// The error of a map with a key twice; it never quotes the key.
+pub(crate) const DUPLICATE_KEY: &str = "a key appears twice in one object";
+
+impl Tree {
+    /// Whether two map keys name the same entry, as a JSON pointer names it (a `Key`, a
+    /// `Str` and an integer of the same text do).
+    fn same_key(&self, other: &Tree) -> bool {
+        match (self.key_str(), other.key_str()) {
+            (Some(a), Some(b)) => a == b,
+            _ => match (self.key_text(), other.key_text()) {
+                (Some(a), Some(b)) => a == b,
+                _ => self == other,
+            },
+        }
+    }
+
+    fn key_str(&self) -> Option<&str> {
+        match self {
+            Tree::Key(k) => Some(k),
+            Tree::Str(s) => Some(s),
+            _ => None,
+        }
+    }
+}
+
 impl PartialEq for Tree {
     fn eq(&self, other: &Tree) -> bool {
         match (self, other) {
@@ -243,10 +268,28 @@ impl<'de> Visitor<'de> for TreeVisitor {
         Ok(Tree::Seq(items))
     }
 
+    /// Refuses a key that appears twice in one map: a stored record with duplicate keys is
+    /// tampered with (the second value would replace a sealed first one unchecked).
     fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Tree, A::Error> {
-        let mut entries = Vec::with_capacity(map.size_hint().unwrap_or(0).min(4096));
-        while let Some(entry) = map.next_entry()? {
-            entries.push(entry);
+        // Past a few entries, the keys' texts in a set instead of comparing with each.
+        const LINEAR: usize = 16;
+        let mut entries: Vec<(Tree, Tree)> =
+            Vec::with_capacity(map.size_hint().unwrap_or(0).min(4096));
+        let mut texts: Option<rustc_hash::FxHashSet<String>> = None;
+        while let Some((key, value)) = map.next_entry::<Tree, Tree>()? {
+            let duplicate = match (&mut texts, key.key_text()) {
+                (Some(texts), Some(text)) => !texts.insert(text),
+                _ => entries.iter().any(|(k, _)| k.same_key(&key)),
+            };
+            if duplicate {
+                return Err(serde::de::Error::custom(DUPLICATE_KEY));
+            }
+            entries.push((key, value));
+            if texts.is_none() && entries.len() == LINEAR {
+                let all: Option<rustc_hash::FxHashSet<String>> =
+                    entries.iter().map(|(k, _)| k.key_text()).collect();
+                texts = all;
+            }
         }
         Ok(Tree::Map(entries))
     }

@@ -526,6 +526,7 @@ impl<'de, O: Opener, V: Visitor<'de>> Visitor<'de> for Wrap<'_, O, V> {
             reading: self.reading,
             inner: map,
             key: None,
+            seen: rustc_hash::FxHashSet::default(),
         })
     }
 
@@ -567,6 +568,8 @@ struct Map<'c, O: Opener, A> {
     reading: Shared<'c, O>,
     inner: A,
     key: Option<Step>,
+    /// The keys read so far: a key twice is refused (a tampered record).
+    seen: rustc_hash::FxHashSet<CompactString>,
 }
 
 impl<'de, O: Opener, A: de::MapAccess<'de>> de::MapAccess<'de> for Map<'_, O, A> {
@@ -576,10 +579,16 @@ impl<'de, O: Opener, A: de::MapAccess<'de>> de::MapAccess<'de> for Map<'_, O, A>
         &mut self,
         seed: K,
     ) -> Result<Option<K::Value>, A::Error> {
-        self.inner.next_key_seed(KeySeed {
+        let key = self.inner.next_key_seed(KeySeed {
             seed,
             out: &mut self.key,
-        })
+        })?;
+        if let Some(Step::Key(text)) = &self.key {
+            if !self.seen.insert(text.clone()) {
+                return Err(A::Error::custom(super::DUPLICATE_KEY));
+            }
+        }
+        Ok(key)
     }
 
     fn next_value_seed<V: DeserializeSeed<'de>>(&mut self, seed: V) -> Result<V::Value, A::Error> {

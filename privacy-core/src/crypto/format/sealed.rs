@@ -210,7 +210,12 @@ impl<T: PersonalData + Serialize + DeserializeOwned> Sealed<T> {
             tree.zeroize();
         }
         let record = record?;
-        check_opened(&record, self.subject.as_deref(), &self.envelopes)?;
+        check_opened(
+            &record,
+            self.subject.as_deref(),
+            &self.record,
+            &self.envelopes,
+        )?;
         Ok(record)
     }
 
@@ -544,12 +549,23 @@ impl Hook for SealHook<'_> {
 pub(crate) fn check_opened<T: PersonalData + Serialize>(
     record: &T,
     subject: Option<&str>,
+    binding: &str,
     envelopes: &[CompactString],
 ) -> Result<()> {
     if T::schema().has_encrypted_fields() && record.subject_id().as_deref() != subject {
         return Err(Error::RecordMismatch {
             reason: "the record names another subject than its envelopes",
         });
+    }
+    // The envelopes are bound to `seal id[:record id]`: the opened record must be that
+    // record (an edited `record_id` would otherwise open another record's envelopes).
+    if !envelopes.is_empty() && !binding.is_empty() {
+        let bound_id = binding.split_once(':').map(|(_, id)| id);
+        if record.record_id().as_deref() != bound_id {
+            return Err(Error::RecordMismatch {
+                reason: "the record's record_id is not the one its envelopes are bound to",
+            });
+        }
     }
     // Each place an encrypted value is written must take one envelope sealed for exactly
     // that place, and every envelope must be taken.

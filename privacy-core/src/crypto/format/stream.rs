@@ -410,7 +410,7 @@ impl<'de, T: PersonalData + Serialize + DeserializeOwned> de::Visitor<'de>
         Ok(
             match body.ok_or_else(|| de::Error::missing_field("body"))? {
                 Read::Opened(record, envelopes) => {
-                    check_opened(&record, subject.as_deref(), &envelopes).map(|()| record)
+                    check_opened(&record, subject.as_deref(), &binding, &envelopes).map(|()| record)
                 }
                 Read::Buffered(tree) => Sealed::<T>::from_parts(
                     schema.name,
