@@ -280,13 +280,7 @@ impl Inner {
             let master = &*master;
             self.store.transaction(&mut |tx| {
                 let keks = open_keks(master, &tx.keks()?)?;
-                let newest = keks
-                    .keys()
-                    .next_back()
-                    .copied()
-                    .ok_or(Error::CorruptStore {
-                        reason: "no key-encryption key",
-                    })?;
+                let newest = newest_version(&keks)?;
                 if full.is_some_and(|full| full != newest) {
                     return Ok(());
                 }
@@ -341,13 +335,7 @@ impl Inner {
         let stored = self.store.keks()?;
         let master = Arc::clone(&*self.master_wrap.read()?);
         let ciphers = open_keks(&*master, &stored)?;
-        let newest = ciphers
-            .keys()
-            .next_back()
-            .copied()
-            .ok_or(Error::CorruptStore {
-                reason: "no key-encryption key",
-            })?;
+        let newest = newest_version(&ciphers)?;
         *self.keks.write()? = Keks { newest, ciphers };
         Ok(())
     }
@@ -447,6 +435,17 @@ impl Inner {
     pub(super) fn index_keys_are_current(&self) -> bool {
         self.is_current(&self.index_read)
     }
+}
+
+/// The newest version among the opened KEKs; a store without any is corrupt.
+pub(super) fn newest_version(ciphers: &BTreeMap<u32, Aes256Gcm>) -> Result<u32> {
+    ciphers
+        .keys()
+        .next_back()
+        .copied()
+        .ok_or(Error::CorruptStore {
+            reason: "no key-encryption key",
+        })
 }
 
 /// Opens every KEK in `stored` (the blind-index row aside) with the master wrapping key.

@@ -8,8 +8,10 @@ use std::time::Duration;
 use rustc_hash::FxHashMap;
 
 use crate::crypto::aead::wrap::{self, KeyBytes};
-use crate::crypto::error::{Error, Result};
-use crate::crypto::keys::cache::{nanos, open_keks, stored_index_keys, Inner, Keks};
+use crate::crypto::error::Result;
+use crate::crypto::keys::cache::{
+    nanos, newest_version, open_keks, stored_index_keys, Inner, Keks,
+};
 use crate::crypto::keys::group_commit::GroupCommit;
 use crate::crypto::keys::index_keys as blind_index;
 use crate::crypto::keys::key_wrapper::{KeyWrapper, MasterWrap};
@@ -211,13 +213,7 @@ impl Keyring {
         }
         // Opening the KEKs first names the version that fails with a wrong master key.
         let ciphers = open_keks(&*master_wrap, &store.keks()?)?;
-        let newest = ciphers
-            .keys()
-            .next_back()
-            .copied()
-            .ok_or(Error::CorruptStore {
-                reason: "no key-encryption key",
-            })?;
+        let newest = newest_version(&ciphers)?;
         let index = stored_index_keys(&store, &*master_wrap, &initial_index_key)?;
         let shared = store.is_shared();
         let inner = Arc::new(Inner {
