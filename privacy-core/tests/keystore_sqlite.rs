@@ -338,3 +338,34 @@ fn a_version_3_store_gets_kek_wrap_counts_and_its_keys_still_open() {
         std::collections::BTreeMap::from([(1, 2), (2, 2), (3, 1)])
     );
 }
+
+#[test]
+fn keyrings_sharing_one_store_value_see_each_others_shreds_within_the_bound() {
+    let dir = std::env::temp_dir().join(format!("privacy-shared-conn-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let store = std::sync::Arc::new(SqliteKeyStore::open(dir.join("keys.sqlite")).unwrap());
+    let a = Keyring::new(std::sync::Arc::clone(&store), master(3)).unwrap();
+    let b = Keyring::new(std::sync::Arc::clone(&store), master(3)).unwrap();
+    let aad = Aad::new("Account", "email", "s-1");
+    let envelope = a.seal_bytes(&aad, b"ada@example.com").unwrap();
+    assert_eq!(
+        &b.open_bytes(&aad, &envelope).unwrap()[..],
+        b"ada@example.com"
+    );
+    // Both keyrings' threads have read the shred log to its end before the shred.
+    std::thread::sleep(std::time::Duration::from_millis(300));
+    a.shred("s-1").unwrap();
+    // One connection: `PRAGMA data_version` does not move for its own commits.
+    let start = std::time::Instant::now();
+    while b.open_bytes(&aad, &envelope).is_ok() {
+        assert!(
+            start.elapsed() < std::time::Duration::from_secs(5),
+            "b still opens a subject a shredded {:?} ago",
+            start.elapsed()
+        );
+        std::thread::sleep(std::time::Duration::from_millis(20));
+    }
+    assert_eq!(b.open_bytes(&aad, &envelope).unwrap_err(), Error::Shredded);
+    drop((a, b, store));
+    std::fs::remove_dir_all(&dir).unwrap();
+}

@@ -49,8 +49,12 @@ pub struct SqliteKeyStore {
 
 struct Conn {
     db: Connection,
-    /// `PRAGMA data_version` when the shred log was last read.
-    data_version: Option<i64>,
+    /// `PRAGMA data_version` and `commits` when the shred log was last read, and the end of
+    /// the log then: a reader at that end need not read again while neither changed.
+    data_version: Option<(i64, u64, u64)>,
+    /// Transactions this connection committed: `data_version` counts only other
+    /// connections' commits, and keyrings sharing this store must see each other's shreds.
+    commits: u64,
     /// The fork generation of the process that opened `db`.
     fork: u64,
 }
@@ -73,6 +77,7 @@ impl SqliteKeyStore {
             conn: Mutex::new(Conn {
                 db: conn,
                 data_version: None,
+                commits: 0,
                 fork,
             }),
         })
@@ -104,6 +109,7 @@ impl SqliteKeyStore {
             .conv()?;
         let out = f(&tx)?;
         tx.commit().conv()?;
+        conn.commits = conn.commits.wrapping_add(1);
         Ok(out)
     }
 }
@@ -644,9 +650,12 @@ impl KeyStore for SqliteKeyStore {
             .db
             .query_row("PRAGMA data_version", [], |r| r.get(0))
             .conv()?;
-        if let (Some(cursor), Some(seen)) = (cursor, conn.data_version) {
-            if seen == version {
-                // No other connection committed anything since the last read.
+        let commits = conn.commits;
+        if let (Some(cursor), Some((seen, seen_commits, end))) = (cursor, conn.data_version) {
+            if seen == version && seen_commits == commits && cursor >= end {
+                // This reader has read to the end, and nothing was committed since, by this
+                // connection or another. (Several keyrings may share one store: each has
+                // its own cursor.)
                 return Ok((cursor, Vec::new()));
             }
         }
@@ -666,8 +675,9 @@ impl KeyStore for SqliteKeyStore {
                     |r| r.get(0),
                 )
                 .conv()?;
-            conn.data_version = Some(version);
-            return Ok((u64::try_from(end).unwrap_or(0), Vec::new()));
+            let end = u64::try_from(end).unwrap_or(0);
+            conn.data_version = Some((version, commits, end));
+            return Ok((end, Vec::new()));
         };
         let start = i64::try_from(cursor).unwrap_or(i64::MAX);
         let rows = stmt
@@ -683,8 +693,9 @@ impl KeyStore for SqliteKeyStore {
             subjects.push(subject);
         }
         drop(stmt);
-        conn.data_version = Some(version);
-        Ok((u64::try_from(end).unwrap_or(0), subjects))
+        let end = u64::try_from(end).unwrap_or(0);
+        conn.data_version = Some((version, commits, end));
+        Ok((end, subjects))
     }
 
     fn transaction(
