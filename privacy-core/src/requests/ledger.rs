@@ -221,6 +221,7 @@ pub enum LedgerError {
 }
 
 impl LedgerError {
+    #[cfg(any(feature = "sqlite", feature = "postgres"))]
     pub(crate) fn db(operation: &'static str) -> impl Fn(String) -> LedgerError {
         move |message| LedgerError::Database { operation, message }
     }
@@ -266,9 +267,11 @@ pub(crate) fn time(secs: i64) -> SystemTime {
     UNIX_EPOCH + Duration::from_secs(u64::try_from(secs).unwrap_or(0))
 }
 
+#[cfg(any(feature = "sqlite", feature = "postgres"))]
 /// The columns of `privacy_requests`, in the order [`RequestRow`] reads them.
 pub(crate) const REQUEST_COLUMNS: &str = "id, kind, subject_kind, subject_id, subjects, requester, regime, received_at, due_at, extended, verified_at, state, failure, completed_at, report_digest";
 
+#[cfg(any(feature = "sqlite", feature = "postgres"))]
 /// A `privacy_requests` row as both databases read it.
 pub(crate) struct RequestRow {
     pub id: String,
@@ -288,6 +291,7 @@ pub(crate) struct RequestRow {
     pub report_digest: Option<String>,
 }
 
+#[cfg(any(feature = "sqlite", feature = "postgres"))]
 impl RequestRow {
     pub(crate) fn into_request(self) -> Result<Request, LedgerError> {
         let malformed = |reason| LedgerError::Malformed { reason };
@@ -315,6 +319,7 @@ impl RequestRow {
     }
 }
 
+#[cfg(any(feature = "sqlite", feature = "postgres"))]
 /// The subjects of a request as the ledger stores them.
 pub(crate) fn subjects_json(request: &Request) -> Option<String> {
     if request.subjects.is_empty() {

@@ -231,6 +231,7 @@ pub fn table_name(record: &str) -> String {
     name
 }
 
+#[cfg(any(feature = "sqlite", feature = "postgres"))]
 /// Whether `table` is a name [`table_name`] can give: safe to splice into SQL, quoted.
 pub(crate) fn valid_table(table: &str) -> Result<(), StoreError> {
     let ok = !table.is_empty()
