@@ -102,7 +102,7 @@
 //! | store | feature | for |
 //! |---|---|---|
 //! | [`MemoryKeyStore`] ([`Keyring::in_memory`]) | always | tests, data that may be lost |
-//! | `SqliteKeyStore` ([`Keyring::sqlite`]) | `sqlite` (default; compiles SQLite, needs a C compiler) | one machine, any number of processes |
+//! | `SqliteKeyStore` (`Keyring::sqlite`) | `sqlite` (default; compiles SQLite, needs a C compiler) | one machine, any number of processes |
 //! | `PostgresKeyStore` (`Keyring::postgres`) | `postgres` | fleets of instances over one database |
 //!
 //! With `default-features = false` the crate has no store but memory and no C dependency.

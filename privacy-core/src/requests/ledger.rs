@@ -1,8 +1,8 @@
 //! The durable request ledger: [`Ledger`], what it records ([`Request`], [`Progress`]) and
 //! its error.
 //!
-//! The ledger lives in the application's database ([`SqliteLedger`](super::SqliteLedger),
-//! [`PostgresLedger`](super::PostgresLedger)), two tables:
+//! The ledger lives in the application's database (`SqliteLedger`,
+//! `PostgresLedger`), two tables:
 //!
 //! ```sql
 //! CREATE TABLE privacy_requests (
@@ -227,8 +227,8 @@ impl LedgerError {
     }
 }
 
-/// Where requests are recorded durably. Implemented by [`SqliteLedger`](super::SqliteLedger)
-/// and [`PostgresLedger`](super::PostgresLedger); the request engine is written against it.
+/// Where requests are recorded durably. Implemented by `SqliteLedger`
+/// and `PostgresLedger`; the request engine is written against it.
 pub trait Ledger: Send + Sync {
     /// Records a new request.
     fn insert(&self, request: &Request) -> Result<(), LedgerError>;

@@ -6,8 +6,8 @@
 //! side (sealing, opening, erasing) is [`Records`](super::Records); the engine reaches every
 //! type through the [`DataMap`](super::DataMap).
 //!
-//! Ready stores: [`SqliteRecordStore`](super::SqliteRecordStore) (feature `sqlite`) and
-//! [`PostgresRecordStore`](super::PostgresRecordStore) (feature `postgres`). Another database
+//! Ready stores: `SqliteRecordStore` (feature `sqlite`) and
+//! `PostgresRecordStore` (feature `postgres`). Another database
 //! implements the seven required methods below; `tests/requests_custom_store.rs` does it for a map in
 //! memory in about fifty lines.
 

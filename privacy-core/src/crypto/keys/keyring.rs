@@ -30,7 +30,7 @@ pub const DEFAULT_CACHE_CAPACITY: usize = 4096;
 pub const DEFAULT_SHRED_BOUND: Duration = Duration::from_secs(1);
 
 /// The default number of envelopes a keyring seals under one data key before refusing with
-/// [`Error::KeyUsageLimit`]: half the 2^32 that NIST SP 800-38D allows one key with random
+/// [`Error::KeyUsageLimit`](crate::crypto::Error::KeyUsageLimit): half the 2^32 that NIST SP 800-38D allows one key with random
 /// 96-bit nonces, leaving the other half for seals of other keyrings this one has not seen
 /// yet (counts are flushed to the store in batches and read when a key is loaded).
 pub const DEFAULT_SEAL_LIMIT: u64 = 1 << 31;
@@ -72,7 +72,7 @@ pub(crate) const PREPARE_BATCH: usize = 10_000;
 /// - [`rotate`](Keyring::rotate), [`rewrap`](Keyring::rewrap) and
 ///   [`rotate_master_key`](Keyring::rotate_master_key) each run as one store transaction that
 ///   re-reads what it changes; a keyring whose KEK list is stale cannot store a data key
-///   under a retired KEK (the store refuses with [`Error::StaleKek`]; the keyring reloads
+///   under a retired KEK (the store refuses with [`Error::StaleKek`](crate::crypto::Error::StaleKek); the keyring reloads
 ///   and retries).
 ///
 /// The store is touched only on a cache miss, a first seal, an admin operation, and by the
@@ -161,7 +161,7 @@ impl Keyring {
     }
 
     /// A keyring over any [`KeyStore`]. A new store gets KEK version 1; an existing one must
-    /// open with `master` ([`Error::WrongMasterKey`] otherwise). A shared store (see
+    /// open with `master` ([`Error::WrongMasterKey`](crate::crypto::Error::WrongMasterKey) otherwise). A shared store (see
     /// [`KeyStore::is_shared`]) gets a background thread following its shred log.
     // Taking the key by value moves it in, so it is zeroized here, not left with the caller.
     #[allow(clippy::needless_pass_by_value)]
@@ -180,7 +180,7 @@ impl Keyring {
     /// A keyring over any [`KeyStore`] whose key-encryption keys are wrapped by `wrapper`,
     /// e.g. a key management service: the root key then never enters this process (see
     /// [`KeyWrapper`]). A new store gets KEK version 1 and a random blind-index key; an
-    /// existing one must open with `wrapper` ([`Error::WrongMasterKey`] otherwise).
+    /// existing one must open with `wrapper` ([`Error::WrongMasterKey`](crate::crypto::Error::WrongMasterKey) otherwise).
     pub fn new_with_wrapper(
         store: impl KeyStore + 'static,
         wrapper: impl KeyWrapper + 'static,
@@ -253,7 +253,7 @@ impl Keyring {
     }
 
     /// The same keyring refusing to seal more than `limit` envelopes under one data key
-    /// (default [`DEFAULT_SEAL_LIMIT`]) with [`Error::KeyUsageLimit`]; opening is never
+    /// (default [`DEFAULT_SEAL_LIMIT`]) with [`Error::KeyUsageLimit`](crate::crypto::Error::KeyUsageLimit); opening is never
     /// limited. Counts are kept per data key in the store: each keyring adds its own in
     /// batches (every shred bound / 10, with the shred log), and a keyring counts from what
     /// the store had recorded when it loaded the key, so seals made elsewhere after that, or
