@@ -116,3 +116,48 @@ fn an_edited_record_id_does_not_open_another_records_envelopes() {
         Err(Error::RecordMismatch { .. })
     ));
 }
+
+mod evolved {
+    use privacy_core::PersonalData;
+    use serde::{Deserialize, Serialize};
+
+    /// The same record as `super::Contact`, with the field's type since changed to an enum.
+    #[derive(PersonalData, Serialize, Deserialize)]
+    #[personal(name = "Contact")]
+    pub struct Contact {
+        #[personal(subject_id)]
+        pub user: String,
+        #[personal(category = "contact.email", encrypt, on_erase = "retain",
+                   legal_basis = "a test type: never erased")]
+        pub email: Kind,
+    }
+
+    #[derive(Serialize, Deserialize, Debug, PartialEq)]
+    pub enum Kind {
+        Work,
+        Home,
+    }
+}
+
+#[derive(PersonalData, Serialize, Deserialize)]
+struct Contact {
+    #[personal(subject_id)]
+    user: String,
+    #[personal(category = "contact.email", encrypt)]
+    email: String,
+}
+
+#[test]
+fn a_decrypted_value_serde_refuses_is_never_quoted_in_the_error() {
+    let keyring = Keyring::in_memory();
+    let sealed = keyring
+        .seal_json(&Contact {
+            user: "u-1".into(),
+            email: "maria.lopez@example.com".into(),
+        })
+        .unwrap();
+    let (streamed, tree) = refused::<evolved::Contact>(&keyring, &sealed);
+    for message in [&streamed, &tree] {
+        assert!(!message.contains("maria"), "{message}");
+    }
+}

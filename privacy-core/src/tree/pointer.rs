@@ -43,11 +43,13 @@ pub(crate) fn resolve<'t>(tree: &'t Tree, pointer: &str) -> Option<&'t Tree> {
                 })
                 .map(|(_, v)| v)?,
             Tree::Seq(items) => {
-                let index: usize = token.parse().ok()?;
-                // RFC 6901: no leading zeros.
-                if token.len() > 1 && token.starts_with('0') {
+                // RFC 6901: digits only (no sign), no leading zeros.
+                if !token.bytes().all(|b| b.is_ascii_digit())
+                    || (token.len() > 1 && token.starts_with('0'))
+                {
                     return None;
                 }
+                let index: usize = token.parse().ok()?;
                 items.get(index)?
             }
             _ => return None,
@@ -93,6 +95,9 @@ mod tests {
         assert!(resolve(&tree, &p).is_some_and(|n| matches!(n, Tree::Seq(_))));
         assert!(resolve(&tree, "/a~1b/~0x/0").is_some_and(|n| *n == Tree::U64(7)));
         assert!(resolve(&tree, "/a~1b/~0x/00").is_none());
+        // Digits only: `+0` and `-0` name no element.
+        assert!(resolve(&tree, "/a~1b/~0x/+0").is_none());
+        assert!(resolve(&tree, "/a~1b/~0x/-0").is_none());
         assert!(resolve(&tree, "/missing").is_none());
         assert!(resolve(&tree, "/a~2b").is_none());
         assert!(resolve(&tree, "no-slash").is_none());

@@ -202,8 +202,9 @@ impl<T: PersonalData + Serialize + DeserializeOwned> Sealed<T> {
         let mut overlay = Vec::with_capacity(self.envelopes.len());
         let opened = self.open_envelopes(keyring, &mut overlay);
         let record = opened.and_then(|()| {
-            T::deserialize(TreeDeserializer::new(&self.body, &overlay)).map_err(|e| Error::Serde {
-                reason: e.to_string(),
+            // serde's message can quote a decrypted value (`unknown variant ...`): not kept.
+            T::deserialize(TreeDeserializer::new(&self.body, &overlay)).map_err(|_| Error::Serde {
+                reason: "the opened record does not deserialize as its type".to_owned(),
             })
         });
         for (_, tree) in &mut overlay {
