@@ -365,6 +365,29 @@ fn a_new_store_gets_a_random_blind_index_key_not_one_the_master_key_derives() {
     assert_eq!(index(&a), index(&a));
 }
 
+#[test]
+fn a_keyring_on_a_rotated_away_master_key_cannot_add_an_index_key_that_bricks_the_store() {
+    use privacy_core::crypto::{Keyring, MemoryKeyStore};
+    use std::sync::Arc;
+    let store = Arc::new(MemoryKeyStore::new());
+    let (old, new) = (
+        MasterKey::from_bytes([3; 32]),
+        MasterKey::from_bytes([4; 32]),
+    );
+    let mut a = Keyring::new(Arc::clone(&store), old.clone()).unwrap();
+    let b = Keyring::new(Arc::clone(&store), old).unwrap();
+    a.rotate_master_key(&new).unwrap();
+    assert!(matches!(
+        b.rotate_index_key(),
+        Err(Error::WrongMasterKey { .. })
+    ));
+    // The store still opens with the current master key, and indexes under it.
+    let c = Keyring::new(Arc::clone(&store), new).unwrap();
+    assert_eq!(c.index_key_version().unwrap(), 1);
+    c.rotate_index_key().unwrap();
+    assert_eq!(c.index_key_version().unwrap(), 2);
+}
+
 /// A shared store that can be cut off, to test what a keyring does when it cannot read the
 /// shred log, or whose shred-log reads can hang (a starved or stuck background thread).
 struct Flaky {

@@ -127,8 +127,12 @@ mod evolved {
     pub struct Contact {
         #[personal(subject_id)]
         pub user: String,
-        #[personal(category = "contact.email", encrypt, on_erase = "retain",
-                   legal_basis = "a test type: never erased")]
+        #[personal(
+            category = "contact.email",
+            encrypt,
+            on_erase = "retain",
+            legal_basis = "a test type: never erased"
+        )]
         pub email: Kind,
     }
 

@@ -197,8 +197,11 @@ impl Keyring {
             let master = Arc::clone(&*inner.master_wrap.read()?);
             let (master, created) = (&*master, &mut created);
             inner.store.transaction(&mut |tx| {
-                let newest = tx
-                    .keks()?
+                let stored = tx.keks()?;
+                // A keyring whose master key was rotated away elsewhere must not add a key
+                // wrapped by the old one: no keyring with the current key could start.
+                open_keks(master, &stored)?;
+                let newest = stored
                     .iter()
                     .filter_map(|k| blind_index::row_version(k.version))
                     .max()
