@@ -194,6 +194,9 @@ impl Inner {
         unique.dedup();
         let limit = self.kek_wrap_limit.load(Ordering::Relaxed);
         let chunk = usize::try_from(limit).unwrap_or(usize::MAX).max(1);
+        // Read before the keys are stored: a shred applied to the cache from then on (one
+        // that may have landed between the insert and now) keeps these slots out of it.
+        let generation = self.shred_gen.load(Ordering::Acquire);
         let mut records = Vec::with_capacity(unique.len());
         let mut keys = Vec::with_capacity(unique.len());
         for part in unique.chunks(chunk) {
@@ -206,7 +209,6 @@ impl Inner {
                 reason: "the store returned fewer rows than keys",
             });
         }
-        let generation = self.shred_gen.load(Ordering::Acquire);
         let mut created = 0;
         let mut by_subject: FxHashMap<&str, Arc<Slot>> = FxHashMap::default();
         for ((subject, record), (key, wrapped)) in unique.iter().zip(&records).zip(&keys) {
