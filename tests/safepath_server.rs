@@ -358,14 +358,7 @@ async fn a_family_signs_up_exports_and_is_erased_and_the_logs_stay_clean() {
     assert_eq!(erased["shredded"], true);
     // The requester first, then the people in their care.
     let mut subjects = vec![family.id.clone()];
-    subjects.extend(
-        family
-            .children
-            .iter()
-            .cloned()
-            .collect::<Vec<_>>()
-            .tap_sort(),
-    );
+    subjects.extend(family.children.clone().tap_sort());
     assert_eq!(erased["subjects"], json!(subjects));
     assert!(is_request_id(&erased["request"]), "{erased}");
     assert_eq!(erased["report"]["request"], erased["request"]);

@@ -72,6 +72,7 @@ pub struct Ping {
 }
 
 /// A coordinate to two decimals (about 1 km).
+#[allow(clippy::trivially_copy_pass_by_ref)] // the signature `anonymize_with` calls
 fn coarse(degrees: &f64) -> f64 {
     (degrees * 100.0).round() / 100.0
 }

@@ -181,18 +181,17 @@ where
         };
         let micros = u64::try_from(this.started.elapsed().as_micros()).unwrap_or(u64::MAX);
         let (method, route) = (*this.method, this.route.as_str());
-        match &result {
-            Ok(response) => {
-                let status = response.status().as_u16();
-                if status >= 500 {
-                    tracing::error!(method, route, status, micros, "request answered");
-                } else if status >= 400 {
-                    tracing::warn!(method, route, status, micros, "request answered");
-                } else {
-                    tracing::info!(method, route, status, micros, "request answered");
-                }
+        if let Ok(response) = &result {
+            let status = response.status().as_u16();
+            if status >= 500 {
+                tracing::error!(method, route, status, micros, "request answered");
+            } else if status >= 400 {
+                tracing::warn!(method, route, status, micros, "request answered");
+            } else {
+                tracing::info!(method, route, status, micros, "request answered");
             }
-            Err(_) => tracing::error!(method, route, micros, "request failed"),
+        } else {
+            tracing::error!(method, route, micros, "request failed");
         }
         Poll::Ready(result)
     }
