@@ -1,10 +1,35 @@
-//! SafePath as an HTTP service: the family locator's API on axum and tokio, records in
-//! SQLite sealed with the keyring, the key store on SQLite (default) or PostgreSQL, and JSON
-//! logs that hold no raw personal value.
+//! SafePath as an HTTP service on the request layer (`privacy_core::requests`): the family
+//! locator's API on axum and tokio; every record type in one data map over a
+//! `SqliteRecordStore` (sealed with the keyring), data-subject requests in a `SqliteLedger`
+//! in the same database, the key store on SQLite (default) or PostgreSQL; access logs by
+//! `privacy_core::http::AccessLogLayer` and JSON logs that hold no raw personal value.
 //!
 //! ```text
 //! cargo run --example safepath-server
 //! ```
+//!
+//! Endpoints (`Authorization: Bearer <token>` from sign-up on all but the first and last):
+//!
+//! ```text
+//! POST   /parents                  sign up: {"id", "token"}
+//! PUT    /parents/{id}             change the account
+//! POST   /parents/{id}/children    add a child: {"id"}
+//! PUT    /children/{id}            change a child profile
+//! POST   /children/{id}/pings      a position: {"seq"}
+//! POST   /children/{id}/checkins   a device check-in (the IP is anonymized at once)
+//! GET    /parents/{id}/export      access request: the JSON document, streamed; header x-request-id
+//! DELETE /parents/{id}             deletion request for the family: {"request", "subjects",
+//!                                  "deleted_records", "kept_records", "already_erased",
+//!                                  "shredded", "report"}
+//! DELETE /children/{id}            deletion request for one child (same answer)
+//! GET    /requests/{id}            {"request", "kind", "state", "received_at", "due_at",
+//!                                  "verified_at", "completed_at", "extended", "regime",
+//!                                  "failure", "report_digest"} (RFC 3339 times, UTC)
+//! GET    /inventory                the data inventory, JSON or text/markdown
+//! ```
+//!
+//! A deletion interrupted by a crash resumes at the next start-up, before the server
+//! serves; its `GET /requests/{id}` then reads `completed`.
 //!
 //! Settings (environment): `SAFEPATH_ADDR` (default `127.0.0.1:8080`), `SAFEPATH_DB`
 //! (default `target/safepath-server/safepath.sqlite`), `SAFEPATH_KEYS` (the SQLite key store,
@@ -12,15 +37,16 @@
 //! store; build with `--features postgres`; `SAFEPATH_KEYS_SCHEMA` names its schema, default
 //! `public`), `PRIVACY_MASTER_KEY` (base64 of 32 bytes; a
 //! fixed demo key when unset), `SAFEPATH_SWEEP_SECS` (retention sweep period, default 3600).
+//! The database file holds the records (`privacy_*` tables), the request ledger
+//! (`privacy_requests`, `privacy_request_progress`) and the tokens (`safepath_*`).
 
 mod server;
-#[allow(dead_code, unreachable_pub)]
-#[path = "../safepath/service/mod.rs"]
-mod service;
 
 use std::path::PathBuf;
 use std::process::ExitCode;
 use std::time::Duration;
+
+use privacy_core::crypto::MasterKey;
 
 #[tokio::main]
 async fn main() -> ExitCode {
@@ -58,23 +84,20 @@ async fn run() -> Result<(), Box<dyn std::error::Error>> {
             env("SAFEPATH_KEYS").map_or_else(|| db.with_extension("keys"), PathBuf::from),
         ),
     };
-    let master_key = if let Some(key) = service::master_key_from_env()? {
-        key
-    } else {
-        tracing::warn!("PRIVACY_MASTER_KEY is not set; using the fixed demo master key (never do this in production)");
-        service::demo_master_key()
+    let master_key = match MasterKey::from_env() {
+        Ok(key) => key,
+        Err(privacy_core::crypto::Error::MissingMasterKey { .. }) => {
+            tracing::warn!("PRIVACY_MASTER_KEY is not set; using the fixed demo master key (never do this in production)");
+            server::demo_master_key()
+        }
+        Err(e) => return Err(e.into()),
     };
     let sweep_secs = env("SAFEPATH_SWEEP_SECS")
         .map(|s| s.parse::<u64>())
         .transpose()?
         .unwrap_or(3600);
-    let config = server::Config {
-        db,
-        keys,
-        master_key,
-        sweep_every: Duration::from_secs(sweep_secs.max(1)),
-        max_body: 16 * 1024,
-    };
+    let mut config = server::Config::new(db, keys, master_key);
+    config.sweep_every = Duration::from_secs(sweep_secs.max(1));
     let listener = tokio::net::TcpListener::bind(&addr).await?;
     server::serve(listener, config).await?;
     Ok(())

@@ -16,6 +16,8 @@ pub mod crypto;
 pub mod dsar;
 mod erase;
 mod field_set;
+#[cfg(feature = "tower")]
+pub mod http;
 pub mod inventory;
 mod json;
 mod nested;

@@ -20,8 +20,9 @@ pub enum ApiError {
     PayloadTooLarge,
     /// 415: the body is not `application/json`.
     UnsupportedMediaType,
-    /// 406: the `Accept` header asks for a format the resource does not have.
-    NotAcceptable,
+    /// 406: the `Accept` header asks for a format the resource does not have; the formats
+    /// it has.
+    NotAcceptable(&'static str),
     /// 500: the service failed; the cause is logged (kind only), not sent.
     Internal(&'static str),
 }
@@ -57,10 +58,10 @@ impl ApiError {
                 "unsupported_media_type",
                 "send the body as `Content-Type: application/json`".into(),
             ),
-            ApiError::NotAcceptable => (
+            ApiError::NotAcceptable(formats) => (
                 StatusCode::NOT_ACCEPTABLE,
                 "not_acceptable",
-                "this resource is available as application/json or text/markdown".into(),
+                format!("this resource is available as {formats}"),
             ),
             ApiError::Internal(what) => (
                 StatusCode::INTERNAL_SERVER_ERROR,

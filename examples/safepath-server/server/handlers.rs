@@ -1,32 +1,39 @@
 //! The endpoints. Each checks its input and its token before touching the database, and
-//! answers another family's ids exactly as ids that do not exist (404).
+//! answers another family's ids exactly as ids that do not exist (404). Right-to-know and
+//! deletion requests go through the request engine and its ledger; none of these handlers
+//! lists record types.
 
-use std::io;
+use std::io::{self, Write as _};
 use std::sync::Arc;
-use std::time::SystemTime;
+use std::time::{SystemTime, UNIX_EPOCH};
 
 use axum::body::{Body, Bytes};
 use axum::extract::rejection::BytesRejection;
 use axum::extract::{Path, State};
-use axum::http::{header, HeaderMap, StatusCode};
+use axum::http::{header, HeaderMap, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::Json;
 use privacy_core::anonymize;
-use privacy_core::dsar::{DsarWriter, ErasureReport, RecordExport};
+use privacy_core::inventory::Inventory;
+use privacy_core::requests::{
+    DeletionReport, Records, Request, RequestError, RequestKind, Storable, SubjectRef,
+};
+use privacy_core::PersonalData;
 use serde_json::{json, Value};
 
 use super::error::ApiError;
 use super::input::{self, Format};
-use super::AppState;
-use crate::service::model::{
-    ChildProfile, Device, ErrorReport, Invoice, LocationPing, MarketingPreference, ParentAccount,
+use super::model::{
+    ChildProfile, Device, Invoice, LocationPing, MarketingPreference, ParentAccount,
 };
-use crate::service::steps;
-use crate::service::vault::{Stored, Vault};
+use super::AppState;
 
 type Shared = State<Arc<AppState>>;
 type BodyBytes = Result<Bytes, BytesRejection>;
 type Created = (StatusCode, Json<Value>);
+
+/// The response header carrying the id of the request an answer belongs to.
+pub const REQUEST_ID_HEADER: &str = "x-request-id";
 
 /// `POST /parents`: signs a parent up; answers their id and bearer token.
 pub async fn sign_up(
@@ -65,7 +72,7 @@ pub async fn sign_up(
         parent_id: id.clone(),
         billed_name: name,
         billed_address: billing_address,
-        card_last4: anonymize::card_last4(&card),
+        card_number: card,
         issued_at: now,
         number: format!("inv-{}", input::random_hex(6)?),
         amount_cents: 499,
@@ -77,11 +84,11 @@ pub async fn sign_up(
     let token_hash = input::hash(&token);
     let stored_id = id.clone();
     state
-        .db(move |v| {
-            save(v, &parent)?;
-            save(v, &preference)?;
-            save(v, &invoice)?;
-            set_meta(v, &format!("token:{token_hash}"), &stored_id)
+        .blocking(move |s| {
+            save(s, &parent)?;
+            save(s, &preference)?;
+            save(s, &invoice)?;
+            s.directory.add_token(&token_hash, &stored_id)
         })
         .await?;
     tracing::info!("parent signed up");
@@ -100,37 +107,23 @@ pub async fn update_parent(
 ) -> Result<Json<Value>, ApiError> {
     let token = input::token_hash(&headers)?;
     let change: input::ParentUpdate = input::json(&headers, body)?;
-    let name = change
-        .name
-        .as_deref()
-        .map(|v| input::text("name", v))
-        .transpose()?;
+    let optional =
+        |name: &'static str, v: Option<&str>| v.map(|v| input::text(name, v)).transpose();
+    let name = optional("name", change.name.as_deref())?;
     let email = change.email.as_deref().map(input::email).transpose()?;
-    let phone = change
-        .phone
-        .as_deref()
-        .map(|v| input::text("phone", v))
-        .transpose()?;
-    let address = change
-        .billing_address
-        .as_deref()
-        .map(|v| input::text("billing_address", v))
-        .transpose()?;
-    let plan = change
-        .plan
-        .as_deref()
-        .map(|v| input::text("plan", v))
-        .transpose()?;
+    let phone = optional("phone", change.phone.as_deref())?;
+    let address = optional("billing_address", change.billing_address.as_deref())?;
+    let plan = optional("plan", change.plan.as_deref())?;
     state
-        .db(move |v| {
-            own_parent(v, &token, &id)?;
-            let mut parent = one::<ParentAccount>(v, &id)?;
+        .blocking(move |s| {
+            own_parent(s, &token, &id)?;
+            let (record_id, mut parent) = one::<ParentAccount>(s, &id)?;
             parent.name = name.unwrap_or(parent.name);
             parent.email = email.unwrap_or(parent.email);
             parent.phone = phone.unwrap_or(parent.phone);
             parent.billing_address = address.unwrap_or(parent.billing_address);
             parent.plan = plan.unwrap_or(parent.plan);
-            save(v, &parent)
+            replace(s, &record_id, &parent)
         })
         .await?;
     tracing::info!("parent account updated");
@@ -157,11 +150,11 @@ pub async fn add_child(
         created_at: SystemTime::now(),
     };
     state
-        .db(move |v| {
-            own_parent(v, &token, &parent_id)?;
-            one::<ParentAccount>(v, &parent_id)?;
-            save(v, &child)?;
-            set_meta(v, &format!("child:{}", child.id), &parent_id)
+        .blocking(move |s| {
+            own_parent(s, &token, &parent_id)?;
+            exists::<ParentAccount>(s, &parent_id)?;
+            s.directory.add_child(&child.id, &parent_id)?;
+            save(s, &child)
         })
         .await?;
     tracing::info!("child profile added");
@@ -188,12 +181,12 @@ pub async fn update_child(
         .map(|v| input::date("birth_date", v))
         .transpose()?;
     state
-        .db(move |v| {
-            own_child(v, &token, &id)?;
-            let mut child = one::<ChildProfile>(v, &id)?;
+        .blocking(move |s| {
+            own_child(s, &token, &id)?;
+            let (record_id, mut child) = one::<ChildProfile>(s, &id)?;
             child.name = name.unwrap_or(child.name);
             child.birth_date = birth_date.unwrap_or(child.birth_date);
-            save(v, &child)
+            replace(s, &record_id, &child)
         })
         .await?;
     tracing::info!("child profile updated");
@@ -215,12 +208,12 @@ pub async fn ping(
         ));
     }
     let seq = state
-        .db(move |v| {
-            own_child(v, &token, &id)?;
-            one::<ChildProfile>(v, &id)?;
-            let seq = next_seq(v)?;
+        .blocking(move |s| {
+            own_child(s, &token, &id)?;
+            exists::<ChildProfile>(s, &id)?;
+            let seq = s.directory.next("ping_seq")?;
             save(
-                v,
+                s,
                 &LocationPing {
                     child_id: id,
                     position: Some((p.lat, p.lon)),
@@ -249,11 +242,11 @@ pub async fn check_in(
     let mac = input::text("mac", &c.mac)?;
     let model = input::text("model", &c.model)?;
     state
-        .db(move |v| {
-            own_child(v, &token, &id)?;
-            one::<ChildProfile>(v, &id)?;
+        .blocking(move |s| {
+            own_child(s, &token, &id)?;
+            exists::<ChildProfile>(s, &id)?;
             save(
-                v,
+                s,
                 &Device {
                     owner_id: id,
                     imei,
@@ -270,70 +263,63 @@ pub async fn check_in(
 }
 
 /// `GET /parents/{id}/export`: the right-to-know answer for the parent and, on their behalf,
-/// their children (JSON, or the readable summary with `Accept: text/markdown`), streamed
-/// with [`DsarWriter`] as it is written.
+/// their children: an access request, recorded in the ledger (its id in the `x-request-id`
+/// header) and answered by the engine, whose JSON document is streamed to the client as it
+/// is written, a page of records at a time. A document an error interrupts ends with the
+/// engine's `INCOMPLETE_MARKER`: it never parses as a whole answer.
 pub async fn export(
     State(state): Shared,
     Path(id): Path<String>,
     headers: HeaderMap,
 ) -> Result<Response, ApiError> {
     let token = input::token_hash(&headers)?;
-    let format = input::format(&headers)?;
-    let (id, children, exports) = state
-        .db(move |v| {
-            own_parent(v, &token, &id)?;
-            let children = children_of(v, &id)?;
-            let mut exports = Vec::new();
-            exports_of::<ParentAccount>(v, &id, &mut exports)?;
-            exports_of::<MarketingPreference>(v, &id, &mut exports)?;
-            exports_of::<Invoice>(v, &id, &mut exports)?;
-            for child in &children {
-                exports_of::<ChildProfile>(v, child, &mut exports)?;
-                exports_of::<Device>(v, child, &mut exports)?;
-                exports_of::<LocationPing>(v, child, &mut exports)?;
-                exports_of::<ErrorReport>(v, child, &mut exports)?;
-            }
-            Ok((id, children, exports))
+    input::json_only(&headers)?;
+    let request = state
+        .blocking(move |s| {
+            own_parent(s, &token, &id)?;
+            receive(s, RequestKind::Access, parent_subject(&id), &id)
         })
         .await?;
-    tracing::info!(records = exports.len(), "right-to-know request answered");
+    let header_value =
+        HeaderValue::from_str(&request.id).map_err(|e| ApiError::internal("request id", &e))?;
     let (tx, rx) = tokio::sync::mpsc::channel::<Result<Bytes, io::Error>>(4);
+    let engine = Arc::clone(&state);
     tokio::task::spawn_blocking(move || {
-        let out = ChannelWriter(tx);
-        let writer = match format {
-            Format::Json => DsarWriter::json(out, &id),
-            Format::Markdown => DsarWriter::markdown(out, &id),
-        };
-        let mut writer = writer
-            .with_dependents(&children)
-            .with_generated_at(SystemTime::now());
-        for export in &exports {
-            if let Err(e) = writer.add_export(export) {
-                // The client sees a document that does not parse: never one that looks whole.
-                tracing::error!(error = %e, "right-to-know answer interrupted");
-                return;
+        let out = io::BufWriter::with_capacity(16 * 1024, ChannelWriter(tx));
+        match engine.requests.access(&request.id, out) {
+            Ok(mut out) => {
+                if out.flush().is_err() {
+                    tracing::warn!("the client went away before the end of the answer");
+                }
             }
-        }
-        if let Err(e) = writer.finish() {
-            tracing::error!(error = %e, "right-to-know answer interrupted");
+            Err(e) => tracing::error!(error = %e, "right-to-know answer interrupted"),
         }
     });
     let stream = futures_util::stream::unfold(rx, |mut rx| async move {
         rx.recv().await.map(|chunk| (chunk, rx))
     });
-    let content_type = match format {
-        Format::Json => "application/json",
-        Format::Markdown => "text/markdown; charset=utf-8",
-    };
+    tracing::info!("right-to-know request received");
     Ok((
-        [(header::CONTENT_TYPE, content_type)],
+        [
+            (
+                header::CONTENT_TYPE,
+                HeaderValue::from_static("application/json"),
+            ),
+            (
+                header::HeaderName::from_static(REQUEST_ID_HEADER),
+                header_value,
+            ),
+        ],
         Body::from_stream(stream),
     )
         .into_response())
 }
 
-/// `DELETE /parents/{id}`: erases the parent and every child in their care, shreds their
-/// keys, and answers the erasure report. Idempotent: a second call erases nothing more.
+/// `DELETE /parents/{id}`: a deletion request for the parent and every child in their
+/// care, recorded in the ledger, verified by the bearer token and run by the engine:
+/// erased record by record, kept where a legal basis says so (the invoice), keys shredded.
+/// Answers the request id and the report's summary. A second call is a new request that
+/// finds nothing left (`already_erased`).
 pub async fn delete_parent(
     State(state): Shared,
     Path(id): Path<String>,
@@ -341,19 +327,17 @@ pub async fn delete_parent(
 ) -> Result<Json<Value>, ApiError> {
     let token = input::token_hash(&headers)?;
     let answer = state
-        .db(move |v| {
-            own_parent(v, &token, &id)?;
-            let mut subjects = vec![id.clone()];
-            subjects.extend(children_of(v, &id)?);
-            erase(v, &id, &subjects)
+        .blocking(move |s| {
+            own_parent(s, &token, &id)?;
+            delete(s, parent_subject(&id), &id)
         })
         .await?;
     tracing::info!("deletion request answered");
     Ok(Json(answer))
 }
 
-/// `DELETE /children/{id}`: erases one child (the parent acting for them), shreds the
-/// child's key and answers the erasure report. Idempotent.
+/// `DELETE /children/{id}`: a deletion request for one child (the parent acting for them),
+/// run like [`delete_parent`]'s.
 pub async fn delete_child(
     State(state): Shared,
     Path(id): Path<String>,
@@ -361,19 +345,78 @@ pub async fn delete_child(
 ) -> Result<Json<Value>, ApiError> {
     let token = input::token_hash(&headers)?;
     let answer = state
-        .db(move |v| {
-            own_child(v, &token, &id)?;
-            erase(v, &id, std::slice::from_ref(&id))
+        .blocking(move |s| {
+            let parent = own_child(s, &token, &id)?;
+            let subject = SubjectRef::new(ChildProfile::schema().subject_kind, id);
+            delete(s, subject, &parent)
         })
         .await?;
     tracing::info!("deletion request for a child answered");
     Ok(Json(answer))
 }
 
-/// `GET /inventory`: the data inventory (GDPR Art. 30), JSON or Markdown.
-pub async fn inventory(headers: HeaderMap) -> Result<Response, ApiError> {
-    let inventory = steps::inventory().map_err(|e| ApiError::internal("inventory", &e))?;
-    Ok(match input::format(&headers)? {
+/// `GET /requests/{id}`: where one of the family's requests stands:
+///
+/// ```json
+/// {"request": "9f0c…", "kind": "deletion", "state": "completed",
+///  "received_at": "2025-01-31T09:12:00Z", "due_at": "2025-03-02T09:12:00Z",
+///  "verified_at": "2025-01-31T09:12:00Z", "completed_at": "2025-01-31T09:12:01Z",
+///  "extended": false, "regime": "gdpr", "failure": null, "report_digest": "5be1…"}
+/// ```
+///
+/// Times are RFC 3339 in UTC, whole seconds (as the ledger keeps them); `completed_at`,
+/// `verified_at`, `failure` and `report_digest` are `null` until set. Another family's
+/// request answers 404, exactly like an unknown id.
+pub async fn request_status(
+    State(state): Shared,
+    Path(id): Path<String>,
+    headers: HeaderMap,
+) -> Result<Json<Value>, ApiError> {
+    let token = input::token_hash(&headers)?;
+    let request = state
+        .blocking(move |s| {
+            let parent = s.directory.token_owner(&token)?;
+            if id.len() != 32 || !id.bytes().all(|b| b.is_ascii_hexdigit()) {
+                return Err(ApiError::NotFound);
+            }
+            let request = match s.requests.request(&id) {
+                Ok(request) => request,
+                Err(RequestError::UnknownRequest) => return Err(ApiError::NotFound),
+                Err(e) => return Err(ApiError::internal("read request", &e)),
+            };
+            if request.requester == parent {
+                Ok(request)
+            } else {
+                Err(ApiError::NotFound)
+            }
+        })
+        .await?;
+    Ok(Json(json!({
+        "request": request.id,
+        "kind": request.kind.as_str(),
+        "state": request.state.as_str(),
+        "received_at": rfc3339(request.received_at),
+        "due_at": rfc3339(request.due_at),
+        "verified_at": request.verified_at.map(rfc3339),
+        "completed_at": request.completed_at.map(rfc3339),
+        "extended": request.extended,
+        "regime": request.regime.to_text(),
+        "failure": request.failure,
+        "report_digest": request.report_digest,
+    })))
+}
+
+/// `GET /inventory`: the data inventory (GDPR Art. 30) of every type of the data map, JSON
+/// or Markdown.
+pub async fn inventory(State(state): Shared, headers: HeaderMap) -> Result<Response, ApiError> {
+    let format = input::format(&headers)?;
+    let mut inventory = Inventory::new();
+    for schema in state.requests.map().schemas() {
+        inventory = inventory
+            .add_schema(schema)
+            .map_err(|e| ApiError::internal("inventory", &e))?;
+    }
+    Ok(match format {
         Format::Json => Json(inventory.to_json()).into_response(),
         Format::Markdown => (
             [(header::CONTENT_TYPE, "text/markdown; charset=utf-8")],
@@ -388,135 +431,139 @@ pub async fn not_found() -> ApiError {
     ApiError::NotFound
 }
 
-/// Erases every record of `subjects`, keeping only what a legal basis retains (invoices),
-/// shreds their keys and compacts the database file.
-fn erase(v: &mut Vault, requester: &str, subjects: &[String]) -> Result<Value, ApiError> {
-    let mut report = ErasureReport::new("deletion request", Some(requester.to_owned()));
-    let (mut deleted, mut kept) = (0, 0);
-    let fail = |e: steps::StepError| ApiError::internal("erase", &e);
-    for subject in subjects {
-        for (d, k) in [
-            steps::erase_kind::<ParentAccount>(v, subject, &mut report).map_err(fail)?,
-            steps::erase_kind::<MarketingPreference>(v, subject, &mut report).map_err(fail)?,
-            steps::erase_kind::<Invoice>(v, subject, &mut report).map_err(fail)?,
-            steps::erase_kind::<ChildProfile>(v, subject, &mut report).map_err(fail)?,
-            steps::erase_kind::<Device>(v, subject, &mut report).map_err(fail)?,
-            steps::erase_kind::<LocationPing>(v, subject, &mut report).map_err(fail)?,
-            steps::erase_kind::<ErrorReport>(v, subject, &mut report).map_err(fail)?,
-        ] {
-            deleted += d;
-            kept += k;
-        }
-    }
-    for subject in subjects {
-        v.keyring
-            .shred(subject)
-            .map_err(|e| ApiError::internal("shred keys", &e))?;
-    }
-    v.store
-        .compact()
-        .map_err(|e| ApiError::internal("compact", &e))?;
-    Ok(json!({
-        "subjects": subjects,
-        "deleted_records": deleted,
-        "kept_records": kept,
-        "already_erased": deleted == 0 && report.changed() == 0,
+/// The parent `id` as a request's subject.
+fn parent_subject(id: &str) -> SubjectRef {
+    SubjectRef::new(ParentAccount::schema().subject_kind, id)
+}
+
+/// Records a request about `subject` asked by the parent `requester`, verified: the bearer
+/// token, checked by the caller, is the verification.
+fn receive(
+    s: &AppState,
+    kind: RequestKind,
+    subject: SubjectRef,
+    requester: &str,
+) -> Result<Request, ApiError> {
+    let request = s
+        .requests
+        .receive(kind, subject, requester)
+        .map_err(|e| ApiError::internal("receive request", &e))?;
+    s.requests
+        .verify(&request.id)
+        .map_err(|e| ApiError::internal("verify request", &e))
+}
+
+/// Runs a deletion request about `subject` and answers its summary and report.
+fn delete(s: &AppState, subject: SubjectRef, requester: &str) -> Result<Value, ApiError> {
+    let request = receive(s, RequestKind::Deletion, subject, requester)?;
+    let report = s.requests.delete(&request.id).map_err(|e| {
+        // Logged by the engine too (its message holds no personal data).
+        ApiError::internal("deletion request", &e)
+    })?;
+    Ok(summary(&report))
+}
+
+fn summary(report: &DeletionReport) -> Value {
+    json!({
+        "request": report.request,
+        "subjects": report.subjects.iter().map(|s| s.id.as_str()).collect::<Vec<_>>(),
+        "deleted_records": report.records_deleted(),
+        "kept_records": report.records_kept(),
+        "already_erased": report.already_erased,
+        "shredded": report.shredded,
         "report": report,
-    }))
+    })
 }
 
 /// 404 unless the token is the parent's own (another family's ids look like unknown ids).
-fn own_parent(v: &Vault, token: &str, parent_id: &str) -> Result<(), ApiError> {
-    if token_owner(v, token)? == parent_id {
+fn own_parent(s: &AppState, token: &str, parent_id: &str) -> Result<(), ApiError> {
+    if s.directory.token_owner(token)? == parent_id {
         Ok(())
     } else {
         Err(ApiError::NotFound)
     }
 }
 
-/// 404 unless the child is in the care of the token's parent.
-fn own_child(v: &Vault, token: &str, child_id: &str) -> Result<(), ApiError> {
-    let parent = token_owner(v, token)?;
-    let owner = v
-        .store
-        .meta(&format!("child:{child_id}"))
+/// The token's parent; 404 unless the child is (or was) in their care.
+fn own_child(s: &AppState, token: &str, child_id: &str) -> Result<String, ApiError> {
+    let parent = s.directory.token_owner(token)?;
+    if s.directory.parent_of(child_id)?.as_deref() == Some(parent.as_str()) {
+        Ok(parent)
+    } else {
+        Err(ApiError::NotFound)
+    }
+}
+
+fn records<T: Storable>(s: &AppState) -> Result<&Records<T>, ApiError> {
+    s.requests
+        .map()
+        .records::<T>()
+        .map_err(|e| ApiError::internal("data map", &e))
+}
+
+/// 404 unless the subject has a record of `T` (an erased child takes no more data).
+fn exists<T: Storable>(s: &AppState, subject: &str) -> Result<(), ApiError> {
+    let count = records::<T>(s)?
+        .count(subject)
         .map_err(|e| ApiError::internal("read", &e))?;
-    if owner.as_deref() == Some(parent.as_str()) {
-        Ok(())
-    } else {
+    if count == 0 {
         Err(ApiError::NotFound)
+    } else {
+        Ok(())
     }
 }
 
-/// The parent a token belongs to; 401 for an unknown token.
-fn token_owner(v: &Vault, token: &str) -> Result<String, ApiError> {
-    v.store
-        .meta(&format!("token:{token}"))
-        .map_err(|e| ApiError::internal("read", &e))?
-        .ok_or(ApiError::Unauthorized)
-}
-
-/// The ids of the children of a parent (kept after erasure, as the erasure report's link
-/// to the request).
-fn children_of(v: &Vault, parent_id: &str) -> Result<Vec<String>, ApiError> {
-    Ok(v.store
-        .meta_names("child:", parent_id)
-        .map_err(|e| ApiError::internal("read", &e))?
-        .into_iter()
-        .filter_map(|name| name.strip_prefix("child:").map(str::to_owned))
-        .collect())
-}
-
-/// The one record of a kind of a subject; 404 when there is none (erased).
-fn one<T: Stored>(v: &Vault, subject: &str) -> Result<T, ApiError> {
-    v.of_subject::<T>(subject)
-        .map_err(|e| ApiError::internal("read", &e))?
-        .into_iter()
+/// The one record of `T` of a subject and its record id; 404 when there is none (erased).
+fn one<T: Storable>(s: &AppState, subject: &str) -> Result<(String, T), ApiError> {
+    let records = records::<T>(s)?;
+    match records
+        .subject_records(s.requests.keyring(), subject)
         .next()
-        .ok_or(ApiError::NotFound)
-}
-
-fn exports_of<T: Stored>(
-    v: &Vault,
-    subject: &str,
-    out: &mut Vec<RecordExport>,
-) -> Result<(), ApiError> {
-    for record in v
-        .of_subject::<T>(subject)
-        .map_err(|e| ApiError::internal("read", &e))?
     {
-        out.push(record.export());
+        Some(Ok(stored)) => Ok((stored.record_id, stored.record)),
+        Some(Err(e)) => Err(ApiError::internal("read", &e)),
+        None => Err(ApiError::NotFound),
     }
-    Ok(())
 }
 
-fn save<T: Stored>(v: &Vault, record: &T) -> Result<(), ApiError> {
-    v.save(record).map_err(|e| ApiError::internal("save", &e))
-}
-
-fn set_meta(v: &Vault, name: &str, value: &str) -> Result<(), ApiError> {
-    v.store
-        .set_meta(name, value)
+fn save<T: Storable>(s: &AppState, record: &T) -> Result<(), ApiError> {
+    records::<T>(s)?
+        .save(s.requests.keyring(), record)
+        .map(|_| ())
         .map_err(|e| ApiError::internal("save", &e))
 }
 
-/// The next location-ping number (one counter for the service: the ping's key).
-fn next_seq(v: &Vault) -> Result<u32, ApiError> {
-    let read = |e| ApiError::internal("read", &e);
-    let last = v
-        .store
-        .meta("ping_seq")
-        .map_err(read)?
-        .and_then(|s| s.parse::<u32>().ok())
-        .unwrap_or(0);
-    let next = last
-        .checked_add(1)
-        .ok_or(ApiError::Internal("ping counter"))?;
-    set_meta(v, "ping_seq", &next.to_string())?;
-    Ok(next)
+fn replace<T: Storable>(s: &AppState, record_id: &str, record: &T) -> Result<(), ApiError> {
+    records::<T>(s)?
+        .replace(s.requests.keyring(), record_id, record)
+        .map_err(|e| ApiError::internal("save", &e))
 }
 
-/// Hands what [`DsarWriter`] writes to the response body, chunk by chunk.
+/// `t` as RFC 3339 in UTC, whole seconds (`2025-01-31T09:12:00Z`).
+pub fn rfc3339(t: SystemTime) -> String {
+    let secs = t
+        .duration_since(UNIX_EPOCH)
+        .map_or(0, |d| i64::try_from(d.as_secs()).unwrap_or(i64::MAX));
+    let (days, rem) = (secs.div_euclid(86_400), secs.rem_euclid(86_400));
+    // H. Hinnant's civil_from_days.
+    let z = days + 719_468;
+    let era = z.div_euclid(146_097);
+    let doe = z - era * 146_097;
+    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
+    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+    let mp = (5 * doy + 2) / 153;
+    let day = doy - (153 * mp + 2) / 5 + 1;
+    let month = if mp < 10 { mp + 3 } else { mp - 9 };
+    let year = yoe + era * 400 + i64::from(month <= 2);
+    format!(
+        "{year:04}-{month:02}-{day:02}T{:02}:{:02}:{:02}Z",
+        rem / 3600,
+        rem % 3600 / 60,
+        rem % 60
+    )
+}
+
+/// Hands what the engine writes to the response body, chunk by chunk.
 struct ChannelWriter(tokio::sync::mpsc::Sender<Result<Bytes, io::Error>>);
 
 impl io::Write for ChannelWriter {

@@ -1,9 +1,13 @@
 //! What comes in: JSON bodies (checked before anything is stored), bearer tokens, the
 //! `Accept` header, and the random ids and tokens the service hands out.
+//!
+//! The bodies are annotated `PersonalData` like the records (their `Debug` is redacted, the
+//! leak scanner knows their fields) and declared never stored in the data map.
 
 use axum::body::Bytes;
 use axum::extract::rejection::BytesRejection;
 use axum::http::{header, HeaderMap, StatusCode};
+use privacy_core::PersonalData;
 use serde::de::DeserializeOwned;
 use serde::Deserialize;
 use sha2::{Digest, Sha256};
@@ -11,53 +15,83 @@ use sha2::{Digest, Sha256};
 use super::error::ApiError;
 
 /// A sign-up: the parent's account.
-#[derive(Deserialize)]
+#[derive(PersonalData, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct SignUp {
+    #[personal(category = "identity.name")]
     pub name: String,
+    #[personal(category = "contact.email")]
     pub email: String,
+    #[personal(category = "contact.phone")]
     pub phone: String,
+    #[personal(category = "account.password")]
     pub password: String,
+    #[personal(category = "financial.card_number")]
     pub card_number: String,
+    #[personal(category = "contact.postal_address")]
     pub billing_address: String,
+    #[personal(not_personal)]
     #[serde(default)]
     pub plan: Option<String>,
 }
 
 /// A change to the parent's account; absent fields stay as they are.
-#[derive(Deserialize)]
+#[derive(PersonalData, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct ParentUpdate {
+    #[personal(category = "identity.name")]
     pub name: Option<String>,
+    #[personal(category = "contact.email")]
     pub email: Option<String>,
+    #[personal(category = "contact.phone")]
     pub phone: Option<String>,
+    #[personal(category = "contact.postal_address")]
     pub billing_address: Option<String>,
+    #[personal(not_personal)]
     pub plan: Option<String>,
 }
 
 /// A child profile, new or changed (`PUT` takes absent fields as unchanged).
-#[derive(Deserialize)]
+#[derive(PersonalData, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct ChildInput {
+    #[personal(category = "identity.name")]
     pub name: Option<String>,
+    #[personal(category = "demographic.birth_date")]
     pub birth_date: Option<String>,
 }
 
 /// One position of a child's phone.
-#[derive(Deserialize)]
+#[derive(PersonalData, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct Ping {
+    #[personal(category = "location.precise", anonymize_with = coarse, on_erase = "anonymize")]
     pub lat: f64,
+    #[personal(category = "location.precise", anonymize_with = coarse, on_erase = "anonymize")]
     pub lon: f64,
 }
 
+/// A coordinate to two decimals (about 1 km).
+#[allow(clippy::trivially_copy_pass_by_ref)] // the signature `anonymize_with` calls
+fn coarse(degrees: &f64) -> f64 {
+    (degrees * 100.0).round() / 100.0
+}
+
 /// A device check-in: the phone tells who it is and from where it connects.
-#[derive(Deserialize)]
+#[derive(PersonalData, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct CheckIn {
+    #[personal(category = "device.id")]
     pub imei: String,
+    #[personal(category = "device.mac_address")]
     pub mac: String,
+    #[personal(
+        category = "device.ip_address",
+        anonymize = "ip",
+        on_erase = "anonymize"
+    )]
     pub ip: std::net::IpAddr,
+    #[personal(not_personal)]
     pub model: String,
 }
 
@@ -172,7 +206,27 @@ fn hex(bytes: &[u8]) -> String {
     out
 }
 
-/// Which format a right-to-know answer or the inventory is wanted in.
+/// 406 unless the `Accept` header takes JSON (or is absent): the right-to-know answer is
+/// the request engine's JSON document.
+pub fn json_only(headers: &HeaderMap) -> Result<(), ApiError> {
+    let Some(accept) = headers.get(header::ACCEPT).and_then(|v| v.to_str().ok()) else {
+        return Ok(());
+    };
+    let takes_json = accept.split(',').any(|item| {
+        let media = item.split(';').next().unwrap_or("").trim();
+        matches!(
+            media.to_ascii_lowercase().as_str(),
+            "application/json" | "application/*" | "*/*"
+        )
+    });
+    if takes_json {
+        Ok(())
+    } else {
+        Err(ApiError::NotAcceptable("application/json"))
+    }
+}
+
+/// Which format the inventory is wanted in.
 #[derive(Clone, Copy, PartialEq, Eq)]
 pub enum Format {
     Json,
@@ -193,5 +247,5 @@ pub fn format(headers: &HeaderMap) -> Result<Format, ApiError> {
             _ => {}
         }
     }
-    Err(ApiError::NotAcceptable)
+    Err(ApiError::NotAcceptable("application/json or text/markdown"))
 }
