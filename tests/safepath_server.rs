@@ -330,7 +330,7 @@ async fn a_family_signs_up_exports_and_is_erased_and_the_logs_stay_clean() {
     assert!(!text.contains("4111111111111111"));
     assert!(!text.contains("198.51.100.23") && text.contains("198.51.100.0"));
 
-    // The answer is the request engine's JSON document: no Markdown rendering of it.
+    // The same request engine writes the document as Markdown for a person to read.
     let markdown = server
         .client
         .get(server.url(&format!("/parents/{}/export", family.id)))
@@ -339,8 +339,12 @@ async fn a_family_signs_up_exports_and_is_erased_and_the_logs_stay_clean() {
         .send()
         .await
         .unwrap();
-    assert_eq!(markdown.status(), StatusCode::NOT_ACCEPTABLE);
-    assert!(markdown.text().await.unwrap().contains("application/json"));
+    assert_eq!(markdown.status(), StatusCode::OK);
+    assert!(markdown.headers().contains_key("x-request-id"));
+    let markdown = markdown.text().await.unwrap();
+    assert!(markdown.starts_with("# "), "{markdown}");
+    assert!(markdown.contains("lifecycle.parent@example.com"));
+    assert!(!markdown.contains("4111111111111111"));
 
     let (status, text) = server
         .send(

@@ -273,7 +273,7 @@ pub async fn export(
     headers: HeaderMap,
 ) -> Result<Response, ApiError> {
     let token = input::token_hash(&headers)?;
-    input::json_only(&headers)?;
+    let format = input::format(&headers)?;
     let request = state
         .blocking(move |s| {
             own_parent(s, &token, &id)?;
@@ -286,7 +286,11 @@ pub async fn export(
     let engine = Arc::clone(&state);
     tokio::task::spawn_blocking(move || {
         let out = io::BufWriter::with_capacity(16 * 1024, ChannelWriter(tx));
-        match engine.requests.access(&request.id, out) {
+        let answered = match format {
+            input::Format::Json => engine.requests.access(&request.id, out),
+            input::Format::Markdown => engine.requests.access_markdown(&request.id, out),
+        };
+        match answered {
             Ok(mut out) => {
                 if out.flush().is_err() {
                     tracing::warn!("the client went away before the end of the answer");
@@ -303,7 +307,10 @@ pub async fn export(
         [
             (
                 header::CONTENT_TYPE,
-                HeaderValue::from_static("application/json"),
+                HeaderValue::from_static(match format {
+                    input::Format::Json => "application/json",
+                    input::Format::Markdown => "text/markdown; charset=utf-8",
+                }),
             ),
             (
                 header::HeaderName::from_static(REQUEST_ID_HEADER),

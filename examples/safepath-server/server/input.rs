@@ -206,27 +206,7 @@ fn hex(bytes: &[u8]) -> String {
     out
 }
 
-/// 406 unless the `Accept` header takes JSON (or is absent): the right-to-know answer is
-/// the request engine's JSON document.
-pub fn json_only(headers: &HeaderMap) -> Result<(), ApiError> {
-    let Some(accept) = headers.get(header::ACCEPT).and_then(|v| v.to_str().ok()) else {
-        return Ok(());
-    };
-    let takes_json = accept.split(',').any(|item| {
-        let media = item.split(';').next().unwrap_or("").trim();
-        matches!(
-            media.to_ascii_lowercase().as_str(),
-            "application/json" | "application/*" | "*/*"
-        )
-    });
-    if takes_json {
-        Ok(())
-    } else {
-        Err(ApiError::NotAcceptable("application/json"))
-    }
-}
-
-/// Which format the inventory is wanted in.
+/// Which format a document (the inventory, a right-to-know answer) is wanted in.
 #[derive(Clone, Copy, PartialEq, Eq)]
 pub enum Format {
     Json,

@@ -29,9 +29,19 @@ impl Requests {
     /// is recorded as failed, and what was written is followed by [`INCOMPLETE_MARKER`]:
     /// the output never parses, and is never empty.
     pub fn access<W: Write>(&self, id: &str, out: W) -> Result<W, RequestError> {
+        self.access_as(id, out, false)
+    }
+
+    /// [`access`](Requests::access), writing the document as Markdown for a person to read
+    /// ([`DsarWriter::markdown`]); an interrupted one ends with [`INCOMPLETE_MARKER`] too.
+    pub fn access_markdown<W: Write>(&self, id: &str, out: W) -> Result<W, RequestError> {
+        self.access_as(id, out, true)
+    }
+
+    fn access_as<W: Write>(&self, id: &str, out: W, markdown: bool) -> Result<W, RequestError> {
         let mut request = self.ready(id, RequestKind::Access)?;
         let mut out = Hashing::new(out);
-        let written = self.write_access(&mut request, &mut out);
+        let written = self.write_access(&mut request, &mut out, markdown);
         self.finish_document(&mut request, out, written)
     }
 
@@ -39,12 +49,17 @@ impl Requests {
         &self,
         request: &mut Request,
         out: &mut Hashing<W>,
+        markdown: bool,
     ) -> Result<(), RequestError> {
         self.start(request)?;
         let dependents = request.subjects.iter().skip(1).map(|s| s.id.clone());
-        let mut writer = DsarWriter::json(&mut *out, &request.subject_id)
-            .with_generated_at(SystemTime::now())
-            .with_dependents(dependents);
+        let mut writer = if markdown {
+            DsarWriter::markdown(&mut *out, &request.subject_id)
+        } else {
+            DsarWriter::json(&mut *out, &request.subject_id)
+        }
+        .with_generated_at(SystemTime::now())
+        .with_dependents(dependents);
         let result = (|| {
             for subject in &request.subjects {
                 for records in self.map.erased() {
