@@ -6,10 +6,10 @@ use std::time::SystemTime;
 
 use sha2::{Digest, Sha256};
 
+use super::digest::hex;
 use super::engine::Requests;
 use super::error::RequestError;
 use super::ledger::{Request, RequestKind, RequestState};
-use super::records::hex;
 use crate::dsar::DsarWriter;
 
 /// What is written after the last byte of a document an error interrupted: not JSON, so a

@@ -4,11 +4,12 @@
 use std::collections::BTreeSet;
 use std::time::SystemTime;
 
+use super::digest::sha256_hex;
 use super::engine::Requests;
 use super::error::RequestError;
 use super::ledger::{RequestKind, RequestState};
 use super::records::{ErasedRecords, Storable};
-use super::report::{sha256_hex, CorrectionReport};
+use super::report::CorrectionReport;
 
 impl Requests {
     /// Answers a verified correction request for the records of type `T`: `correct` is

@@ -9,9 +9,9 @@ use std::time::SystemTime;
 use super::data_map::DataMap;
 use super::due::Regime;
 use super::error::RequestError;
+use super::ledger::SubjectRef;
 use super::ledger::{Ledger, Request, RequestKind, RequestState};
 use super::records::random_id;
-use super::report::SubjectRef;
 use crate::crypto::Keyring;
 
 /// Data-subject requests across every store of a service.

@@ -42,7 +42,6 @@ use std::time::{Duration, SystemTime, UNIX_EPOCH};
 use serde::{Deserialize, Serialize};
 
 use super::due::Regime;
-use super::report::SubjectRef;
 
 /// The kind of a request.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
@@ -327,4 +326,14 @@ pub(crate) fn subjects_json(request: &Request) -> Option<String> {
     } else {
         serde_json::to_string(&request.subjects).ok()
     }
+}
+
+/// A subject a request covers: the requester, or a person in their care reached through a
+/// declared route.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+pub struct SubjectRef {
+    /// The kind of subject (`RecordSchema::subject_kind`).
+    pub kind: String,
+    /// The subject's id.
+    pub id: String,
 }

@@ -27,6 +27,7 @@ mod access;
 mod correction;
 mod data_map;
 mod deletion;
+mod digest;
 mod due;
 mod engine;
 mod error;
@@ -53,7 +54,7 @@ pub use deletion::ReplayReport;
 pub use due::Regime;
 pub use engine::Requests;
 pub use error::RequestError;
-pub use ledger::{Ledger, LedgerError, Progress, Request, RequestKind, RequestState};
+pub use ledger::{Ledger, LedgerError, Progress, Request, RequestKind, RequestState, SubjectRef};
 pub use portability::PERSON_SOURCES;
 #[cfg(feature = "postgres")]
 pub use postgres_ledger::PostgresLedger;
@@ -61,7 +62,7 @@ pub use postgres_ledger::PostgresLedger;
 pub use postgres_store::PostgresRecordStore;
 pub use records::{Records, Storable, Stored, SubjectRecords, DEFAULT_BATCH};
 pub use registry::{registered, Registration};
-pub use report::{CorrectionReport, DeletionReport, FieldOutcome, StoreOutcome, SubjectRef};
+pub use report::{CorrectionReport, DeletionReport, FieldOutcome, StoreOutcome};
 #[cfg(feature = "sqlite")]
 pub use sqlite_ledger::SqliteLedger;
 #[cfg(feature = "sqlite")]

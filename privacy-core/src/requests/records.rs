@@ -11,6 +11,7 @@ use rand_core::{OsRng, RngCore};
 use serde::de::DeserializeOwned;
 use serde::Serialize;
 
+use super::digest::hex;
 use super::error::RequestError;
 use super::report::StoreOutcome;
 use super::store::{RecordStore, StoredRecord};
@@ -334,14 +335,6 @@ pub(crate) fn random_id() -> String {
     let mut bytes = [0u8; 16];
     OsRng.fill_bytes(&mut bytes);
     hex(&bytes)
-}
-
-pub(crate) fn hex(bytes: &[u8]) -> String {
-    use core::fmt::Write as _;
-    bytes.iter().fold(String::new(), |mut out, b| {
-        let _ = write!(out, "{b:02x}");
-        out
-    })
 }
 
 /// Whether the serde form of `record` holds `wanted` at the Rust field path `field`

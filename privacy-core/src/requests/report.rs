@@ -2,10 +2,9 @@
 //! [`CorrectionReport`]. They name record types, fields and categories, never values.
 
 use serde::{Deserialize, Serialize};
-use sha2::{Digest, Sha256};
 
-use super::ledger::RequestKind;
-use super::records::hex;
+use super::digest::sha256_hex;
+use super::ledger::{RequestKind, SubjectRef};
 use crate::dsar::{ErasureOutcome, ErasureReport};
 
 /// What a deletion did to one record type for one subject.
@@ -117,16 +116,6 @@ fn field_shape(path: &str) -> String {
         .join("/")
 }
 
-/// A subject a request covers: the requester, or a person in their care reached through a
-/// declared route.
-#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
-pub struct SubjectRef {
-    /// The kind of subject (`RecordSchema::subject_kind`).
-    pub kind: String,
-    /// The subject's id.
-    pub id: String,
-}
-
 /// The final report of a completed deletion request, the same however many times the
 /// deletion was interrupted and resumed (it is assembled from what the ledger recorded
 /// before each store was changed). Its SHA-256 [`digest`](DeletionReport::digest) is kept in
@@ -186,8 +175,4 @@ pub struct CorrectionReport {
     pub fields: Vec<String>,
     /// Their categories, sorted and distinct.
     pub categories: Vec<String>,
-}
-
-pub(crate) fn sha256_hex(bytes: &[u8]) -> String {
-    hex(&Sha256::digest(bytes))
 }

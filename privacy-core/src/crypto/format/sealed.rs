@@ -26,7 +26,7 @@ use crate::crypto::format::opening::RecordOpener;
 use crate::crypto::format::taken::Taken;
 use crate::crypto::keys::data_keys::DataKey;
 use crate::crypto::keys::keyring::Keyring;
-use crate::crypto::keys::retention::check_subject_id;
+use crate::crypto::keys::owner::check_subject_id;
 use crate::field_set::FieldSet;
 use crate::schema::{FieldMeta, RecordSchema, Retention};
 use crate::tree::de::TreeDeserializer;

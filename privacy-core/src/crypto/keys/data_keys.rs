@@ -23,7 +23,7 @@ impl Keyring {
     /// Seals `plaintext` for `aad.subject_id` (creating the subject's data key on first use)
     /// into an envelope; see the [module docs](crate::crypto) for the byte layout.
     pub fn seal_bytes(&self, aad: &Aad<'_>, plaintext: &[u8]) -> Result<Vec<u8>> {
-        crate::crypto::keys::retention::check_subject_id(aad.subject_id)?;
+        crate::crypto::keys::owner::check_subject_id(aad.subject_id)?;
         let mut out = Vec::with_capacity(MIN_LEN + plaintext.len());
         self.with_key(aad.subject_id, true, |key_id, cipher| {
             seal_envelope(key_id, cipher, aad, plaintext, true, &mut out)

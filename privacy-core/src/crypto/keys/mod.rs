@@ -13,6 +13,7 @@ pub(crate) mod key_wrapper;
 pub(crate) mod keyring;
 pub(crate) mod last_read;
 pub(crate) mod master_key;
+pub(crate) mod owner;
 pub(crate) mod retention;
 pub(crate) mod rotation;
 pub(crate) mod shred_follower;

@@ -7,30 +7,10 @@
 //! period; [`shred_retained`](Keyring::shred_retained) destroys the retention key when that
 //! period ends. An envelope names its key by id, so opening picks the key without being told.
 
-use crate::crypto::error::{Error, Result};
+use crate::crypto::error::Result;
 use crate::crypto::keys::data_keys::DataKey;
 use crate::crypto::keys::keyring::Keyring;
-
-/// The key-store owner of retention keys: the prefix of a subject id that no application id
-/// may start with (sealing refuses such ids), then the person's subject id.
-const RETENTION_OWNER: &str = "\u{1}retained\u{1}";
-
-/// The key-store owner of `subject_id`'s retention key.
-pub(crate) fn retention_owner(subject_id: &str) -> String {
-    let mut owner = String::with_capacity(RETENTION_OWNER.len() + subject_id.len());
-    owner.push_str(RETENTION_OWNER);
-    owner.push_str(subject_id);
-    owner
-}
-
-/// Refuses a subject id that could name another person's retention key.
-pub(crate) fn check_subject_id(subject_id: &str) -> Result<()> {
-    if subject_id.starts_with(RETENTION_OWNER) {
-        Err(Error::ReservedSubjectId)
-    } else {
-        Ok(())
-    }
-}
+use crate::crypto::keys::owner::{check_subject_id, retention_owner};
 
 impl Keyring {
     /// The retention key of `subject_id` (with `create`, created on first use).
