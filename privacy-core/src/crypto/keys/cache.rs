@@ -260,6 +260,20 @@ impl Inner {
                     attempt += 1;
                     self.load_keks()?;
                 }
+                Err(Error::KekWrapLimit { .. }) if subjects.len() > 1 => {
+                    // The batch does not fit in what the newest KEK has left (the store takes
+                    // a batch whole or not at all): store the keys one at a time, so that a
+                    // KEK is filled to its limit before a new version is added.
+                    let mut records = Vec::with_capacity(subjects.len());
+                    let mut keys = Vec::with_capacity(subjects.len());
+                    for subject in subjects {
+                        let (r, k) =
+                            self.store_new_keys(core::slice::from_ref(subject), wrap_limit)?;
+                        records.extend(r);
+                        keys.extend(k);
+                    }
+                    return Ok((records, keys));
+                }
                 Err(Error::KekWrapLimit { version: full, .. }) if attempt < STALE_KEK_RETRIES => {
                     // The newest KEK is full: a new version (unless another keyring just
                     // added one), then wrap under it.
