@@ -775,13 +775,14 @@ pub fn kek_wrap_limit_moves_every_keyring_to_one_new_kek(
     seal(&b, "w-0", &mut all);
     seal(&a, "w-3", &mut all);
     assert_eq!(kek_wraps(&a), BTreeMap::from([(1, 3), (2, 2)]));
-    // A bulk batch larger than the limit splits: version 2 has room for one, the first
-    // part of three is refused there and goes to version 3, the rest to version 4.
+    // A bulk batch larger than the limit splits and fills each version: version 2 has room
+    // for one (the first part of three is refused whole, then stored key by key), the next
+    // three go to version 3, the last to version 4.
     let bulk: Vec<String> = (0..5).map(|i| format!("p-{i}")).collect();
     assert_eq!(a.prepare_subjects(&bulk).unwrap(), 5);
     assert_eq!(
         kek_wraps(&a),
-        BTreeMap::from([(1, 3), (2, 2), (3, 3), (4, 2)])
+        BTreeMap::from([(1, 3), (2, 3), (3, 3), (4, 1)])
     );
     for subject in &bulk {
         seal(&b, subject, &mut all);
