@@ -122,5 +122,11 @@ fn the_engine_runs_unchanged_over_a_store_written_for_another_stack() {
     let ledger = SqliteLedger::open(dir.join("ledger.db")).unwrap();
     let requests = Requests::new(map, Arc::new(Keyring::in_memory()), ledger);
     requests_support::scenarios::deletion_across_types(&requests);
+    // A store without `collected_before` still compiles; a sweep over it fails, saying so.
+    let err = requests.sweep(std::time::SystemTime::now()).unwrap_err();
+    assert!(
+        err.to_string().contains("not supported by this store"),
+        "{err}"
+    );
     std::fs::remove_dir_all(&dir).unwrap();
 }

@@ -130,3 +130,15 @@ fn access_correction_and_resume_on_postgres() {
         RequestState::Completed
     );
 }
+
+#[test]
+fn sweeps_expire_records_and_end_retained_values_on_postgres() {
+    let Some(schemas) = Schemas::new("sweep") else {
+        return;
+    };
+    scenarios::sweep_expires_by_age(&schemas.engine(2));
+    let Some(schemas) = Schemas::new("sweep_retained") else {
+        return;
+    };
+    scenarios::sweep_ends_retained_encrypted_values(&schemas.engine(2));
+}

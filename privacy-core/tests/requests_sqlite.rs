@@ -90,7 +90,13 @@ fn a_type_left_out_of_the_map_is_reported_by_name() {
         .build()
         .unwrap_err();
     let text = err.to_string();
-    for missing in ["::Invoice", "::LocationPing", "::Note", "::SignupRequest"] {
+    for missing in [
+        "::Invoice",
+        "::Receipt",
+        "::LocationPing",
+        "::Note",
+        "::SignupRequest",
+    ] {
         assert!(text.contains(missing), "{missing} in {text}");
     }
     // Nested in a stored type: covered; stored: not reported.
@@ -98,7 +104,7 @@ fn a_type_left_out_of_the_map_is_reported_by_name() {
         !text.contains("::Device ") && !text.contains("::Parent "),
         "{text}"
     );
-    assert_eq!(err.problems.len(), 4, "{text}");
+    assert_eq!(err.problems.len(), 5, "{text}");
     assert!(text.contains(
         "requests_sqlite::requests_support::model::Note (record `Note`) derives PersonalData but no store holds it"
     ), "{text}");
@@ -116,6 +122,7 @@ fn a_stored_type_without_subject_id_or_route_is_an_error_naming_it() {
     let err = DataMap::builder()
         .store::<Parent>(store.clone())
         .store::<model::Invoice>(store.clone())
+        .store::<model::Receipt>(store.clone())
         .store::<Child>(store.clone())
         .store::<LocationPing>(store.clone())
         .store::<Note>(store.clone())
@@ -520,4 +527,18 @@ fn a_purge_deletes_a_subjects_records_in_batches() {
         .collect::<Result<_, _>>()
         .unwrap();
     assert_eq!(streamed.len(), 30);
+}
+
+#[test]
+fn a_sweep_expires_records_past_their_retention_and_leaves_younger_ones() {
+    let dir = TempDir::new("sweep");
+    let requests = engine(&dir, &sqlite(&dir), 2);
+    scenarios::sweep_expires_by_age(&requests);
+}
+
+#[test]
+fn a_retained_encrypted_value_is_readable_after_shredding_and_gone_after_its_retention() {
+    let dir = TempDir::new("sweep-retained");
+    let requests = engine(&dir, &sqlite(&dir), 2);
+    scenarios::sweep_ends_retained_encrypted_values(&requests);
 }

@@ -22,6 +22,10 @@
 //!   ([`Keyring::seal_erased`](crate::crypto::Keyring::seal_erased)), which the deletion's
 //!   shred leaves: retained `encrypt` values stay readable;
 //!   [`Keyring::shred_retained`](crate::crypto::Keyring::shred_retained) ends them.
+//! - **Retention sweeps**: [`Requests::sweep`] expires every value past its retention over
+//!   the data map, deletes records left with nothing personal, and destroys a person's
+//!   retention key with their last kept record; it reports counts per type
+//!   ([`SweepSummary`]), never values.
 
 mod access;
 mod correction;
@@ -47,6 +51,7 @@ mod sqlite_ledger;
 #[cfg(feature = "sqlite")]
 mod sqlite_store;
 mod store;
+mod sweep;
 
 pub use access::INCOMPLETE_MARKER;
 pub use data_map::{assert_complete, DataMap, DataMapBuilder, DataMapError, Problem};
@@ -68,3 +73,4 @@ pub use sqlite_ledger::SqliteLedger;
 #[cfg(feature = "sqlite")]
 pub use sqlite_store::SqliteRecordStore;
 pub use store::{table_name, RecordStore, StoreError, StoredRecord};
+pub use sweep::{SweepSummary, TypeSweep};

@@ -13,7 +13,7 @@ use super::store::{valid_table, RecordStore, StoreError, StoredRecord};
 ///     record_id TEXT PRIMARY KEY, subject_id TEXT NOT NULL, link_id TEXT,
 ///     collected_at BIGINT, sealed JSONB NOT NULL
 /// );
-/// -- indexes on (subject_id, record_id), (link_id, subject_id), and a GIN index on
+/// -- indexes on (subject_id, record_id), (link_id, subject_id), collected_at, and a GIN index on
 /// -- sealed->'blind_index' for lookups by blind index (jsonb containment)
 /// ```
 ///
@@ -87,6 +87,8 @@ impl RecordStore for PostgresRecordStore {
                  CREATE INDEX IF NOT EXISTS \"{table}_subject\" ON {s}.\"{table}\" (subject_id, record_id);
                  CREATE INDEX IF NOT EXISTS \"{table}_link\" ON {s}.\"{table}\" (link_id, subject_id)
                      WHERE link_id IS NOT NULL;
+                 CREATE INDEX IF NOT EXISTS \"{table}_collected\" ON {s}.\"{table}\" (collected_at)
+                     WHERE collected_at IS NOT NULL;
                  CREATE INDEX IF NOT EXISTS \"{table}_blind\" ON {s}.\"{table}\"
                      USING GIN ((sealed -> 'blind_index') jsonb_path_ops);"
             ))
@@ -137,6 +139,28 @@ impl RecordStore for PostgresRecordStore {
                      ORDER BY record_id LIMIT $3"
                 ),
                 &[&subject_id, &after, &limit],
+            )?;
+            Ok(rows.iter().map(read).collect())
+        })
+    }
+
+    fn collected_before(
+        &self,
+        table: &str,
+        before: i64,
+        after: Option<&str>,
+        limit: usize,
+    ) -> Result<Vec<StoredRecord>, StoreError> {
+        valid_table(table)?;
+        let limit = i64::try_from(limit).unwrap_or(i64::MAX);
+        let after = after.unwrap_or("");
+        self.run("read", |c, s| {
+            let rows = c.query(
+                &format!(
+                    "{SELECT} FROM {s}.\"{table}\" WHERE collected_at < $1 AND record_id > $2
+                     ORDER BY record_id LIMIT $3"
+                ),
+                &[&before, &after, &limit],
             )?;
             Ok(rows.iter().map(read).collect())
         })

@@ -4,8 +4,9 @@
 
 use core::any::Any;
 use core::fmt;
+use std::collections::BTreeSet;
 use std::sync::Arc;
-use std::time::UNIX_EPOCH;
+use std::time::{SystemTime, UNIX_EPOCH};
 
 use rand_core::{OsRng, RngCore};
 use serde::de::DeserializeOwned;
@@ -15,6 +16,7 @@ use super::digest::hex;
 use super::error::RequestError;
 use super::report::StoreOutcome;
 use super::store::{RecordStore, StoredRecord};
+use super::sweep::{holds_nothing, shortest_retention, TypeSweep};
 use crate::crypto::{Keyring, Sealed};
 use crate::dsar::export::Exporter;
 use crate::dsar::{RecordExport, SUBJECT_ID_BASIS};
@@ -517,6 +519,16 @@ pub(crate) trait ErasedRecords: Send + Sync {
     /// others deleted in batches. A record of a type with retained fields that no longer
     /// opens (its subject's key is shredded) is left as it is: an earlier deletion saved it.
     fn apply_erasure(&self, keyring: &Keyring, subject: &str) -> Result<(), RequestError>;
+    /// Expires, at `now`, every record old enough to hold an expired field (see
+    /// [`Requests::sweep`](super::Requests::sweep)) and returns the counts; the subjects of
+    /// deleted records whose data key is shredded go into `ended`. `None` when the type has
+    /// no finite retention (nothing examined).
+    fn sweep(
+        &self,
+        keyring: &Keyring,
+        now: SystemTime,
+        ended: &mut BTreeSet<String>,
+    ) -> Result<Option<TypeSweep>, RequestError>;
 }
 
 /// Whether erasing the record kept a field under a legal basis (other than the subject id,
@@ -641,6 +653,93 @@ impl<T: Storable> ErasedRecords for Records<T> {
             }
         }
         Ok(outcome)
+    }
+
+    fn sweep(
+        &self,
+        keyring: &Keyring,
+        now: SystemTime,
+        ended: &mut BTreeSet<String>,
+    ) -> Result<Option<TypeSweep>, RequestError> {
+        let schema = T::schema();
+        let Some(shortest) = shortest_retention(schema) else {
+            return Ok(None);
+        };
+        let mut counts = TypeSweep::new(schema.name);
+        // Rows collected at or before `now - shortest` (the column holds whole seconds, at or
+        // before the record's own time): exclusive bound one second later.
+        let Some(cutoff) = now
+            .checked_sub(shortest)
+            .and_then(|t| t.duration_since(UNIX_EPOCH).ok())
+            .and_then(|d| i64::try_from(d.as_secs()).ok())
+        else {
+            return Ok(Some(counts));
+        };
+        let before = cutoff.saturating_add(1);
+        let mut after: Option<String> = None;
+        loop {
+            let rows =
+                self.store
+                    .collected_before(&self.table, before, after.as_deref(), self.batch)?;
+            let full = rows.len() >= self.batch;
+            after = rows.last().map(|r| r.record_id.clone());
+            let mut delete = Vec::new();
+            let mut keep = Vec::new();
+            for row in rows {
+                counts.examined += 1;
+                let mut record = match Self::open(keyring, &row) {
+                    Ok(record) => record,
+                    Err(e) if e.is_shredded() => {
+                        // Sealed under a key that is gone: nothing readable remains.
+                        counts.unreadable_deleted += 1;
+                        ended.insert(row.subject_id.clone());
+                        delete.push(row.record_id);
+                        continue;
+                    }
+                    Err(e) => return Err(e),
+                };
+                if record.expire(now).changed() == 0 {
+                    continue;
+                }
+                let subject = record
+                    .subject_id()
+                    .unwrap_or_else(|| row.subject_id.clone());
+                let shredded = keyring
+                    .data_key_shredded(&subject)
+                    .map_err(|e| RequestError::crypto(schema.name, e))?;
+                if holds_nothing(&record, now) {
+                    counts.deleted += 1;
+                    if shredded {
+                        ended.insert(row.subject_id.clone());
+                    }
+                    delete.push(row.record_id);
+                    continue;
+                }
+                counts.changed += 1;
+                // A record kept after erasure stays under the retention key; a live one
+                // under the data key.
+                let sealed = if shredded {
+                    keyring.seal_kept(&record)
+                } else {
+                    keyring.seal(&record)
+                }
+                .map_err(|e| RequestError::crypto(schema.name, e))?;
+                keep.push(self.row_of(&row.record_id, &record, &sealed)?);
+            }
+            if !keep.is_empty() {
+                self.store.save(&self.table, &keep)?;
+            }
+            if !delete.is_empty() {
+                self.store.delete(&self.table, &delete)?;
+            }
+            if !full {
+                break;
+            }
+        }
+        if counts.deleted + counts.unreadable_deleted > 0 {
+            self.store.compact()?;
+        }
+        Ok(Some(counts))
     }
 
     fn apply_erasure(&self, keyring: &Keyring, subject: &str) -> Result<(), RequestError> {

@@ -18,7 +18,7 @@ use super::store::{valid_table, RecordStore, StoreError, StoredRecord};
 ///     collected_at INTEGER,           -- seconds since the Unix epoch
 ///     sealed       TEXT NOT NULL      -- the Sealed record, JSON
 /// );
-/// -- indexes on (subject_id, record_id) and (link_id, subject_id)
+/// -- indexes on (subject_id, record_id), (link_id, subject_id) and collected_at
 /// CREATE TABLE "privacy_account__index" (field TEXT, value TEXT, record_id TEXT, ...);
 /// ```
 ///
@@ -105,6 +105,8 @@ impl RecordStore for SqliteRecordStore {
                  CREATE INDEX IF NOT EXISTS \"{table}_subject\" ON \"{table}\" (subject_id, record_id);
                  CREATE INDEX IF NOT EXISTS \"{table}_link\" ON \"{table}\" (link_id, subject_id)
                      WHERE link_id IS NOT NULL;
+                 CREATE INDEX IF NOT EXISTS \"{table}_collected\" ON \"{table}\" (collected_at)
+                     WHERE collected_at IS NOT NULL;
                  CREATE TABLE IF NOT EXISTS \"{table}__index\" (
                      field TEXT NOT NULL,
                      value TEXT NOT NULL,
@@ -178,6 +180,37 @@ impl RecordStore for SqliteRecordStore {
         let limit = i64::try_from(limit).unwrap_or(i64::MAX);
         let rows = stmt
             .query_map(params![subject_id, after.unwrap_or(""), limit], |row| {
+                Ok(StoredRecord {
+                    record_id: row.get(0)?,
+                    subject_id: row.get(1)?,
+                    link_id: row.get(2)?,
+                    collected_at: row.get(3)?,
+                    sealed: row.get(4)?,
+                    blind_indexes: Vec::new(),
+                })
+            })
+            .map_err(err("read"))?;
+        rows.collect::<Result<Vec<_>, _>>().map_err(err("read"))
+    }
+
+    fn collected_before(
+        &self,
+        table: &str,
+        before: i64,
+        after: Option<&str>,
+        limit: usize,
+    ) -> Result<Vec<StoredRecord>, StoreError> {
+        valid_table(table)?;
+        let conn = self.conn()?;
+        let mut stmt = conn
+            .prepare_cached(&format!(
+                "SELECT {COLUMNS} FROM \"{table}\" WHERE collected_at < ?1 AND record_id > ?2
+                 ORDER BY record_id LIMIT ?3"
+            ))
+            .map_err(err("read"))?;
+        let limit = i64::try_from(limit).unwrap_or(i64::MAX);
+        let rows = stmt
+            .query_map(params![before, after.unwrap_or(""), limit], |row| {
                 Ok(StoredRecord {
                     record_id: row.get(0)?,
                     subject_id: row.get(1)?,

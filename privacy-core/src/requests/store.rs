@@ -8,7 +8,8 @@
 //!
 //! Ready stores: `SqliteRecordStore` (feature `sqlite`) and
 //! `PostgresRecordStore` (feature `postgres`). Another database
-//! implements the seven required methods below; `tests/requests_custom_store.rs` does it for a map in
+//! implements the seven required methods below (and
+//! [`RecordStore::collected_before`] for retention sweeps); `tests/requests_custom_store.rs` does it for a map in
 //! memory in about fifty lines.
 
 use std::sync::Arc;
@@ -116,6 +117,27 @@ pub trait RecordStore: Send + Sync {
         limit: usize,
     ) -> Result<Vec<String>, StoreError>;
 
+    /// At most `limit` records of any subject whose `collected_at` is before `before`
+    /// (seconds since the Unix epoch, exclusive), in `record_id` order, after `after`. Rows
+    /// without a collection time are never listed. What a retention sweep
+    /// ([`Requests::sweep`](super::Requests::sweep)) pages through.
+    ///
+    /// The default fails with a [`StoreError`] saying the store does not support it, so a
+    /// store written before sweeps still compiles (and sweeps fail on it, visibly).
+    fn collected_before(
+        &self,
+        table: &str,
+        before: i64,
+        after: Option<&str>,
+        limit: usize,
+    ) -> Result<Vec<StoredRecord>, StoreError> {
+        let _ = (table, before, after, limit);
+        Err(StoreError::new(
+            "list records collected before a time",
+            "not supported by this store: implement RecordStore::collected_before",
+        ))
+    }
+
     /// Deletes every record of `subject_id`, `batch` ids per statement, without opening
     /// them (no erase policy applies: for purges; requests go through the engine); how many.
     /// The default pages through [`page`](RecordStore::page) and [`delete`](RecordStore::delete).
@@ -174,6 +196,15 @@ impl<S: RecordStore + ?Sized> RecordStore for Arc<S> {
     }
     fn delete(&self, table: &str, record_ids: &[String]) -> Result<u64, StoreError> {
         (**self).delete(table, record_ids)
+    }
+    fn collected_before(
+        &self,
+        table: &str,
+        before: i64,
+        after: Option<&str>,
+        limit: usize,
+    ) -> Result<Vec<StoredRecord>, StoreError> {
+        (**self).collected_before(table, before, after, limit)
     }
     fn count(&self, table: &str, subject_id: &str) -> Result<u64, StoreError> {
         (**self).count(table, subject_id)

@@ -69,6 +69,36 @@ pub struct Invoice {
     pub billing_email: String,
 }
 
+/// A receipt: the card number is kept three years and the amount five for tax law, even
+/// after the payer's erasure; the billing email one year. Retention runs from `issued_at`.
+#[derive(PersonalData, Serialize, Deserialize, Clone, PartialEq)]
+#[personal(subject = "parent")]
+pub struct Receipt {
+    #[personal(record_id)]
+    pub number: String,
+    #[personal(subject_id)]
+    pub parent: String,
+    #[personal(
+        category = "financial.card_number",
+        encrypt,
+        on_erase = "retain",
+        legal_basis = "tax records, 3 years",
+        retention = "3y"
+    )]
+    pub card_number: String,
+    #[personal(
+        category = "commercial.purchase",
+        on_erase = "retain",
+        legal_basis = "tax records, 5 years",
+        retention = "5y"
+    )]
+    pub amount_cents: Option<u64>,
+    #[personal(category = "contact.email", retention = "1y")]
+    pub email: String,
+    #[personal(collected_at)]
+    pub issued_at: SystemTime,
+}
+
 #[derive(PersonalData, Serialize, Deserialize, Clone, PartialEq)]
 #[personal(subject = "child")]
 pub struct Child {
@@ -114,6 +144,7 @@ pub fn builder(store: &Arc<dyn RecordStore>) -> DataMapBuilder {
     DataMap::builder()
         .store::<Parent>(store.clone())
         .store::<Invoice>(store.clone())
+        .store::<Receipt>(store.clone())
         .store::<Child>(store.clone())
         .route::<Child>("parent", |c| Some(c.parent_id.clone()))
         .store::<LocationPing>(store.clone())
@@ -156,6 +187,17 @@ pub fn invoice(parent: &str, n: u32) -> Invoice {
         amount_cents: 999 + u64::from(n),
         card_number: format!("4111-{parent}-{n}"),
         billing_email: format!("{parent}-billing@example.com"),
+    }
+}
+
+pub fn receipt(parent: &str, n: u32, issued_at: SystemTime) -> Receipt {
+    Receipt {
+        number: format!("RCT-{parent}-{n}"),
+        parent: parent.into(),
+        card_number: format!("5500-{parent}-{n}"),
+        amount_cents: Some(1000 + u64::from(n)),
+        email: format!("{parent}-receipts@example.com"),
+        issued_at,
     }
 }
 

@@ -4,7 +4,8 @@
 use privacy_core::requests::{RequestKind, RequestState, Requests, SubjectRef};
 
 use super::model::{
-    child, invoice, note, parent, ping, Child, Invoice, LocationPing, Note, Parent,
+    at, child, invoice, note, parent, ping, receipt, Child, Invoice, LocationPing, Note, Parent,
+    Receipt,
 };
 
 /// Saves parent `p` with two invoices, a note, and two children with `pings` pings each;
@@ -147,4 +148,189 @@ pub fn deletion_across_types(requests: &Requests) {
     assert!(second.already_erased);
     assert_eq!(second.records_deleted(), 0);
     assert_eq!(second.records_kept(), 2);
+}
+
+const DAY: u64 = 86_400;
+const YEAR: u64 = 365 * DAY;
+const T0: u64 = 1_600_000_000;
+
+/// A sweep over live records: past their retention they are erased in place, or deleted
+/// when nothing personal is left; younger ones are not even read. Counts exact; a second
+/// sweep changes nothing.
+pub fn sweep_expires_by_age(requests: &Requests) {
+    let k = requests.keyring();
+    let receipts = requests.map().records::<Receipt>().unwrap();
+    requests
+        .map()
+        .records::<Parent>()
+        .unwrap()
+        .save(k, &parent("s1"))
+        .unwrap();
+    let issued = [
+        T0 - 6 * YEAR,  // amount (5y), card (3y) and email (1y) expired: deleted
+        T0 - 2 * YEAR,  // email expired: erased in place
+        T0 - 2 * YEAR,  // the same
+        T0 - 100 * DAY, // younger than every retention: untouched, not read
+        T0 - YEAR,      // email expires at exactly one year: erased
+        T0 - 4 * YEAR,  // card and email expired, amount kept: erased in place
+    ];
+    for (n, secs) in (1..).zip(issued) {
+        receipts.save(k, &receipt("s1", n, at(secs))).unwrap();
+    }
+    let summary = requests.sweep(at(T0)).unwrap();
+    assert_eq!(summary.types.len(), 1, "{summary:?}");
+    let counts = summary.of("Receipt").unwrap();
+    assert_eq!(
+        (
+            counts.examined,
+            counts.changed,
+            counts.deleted,
+            counts.unreadable_deleted
+        ),
+        (5, 4, 1, 0),
+        "{summary:?}"
+    );
+    assert_eq!(summary.retention_keys_destroyed, 0);
+    assert_eq!(receipts.count("s1").unwrap(), 5);
+    let left: Vec<Receipt> = receipts
+        .subject_records(k, "s1")
+        .map(|r| r.unwrap().record)
+        .collect();
+    for (n, secs) in [(2, T0 - 2 * YEAR), (3, T0 - 2 * YEAR), (5, T0 - YEAR)] {
+        let found = left
+            .iter()
+            .find(|r| r.number == format!("RCT-s1-{n}"))
+            .unwrap();
+        let mut expected = receipt("s1", n, at(secs));
+        expected.email = String::new();
+        assert!(*found == expected, "receipt {n}");
+    }
+    let old = left.iter().find(|r| r.number == "RCT-s1-6").unwrap();
+    assert_eq!(
+        (
+            old.card_number.as_str(),
+            old.email.as_str(),
+            old.amount_cents
+        ),
+        ("", "", Some(1006))
+    );
+    let young = left.iter().find(|r| r.number == "RCT-s1-4").unwrap();
+    assert!(*young == receipt("s1", 4, at(T0 - 100 * DAY)));
+    // The summary serializes with counts only.
+    let json = serde_json::to_string(&summary).unwrap();
+    assert!(!json.contains("s1") && !json.contains("5500"), "{json}");
+
+    // Again at the same time: everything is expired already.
+    let again = requests.sweep(at(T0)).unwrap();
+    let counts = again.of("Receipt").unwrap();
+    assert_eq!(
+        (counts.examined, counts.changed, counts.deleted),
+        (4, 0, 0),
+        "{again:?}"
+    );
+    assert_eq!(receipts.count("s1").unwrap(), 5);
+}
+
+/// A retained encrypted value: readable after its person's deletion (data key shredded),
+/// gone when its retention ends, with the retention key: a copy of the old row no longer
+/// opens.
+pub fn sweep_ends_retained_encrypted_values(requests: &Requests) {
+    use privacy_core::crypto::{Error, Sealed};
+
+    let k = requests.keyring();
+    let receipts = requests.map().records::<Receipt>().unwrap();
+    requests
+        .map()
+        .records::<Parent>()
+        .unwrap()
+        .save(k, &parent("r1"))
+        .unwrap();
+    receipts.save(k, &receipt("r1", 1, at(T0))).unwrap();
+
+    let id = request(requests, RequestKind::Deletion, "r1");
+    let report = requests.delete(&id).unwrap();
+    assert!(report.shredded);
+    let rows = receipts
+        .store()
+        .page(receipts.table(), "r1", None, 10)
+        .unwrap();
+    assert_eq!(rows.len(), 1);
+    let copy = rows[0].clone();
+    let kept = receipts
+        .subject_records(k, "r1")
+        .next()
+        .unwrap()
+        .unwrap()
+        .record;
+    assert_eq!(kept.card_number, "5500-r1-1");
+    assert_eq!(kept.email, "");
+
+    // Two years on: the card is still within its retention.
+    let summary = requests.sweep(at(T0 + 2 * YEAR)).unwrap();
+    let counts = summary.of("Receipt").unwrap();
+    assert_eq!((counts.examined, counts.changed, counts.deleted), (1, 0, 0));
+    assert_eq!(summary.retention_keys_destroyed, 0);
+    let sealed: Sealed<Receipt> = serde_json::from_str(&copy.sealed).unwrap();
+    assert_eq!(sealed.open(k).unwrap().card_number, "5500-r1-1");
+
+    // Three years on: the card expires; the amount is kept, sealed again under the
+    // retention key (the data key is gone), still readable.
+    let summary = requests.sweep(at(T0 + 3 * YEAR)).unwrap();
+    let counts = summary.of("Receipt").unwrap();
+    assert_eq!(
+        (counts.examined, counts.changed, counts.deleted),
+        (1, 1, 0),
+        "{summary:?}"
+    );
+    assert_eq!(summary.retention_keys_destroyed, 0);
+    let kept = receipts
+        .subject_records(k, "r1")
+        .next()
+        .unwrap()
+        .unwrap()
+        .record;
+    assert_eq!(
+        (
+            kept.card_number.as_str(),
+            kept.email.as_str(),
+            kept.amount_cents
+        ),
+        ("", "", Some(1001))
+    );
+    let resealed = receipts
+        .store()
+        .page(receipts.table(), "r1", None, 10)
+        .unwrap()
+        .remove(0);
+
+    // Five years on: the amount expires, the record holds nothing more, the row goes, and
+    // the retention key with it.
+    let summary = requests.sweep(at(T0 + 5 * YEAR)).unwrap();
+    let counts = summary.of("Receipt").unwrap();
+    assert_eq!(
+        (
+            counts.examined,
+            counts.changed,
+            counts.deleted,
+            counts.unreadable_deleted
+        ),
+        (1, 0, 1, 0),
+        "{summary:?}"
+    );
+    assert_eq!(summary.retention_keys_destroyed, 1);
+    assert_eq!(receipts.count("r1").unwrap(), 0);
+    for row in [&copy, &resealed] {
+        let sealed: Sealed<Receipt> = serde_json::from_str(&row.sealed).unwrap();
+        assert!(matches!(sealed.open(k), Err(Error::Shredded)));
+    }
+
+    // The old row restored from a backup: unreadable, deleted unopened.
+    receipts
+        .store()
+        .save(receipts.table(), std::slice::from_ref(&copy))
+        .unwrap();
+    let summary = requests.sweep(at(T0 + 5 * YEAR)).unwrap();
+    let counts = summary.of("Receipt").unwrap();
+    assert_eq!((counts.examined, counts.unreadable_deleted), (1, 1));
+    assert_eq!(receipts.count("r1").unwrap(), 0);
 }

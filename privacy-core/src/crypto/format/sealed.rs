@@ -341,6 +341,13 @@ impl Keyring {
         Ok((self.seal_under(record, true)?, report))
     }
 
+    /// [`seal`](Keyring::seal) under the subject's retention key, without erasing: for a
+    /// record kept after erasure ([`seal_erased`](Keyring::seal_erased)) that changed since
+    /// (a retention sweep expired some of its fields) and is saved again.
+    pub(crate) fn seal_kept<T: PersonalData + Serialize>(&self, record: &T) -> Result<Sealed<T>> {
+        self.seal_under(record, true)
+    }
+
     /// [`seal`](Keyring::seal), under the retention key if `retention`.
     fn seal_under<T: PersonalData + Serialize>(
         &self,

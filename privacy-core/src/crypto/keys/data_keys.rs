@@ -37,6 +37,17 @@ impl Keyring {
         self.with_slot(subject, create, |slot| Ok(DataKey(Arc::clone(slot))))
     }
 
+    /// Whether `subject`'s data key was shredded (its records kept after erasure are sealed
+    /// under the retention key). A subject without a data key is not shredded.
+    pub(crate) fn data_key_shredded(&self, subject: &str) -> Result<bool> {
+        match self.with_slot(subject, false, |slot| {
+            Ok(matches!(**slot, Slot::Shredded { .. }))
+        }) {
+            Err(Error::UnknownKey) => Ok(false),
+            other => other,
+        }
+    }
+
     /// Seals one envelope of a record with its held data key into `out` (cleared first), for
     /// the second and later nonces of the operation (see `nonce::fill_in_operation`). The
     /// seal is counted against the key's limit as [`seal_bytes`](Keyring::seal_bytes) does.
