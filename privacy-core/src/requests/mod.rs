@@ -35,6 +35,7 @@ mod digest;
 mod due;
 mod engine;
 mod error;
+mod expiry;
 mod ledger;
 mod portability;
 #[cfg(feature = "postgres")]
@@ -59,6 +60,7 @@ pub use deletion::ReplayReport;
 pub use due::Regime;
 pub use engine::Requests;
 pub use error::RequestError;
+pub use expiry::{SweepSummary, TypeSweep};
 pub use ledger::{Ledger, LedgerError, Progress, Request, RequestKind, RequestState, SubjectRef};
 pub use portability::PERSON_SOURCES;
 #[cfg(feature = "postgres")]
@@ -73,4 +75,3 @@ pub use sqlite_ledger::SqliteLedger;
 #[cfg(feature = "sqlite")]
 pub use sqlite_store::SqliteRecordStore;
 pub use store::{table_name, RecordStore, StoreError, StoredRecord};
-pub use sweep::{SweepSummary, TypeSweep};

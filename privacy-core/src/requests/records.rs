@@ -14,9 +14,9 @@ use serde::Serialize;
 
 use super::digest::hex;
 use super::error::RequestError;
+use super::expiry::{holds_nothing, shortest_retention, TypeSweep};
 use super::report::StoreOutcome;
 use super::store::{RecordStore, StoredRecord};
-use super::sweep::{holds_nothing, shortest_retention, TypeSweep};
 use crate::crypto::{Keyring, Sealed};
 use crate::dsar::export::Exporter;
 use crate::dsar::{RecordExport, SUBJECT_ID_BASIS};
