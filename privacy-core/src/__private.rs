@@ -20,7 +20,7 @@ pub use crate::nested::{
 pub use crate::packed::{field, personal};
 pub use crate::personal::PersonalData;
 pub use crate::record::Record;
-pub use crate::redact::{debug_fields, TagLiteral};
+pub use crate::redact::{debug_fields, debug_packed, TagLiteral};
 pub use crate::requests::Registration;
 pub use crate::schema::{
     Anonymizer, ErasePolicy, FieldKind, FieldMeta, Purpose, RecordSchema, Retention, RetentionUnit,

@@ -204,12 +204,12 @@ fn delete_op(out: &mut Out, x: &Personal) {
         out.s("__p::None");
         return;
     }
+    // `__p` spanned like the rest, as `private_at` would give it.
     let span = x.on_erase.span;
-    let p = private_at(span);
     if x.on_erase.policy == ErasePolicy::Reset {
-        out.t(&quote_spanned!(span=> #p::Some(#p::erase_reset)));
+        out.t(&quote_spanned!(span=> __p::Some(__p::erase_reset)));
     } else {
-        out.t(&quote_spanned!(span=> #p::Some(#p::erase_delete)));
+        out.t(&quote_spanned!(span=> __p::Some(__p::erase_delete)));
     }
 }
 
@@ -217,14 +217,12 @@ fn delete_op(out: &mut Out, x: &Personal) {
 fn anonymize_op(out: &mut Out, x: &Personal) {
     match &x.anonymizer {
         Some(AnonymizerRef::Builtin { name, span, .. }) => {
-            let p = private_at(*span);
             let marker = Ident::new(name, *span);
-            out.t(&quote_spanned!(*span=> #p::Some(#p::anonymize::<#p::anon::#marker, _>)));
+            out.t(&quote_spanned!(*span=> __p::Some(__p::anonymize::<__p::anon::#marker, _>)));
         }
         Some(AnonymizerRef::Custom(path)) => {
             let span = span_of(path);
-            let p = private_at(span);
-            out.t(&quote_spanned!(span=> #p::Some(|__x| #p::anonymize_custom(__x, #path))));
+            out.t(&quote_spanned!(span=> __p::Some(|__x| __p::anonymize_custom(__x, #path))));
         }
         None => {
             out.s("__p::None");
