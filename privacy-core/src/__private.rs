@@ -28,7 +28,9 @@ pub use crate::schema::{
 };
 pub use crate::subject::{CollectedAtValue, SubjectIdValue};
 pub use crate::visit::{visit_fields, visit_nested, NestedDyn, Visitor};
-pub use crate::visit_mut::{slot, visit_fields_mut, VisitorMut};
+pub use crate::visit_mut::{
+    slot, slot_anonymize, slot_delete, slot_ops, slot_plain, visit_fields_mut, VisitorMut,
+};
 pub use core::option::Option::{self, None, Some};
 pub use inventory;
 pub use serde::Serialize as SerializeTrait;
