@@ -20,7 +20,7 @@ pub use crate::nested::{
 pub use crate::packed::{field, personal};
 pub use crate::personal::PersonalData;
 pub use crate::record::Record;
-pub use crate::redact::{debug_fields, TagLiteral};
+pub use crate::redact::{debug_fields, debug_packed, TagLiteral};
 pub use crate::requests::Registration;
 pub use crate::schema::{
     Anonymizer, ErasePolicy, FieldKind, FieldMeta, Purpose, RecordSchema, Retention, RetentionUnit,
@@ -28,7 +28,9 @@ pub use crate::schema::{
 };
 pub use crate::subject::{CollectedAtValue, SubjectIdValue};
 pub use crate::visit::{visit_fields, visit_nested, NestedDyn, Visitor};
-pub use crate::visit_mut::{slot, visit_fields_mut, VisitorMut};
+pub use crate::visit_mut::{
+    slot, slot_anonymize, slot_delete, slot_ops, slot_plain, visit_fields_mut, VisitorMut,
+};
 pub use core::option::Option::{self, None, Some};
 pub use inventory;
 pub use serde::Serialize as SerializeTrait;

@@ -76,6 +76,8 @@ pub const fn field(
 }
 
 /// A personal or subject-id field's `FieldMeta`: [`field`] with its category and texts.
+/// `legal_basis` and `source` are `""` when not given (the derive rejects an empty one), so
+/// the generated call writes one literal for each, not an `Option`.
 #[allow(clippy::too_many_arguments)]
 pub const fn personal(
     name: &'static str,
@@ -84,17 +86,26 @@ pub const fn personal(
     code: u64,
     category: Category,
     purposes: &'static [Purpose],
-    legal_basis: Option<&'static str>,
-    source: Option<&'static str>,
+    legal_basis: &'static str,
+    source: &'static str,
     recipients: &'static [&'static str],
 ) -> FieldMeta {
     let mut meta = field(name, key, container, code);
     meta.category = Some(category);
     meta.purposes = purposes;
-    meta.legal_basis = legal_basis;
-    meta.source = source;
+    meta.legal_basis = given(legal_basis);
+    meta.source = given(source);
     meta.recipients = recipients;
     meta
+}
+
+/// A text attribute: `None` for `""`, which stands for "not given".
+const fn given(text: &'static str) -> Option<&'static str> {
+    if text.is_empty() {
+        None
+    } else {
+        Some(text)
+    }
 }
 
 #[cfg(test)]
@@ -188,8 +199,8 @@ mod tests {
             0,
             Category::ContactEmail,
             &[],
-            Some("law"),
-            Some("user"),
+            "law",
+            "user",
             &["host"],
         );
         assert_eq!(p.category, Some(Category::ContactEmail));

@@ -49,10 +49,40 @@ pub fn debug_fields(
     fields: &[(&str, &'static str)],
     values: &[&dyn fmt::Debug],
 ) -> fmt::Result {
+    debug_table(f, name, named, fields.iter().copied(), values)
+}
+
+/// [`debug_fields`] with the name and the table packed into one string literal: the name, then
+/// each field's name and tag, every part preceded by [`PACKED_SEPARATOR`] but the first
+/// (`Account`, `id`, `<identity.account_id>`, `plan`, `` for an account whose `plan` is
+/// shown). The derive writes this form, one token instead of a table of pairs, whenever no
+/// part contains the separator.
+pub fn debug_packed(
+    f: &mut fmt::Formatter<'_>,
+    packed: &'static str,
+    named: bool,
+    values: &[&dyn fmt::Debug],
+) -> fmt::Result {
+    let mut parts = packed.split(PACKED_SEPARATOR);
+    let name = parts.next().unwrap_or("");
+    let pairs = core::iter::from_fn(|| Some((parts.next()?, parts.next()?)));
+    debug_table(f, name, named, pairs, values)
+}
+
+/// What separates the parts of [`debug_packed`]'s table.
+pub const PACKED_SEPARATOR: char = '\0';
+
+fn debug_table<'t>(
+    f: &mut fmt::Formatter<'_>,
+    name: &str,
+    named: bool,
+    fields: impl Iterator<Item = (&'t str, &'static str)>,
+    values: &[&dyn fmt::Debug],
+) -> fmt::Result {
     let mut values = values.iter();
     if named {
         let mut d = f.debug_struct(name);
-        for &(field, tag) in fields {
+        for (field, tag) in fields {
             if tag.is_empty() {
                 d.field(field, next(&mut values));
             } else {
@@ -62,7 +92,7 @@ pub fn debug_fields(
         d.finish()
     } else {
         let mut d = f.debug_tuple(name);
-        for &(_, tag) in fields {
+        for (_, tag) in fields {
             if tag.is_empty() {
                 d.field(next(&mut values));
             } else {

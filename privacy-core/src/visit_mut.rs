@@ -67,6 +67,27 @@ pub fn slot<T: ?Sized>(
     }
 }
 
+/// [`slot`] with both operations, as generated code writes it (one function per combination of
+/// operations, so the call names no `Option`).
+pub fn slot_ops<T: ?Sized>(value: &mut T, delete: Op<T>, anonymize: Op<T>) -> Slot<'_, T> {
+    slot(value, Some(delete), Some(anonymize))
+}
+
+/// [`slot`] with only deleting in place.
+pub fn slot_delete<T: ?Sized>(value: &mut T, delete: Op<T>) -> Slot<'_, T> {
+    slot(value, Some(delete), None)
+}
+
+/// [`slot`] with only the anonymizer.
+pub fn slot_anonymize<T: ?Sized>(value: &mut T, anonymize: Op<T>) -> Slot<'_, T> {
+    slot(value, None, Some(anonymize))
+}
+
+/// [`slot`] with neither operation.
+pub fn slot_plain<T: ?Sized>(value: &mut T) -> Slot<'_, T> {
+    slot(value, None, None)
+}
+
 impl<T: ?Sized> FieldMut for Slot<'_, T> {
     fn delete(&mut self) -> Option<bool> {
         self.delete.map(|op| op(self.value))

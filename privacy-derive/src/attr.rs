@@ -148,11 +148,13 @@ impl ContainerAttrs {
         for attr in personal_attrs(attrs) {
             let result = attr.parse_nested_meta(|meta| {
                 let key = meta.path.span();
-                if meta.path.is_ident(SUBJECT) {
+                let name = key_name(&meta.path);
+                let name = name.as_deref().unwrap_or("");
+                if name == SUBJECT {
                     out.subject.set(cx, key, meta.value()?.parse()?);
-                } else if meta.path.is_ident(NAME) {
+                } else if name == NAME {
                     out.name.set(cx, key, meta.value()?.parse()?);
-                } else if FIELD_KEYS.iter().any(|k| meta.path.is_ident(k)) {
+                } else if FIELD_KEYS.contains(&name) {
                     cx.error(
                         key,
                         format!(
@@ -222,53 +224,40 @@ impl FieldAttrs {
             attr.set(cx, key, ());
             Ok(())
         };
-        let p = &meta.path;
-        if p.is_ident(CATEGORY) {
-            self.category.set(cx, key, meta.value()?.parse()?);
-        } else if p.is_ident(SUBJECT_ID) {
-            flag(&mut self.subject_id)?;
-        } else if p.is_ident(COLLECTED_AT) {
-            flag(&mut self.collected_at)?;
-        } else if p.is_ident(NESTED) {
-            flag(&mut self.nested)?;
-        } else if p.is_ident(NOT_PERSONAL) {
-            flag(&mut self.not_personal)?;
-        } else if p.is_ident(RECORD_ID) {
-            flag(&mut self.record_id)?;
-        } else if p.is_ident(PURPOSE) {
-            self.purpose.set(cx, key, meta.value()?.parse()?);
-        } else if p.is_ident(RETENTION) {
-            self.retention.set(cx, key, meta.value()?.parse()?);
-        } else if p.is_ident(ANONYMIZE) {
-            self.anonymize.set(cx, key, meta.value()?.parse()?);
-        } else if p.is_ident(WITH) {
-            self.with.set(cx, key, meta.value()?.parse()?);
-        } else if p.is_ident(ANONYMIZE_WITH) {
-            self.anonymize_with.set(cx, key, meta.value()?.parse()?);
-        } else if p.is_ident(ENCRYPT) {
-            flag(&mut self.encrypt)?;
-        } else if p.is_ident(BLIND_INDEX) {
-            self.parse_blind_index(cx, meta)?;
-        } else if p.is_ident(ON_ERASE) {
-            self.on_erase.set(cx, key, meta.value()?.parse()?);
-        } else if p.is_ident(LEGAL_BASIS) {
-            self.legal_basis.set(cx, key, meta.value()?.parse()?);
-        } else if p.is_ident(SOURCE) {
-            self.source.set(cx, key, meta.value()?.parse()?);
-        } else if p.is_ident(SHARED_WITH) {
-            self.shared_with.set(cx, key, meta.value()?.parse()?);
-        } else if p.is_ident(EXPORT) {
-            self.export.set(cx, key, meta.value()?.parse()?);
-        } else if p.is_ident(SUBJECT) {
-            cx.error(
-                key,
-                "`subject` belongs on the struct, not on a field",
-                Some("write `#[personal(subject = \"...\")]` above the struct; mark the field holding the subject's id with `#[personal(subject_id)]`"),
-            );
-            skip_value(meta)?;
-        } else {
-            self.had_unknown_key = true;
-            unknown_key(cx, meta, FIELD_KEYS, "field")?;
+        // One string per key, matched once (each `Path::is_ident` converts the compiler's
+        // identifier to a string again).
+        let name = key_name(&meta.path);
+        match name.as_deref().unwrap_or("") {
+            CATEGORY => self.category.set(cx, key, meta.value()?.parse()?),
+            SUBJECT_ID => flag(&mut self.subject_id)?,
+            COLLECTED_AT => flag(&mut self.collected_at)?,
+            NESTED => flag(&mut self.nested)?,
+            NOT_PERSONAL => flag(&mut self.not_personal)?,
+            RECORD_ID => flag(&mut self.record_id)?,
+            PURPOSE => self.purpose.set(cx, key, meta.value()?.parse()?),
+            RETENTION => self.retention.set(cx, key, meta.value()?.parse()?),
+            ANONYMIZE => self.anonymize.set(cx, key, meta.value()?.parse()?),
+            WITH => self.with.set(cx, key, meta.value()?.parse()?),
+            ANONYMIZE_WITH => self.anonymize_with.set(cx, key, meta.value()?.parse()?),
+            ENCRYPT => flag(&mut self.encrypt)?,
+            BLIND_INDEX => self.parse_blind_index(cx, meta)?,
+            ON_ERASE => self.on_erase.set(cx, key, meta.value()?.parse()?),
+            LEGAL_BASIS => self.legal_basis.set(cx, key, meta.value()?.parse()?),
+            SOURCE => self.source.set(cx, key, meta.value()?.parse()?),
+            SHARED_WITH => self.shared_with.set(cx, key, meta.value()?.parse()?),
+            EXPORT => self.export.set(cx, key, meta.value()?.parse()?),
+            SUBJECT => {
+                cx.error(
+                    key,
+                    "`subject` belongs on the struct, not on a field",
+                    Some("write `#[personal(subject = \"...\")]` above the struct; mark the field holding the subject's id with `#[personal(subject_id)]`"),
+                );
+                skip_value(meta)?;
+            }
+            _ => {
+                self.had_unknown_key = true;
+                unknown_key(cx, meta, FIELD_KEYS, "field")?;
+            }
         }
         Ok(())
     }
@@ -314,6 +303,12 @@ impl FieldAttrs {
 
 fn personal_attrs(attrs: &[Attribute]) -> impl Iterator<Item = &Attribute> {
     attrs.iter().filter(|a| a.path().is_ident(PERSONAL))
+}
+
+/// The key as text when it is a single identifier (what `Path::is_ident` compares), `None`
+/// for any other path.
+pub fn key_name(path: &Path) -> Option<String> {
+    path.get_ident().map(ToString::to_string)
 }
 
 fn path_name(path: &Path) -> String {

@@ -80,11 +80,14 @@ fn skip(meta: &ParseNestedMeta<'_>) -> syn::Result<()> {
     Ok(())
 }
 
-fn read(attrs: &[Attribute], mut f: impl FnMut(&ParseNestedMeta<'_>) -> syn::Result<bool>) {
+/// Calls `f` with each key of every `#[serde(...)]` and the key as text (`""` for a path of
+/// several segments); `f` returns whether it consumed the value.
+fn read(attrs: &[Attribute], mut f: impl FnMut(&ParseNestedMeta<'_>, &str) -> syn::Result<bool>) {
     for attr in serde_attrs(attrs) {
         // A malformed serde attribute is serde's to report; read what parses.
         let _ = attr.parse_nested_meta(|meta| {
-            if !f(&meta)? {
+            let name = crate::attr::key_name(&meta.path);
+            if !f(&meta, name.as_deref().unwrap_or(""))? {
                 skip(&meta)?;
             }
             Ok(())
@@ -95,15 +98,15 @@ fn read(attrs: &[Attribute], mut f: impl FnMut(&ParseNestedMeta<'_>) -> syn::Res
 impl SerdeContainer {
     pub fn parse(attrs: &[Attribute]) -> Self {
         let mut out = SerdeContainer::default();
-        read(attrs, |meta| {
+        read(attrs, |meta, name| {
             let span = meta.path.span();
-            if meta.path.is_ident("rename") {
+            if name == "rename" {
                 out.rename = serialize_name(meta)?;
-            } else if meta.path.is_ident("rename_all") {
+            } else if name == "rename_all" {
                 out.rename_all = serialize_name(meta)?;
-            } else if meta.path.is_ident("rename_all_fields") {
+            } else if name == "rename_all_fields" {
                 out.rename_all_fields = serialize_name(meta)?;
-            } else if meta.path.is_ident("transparent") {
+            } else if name == "transparent" {
                 out.transparent = Some(span);
             } else {
                 return Ok(false);
@@ -117,12 +120,12 @@ impl SerdeContainer {
 impl SerdeVariant {
     pub fn parse(attrs: &[Attribute]) -> Self {
         let mut out = SerdeVariant::default();
-        read(attrs, |meta| {
-            if meta.path.is_ident("rename") {
+        read(attrs, |meta, name| {
+            if name == "rename" {
                 out.rename = serialize_name(meta)?;
-            } else if meta.path.is_ident("rename_all") {
+            } else if name == "rename_all" {
                 out.rename_all = serialize_name(meta)?;
-            } else if meta.path.is_ident("skip") || meta.path.is_ident("skip_serializing") {
+            } else if name == "skip" || name == "skip_serializing" {
                 out.skipped = true;
             } else {
                 return Ok(false);
@@ -136,19 +139,19 @@ impl SerdeVariant {
 impl SerdeField {
     pub fn parse(attrs: &[Attribute]) -> Self {
         let mut out = SerdeField::default();
-        read(attrs, |meta| {
+        read(attrs, |meta, name| {
             let span = meta.path.span();
-            if meta.path.is_ident("rename") {
+            if name == "rename" {
                 out.rename = serialize_name(meta)?;
-            } else if meta.path.is_ident("skip") || meta.path.is_ident("skip_serializing") {
+            } else if name == "skip" || name == "skip_serializing" {
                 out.skipped = true;
-            } else if meta.path.is_ident("skip_serializing_if") {
+            } else if name == "skip_serializing_if" {
                 out.skip_if = true;
                 return Ok(false);
-            } else if meta.path.is_ident("with") || meta.path.is_ident("serialize_with") {
+            } else if name == "with" || name == "serialize_with" {
                 out.serialize_with = Some(span);
                 return Ok(false);
-            } else if meta.path.is_ident("flatten") {
+            } else if name == "flatten" {
                 out.flatten = Some(span);
             } else {
                 return Ok(false);

@@ -85,41 +85,65 @@ fn group(
         return;
     }
     let named = style == Style::Named;
+    let table: Vec<(&str, String)> = fields
+        .iter()
+        .map(|plan| {
+            let field = if named { plan.field.name.as_str() } else { "" };
+            let tag = match &plan.role {
+                Role::Personal(personal) => format!("<{}>", personal.category.name()),
+                Role::CollectedAt => "<collected_at>".to_owned(),
+                Role::Nested | Role::NotPersonal | Role::RecordId => String::new(),
+            };
+            (field, tag)
+        })
+        .collect();
+    // One string literal for the name and the table, unless a part holds the separator.
+    let packable = !name.contains(SEPARATOR)
+        && table
+            .iter()
+            .all(|(field, tag)| !field.contains(SEPARATOR) && !tag.contains(SEPARATOR));
+    if packable {
+        let mut packed = name.to_owned();
+        for (field, tag) in &table {
+            packed.push(SEPARATOR);
+            packed.push_str(field);
+            packed.push(SEPARATOR);
+            packed.push_str(tag);
+        }
+        out.s("__p::debug_packed");
+        out.group(Delimiter::Parenthesis, |out| {
+            out.s("__f, ")
+                .lit(&packed)
+                .s(if named { ", true, &" } else { ", false, &" });
+            values(out, fields, place);
+        });
+        return;
+    }
     out.s("__p::debug_fields");
     out.group(Delimiter::Parenthesis, |out| {
         out.s("__f, ")
             .lit(name)
             .s(if named { ", true, &[" } else { ", false, &[" });
-        for plan in fields {
-            out.s("(");
-            if named {
-                out.lit(&plan.field.name);
-            } else {
-                out.s("\"\"");
-            }
-            out.s(", ");
-            match &plan.role {
-                Role::Personal(personal) => {
-                    out.lit(&format!("<{}>", personal.category.name()));
-                }
-                Role::CollectedAt => {
-                    out.s("\"<collected_at>\"");
-                }
-                Role::Nested | Role::NotPersonal | Role::RecordId => {
-                    out.s("\"\"");
-                }
-            }
-            out.s("),");
+        for (field, tag) in &table {
+            out.s("(").lit(field).s(", ").lit(tag).s("),");
         }
         out.s("], &");
-        out.group(Delimiter::Bracket, |out| {
-            for (index, plan) in fields.iter().enumerate() {
-                if shown(plan) {
-                    debug_value(out, plan, place(index, plan));
-                    out.s(",");
-                }
+        values(out, fields, place);
+    });
+}
+
+/// `debug_packed`'s separator (`privacy_core::redact::PACKED_SEPARATOR`).
+const SEPARATOR: char = '\0';
+
+/// `[..]`: the values of the fields shown by their own `Debug`.
+fn values(out: &mut Out, fields: &[FieldPlan<'_>], place: &GroupPlace<'_>) {
+    out.group(Delimiter::Bracket, |out| {
+        for (index, plan) in fields.iter().enumerate() {
+            if shown(plan) {
+                debug_value(out, plan, place(index, plan));
+                out.s(",");
             }
-        });
+        }
     });
 }
 

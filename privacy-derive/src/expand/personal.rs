@@ -181,35 +181,43 @@ fn meta(index: usize) -> TokenStream {
     lex(&format!("&__s[{index}]"))
 }
 
-/// A personal field as a `Slot` with the operations its attributes call for.
+/// A personal field as a `Slot` with the operations its attributes call for: `__p::slot_ops`,
+/// `slot_delete`, `slot_anonymize` or `slot_plain`, each operation a function.
 fn slot(out: &mut Out, plan: &FieldPlan<'_>, place: Place<'_>) {
     let Role::Personal(x) = &plan.role else {
         return;
     };
     // The slot and the place carry no user span: only the operations have bounds, and each
     // points at its own attribute.
-    out.s("&mut __p::slot");
+    let (delete, anonymize) = (x.may_delete(), x.anonymizer.is_some());
+    out.s(match (delete, anonymize) {
+        (true, true) => "&mut __p::slot_ops",
+        (true, false) => "&mut __p::slot_delete",
+        (false, true) => "&mut __p::slot_anonymize",
+        (false, false) => "&mut __p::slot_plain",
+    });
     out.group(Delimiter::Parenthesis, |out| {
-        out.s("&mut ").s(&place.text()).s(", ");
-        delete_op(out, x);
-        out.s(", ");
-        anonymize_op(out, x);
+        out.s("&mut ").s(&place.text());
+        if delete {
+            out.s(", ");
+            delete_op(out, x);
+        }
+        if anonymize {
+            out.s(", ");
+            anonymize_op(out, x);
+        }
     });
 }
 
-/// Deleting in place, when erasure or expiry may delete the field; spanned at `on_erase` (or
-/// the type when the policy is the default) so "cannot be deleted in place" points there.
+/// Deleting in place (erasure or expiry may delete the field); spanned at `on_erase` (or the
+/// type when the policy is the default) so "cannot be deleted in place" points there.
 fn delete_op(out: &mut Out, x: &Personal) {
-    if !x.may_delete() {
-        out.s("__p::None");
-        return;
-    }
+    // `__p` spanned like the rest, as `private_at` would give it.
     let span = x.on_erase.span;
-    let p = private_at(span);
     if x.on_erase.policy == ErasePolicy::Reset {
-        out.t(&quote_spanned!(span=> #p::Some(#p::erase_reset)));
+        out.t(&quote_spanned!(span=> __p::erase_reset));
     } else {
-        out.t(&quote_spanned!(span=> #p::Some(#p::erase_delete)));
+        out.t(&quote_spanned!(span=> __p::erase_delete));
     }
 }
 
@@ -217,17 +225,13 @@ fn delete_op(out: &mut Out, x: &Personal) {
 fn anonymize_op(out: &mut Out, x: &Personal) {
     match &x.anonymizer {
         Some(AnonymizerRef::Builtin { name, span, .. }) => {
-            let p = private_at(*span);
             let marker = Ident::new(name, *span);
-            out.t(&quote_spanned!(*span=> #p::Some(#p::anonymize::<#p::anon::#marker, _>)));
+            out.t(&quote_spanned!(*span=> __p::anonymize::<__p::anon::#marker, _>));
         }
         Some(AnonymizerRef::Custom(path)) => {
             let span = span_of(path);
-            let p = private_at(span);
-            out.t(&quote_spanned!(span=> #p::Some(|__x| #p::anonymize_custom(__x, #path))));
+            out.t(&quote_spanned!(span=> |__x| __p::anonymize_custom(__x, #path)));
         }
-        None => {
-            out.s("__p::None");
-        }
+        None => {}
     }
 }

@@ -180,18 +180,16 @@ fn personal_meta(out: &mut Out, record: &Record<'_>, plan: &FieldPlan<'_>, x: &P
         out.s("__p::Purpose(").lit(purpose).s("),");
     }
     out.s("], ");
+    // `""` for a text not given (validation rejects an empty one).
     match (
         &x.legal_basis,
         x.subject_id && x.on_erase.policy == ErasePolicy::Retain,
     ) {
-        (Some(basis), _) => out.s("__p::Some(").lit(basis).s(")"),
-        (None, true) => out.s("__p::Some(__p::SUBJECT_ID_BASIS)"),
-        (None, false) => out.s("__p::None"),
+        (Some(basis), _) => out.lit(basis),
+        (None, true) => out.s("__p::SUBJECT_ID_BASIS"),
+        (None, false) => out.s("\"\""),
     };
-    match &x.source {
-        Some(source) => out.s(", __p::Some(").lit(source).s(")"),
-        None => out.s(", __p::None"),
-    };
+    out.s(", ").lit(x.source.as_deref().unwrap_or(""));
     out.s(", &[");
     for recipient in &x.recipients {
         out.lit(recipient).s(",");
