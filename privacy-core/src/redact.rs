@@ -53,7 +53,7 @@ pub fn debug_fields(
 }
 
 /// [`debug_fields`] with the name and the table packed into one string literal: the name, then
-/// each field's name and tag, every part preceded by [`PACKED_SEPARATOR`] but the first
+/// each field's name and tag, every part preceded by `PACKED_SEPARATOR` but the first
 /// (`Account`, `id`, `<identity.account_id>`, `plan`, `` for an account whose `plan` is
 /// shown). The derive writes this form, one token instead of a table of pairs, whenever no
 /// part contains the separator.
