@@ -179,16 +179,7 @@ impl RecordStore for SqliteRecordStore {
             .map_err(err("read"))?;
         let limit = i64::try_from(limit).unwrap_or(i64::MAX);
         let rows = stmt
-            .query_map(params![subject_id, after.unwrap_or(""), limit], |row| {
-                Ok(StoredRecord {
-                    record_id: row.get(0)?,
-                    subject_id: row.get(1)?,
-                    link_id: row.get(2)?,
-                    collected_at: row.get(3)?,
-                    sealed: row.get(4)?,
-                    blind_indexes: Vec::new(),
-                })
-            })
+            .query_map(params![subject_id, after.unwrap_or(""), limit], read)
             .map_err(err("read"))?;
         rows.collect::<Result<Vec<_>, _>>().map_err(err("read"))
     }
@@ -210,16 +201,7 @@ impl RecordStore for SqliteRecordStore {
             .map_err(err("read"))?;
         let limit = i64::try_from(limit).unwrap_or(i64::MAX);
         let rows = stmt
-            .query_map(params![before, after.unwrap_or(""), limit], |row| {
-                Ok(StoredRecord {
-                    record_id: row.get(0)?,
-                    subject_id: row.get(1)?,
-                    link_id: row.get(2)?,
-                    collected_at: row.get(3)?,
-                    sealed: row.get(4)?,
-                    blind_indexes: Vec::new(),
-                })
-            })
+            .query_map(params![before, after.unwrap_or(""), limit], read)
             .map_err(err("read"))?;
         rows.collect::<Result<Vec<_>, _>>().map_err(err("read"))
     }
@@ -282,16 +264,7 @@ impl RecordStore for SqliteRecordStore {
             .map_err(err("find"))?;
         let limit = i64::try_from(limit).unwrap_or(i64::MAX);
         let rows = stmt
-            .query_map(params![field, index, limit], |row| {
-                Ok(StoredRecord {
-                    record_id: row.get(0)?,
-                    subject_id: row.get(1)?,
-                    link_id: row.get(2)?,
-                    collected_at: row.get(3)?,
-                    sealed: row.get(4)?,
-                    blind_indexes: Vec::new(),
-                })
-            })
+            .query_map(params![field, index, limit], read)
             .map_err(err("find"))?;
         rows.collect::<Result<Vec<_>, _>>().map_err(err("find"))
     }
@@ -328,4 +301,16 @@ impl RecordStore for SqliteRecordStore {
             .map_err(err("compact"))?;
         Ok(())
     }
+}
+
+/// A row of `COLUMNS`; blind indexes are read only where asked for.
+fn read(row: &rusqlite::Row<'_>) -> rusqlite::Result<StoredRecord> {
+    Ok(StoredRecord {
+        record_id: row.get(0)?,
+        subject_id: row.get(1)?,
+        link_id: row.get(2)?,
+        collected_at: row.get(3)?,
+        sealed: row.get(4)?,
+        blind_indexes: Vec::new(),
+    })
 }
